@@ -1,0 +1,1 @@
+"""The outbox and the transports that deliver leads to the central system and CRMs."""

@@ -1,0 +1,26 @@
+"""The command line is a contract: every subcommand the issues name must be registered."""
+import subprocess
+import sys
+
+import pytest
+
+from kiosk.cli import build_parser
+
+
+def _names() -> set[str]:
+    return set(build_parser().parse_args([])._commands)
+
+
+@pytest.mark.parametrize("name", ["form", "score", "decode", "parse-badge", "capture", "leads",
+                                  "export", "rescore", "run", "screenshots", "sync", "enroll",
+                                  "central"])
+def test_subcommand_registered(name: str) -> None:
+    assert name in _names()
+
+
+def test_help_runs_without_heavy_imports() -> None:
+    code = ("import sys; from kiosk.cli import build_parser; build_parser(); "
+            "bad=[m for m in ('kivy','cv2','fastapi','sqlalchemy') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
