@@ -1,0 +1,35 @@
+"""The contact a badge turns into, in the shape the lead record stores (ARCHITECTURE.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FIELDS: tuple[str, ...] = ("first_name", "last_name", "company", "title", "email", "phone",
+                           "country", "registration_id", "format", "raw")
+FORMATS: tuple[str, ...] = ("vcard", "mecard", "json", "delimited", "url", "roster", "manual",
+                            "unknown")
+
+
+@dataclass
+class Contact:
+    """``raw`` is always kept so a partial parse loses nothing; ``warnings`` tell the staff what to
+    check by hand and are not part of the stored record."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    title: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    country: str | None = None
+    registration_id: str | None = None
+    format: str = "unknown"
+    raw: str | None = None
+    warnings: list[str] = field(default_factory=list, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in FIELDS}
+
+    @property
+    def has_name(self) -> bool:
+        return bool(self.first_name or self.last_name)
