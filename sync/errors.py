@@ -1,4 +1,4 @@
-"""The sync package's one exception hierarchy; requests' errors are translated in the transports."""
+"""The sync package's one exception hierarchy; requests' errors are translated in ``sync.http``."""
 
 
 class SyncError(Exception):
@@ -14,9 +14,28 @@ class TransientError(SyncError):
         self.retry_after = retry_after
 
 
+class TlsError(TransientError):
+    """The server's certificate was not trusted. Transient on purpose: show Wi-Fi captive portals
+    intercept HTTPS until someone clicks through, and the kiosk must not give up on its leads."""
+
+
 class PermanentError(SyncError):
-    """Retrying the same request cannot help (4xx other than 408/429): the item is parked."""
+    """Retrying the same request cannot help (4xx other than 408/429): the item is parked.
+    ``splittable``: the request as a whole was refused (400/413/422 for a batch), so the worker
+    halves the batch to find the one bad item instead of parking all of them."""
+
+    def __init__(self, message: str, status: int | None = None, splittable: bool = True):
+        super().__init__(message)
+        self.status = status
+        self.splittable = splittable
+
+
+class AuthError(SyncError):
+    """The destination refused our credentials (401/403 at the request level: revoked device
+    token, wrong CRM token). Not the leads' fault, so nothing is parked: the destination pauses
+    and staff see the error until someone re-enrolls or fixes the secret."""
 
 
 class DestinationConfigError(SyncError):
-    """A destination is configured wrongly (missing token, unknown kind)."""
+    """A destination is configured wrongly (missing token, unknown kind). The message names the
+    file, the key path and what was expected."""

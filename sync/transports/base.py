@@ -1,0 +1,51 @@
+"""The contract between the outbox worker and a destination."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal, Protocol, Sequence
+
+Outcome = Literal["sent", "parked", "retry"]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One lead version's fate in one request. ``sent`` only when the destination confirmed it
+    stored this version (or a newer one); ``parked`` when the destination refused the lead itself
+    (staff must look); ``retry`` when this lead could not be handled now (try again later)."""
+
+    lead_id: str
+    version: int
+    outcome: Outcome
+    error: str | None = None
+
+
+class Transport(Protocol):
+    """One configured destination. ``send`` raises ``TransientError`` (the whole request should
+    be retried later), ``PermanentError`` (the request was refused: the worker halves the batch
+    to isolate the bad lead) or ``AuthError`` (credentials refused: the destination pauses)."""
+
+    name: str
+    kind: str
+    max_batch: int
+
+    def send(self, leads: Sequence[dict]) -> list[ItemResult]: ...
+
+    def close(self) -> None: ...
+
+
+def idempotency_key(lead_id: str, version: int) -> str:
+    """The one key per lead version, used everywhere a destination accepts one."""
+    return f"{lead_id}:v{int(version)}"
+
+
+def batch_key(leads: Sequence[dict]) -> str:
+    """A stable key for a batch (the same lead versions give the same key, whatever the order),
+    for destinations that deduplicate whole requests."""
+    keys = sorted(idempotency_key(lead["id"], lead["version"]) for lead in leads)
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:32]
+
+
+def wire_record(lead: dict) -> dict:
+    """The lead as it leaves the kiosk: the kiosk's own sync bookkeeping stays home."""
+    return {k: v for k, v in lead.items() if k != "sync"}

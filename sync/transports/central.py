@@ -1,0 +1,106 @@
+"""The central system: JSON over HTTPS, device token, Standard-Webhooks-signed bodies.
+
+Wire protocol: ARCHITECTURE.md, "Kiosk <-> central wire protocol". Every request with a body gets
+a fresh ``webhook-id`` (the server refuses a reused one as a replay, and a retry is a new
+request); idempotency comes from the lead id + version inside the body, which the server
+deduplicates (``duplicate``/``stale`` are successes).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from sync.enrollment import CentralCredentials
+from sync.errors import TransientError
+from sync.http import HttpClient, HttpResponse, check_status
+from sync.signing import sign_headers
+from sync.transports.base import ItemResult, batch_key, wire_record
+
+SENT = {"stored", "duplicate", "stale"}
+PARK = {"rejected", "conflict"}
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON: the exact bytes signed are the bytes sent."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class CentralTransport:
+    kind = "central"
+
+    def __init__(self, creds: CentralCredentials, name: str = "central", max_batch: int = 500,
+                 timeout: tuple[float, float] = (5.0, 30.0), client: HttpClient | None = None):
+        self.name = name
+        self.creds = creds
+        self.max_batch = max_batch
+        self.base = creds.url.rstrip("/")
+        self.client = client or HttpClient(verify=creds.verify, timeout=timeout)
+
+    # -- signed requests -----------------------------------------------------------------
+    def _headers(self, body: bytes | None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.creds.token}", "Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            headers.update(sign_headers(self.creds.signing_secret, body))
+        return headers
+
+    def post(self, path: str, payload: Any, extra: dict[str, str] | None = None) -> HttpResponse:
+        body = dumps(payload)
+        headers = self._headers(body)
+        if extra:
+            headers.update(extra)
+        resp = self.client.request("POST", self.base + path, body=body, headers=headers)
+        if resp.status == 409:  # webhook-id collision: our fault only by bad luck; a new id fixes it
+            raise TransientError(f"POST {path}: HTTP 409 {resp.text()}")
+        return check_status(resp, f"POST {path}")
+
+    # -- the outbox contract ---------------------------------------------------------------
+    def send(self, leads: Sequence[dict]) -> list[ItemResult]:
+        resp = self.post("/api/v1/leads:batch", {"leads": [wire_record(l) for l in leads]},
+                         extra={"Idempotency-Key": batch_key(leads)})
+        data = resp.json()
+        results = data.get("results") if isinstance(data, dict) else None
+        if not isinstance(results, list):
+            raise TransientError(f"central: answer without a results list: {resp.text()}")
+        by_key: dict[tuple[str, int], dict] = {}
+        for r in results:
+            if isinstance(r, dict) and isinstance(r.get("id"), str):
+                try:
+                    by_key[(r["id"], int(r.get("version")))] = r
+                except (TypeError, ValueError):
+                    continue
+        out = []
+        for lead in leads:
+            r = by_key.get((lead["id"], int(lead["version"])))
+            status = r.get("status") if r else None
+            if status in SENT:
+                out.append(ItemResult(lead["id"], lead["version"], "sent"))
+            elif status in PARK:
+                out.append(ItemResult(lead["id"], lead["version"], "parked",
+                                      f"central {status}: {r.get('reason') or 'no reason given'}"))
+            else:  # not confirmed: never mark sent on silence
+                out.append(ItemResult(lead["id"], lead["version"], "retry",
+                                      f"central gave no result for this lead (status={status!r})"))
+        return out
+
+    # -- the rest of the protocol ------------------------------------------------------------
+    def pull_config(self, etag: str | None = None) -> dict | None:
+        """GET /api/v1/config; None when unchanged (304 for our ETag, or the same etag)."""
+        headers = self._headers(None)
+        if etag:
+            headers["If-None-Match"] = etag
+        resp = self.client.request("GET", self.base + "/api/v1/config", headers=headers)
+        if resp.status == 304:
+            return None
+        data = check_status(resp, "GET /api/v1/config").json()
+        if not isinstance(data, dict) or not isinstance(data.get("show"), dict):
+            raise TransientError(f"central config: unexpected answer {resp.text()}")
+        if etag and data.get("etag") == etag:
+            return None
+        return data
+
+    def heartbeat(self, pending: dict[str, int], last_sync_at: str | None, clock: dict | None = None) -> None:
+        self.post("/api/v1/heartbeat", {"pending": pending, "last_sync_at": last_sync_at, "clock": clock or {}})
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,363 @@
+"""The outbox worker: drains every destination's queue from the lead store, hot leads first.
+
+Why threads inside the kiosk process (one per destination) rather than a separate service: the
+kiosk is one process on a Pi with one TinyDB store, and TinyDB has no cross-process locking, so a
+second process would need its own locking protocol on the same files; a thread shares the store
+object (and its lock) and is woken in microseconds by ``trigger()`` right after a save, which is
+what keeps a hot lead's trip to central under 2 s. ``bench/sync_bench.py`` measures the wake-up
+path. The CLI (``leadkiosk sync``) runs the same worker in the foreground for operators.
+
+One thread per destination so a slow or rate-limited CRM never delays the central system, and
+one request in flight per destination so an older version of a lead can never overtake a newer
+one on the way out.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from sync.backoff import Backoff
+from sync.errors import AuthError, PermanentError, SyncError, TransientError
+from sync.transports.base import ItemResult, Transport
+
+log = logging.getLogger("leadkiosk.sync")
+
+IDLE_POLL_S = 30.0
+AUTH_MIN_DELAY_S = 60.0
+
+
+def utc_iso(ts: float | None = None) -> str:
+    dt = datetime.fromtimestamp(time.time() if ts is None else ts, tz=timezone.utc)
+    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class _Lane:
+    """Runtime state of one destination (the durable per-lead state lives in the store)."""
+
+    transport: Transport
+    backoff: Backoff
+    state: str = "idle"                 # idle | sending | backoff | auth_error | error | stopped
+    attempt: int = 0                    # consecutive failed requests
+    next_attempt_mono: float = 0.0
+    retry_after_floor: bool = False     # the current wait was asked for by the server
+    last_error: str | None = None
+    last_error_at: float | None = None
+    last_success_at: float | None = None
+    sent: int = 0
+    parked: int = 0
+    failed_requests: int = 0
+    requests: int = 0
+    retry_later: dict[str, tuple[int, float, int]] = field(default_factory=dict)  # id -> (version, due, attempts)
+    wake: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    last_config_at: float = 0.0
+    last_heartbeat_at: float = 0.0
+    config_etag: str | None = None
+    config_error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.transport.name
+
+
+class SyncWorker:
+    """Delivers every saved lead version to every configured destination exactly once.
+
+    ``store`` follows the Store API in ARCHITECTURE.md (``pending``, ``mark_sync``,
+    ``sync_status``); ``destinations`` are transports from ``sync.config``. Call ``trigger()``
+    after every save (and from the "sync now" button) so hot leads leave at once.
+    """
+
+    def __init__(self, store: Any, destinations: Sequence[Transport], *,
+                 backoff: Callable[[], Backoff] | None = None, idle_poll_s: float = IDLE_POLL_S,
+                 on_config: Callable[[dict], None] | None = None, config_interval_s: float = 300.0,
+                 heartbeat_interval_s: float = 60.0, store_lock: threading.RLock | None = None,
+                 clock: Callable[[], float] = time.time):
+        names = [d.name for d in destinations]
+        if len(set(names)) != len(names):
+            raise SyncError(f"destination names must be unique, got {names}")
+        self.store = store
+        self.idle_poll_s = idle_poll_s
+        self.on_config = on_config
+        self.config_interval_s = config_interval_s
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self.clock = clock
+        self._store_lock = store_lock or threading.RLock()
+        make = backoff or (lambda: Backoff(base_s=0.5, cap_s=60.0))
+        self.lanes = {d.name: _Lane(transport=d, backoff=make()) for d in destinations}
+        self._stop = threading.Event()
+        self._running = False
+
+    # -- public API ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start one daemon thread per destination (idempotent)."""
+        if self._running:
+            return
+        self._stop.clear()
+        self._running = True
+        for lane in self.lanes.values():
+            lane.thread = threading.Thread(target=self._run_lane, args=(lane,),
+                                           name=f"sync-{lane.name}", daemon=True)
+            lane.thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the request in flight (a request is never abandoned half-way by us)."""
+        self._stop.set()
+        for lane in self.lanes.values():
+            lane.wake.set()
+        deadline = time.monotonic() + timeout
+        for lane in self.lanes.values():
+            if lane.thread is not None:
+                lane.thread.join(max(0.0, deadline - time.monotonic()))
+                lane.thread = None
+            lane.state = "stopped"
+        self._running = False
+        for lane in self.lanes.values():
+            try:
+                lane.transport.close()
+            except Exception:  # closing a pool must not hide the real shutdown
+                log.debug("closing %s failed", lane.name, exc_info=True)
+
+    def trigger(self, destination: str | None = None) -> None:
+        """"Sync now", also called after every save: wake the destinations at once. An
+        exponential-backoff wait is cut short (the network may be back; staff asked); a wait the
+        server asked for (Retry-After) is still honoured."""
+        for lane in self.lanes.values():
+            if destination and lane.name != destination:
+                continue
+            if not lane.retry_after_floor:
+                lane.next_attempt_mono = 0.0
+            lane.wake.set()
+
+    def status(self) -> dict:
+        """For the staff area and ``leadkiosk sync status --json``: the store's durable counts
+        merged with each destination's live state."""
+        with self._store_lock:
+            durable = self.store.sync_status() or {}
+        out: dict[str, Any] = {"running": self._running, "destinations": {}}
+        last_ok = None
+        for name, lane in self.lanes.items():
+            d = dict(durable.get(name) or {})
+            if "pending" not in d:  # the store has never seen this destination: everything waits
+                with self._store_lock:
+                    d["pending"] = len(self.store.pending(name))
+            for key in ("pending", "sent", "failed", "parked"):
+                d.setdefault(key, 0)
+            d.setdefault("last_success_at", None)
+            if lane.last_success_at and (not d["last_success_at"] or utc_iso(lane.last_success_at) > d["last_success_at"]):
+                d["last_success_at"] = utc_iso(lane.last_success_at)
+            d.update({
+                "kind": lane.transport.kind,
+                "state": lane.state,
+                "last_error": lane.last_error or d.get("last_error"),
+                "last_error_at": utc_iso(lane.last_error_at) if lane.last_error_at else None,
+                "next_attempt_in_s": round(max(0.0, lane.next_attempt_mono - time.monotonic()), 1)
+                if lane.state in ("backoff", "auth_error", "error") else None,
+                "requests": lane.requests,
+                "failed_requests": lane.failed_requests,
+            })
+            if lane.config_error:
+                d["config_error"] = lane.config_error
+            out["destinations"][name] = d
+            if d["last_success_at"] and (last_ok is None or d["last_success_at"] > last_ok):
+                last_ok = d["last_success_at"]
+        out["last_sync_at"] = last_ok
+        return out
+
+    def run_once(self, max_wait_s: float = 10.0, max_attempts: int = 3) -> dict:
+        """Drain what can be sent now, in the caller's thread (``leadkiosk sync --once``, tests).
+        A failing destination is retried at most ``max_attempts`` times and never waits longer
+        than ``max_wait_s`` in total, so the command always ends."""
+        deadline = time.monotonic() + max_wait_s
+        for lane in self.lanes.values():
+            lane.next_attempt_mono = 0.0
+            failures = 0
+            while not self._stop.is_set():
+                outcome = self._step(lane)
+                if outcome == "idle":
+                    break
+                if outcome == "more":
+                    continue
+                failures += 1
+                wait = lane.next_attempt_mono - time.monotonic()
+                if failures >= max_attempts or time.monotonic() + max(0.0, wait) > deadline:
+                    break
+                if wait > 0:
+                    time.sleep(wait)
+            self._housekeeping(lane)
+        return self.status()
+
+    # -- the lane loop ---------------------------------------------------------------------
+    def _run_lane(self, lane: _Lane) -> None:
+        while not self._stop.is_set():
+            lane.wake.clear()
+            try:
+                wait = self._cycle(lane)
+            except Exception as exc:  # a bug or a store error must not kill sync for good
+                log.exception("sync lane %s crashed a cycle", lane.name)
+                lane.state, lane.last_error, lane.last_error_at = "error", f"internal: {exc!r}", self.clock()
+                wait = 5.0
+            if wait > 0:
+                lane.wake.wait(wait)
+
+    def _cycle(self, lane: _Lane) -> float:
+        now = time.monotonic()
+        if now < lane.next_attempt_mono:
+            return lane.next_attempt_mono - now
+        outcome = self._step(lane)
+        if outcome == "more":
+            return 0.0
+        if outcome == "idle":
+            self._housekeeping(lane)
+            due = [d for (_, d, _) in lane.retry_later.values()]
+            wait = self.idle_poll_s
+            if due:
+                wait = min(wait, max(0.05, min(due) - time.monotonic()))
+            return wait
+        return max(0.0, lane.next_attempt_mono - time.monotonic())
+
+    def _fetch(self, lane: _Lane) -> list[dict]:
+        size = max(1, lane.transport.max_batch)
+        now = time.monotonic()
+        # forget retry-later entries that are due or superseded by a newer version
+        with self._store_lock:
+            leads = self.store.pending(lane.name, limit=size + len(lane.retry_later))
+        batch = []
+        for lead in leads:
+            held = lane.retry_later.get(lead["id"])
+            if held and held[0] == lead["version"] and held[1] > now:
+                continue
+            batch.append(lead)
+            if len(batch) >= size:
+                break
+        return batch
+
+    def _step(self, lane: _Lane) -> str:
+        """One request (or a few, when a refused batch is halved). Returns ``idle`` (nothing to
+        send), ``more`` (sent; maybe more waiting) or ``wait`` (backing off)."""
+        batch = self._fetch(lane)
+        if not batch:
+            if lane.attempt == 0:
+                lane.state = "idle"
+            return "idle"
+        lane.state = "sending"
+        try:
+            results = self._send_isolating(lane, batch)
+        except TransientError as exc:
+            self._failed(lane, batch, str(exc), exc.retry_after, "backoff")
+            return "wait"
+        except AuthError as exc:
+            self._failed(lane, batch, str(exc), None, "auth_error")
+            return "wait"
+        except PermanentError as exc:  # not the leads' fault (wrong URL, 404/405): pause, park nothing
+            self._failed(lane, batch, str(exc), None, "error")
+            return "wait"
+        self._apply(lane, results)
+        lane.attempt = 0
+        lane.retry_after_floor = False
+        lane.next_attempt_mono = 0.0
+        return "more"
+
+    def _send_isolating(self, lane: _Lane, batch: list[dict]) -> list[ItemResult]:
+        """Send; when the destination refuses the whole request (400/413/422), halve the batch
+        until the lead it objects to is alone, then park just that lead."""
+        lane.requests += 1
+        try:
+            results = lane.transport.send(batch)
+        except PermanentError as exc:
+            if not exc.splittable:
+                raise
+            if len(batch) == 1:
+                lead = batch[0]
+                return [ItemResult(lead["id"], lead["version"], "parked", str(exc))]
+            mid = len(batch) // 2
+            return self._send_isolating(lane, batch[:mid]) + self._send_isolating(lane, batch[mid:])
+        known = {(r.lead_id, r.version) for r in results}
+        for lead in batch:  # silence is never success
+            if (lead["id"], lead["version"]) not in known:
+                results.append(ItemResult(lead["id"], lead["version"], "retry", "no result from destination"))
+        return results
+
+    def _apply(self, lane: _Lane, results: list[ItemResult]) -> None:
+        now = self.clock()
+        marks = []
+        for r in results:
+            if r.outcome == "sent":
+                marks.append((r.lead_id, lane.name, r.version, "sent", None, None))
+                lane.retry_later.pop(r.lead_id, None)
+                lane.sent += 1
+            elif r.outcome == "parked":
+                marks.append((r.lead_id, lane.name, r.version, "parked", r.error, None))
+                lane.retry_later.pop(r.lead_id, None)
+                lane.parked += 1
+                log.warning("sync %s parked lead %s v%s: %s", lane.name, r.lead_id, r.version, r.error)
+            else:
+                prev = lane.retry_later.get(r.lead_id)
+                attempts = (prev[2] + 1) if prev and prev[0] == r.version else 1
+                delay = lane.backoff.delay(attempts)
+                lane.retry_later[r.lead_id] = (r.version, time.monotonic() + delay, attempts)
+                marks.append((r.lead_id, lane.name, r.version, "failed", r.error, utc_iso(now + delay)))
+        self._mark(marks)
+        if any(r.outcome == "sent" for r in results):
+            lane.last_success_at = now
+        errors = [r.error for r in results if r.outcome != "sent" and r.error]
+        if errors:
+            lane.last_error, lane.last_error_at = errors[-1], now
+
+    def _failed(self, lane: _Lane, batch: list[dict], error: str, retry_after: float | None, state: str) -> None:
+        lane.failed_requests += 1
+        lane.attempt += 1
+        delay = lane.backoff.delay(lane.attempt, retry_after)
+        if state in ("auth_error", "error"):
+            delay = max(delay, AUTH_MIN_DELAY_S if lane.backoff.cap_s >= AUTH_MIN_DELAY_S else lane.backoff.cap_s)
+        lane.retry_after_floor = retry_after is not None
+        lane.next_attempt_mono = time.monotonic() + delay
+        lane.state = state
+        now = self.clock()
+        lane.last_error, lane.last_error_at = error, now
+        log.info("sync %s: %s (retry in %.1fs)", lane.name, error, delay)
+        self._mark([(l["id"], lane.name, l["version"], "failed", error, utc_iso(now + delay)) for l in batch])
+
+    def _mark(self, marks: list[tuple]) -> None:
+        """Record outcomes durably; one call per batch when the store offers it."""
+        if not marks:
+            return
+        with self._store_lock:
+            many = getattr(self.store, "mark_sync_many", None)
+            if many is not None:
+                many(marks)
+                return
+            for lead_id, dest, version, state, error, next_at in marks:
+                self.store.mark_sync(lead_id, dest, version, state, error=error, next_attempt_at=next_at)
+
+    # -- central housekeeping: config pull and heartbeat -------------------------------------
+    def _housekeeping(self, lane: _Lane) -> None:
+        transport = lane.transport
+        if lane.transport.kind != "central" or lane.attempt:
+            return
+        now = time.monotonic()
+        if self.on_config is not None and hasattr(transport, "pull_config") and (
+                not lane.last_config_at or now - lane.last_config_at >= self.config_interval_s):
+            lane.last_config_at = now
+            try:
+                data = transport.pull_config(lane.config_etag)  # type: ignore[attr-defined]
+                if data is not None:
+                    self.on_config(data)
+                    lane.config_etag = data.get("etag")
+                lane.config_error = None
+            except SyncError as exc:
+                lane.config_error = f"config pull: {exc}"
+        if hasattr(transport, "heartbeat") and (
+                not lane.last_heartbeat_at or now - lane.last_heartbeat_at >= self.heartbeat_interval_s):
+            lane.last_heartbeat_at = now
+            try:
+                st = self.status()
+                pending = {n: int(d.get("pending", 0)) for n, d in st["destinations"].items()}
+                transport.heartbeat(pending, st.get("last_sync_at"))  # type: ignore[attr-defined]
+            except SyncError as exc:
+                log.info("heartbeat to %s failed: %s", lane.name, exc)
