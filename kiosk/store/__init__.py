@@ -1,0 +1,7 @@
+"""The kiosk's local lead store: TinyDB on a durable journal storage (see ARCHITECTURE.md)."""
+from kiosk.errors import StoreError
+from kiosk.store.record import SCHEMA_VERSION, migrate, new_lead
+from kiosk.store.service import LeadStore, MemoryLeadStore, is_pending, open_store
+
+__all__ = ["LeadStore", "MemoryLeadStore", "SCHEMA_VERSION", "StoreError", "is_pending", "migrate",
+           "new_lead", "open_store"]

@@ -1,0 +1,118 @@
+"""Low-level durable file operations and the on-disk line format of the lead store.
+
+Kept apart from the journal logic so the crash-safety rules (write, flush, fsync, rename, fsync
+the directory) live in one place and are easy to audit.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import zlib
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import StoreError
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def encode_line(value: Any) -> bytes:
+    """One journal line: ``<crc32 hex8> <json>\\n``. The checksum tells a torn or bit-rotted line
+    from a good one, which JSON parsing alone cannot (a truncated object can still parse)."""
+    body = dumps(value)
+    return b"%08x " % zlib.crc32(body) + body + b"\n"
+
+
+def decode_line(line: bytes) -> Any:
+    """Inverse of :func:`encode_line`; raises ValueError on any damage."""
+    if len(line) < 10 or line[8:9] != b" ":
+        raise ValueError("malformed line")
+    body = line[9:]
+    if int(line[:8], 16) != zlib.crc32(body):
+        raise ValueError("checksum mismatch")
+    return json.loads(body)
+
+
+def describe_os_error(action: str, path: Path | str, exc: OSError) -> str:
+    """Turn an OSError into the sentence the kiosk screen shows."""
+    hints = {
+        errno.ENOSPC: "the disk is full: free some space; leads already saved are safe",
+        errno.EDQUOT: "the disk quota is exhausted; leads already saved are safe",
+        errno.EROFS: "the file system is read-only (SD card write-protected or remounted read-only); "
+                     "leads already saved are safe",
+        errno.EACCES: "permission denied: the kiosk user cannot write there",
+        errno.EPERM: "operation not permitted",
+        errno.ENOENT: "the directory does not exist (storage unmounted?)",
+        errno.EIO: "input/output error: the storage device is failing or was removed",
+        errno.EFBIG: "the file is too large for this file system or the process limit",
+    }
+    why = hints.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"cannot {action} {path}: {why} [{errno.errorcode.get(exc.errno or 0, exc.errno)}]"
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file name durable: without it a power cut can undo the rename."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a whole file so that a crash leaves either the old or the new content, never a mix:
+    temp file, write, fsync, rename over, fsync the directory. Raises OSError."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    try:
+        write_all(fd, data)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        _unlink_quietly(tmp)
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def preserve_copy(src: Path, dst: Path) -> None:
+    """Give ``src``'s current content a second name without copying where possible (hard link),
+    so moving a damaged file aside never rewrites a byte of it."""
+    try:
+        os.link(src, dst)
+    except FileExistsError:
+        os.unlink(dst)
+        os.link(src, dst)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
+            raise
+        shutil.copy2(src, dst)
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def store_error(action: str, path: Path | str, exc: OSError) -> StoreError:
+    err = StoreError(describe_os_error(action, path, exc))
+    err.errno = exc.errno  # type: ignore[attr-defined]
+    return err

@@ -1,0 +1,435 @@
+"""The LeadStore service: what the UI, sync and CLI call (contract in ARCHITECTURE.md).
+
+Records live in one TinyDB table (``leads``) on a :class:`JournalStorage` (durable) or a
+:class:`MemoryJournalStorage` (the in-memory twin). Queries run over the live in-memory state
+with a small index rebuilt at open, so they stay fast at 10,000 leads without TinyDB's
+per-query document copies. Every method returns private copies: callers may mutate them freely.
+"""
+from __future__ import annotations
+
+import logging
+import marshal
+import threading
+import unicodedata
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from kiosk.errors import StoreError
+from kiosk.store.journal import JournalStorage, MemoryJournalStorage
+from kiosk.store.record import (CONTACT_FIELDS, EDITABLE_KEYS, SYNC_STATES, deep_merge, effective_tag,
+                                iso, json_copy, migrate, parse_time, utc_now, validate)
+from kiosk.store.table import JournalTable, LeadDB
+
+log = logging.getLogger("kiosk.store")
+
+TABLE = "leads"
+PURGED_VALUE = None
+
+
+def _copy(doc: Any) -> Any:
+    """Fast deep copy of JSON data (marshal is several times faster than json or deepcopy)."""
+    return marshal.loads(marshal.dumps(doc))
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form for search: "müller" finds "Müller" and "Muller"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _time_key(value: Any) -> str:
+    try:
+        return iso(parse_time(value))
+    except (StoreError, TypeError):
+        return ""
+
+
+def _norm_time(value: str | datetime | None) -> str | None:
+    return None if value is None else iso(parse_time(value))
+
+
+def _sync_entry() -> dict[str, Any]:
+    return {"state": "pending", "sent_version": None, "attempts": 0, "last_error": None,
+            "last_attempt_at": None, "next_attempt_at": None, "sent_at": None, "attempt_version": None}
+
+
+def is_pending(doc: Mapping[str, Any], destination: str) -> bool:
+    """The contract's rule: this version not yet delivered to D, and not parked for this version.
+    Purged leads are never pending (central already has them; nothing is left to send)."""
+    if doc.get("purged"):
+        return False
+    entry = (doc.get("sync") or {}).get(destination) or {}
+    version = doc.get("version", 1)
+    sent = entry.get("sent_version")
+    if sent is not None and sent >= version:
+        return False
+    return not (entry.get("state") == "parked" and entry.get("attempt_version") == version)
+
+
+class LeadStore:
+    """Lead records on a TinyDB database whose storage has ``commit``/``transaction``."""
+
+    def __init__(self, db: LeadDB) -> None:
+        self._db = db
+        self._storage = db.storage
+        self._table: JournalTable = db.table(TABLE)  # type: ignore[assignment]
+        self._lock = threading.RLock()
+        self._by_id: dict[str, str] = {}
+        self._keys: dict[str, tuple[str, str | None, str | None]] = {}
+        self._by_reg: dict[str, set[str]] = {}
+        self._by_email: dict[str, set[str]] = {}
+        self._text: dict[str, str] = {}
+        self._when: dict[str, str] = {}
+        with self._storage.transaction():
+            self._reindex(None)
+            self._storage.on_change = self._reindex
+
+    # --- index -------------------------------------------------------------------------------
+    def _live(self) -> dict[str, dict[str, Any]]:
+        return (self._storage.read() or {}).get(TABLE, {})
+
+    def _reindex(self, changed: "set[tuple[str, str]] | None") -> None:
+        live = self._live()
+        if changed is None:
+            self._by_id.clear(), self._keys.clear(), self._by_reg.clear(), self._by_email.clear()
+            self._text.clear(), self._when.clear()
+            for doc_id in live:
+                self._index_doc(doc_id, live)
+        else:
+            for table, doc_id in changed:
+                if table == TABLE:
+                    self._index_doc(doc_id, live)
+
+    def _index_doc(self, doc_id: str, live: Mapping[str, Any]) -> None:
+        old = self._keys.pop(doc_id, None)
+        if old:
+            lead_id, reg, email = old
+            if self._by_id.get(lead_id) == doc_id:
+                del self._by_id[lead_id]
+            if reg:
+                self._by_reg.get(reg, set()).discard(doc_id)
+            if email:
+                self._by_email.get(email, set()).discard(doc_id)
+            self._text.pop(doc_id, None)
+            self._when.pop(doc_id, None)
+        doc = live.get(doc_id)
+        if doc is None:
+            return
+        contact = doc.get("contact") or {}
+        reg = str(contact["registration_id"]).strip() if contact.get("registration_id") else None
+        email = str(contact["email"]).strip().casefold() if contact.get("email") else None
+        self._keys[doc_id] = (doc.get("id"), reg, email)
+        self._by_id[doc.get("id")] = doc_id
+        if reg:
+            self._by_reg.setdefault(reg, set()).add(doc_id)
+        if email:
+            self._by_email.setdefault(email, set()).add(doc_id)
+        first, last = contact.get("first_name") or "", contact.get("last_name") or ""
+        self._text[doc_id] = _fold(f"{first} {last}\n{last} {first}\n{contact.get('company') or ''}")
+        self._when[doc_id] = _time_key(doc.get("captured_at"))
+
+    def _doc(self, lead_id: str) -> tuple[str, dict[str, Any]]:
+        doc_id = self._by_id.get(lead_id)
+        doc = self._live().get(doc_id) if doc_id else None
+        if doc is None:
+            raise StoreError(f"no lead with id {lead_id!r} in this store")
+        return doc_id, doc  # type: ignore[return-value]
+
+    def _replace(self, docs: dict[str, dict[str, Any]]) -> None:
+        if docs:
+            self._table.replace_many({int(k): v for k, v in docs.items()})
+            live = self._live()
+            for doc_id in docs:
+                self._index_doc(doc_id, live)
+
+    # --- the API -----------------------------------------------------------------------------
+    def save(self, lead: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a new lead; returns only once it is durable. Saving the identical record again
+        (a double tap) is a no-op; a different record with a known id must go through edit."""
+        rec = migrate(json_copy(dict(lead)))
+        validate(rec)
+        rec.setdefault("sync", {})
+        rec.setdefault("history", [])
+        rec.setdefault("purged", False)
+        with self._lock, self._storage.transaction():
+            doc_id = self._by_id.get(rec["id"])
+            if doc_id is not None:
+                existing = self._live()[doc_id]
+                if existing == rec:
+                    return _copy(existing)
+                raise StoreError(f"lead {rec['id']} is already saved (version {existing.get('version')}); "
+                                 "use edit to change it")
+            try:
+                new_id = self._table.insert(rec)
+            except ValueError:  # doc id taken by another process a moment ago: take the next
+                self._table._next_id = None
+                new_id = self._table.insert(rec)
+            self._index_doc(str(new_id), self._live())
+            return _copy(self._live()[str(new_id)])
+
+    def get(self, lead_id: str) -> dict[str, Any] | None:
+        with self._lock, self._storage.transaction():
+            doc_id = self._by_id.get(lead_id)
+            doc = self._live().get(doc_id) if doc_id else None
+            return _copy(doc) if doc is not None else None
+
+    def edit(self, lead_id: str, changes: Mapping[str, Any], actor: str) -> dict[str, Any]:
+        """Deep-merge ``changes``, bump the version and record old/new values with the actor.
+        An edit that changes nothing returns the record as it was (no new version)."""
+        bad = sorted(set(changes) - EDITABLE_KEYS)
+        if bad:
+            raise StoreError(f"cannot edit {', '.join(bad)}: editable fields are {', '.join(sorted(EDITABLE_KEYS))}")
+        changes = json_copy(dict(changes))
+        with self._lock, self._storage.transaction():
+            doc_id, cur = self._doc(lead_id)
+            new = _copy(cur)
+            diff = deep_merge(new, changes)
+            score = new.get("score")
+            if isinstance(score, dict) and "computed_tag" in score:
+                tag = score.get("override") or score.get("computed_tag")
+                if score.get("tag") != tag:
+                    diff["score.tag"] = {"old": score.get("tag"), "new": tag}
+                    score["tag"] = tag
+            if not diff:
+                return _copy(cur)
+            now = iso()
+            new["version"] = int(cur.get("version", 1)) + 1
+            new["updated_at"] = now
+            new.setdefault("history", []).append(
+                {"version": new["version"], "at": now, "actor": actor, "changes": diff})
+            self._replace({doc_id: new})
+            return _copy(new)
+
+    def find(self, tag: str | None = None, discarded: bool | None = None, staff: str | None = None,
+             since: str | datetime | None = None, until: str | datetime | None = None,
+             text: str | None = None, show_id: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Leads matching every given filter, newest capture first. ``since`` is inclusive,
+        ``until`` exclusive; ``text`` matches name and company, ignoring case and accents."""
+        lo, hi = _norm_time(since), _norm_time(until)
+        needle = _fold(text.strip()) if text else None
+        with self._lock, self._storage.transaction():
+            live = self._live()
+            hits = []
+            for doc_id, doc in live.items():
+                if tag is not None and effective_tag(doc) != tag:
+                    continue
+                if discarded is not None and bool((doc.get("score") or {}).get("discarded")) != discarded:
+                    continue
+                if staff is not None and doc.get("staff") != staff:
+                    continue
+                if show_id is not None and doc.get("show_id") != show_id:
+                    continue
+                when = self._when.get(doc_id, "")
+                if (lo and when < lo) or (hi and when >= hi):
+                    continue
+                if needle and needle not in self._text.get(doc_id, ""):
+                    continue
+                hits.append(doc_id)
+            hits.sort(key=lambda d: self._when.get(d, ""), reverse=True)
+            if limit is not None:
+                hits = hits[:limit]
+            return [_copy(live[d]) for d in hits]
+
+    def count(self) -> int:
+        with self._lock, self._storage.transaction():
+            return len(self._live())
+
+    def find_duplicate(self, registration_id: str | None = None, email: str | None = None,
+                       show_id: str | None = None) -> dict[str, Any] | None:
+        """The first capture of the same person (by registration id, else email), so the UI can say
+        "already captured at 10:42 by Ana". Purged leads have no contact left and never match."""
+        with self._lock, self._storage.transaction():
+            live = self._live()
+            ids: set[str] = set()
+            if registration_id and str(registration_id).strip():
+                ids |= self._by_reg.get(str(registration_id).strip(), set())
+            if email and str(email).strip():
+                ids |= self._by_email.get(str(email).strip().casefold(), set())
+            docs = [live[d] for d in ids if d in live and not live[d].get("purged")
+                    and (show_id is None or live[d].get("show_id") == show_id)]
+            if not docs:
+                return None
+            return _copy(min(docs, key=lambda d: _time_key(d.get("captured_at"))))
+
+    def pending(self, destination: str, limit: int | None = None,
+                due_before: str | datetime | None = None) -> list[dict[str, Any]]:
+        """Lead versions still to deliver to ``destination``: hot first, then oldest capture.
+        With ``due_before``, leads whose ``next_attempt_at`` is later are left out (backoff)."""
+        due = _norm_time(due_before)
+        with self._lock, self._storage.transaction():
+            live = self._live()
+            hits = []
+            for doc_id, doc in live.items():
+                if not is_pending(doc, destination):
+                    continue
+                if due:
+                    nxt = ((doc.get("sync") or {}).get(destination) or {}).get("next_attempt_at")
+                    if nxt and _time_key(nxt) > due:
+                        continue
+                hits.append((0 if effective_tag(doc) == "hot" else 1, self._when.get(doc_id, ""), doc_id))
+            hits.sort()
+            if limit is not None:
+                hits = hits[:limit]
+            return [_copy(live[d]) for _, _, d in hits]
+
+    def mark_sync(self, lead_id: str, destination: str, version: int, state: str,
+                  error: str | None = None, next_attempt_at: str | datetime | None = None) -> None:
+        """Record a delivery attempt. Not an edit: the version and history stay as they are."""
+        if state not in SYNC_STATES:
+            raise StoreError(f"sync state {state!r} is not one of {', '.join(SYNC_STATES)}")
+        with self._lock, self._storage.transaction():
+            doc_id, cur = self._doc(lead_id)
+            new = _copy(cur)
+            entry = {**_sync_entry(), **(new.setdefault("sync", {}).get(destination) or {})}
+            now = iso()
+            if state == "sent":
+                entry["sent_version"] = max(entry.get("sent_version") or 0, int(version))
+                entry.update(sent_at=now, last_attempt_at=now, last_error=None, next_attempt_at=None,
+                             attempts=0, attempt_version=int(version))
+                entry["state"] = "sent" if entry["sent_version"] >= new.get("version", 1) else "pending"
+            elif state == "failed":
+                entry.update(state="failed", attempts=int(entry.get("attempts") or 0) + 1, last_error=error,
+                             last_attempt_at=now, next_attempt_at=_norm_time(next_attempt_at),
+                             attempt_version=int(version))
+            elif state == "parked":
+                entry.update(state="parked", last_error=error, last_attempt_at=now, next_attempt_at=None,
+                             attempt_version=int(version))
+            else:
+                entry.update(state="pending", next_attempt_at=_norm_time(next_attempt_at))
+            new["sync"][destination] = entry
+            self._replace({doc_id: new})
+
+    def sync_status(self, destinations: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Per destination: ``pending`` (every version still to deliver, failed ones included),
+        ``sent``, ``failed``, ``parked``, ``last_success_at``, ``last_error``. Destinations given
+        explicitly appear even before their first attempt."""
+        with self._lock, self._storage.transaction():
+            live = self._live()
+            dests = set(destinations or ())
+            for doc in live.values():
+                dests.update((doc.get("sync") or {}).keys())
+            out: dict[str, dict[str, Any]] = {}
+            for dest in sorted(dests):
+                st = {"pending": 0, "sent": 0, "failed": 0, "parked": 0, "last_success_at": None, "last_error": None}
+                last_err_at = ""
+                for doc in live.values():
+                    entry = (doc.get("sync") or {}).get(dest) or {}
+                    version = doc.get("version", 1)
+                    if is_pending(doc, dest):
+                        st["pending"] += 1
+                        if entry.get("state") == "failed":
+                            st["failed"] += 1
+                    elif (entry.get("sent_version") or 0) >= version:
+                        st["sent"] += 1
+                    elif entry.get("state") == "parked":
+                        st["parked"] += 1
+                    if entry.get("sent_at") and (st["last_success_at"] or "") < entry["sent_at"]:
+                        st["last_success_at"] = entry["sent_at"]
+                    if entry.get("last_error") and (entry.get("last_attempt_at") or "") >= last_err_at:
+                        last_err_at = entry.get("last_attempt_at") or ""
+                        st["last_error"] = entry["last_error"]
+                out[dest] = st
+            return out
+
+    def rescore(self, form: Any, show_id: str | None = None, actor: str = "rescore") -> int:
+        """Score every lead made with ``form`` (same form id) again, keeping staff overrides and
+        staff discards; changed leads get a new version. Returns how many changed. One durable
+        change set for all of them, so a crash rescores all or none."""
+        from forms import score as score_answers  # lazy: the CLI's --help must stay light
+
+        changed: dict[str, dict[str, Any]] = {}
+        with self._lock, self._storage.transaction():
+            now = iso()
+            for doc_id, doc in self._live().items():
+                old = doc.get("score") or {}
+                if old.get("form_id") not in (None, getattr(form, "id", None)):
+                    continue
+                if show_id is not None and doc.get("show_id") != show_id:
+                    continue
+                try:
+                    result = score_answers(form, doc.get("answers") or {}, override=old.get("override")).to_dict()
+                except Exception as exc:  # forms raises its own errors; one bad lead must not stop the rest
+                    log.warning("rescore: lead %s kept its score: %s", doc.get("id"), exc)
+                    continue
+                if old.get("discarded") and not result.get("discarded") and _staff_discarded(doc):
+                    result["discarded"], result["discard_reason"] = True, old.get("discard_reason")
+                new = _copy(doc)
+                diff = deep_merge(new.setdefault("score", {}), result, "score.")
+                if not diff:
+                    continue
+                new["version"] = int(doc.get("version", 1)) + 1
+                new["updated_at"] = now
+                new.setdefault("history", []).append({"version": new["version"], "at": now, "actor": actor, "changes": diff})
+                changed[doc_id] = new
+            self._replace(changed)
+        return len(changed)
+
+    def purge(self, retention_days: int = 30, destination: str = "central", now: datetime | None = None) -> int:
+        """Remove contact details (and notes, and their traces in history) of leads that
+        ``destination`` confirmed (this version) more than ``retention_days`` ago. The id, tag,
+        scores and answers stay. Not an edit: purging must not make the lead pending again, or
+        the empty record would overwrite central's copy."""
+        if retention_days < 0:
+            raise StoreError(f"retention_days must be >= 0, got {retention_days}")
+        cutoff = iso((now or utc_now()) - timedelta(days=retention_days))
+        stamp = iso(now)
+        changed: dict[str, dict[str, Any]] = {}
+        with self._lock, self._storage.transaction():
+            for doc_id, doc in self._live().items():
+                if doc.get("purged"):
+                    continue
+                entry = (doc.get("sync") or {}).get(destination) or {}
+                if (entry.get("sent_version") or 0) < doc.get("version", 1) or not entry.get("sent_at"):
+                    continue
+                if _time_key(entry["sent_at"]) > cutoff:
+                    continue
+                new = _copy(doc)
+                fmt = (new.get("contact") or {}).get("format")
+                new["contact"] = {k: None for k in CONTACT_FIELDS}
+                new["contact"]["format"] = fmt
+                new["notes"] = ""
+                for h in new.get("history") or []:
+                    for path, change in (h.get("changes") or {}).items():
+                        if path.startswith("contact") or path == "notes":
+                            change["old"] = change["new"] = PURGED_VALUE
+                new["purged"] = True
+                new["purged_at"] = stamp
+                changed[doc_id] = new
+            self._replace(changed)
+        return len(changed)
+
+    def compact(self) -> None:
+        """Fold the journal into a new snapshot (a maintenance hook; saves do it when needed)."""
+        self._storage.compact()
+
+    @property
+    def events(self) -> list[str]:
+        """Recovery events since open (damaged files moved aside, read-only periods)."""
+        return list(self._storage.events)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "LeadStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _staff_discarded(doc: Mapping[str, Any]) -> bool:
+    return any("score.discarded" in (h.get("changes") or {}) and h.get("actor") != "rescore"
+               for h in doc.get("history") or [])
+
+
+class MemoryLeadStore(LeadStore):
+    """The in-memory twin: the same service over :class:`MemoryJournalStorage`."""
+
+    def __init__(self) -> None:
+        super().__init__(LeadDB(storage=MemoryJournalStorage))
+
+
+def open_store(data_dir: str | Path) -> LeadStore:
+    """Open (creating if needed) the durable store in ``DATA/leads``; raises StoreError."""
+    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage))

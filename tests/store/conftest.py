@@ -1,0 +1,37 @@
+"""Fixtures for the lead store tests: both store kinds, and a lead factory."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from kiosk.store import LeadStore, MemoryLeadStore, new_lead, open_store
+
+
+def make_score(tag: str = "warm", points: int = 50, override: str | None = None,
+               discarded: bool = False, form_id: str = "bant") -> dict[str, Any]:
+    return {"score": points, "computed_tag": tag, "override": override, "tag": override or tag,
+            "discarded": discarded, "discard_reason": "competitor" if discarded else None,
+            "reasons": [f"test +{points}"], "dropped": [], "form_id": form_id, "form_version": "2026.1"}
+
+
+def make_lead(first: str = "Ana", last: str = "Lima", company: str = "ACME", email: str | None = None,
+              reg: str | None = None, tag: str = "warm", staff: str = "Ana", show_id: str = "demo",
+              **kw: Any) -> dict[str, Any]:
+    return new_lead(show_id=show_id, kiosk_id="booth-1", staff=staff,
+                    contact={"first_name": first, "last_name": last, "company": company, "email": email,
+                             "registration_id": reg, "format": "manual"},
+                    answers={"consent": True}, score=make_score(tag), **kw)
+
+
+@pytest.fixture
+def lead_factory() -> Callable[..., dict[str, Any]]:
+    return make_lead
+
+
+@pytest.fixture(params=["memory", "durable"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LeadStore]:
+    s: LeadStore = MemoryLeadStore() if request.param == "memory" else open_store(tmp_path / "data")
+    yield s
+    s.close()
