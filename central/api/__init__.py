@@ -1,0 +1,1 @@
+"""HTTP routes: the kiosk protocol (``kiosk.py``) and the admin API (``admin.py``)."""

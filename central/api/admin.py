@@ -1,0 +1,80 @@
+"""The admin API (bearer admin token from the central config): devices, revocation, enrollment
+codes, the notification queue, and the sales queue of warm leads."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from sqlalchemy import select
+
+from central.api.common import check_admin, state
+from central.api.schemas import CodeResponse, Problem, RevokeResponse
+from central.devices import list_devices, new_enrollment_code, revoke
+from central.models import Notification
+from central.queries import list_leads, sales_queue
+from central.timeutil import iso
+
+router = APIRouter(prefix="/api/v1", tags=["admin"],
+                   responses={401: {"model": Problem}, 403: {"model": Problem}})
+ShowId = Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@router.get("/admin/devices")
+def get_devices(request: Request, authorization: str | None = Header(default=None),
+                show: str | None = Query(default=None, max_length=100, pattern=r"^[^\x00]*$")) -> list[dict[str, Any]]:
+    db, settings = state(request)
+    check_admin(settings, authorization)
+    return list_devices(db, show)
+
+
+@router.post("/admin/devices/{device_id}/revoke", response_model=RevokeResponse, responses={404: {"model": Problem}})
+def post_revoke(request: Request, device_id: str = Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$"),
+                authorization: str | None = Header(default=None)) -> dict[str, Any]:
+    """Revoke a kiosk's token at once (a lost or stolen kiosk)."""
+    db, settings = state(request)
+    check_admin(settings, authorization)
+    return revoke(db, device_id)
+
+
+@router.post("/admin/shows/{show_id}/enrollment-codes", response_model=CodeResponse)
+def post_code(request: Request, show_id: str = ShowId, authorization: str | None = Header(default=None)) -> dict[str, Any]:
+    db, settings = state(request)
+    check_admin(settings, authorization)
+    return {"code": new_enrollment_code(db, show_id, ttl_hours=settings.enrollment_code_ttl_h), "show_id": show_id}
+
+
+@router.get("/admin/notifications")
+def get_notifications(request: Request, authorization: str | None = Header(default=None),
+                      state_: Literal["pending", "sending", "retry", "sent"] | None = Query(default=None, alias="state"),
+                      limit: int = Query(default=100, ge=1, le=1000)) -> list[dict[str, Any]]:
+    db, settings = state(request)
+    check_admin(settings, authorization)
+    q = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    if state_:
+        q = q.where(Notification.state == state_)
+    with db.session() as s:
+        return [{"id": n.id, "lead_id": n.lead_id, "kind": n.kind, "recipient": n.recipient, "state": n.state,
+                 "attempts": n.attempts, "created_at": iso(n.created_at), "sent_at": iso(n.sent_at),
+                 "next_attempt_at": iso(n.next_attempt_at), "last_error": n.last_error} for n in s.scalars(q)]
+
+
+@router.get("/sales-queue")
+def get_sales_queue(request: Request, authorization: str | None = Header(default=None),
+                    show: str | None = Query(default=None, max_length=100, pattern=r"^[^\x00]*$"),
+                    limit: int = Query(default=100, ge=1, le=1000), offset: int = Query(default=0, ge=0, le=10**7)
+                    ) -> list[dict[str, Any]]:
+    """Warm leads, oldest first: the queue sales works through after the show."""
+    db, settings = state(request)
+    check_admin(settings, authorization)
+    return sales_queue(db, show, limit=limit, offset=offset)
+
+
+@router.get("/leads")
+def get_leads(request: Request, authorization: str | None = Header(default=None),
+              show: str | None = Query(default=None, max_length=100, pattern=r"^[^\x00]*$"),
+              tag: Literal["hot", "warm", "nurture"] | None = Query(default=None),
+              limit: int = Query(default=100, ge=1, le=1000), offset: int = Query(default=0, ge=0, le=10**7)
+              ) -> list[dict[str, Any]]:
+    db, settings = state(request)
+    check_admin(settings, authorization)
+    return list_leads(db, show, tag=tag, limit=limit, offset=offset)

@@ -1,0 +1,88 @@
+"""What every route needs: the app's Database/Settings, reading a bounded raw body, and the signed
+request check (token, then signature and timestamp, then replay), in that order so an attacker
+without the secret cannot burn message ids."""
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+
+from central.db import Database
+from central.devices import AuthDevice, authenticate, purge_seen, remember_message, verify_signature
+from central.errors import AuthError, BadRequest, Forbidden, PayloadTooLarge
+from central.settings import Settings
+from central.timeutil import utcnow
+
+_RISKY_ESCAPE = re.compile(rb"\\u(0000|d[89a-f])", re.IGNORECASE)
+
+
+def state(request: Request) -> tuple[Database, Settings]:
+    return request.app.state.db, request.app.state.settings
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(f"request body over {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise BadRequest(f"body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object")
+    return data
+
+
+def risky_unicode(body: bytes) -> bool:
+    """Cheap pre-check: only bodies with \\u0000 or surrogate escapes get the per-lead Unicode check."""
+    return bool(_RISKY_ESCAPE.search(body))
+
+
+@dataclass
+class SignedRequest:
+    device: AuthDevice
+    now: datetime
+    msg_id: str
+
+
+def check_signed(db: Database, authorization: str | None, headers: dict[str, str], body: bytes) -> SignedRequest:
+    now = utcnow()
+    with db.write() as conn:
+        device = authenticate(conn, authorization)
+        msg_id = verify_signature(device, headers, body, now.timestamp())
+        remember_message(conn, device.id, msg_id, now)
+        if random.random() < 0.01:  # keep the replay table small without a scheduler
+            purge_seen(conn, now)
+    return SignedRequest(device, now, msg_id)
+
+
+def check_device(db: Database, authorization: str | None) -> AuthDevice:
+    with db.begin() as conn:
+        return authenticate(conn, authorization)
+
+
+def check_admin(settings: Settings, authorization: str | None) -> None:
+    if not settings.admin_token_sha256:
+        raise Forbidden("admin API disabled: set [admin] token_env in the central config or LEADKIOSK_ADMIN_TOKEN")
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not settings.admin_token_ok(token.strip()):
+        raise AuthError("admin token missing or wrong")

@@ -1,0 +1,109 @@
+"""The kiosk protocol (ARCHITECTURE.md, "Kiosk <-> central wire protocol")."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from sqlalchemy import update
+
+from central.api.common import (check_device, check_signed, parse_json_object, read_body, risky_unicode,
+                                state)
+from central.api.schemas import (BATCH_BODY_SCHEMA, HEARTBEAT_BODY_SCHEMA, SIGNED_HEADERS, BatchResponse,
+                                 ConfigResponse, EnrollRequest, EnrollResponse, HeartbeatResponse, Problem)
+from central.clock import load_anchors, parse_sample, record_sample
+from central.devices import enroll
+from central.errors import BadRequest, PayloadTooLarge
+from central.ingest import ingest_batch
+from central.models import Device
+from central.shows import served_config
+from central.timeutil import iso, parse_iso
+
+router = APIRouter(prefix="/api/v1", tags=["kiosk"])
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "no/unknown/revoked token, bad signature or timestamp"},
+    409: {"model": Problem, "description": "webhook-id already used (replay)"},
+    400: {"model": Problem}, 413: {"model": Problem}}
+
+
+@router.post("/enroll", response_model=EnrollResponse, responses={403: {"model": Problem}})
+def post_enroll(body: EnrollRequest, request: Request) -> dict[str, Any]:
+    """Exchange a single-use enrollment code for this kiosk's device token and signing secret."""
+    db, _ = state(request)
+    return enroll(db, body.code, body.kiosk_name)
+
+
+@router.get("/config", response_model=ConfigResponse, responses={401: {"model": Problem}, 304: {"description": "unchanged"}})
+def get_config(request: Request, authorization: str | None = Header(default=None),
+               if_none_match: str | None = Header(default=None)) -> Any:
+    """The show configuration of the calling kiosk's show, with an etag (send If-None-Match)."""
+    db, _ = state(request)
+    device = check_device(db, authorization)
+    with db.begin() as conn:
+        body = served_config(conn, device.show_id)
+    if if_none_match and body["etag"] in [t.strip() for t in if_none_match.split(",")]:
+        return Response(status_code=304, headers={"ETag": body["etag"]})
+    return JSONResponse(body, headers={"ETag": body["etag"]})
+
+
+@router.post("/leads:batch", response_model=BatchResponse, responses=AUTH_ERRORS,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": BATCH_BODY_SCHEMA}}},
+                            "parameters": SIGNED_HEADERS})
+async def post_leads_batch(request: Request, authorization: str | None = Header(default=None)) -> Any:
+    """Store a batch of lead versions; the result per lead says what the kiosk may mark as sent."""
+    db, settings = state(request)
+    body = await read_body(request, settings.max_body_bytes)
+    headers = dict(request.headers)
+
+    def work() -> dict[str, Any]:
+        signed = check_signed(db, authorization, headers, body)
+        data = parse_json_object(body)
+        leads = data.get("leads")
+        if not isinstance(leads, list):
+            raise BadRequest("leads: expected a list of lead records")
+        if len(leads) > settings.max_batch:
+            raise PayloadTooLarge(f"leads: at most {settings.max_batch} per batch, got {len(leads)}")
+        sample = parse_sample(data.get("clock"))
+        worker = getattr(request.app.state, "worker", None)
+        outcome = ingest_batch(db, signed.device, leads, settings, now=signed.now, clock=sample,
+                               strict_unicode=risky_unicode(body), on_notify=worker.wake if worker else None)
+        return {"results": outcome.results}
+
+    return JSONResponse(await run_in_threadpool(work))
+
+
+@router.post("/heartbeat", response_model=HeartbeatResponse, responses=AUTH_ERRORS,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": HEARTBEAT_BODY_SCHEMA}}},
+                            "parameters": SIGNED_HEADERS})
+async def post_heartbeat(request: Request, authorization: str | None = Header(default=None)) -> Any:
+    """Pending counts per destination, last sync time and the device clock sample."""
+    db, settings = state(request)
+    body = await read_body(request, 256 * 1024)
+    headers = dict(request.headers)
+
+    def work() -> dict[str, Any]:
+        signed = check_signed(db, authorization, headers, body)
+        data = parse_json_object(body)
+        pending = data.get("pending") or {}
+        if not isinstance(pending, dict) or len(pending) > 100 or not all(
+                isinstance(k, str) and len(k) <= 100 and "\x00" not in k and type(v) is int and 0 <= v < 2**31
+                for k, v in pending.items()):
+            raise BadRequest("pending: expected an object of destination name -> count >= 0")
+        last_sync = None
+        if data.get("last_sync_at") is not None:
+            try:
+                last_sync = parse_iso(data["last_sync_at"])
+            except ValueError as exc:
+                raise BadRequest(f"last_sync_at: {exc}") from None
+        sample = parse_sample(data.get("clock"))
+        offset = signed.device.clock_offset_s
+        with db.write() as conn:
+            if sample is not None:
+                measured = record_sample(conn, signed.device.id, sample, signed.now, load_anchors(conn, signed.device.id))
+                offset = measured if measured is not None else offset
+            conn.execute(update(Device).where(Device.id == signed.device.id).values(
+                pending_json=pending, last_sync_at=last_sync, last_seen_at=signed.now))
+        return {"device_id": signed.device.id, "server_time": iso(signed.now), "clock_offset_s": offset}
+
+    return await run_in_threadpool(work)

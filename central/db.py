@@ -1,0 +1,106 @@
+"""Database access: one ``Database`` object per process wraps the SQLAlchemy engine.
+
+Why a wrapper: the URL rules (env default, ``postgresql://`` meaning psycopg 3), SQLite's pragmas
+(WAL so readers never block the writer, a busy timeout so concurrent processes wait instead of
+failing) and the write-transaction mode live in one place, and the review web app gets the same
+object through ``central.web.mount(app, db)``.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from central.errors import ConfigError
+
+ENV_DB = "LEADKIOSK_CENTRAL_DB"
+DEFAULT_URL = "sqlite:///central.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def resolve_url(url: str | None = None) -> str:
+    """Argument > ``LEADKIOSK_CENTRAL_DB`` > ``sqlite:///central.db``; plain ``postgresql://`` and
+    ``postgres://`` become ``postgresql+psycopg://`` because psycopg 3 is the driver we ship."""
+    raw = url or os.environ.get(ENV_DB) or DEFAULT_URL
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://"):]
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://"):]
+    try:
+        parsed = make_url(raw)
+    except ArgumentError as exc:
+        raise ConfigError("--db", "url", f"a database URL like sqlite:///central.db or postgresql://user@host/db ({exc})") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError("--db", "url", f"a sqlite:// or postgresql:// URL, got {parsed.get_backend_name()}://")
+    return raw
+
+
+class Database:
+    """Engine plus session factory for one database URL."""
+
+    def __init__(self, url: str | None = None, *, pool_size: int = 10, echo: bool = False):
+        self.url = resolve_url(url)
+        self.engine: Engine = _make_engine(self.url, pool_size=pool_size, echo=echo)
+        self.dialect: str = self.engine.dialect.name
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """An ORM session that commits when the block ends normally and rolls back otherwise."""
+        with self._sessions() as session:
+            with session.begin():
+                yield session
+
+    def connect(self) -> Connection:
+        return self.engine.connect()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A Core connection in a (read-mostly) transaction."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A Core connection in a write transaction. On SQLite it starts with ``BEGIN IMMEDIATE``:
+        a deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
+        another process wrote in between, whereas IMMEDIATE waits for the busy timeout."""
+        with self.engine.connect() as conn:
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _make_engine(url: str, *, pool_size: int, echo: bool) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                                               "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            # Take transaction control away from the driver (SQLAlchemy's documented recipe), so
+            # BEGIN is ours and can be IMMEDIATE for writers.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

@@ -1,0 +1,187 @@
+"""Lead ingest: one batch of lead versions from one device, stored in one transaction.
+
+The rules (the kiosk marks a lead sent on stored, duplicate and stale):
+- stored: this version is new and now the latest; duplicate: this exact version is already here
+  (a re-send after a lost response); stale: a newer version is here (older never overwrites newer);
+- conflict: the id belongs to another device; rejected: malformed, with the reason.
+- A lead that arrives hot, or whose new version turns hot, enqueues its notifications in the same
+  transaction; UNIQUE(lead, kind, recipient) makes a second enqueue a no-op, so sales hear once.
+
+Why bulk statements: the target is thousands of leads per second from a fleet, so a batch costs one
+SELECT for the ids it names and one multi-row INSERT per table, not a round trip per lead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from central.clock import ClockSample, correct, load_anchors, record_sample
+from central.db import Database
+from central.devices import AuthDevice
+from central.errors import DatabaseUnavailable
+from central.leadcheck import CheckedLead, Malformed, check_lead
+from central.models import Device, Lead, LeadHistory, LeadVersion, Notification
+from central.notify.routing import recipients
+from central.settings import Settings
+from central.timeutil import parse_iso
+
+MAX_RACE_RETRIES = 3
+
+
+class _Race(Exception):
+    """Another request changed one of our leads between our SELECT and our write: redo the batch."""
+
+
+@dataclass
+class BatchOutcome:
+    results: list[dict[str, Any]]
+    notifications: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def notification_payload(lead: CheckedLead, device: AuthDevice) -> dict[str, Any]:
+    rec = lead.record
+    score = rec.get("score") or {}
+    return {"lead_id": lead.id, "version": lead.version, "show_id": rec.get("show_id"),
+            "kiosk": device.name, "kiosk_id": rec.get("kiosk_id"), "staff": rec.get("staff"),
+            "captured_at": rec.get("captured_at"), "contact": rec.get("contact") or {},
+            "score": score.get("score"), "tag": score.get("tag"), "reasons": score.get("reasons") or [],
+            "notes": rec.get("notes") or "", "follow_up": lead.columns.get("follow_up"),
+            "product_interest": lead.columns.get("product_interest"), "answers": rec.get("answers") or {}}
+
+
+def _history_rows(lead: CheckedLead, after_version: int, now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for entry in lead.record.get("history") or []:
+        v = entry.get("version")
+        if isinstance(v, bool) or not isinstance(v, int) or v <= after_version or v > lead.version:
+            continue
+        try:
+            at = parse_iso(entry.get("at"))
+        except ValueError:
+            at = now
+        actor = entry.get("actor")
+        changes = entry.get("changes")
+        rows.append({"lead_id": lead.id, "version": v, "at": at, "source": "kiosk",
+                     "actor": actor[:200] if isinstance(actor, str) else None,
+                     "changes_json": changes if isinstance(changes, dict) else {}})
+    return rows
+
+
+def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
+
+
+def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], settings: Settings, *,
+                 now: datetime, clock: ClockSample | None = None, strict_unicode: bool = False,
+                 on_notify: Callable[[], None] | None = None) -> BatchOutcome:
+    checked: list[CheckedLead | None] = []
+    results: list[dict[str, Any]] = []
+    for raw in raw_leads:
+        try:
+            lead = check_lead(raw, device_show_id=device.show_id, product_question=settings.product_interest_question,
+                              follow_up_question=settings.follow_up_question, strict_unicode=strict_unicode)
+            checked.append(lead)
+            results.append({"id": lead.id, "version": lead.version, "status": None, "reason": None})
+        except Malformed as exc:
+            checked.append(None)
+            rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+            rver = raw.get("version") if isinstance(raw, dict) and type(raw.get("version")) is int else None
+            results.append({"id": rid[:100] if rid else None, "version": rver, "status": "rejected", "reason": str(exc)})
+    for attempt in range(MAX_RACE_RETRIES + 1):
+        try:
+            with db.write() as conn:
+                n = _store(conn, device, checked, results, settings, now, clock)
+            break
+        except (_Race, IntegrityError):
+            if attempt == MAX_RACE_RETRIES:
+                raise DatabaseUnavailable("too many concurrent writes to the same leads; retry the batch") from None
+    if n and on_notify:
+        on_notify()
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return BatchOutcome(results=results, notifications=n, counts=counts)
+
+
+def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | None], results: list[dict[str, Any]],
+           settings: Settings, now: datetime, clock: ClockSample | None) -> int:
+    anchors: dict[str, float] = {}
+    offset = device.clock_offset_s
+    need_clock = clock is not None or any(c is not None and not c.clock["synchronised"] for c in checked)
+    if need_clock:
+        anchors = load_anchors(conn, device.id)
+        if clock is not None:
+            measured = record_sample(conn, device.id, clock, now, anchors)
+            offset = measured if measured is not None else offset
+    ids = list({c.id for c in checked if c is not None})
+    state: dict[str, tuple[str, int, bool]] = {}
+    for chunk in range(0, len(ids), 500):
+        for row in conn.execute(select(Lead.id, Lead.device_id, Lead.version, Lead.tag, Lead.discarded)
+                                .where(Lead.id.in_(ids[chunk:chunk + 500]))):
+            state[row.id] = (row.device_id, row.version, row.tag == "hot" and not row.discarded)
+    original = dict(state)
+    inserts: dict[str, dict[str, Any]] = {}
+    updates: dict[str, dict[str, Any]] = {}
+    versions: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    for lead, result in zip(checked, results):
+        if lead is None:
+            continue
+        prev = state.get(lead.id)
+        if prev is not None and prev[0] != device.id:
+            result.update(status="conflict", reason="lead id belongs to another kiosk")
+            continue
+        if prev is not None and lead.version == prev[1]:
+            result["status"] = "duplicate"
+            continue
+        if prev is not None and lead.version < prev[1]:
+            result.update(status="stale", reason=f"version {prev[1]} is already stored")
+            continue
+        corrected, method = correct(lead.captured_at, lead.clock, anchors, offset)
+        row = {"id": lead.id, "show_id": device.show_id, "device_id": device.id, "version": lead.version,
+               "captured_at": lead.captured_at, "captured_at_corrected": corrected, "clock_method": method,
+               "record_json": lead.record, "received_at": now, "updated_at": now, **lead.columns}
+        if lead.id in inserts or prev is None:
+            inserts[lead.id] = row
+        else:
+            updates[lead.id] = row
+        versions.append({"lead_id": lead.id, "version": lead.version, "device_id": device.id,
+                         "record_json": lead.record, "received_at": now})
+        history.extend(_history_rows(lead, prev[1] if prev else 0, now))
+        was_hot = prev[2] if prev else False
+        if lead.hot and not was_hot:
+            payload = notification_payload(lead, device)
+            for kind, recipient in recipients(settings, country=lead.columns["country"],
+                                              product_interest=lead.columns["product_interest"],
+                                              show_id=device.show_id):
+                notes.append({"lead_id": lead.id, "kind": kind, "recipient": recipient, "payload_json": payload,
+                              "state": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now})
+        state[lead.id] = (device.id, lead.version, lead.hot)
+        result["status"] = "stored"
+    if inserts:
+        conn.execute(insert(Lead), list(inserts.values()))
+    for lead_id, row in updates.items():
+        old_version = original[lead_id][1]
+        done = conn.execute(update(Lead).where(Lead.id == lead_id, Lead.version == old_version,
+                                               Lead.device_id == device.id)
+                            .values(**{k: v for k, v in row.items() if k not in ("id", "received_at")}))
+        if done.rowcount != 1:
+            raise _Race(lead_id)
+    if versions:
+        conn.execute(insert(LeadVersion), versions)
+    if history:
+        conn.execute(insert(LeadHistory), history)
+    if notes:
+        _insert_ignore(conn, Notification.__table__, notes)
+    conn.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now, last_ingest_at=now))
+    return len(notes)

@@ -1,0 +1,109 @@
+"""The notification worker: takes due rows from the durable queue and delivers them.
+
+Why a lease instead of a lock held while sending: each row is claimed by an UPDATE that only
+succeeds if the row is still due (pending, retry, or a 'sending' whose lease ran out), so several
+server processes never deliver the same row at once, and a process that crashes mid-send leaves a
+row that becomes due again when its lease ends. Failures retry with exponential backoff (capped);
+nothing is ever dropped. The API wakes the worker when it enqueues, so a hot lead goes out within
+one SMTP round trip rather than one poll interval.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import and_, or_, select, update
+
+from central.db import Database
+from central.errors import NotificationError
+from central.models import Notification
+from central.notify.senders import deliver
+from central.settings import Settings
+from central.timeutil import utcnow
+
+log = logging.getLogger("central.notify")
+
+
+def backoff_s(settings: Settings, attempts: int) -> float:
+    return min(settings.retry_max_s, settings.retry_base_s * (2 ** max(0, attempts - 1)))
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(and_(Notification.state.in_(("pending", "retry")), Notification.next_attempt_at <= now),
+               and_(Notification.state == "sending", Notification.lease_until < now))
+
+
+class NotificationWorker:
+    def __init__(self, db: Database, settings: Settings,
+                 deliver_fn: Callable[[Settings, str, str, int, dict], None] = deliver):
+        self.db = db
+        self.settings = settings
+        self.deliver = deliver_fn
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def run_once(self, limit: int = 50) -> int:
+        """Deliver what is due now; return how many were sent."""
+        now = utcnow()
+        with self.db.begin() as conn:
+            ids = [r[0] for r in conn.execute(select(Notification.id).where(_due(now))
+                                              .order_by(Notification.next_attempt_at).limit(limit))]
+        sent = 0
+        for nid in ids:
+            if self._stop.is_set():
+                break
+            sent += self._deliver_one(nid)
+        return sent
+
+    def _deliver_one(self, nid: int) -> int:
+        now = utcnow()
+        with self.db.write() as conn:
+            row = conn.execute(
+                update(Notification).where(Notification.id == nid, _due(now))
+                .values(state="sending", lease_until=now + timedelta(seconds=self.settings.lease_s),
+                        attempts=Notification.attempts + 1)
+                .returning(Notification.kind, Notification.recipient, Notification.payload_json,
+                           Notification.attempts)).first()
+        if row is None:
+            return 0  # another worker claimed it
+        try:
+            self.deliver(self.settings, row.kind, row.recipient, nid, row.payload_json)
+        except NotificationError as exc:
+            delay = backoff_s(self.settings, row.attempts)
+            log.warning("notification %s to %s failed (attempt %s), retry in %.0fs: %s",
+                        nid, row.recipient, row.attempts, delay, exc)
+            with self.db.write() as conn:
+                conn.execute(update(Notification).where(Notification.id == nid).values(
+                    state="retry", lease_until=None, last_error=str(exc)[:2000],
+                    next_attempt_at=utcnow() + timedelta(seconds=delay)))
+            return 0
+        with self.db.write() as conn:
+            conn.execute(update(Notification).where(Notification.id == nid).values(
+                state="sent", sent_at=utcnow(), lease_until=None, last_error=None))
+        return 1
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the worker must outlive a database hiccup
+                log.exception("notification worker pass failed; retrying")
+            self._wake.wait(self.settings.poll_interval_s)
+            self._wake.clear()
+
+    def start(self) -> "NotificationWorker":
+        self._thread = threading.Thread(target=self.run_forever, name="leadkiosk-notify", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)

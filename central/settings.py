@@ -1,0 +1,291 @@
+"""The central configuration file (TOML): SMTP, chat webhook, admin token, routing of hot leads.
+
+Why declarative and validated up front: a typo in a routing rule must stop the server at start with
+the file, the key path and what was expected, not silently send hot leads nowhere at the show.
+Secrets are named by environment variable (``password_env``, ``token_env``) so the file can be
+committed.
+
+Example::
+
+    [smtp]
+    host = "127.0.0.1"
+    port = 25
+    from = "leadkiosk@example.com"
+    security = "none"            # none | starttls | ssl
+    username = "mailer"          # optional
+    password_env = "LEADKIOSK_SMTP_PASSWORD"
+
+    [chat]
+    webhook_url = "https://hooks.slack.com/services/T000/B000/XXXX"   # or webhook_url_env
+
+    [admin]
+    token_env = "LEADKIOSK_ADMIN_TOKEN"
+
+    [territories]
+    DACH = ["DE", "AT", "CH"]
+
+    [[routing.rules]]            # first match wins; a rule with no conditions matches everything
+    name = "dach"
+    territories = ["DACH"]       # and/or countries = [...], product_interest = [...], shows = [...]
+    email = ["dach-sales@example.com"]
+    chat = true                  # also post to [chat] webhook_url
+
+    [routing.default]            # the default owner when no rule matches
+    email = ["sales@example.com"]
+    chat = true
+
+    [notify]
+    poll_interval_s = 0.5
+    retry_base_s = 5
+    retry_max_s = 900
+
+    [answers]                    # which form questions hold these (question ids)
+    product_interest = "product_interest"
+    follow_up = "follow_up"
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from central.errors import ConfigError
+
+ENV_CONFIG = "LEADKIOSK_CENTRAL_CONFIG"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 25
+    sender: str = "leadkiosk@localhost"
+    security: str = "none"
+    username: str | None = None
+    password: str | None = None
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a matching hot lead goes. Empty condition sets match anything."""
+    name: str
+    countries: frozenset[str] = frozenset()
+    territories: frozenset[str] = frozenset()
+    product_interest: frozenset[str] = frozenset()
+    shows: frozenset[str] = frozenset()
+    email: tuple[str, ...] = ()
+    chat: tuple[str, ...] = ()   # webhook URLs
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: str = "<defaults>"
+    smtp: SmtpSettings | None = None
+    chat_webhook_url: str | None = None
+    admin_token_sha256: str | None = None
+    territories: dict[str, frozenset[str]] = field(default_factory=dict)
+    rules: tuple[Route, ...] = ()
+    default_route: Route | None = None
+    poll_interval_s: float = 0.5
+    retry_base_s: float = 5.0
+    retry_max_s: float = 900.0
+    lease_s: float = 120.0
+    product_interest_question: str = "product_interest"
+    follow_up_question: str = "follow_up"
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_batch: int = 1000
+    enrollment_code_ttl_h: float = 7 * 24
+
+    def admin_token_ok(self, token: str | None) -> bool:
+        if not token or not self.admin_token_sha256:
+            return False
+        digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        return hmac.compare_digest(digest, self.admin_token_sha256)
+
+    @property
+    def notifications_enabled(self) -> bool:
+        return bool(self.rules or self.default_route)
+
+
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read and validate the config file (``path`` > ``LEADKIOSK_CENTRAL_CONFIG`` > defaults).
+    ``LEADKIOSK_ADMIN_TOKEN`` enables the admin API even without a file."""
+    environ = dict(os.environ if env is None else env)
+    path = path or environ.get(ENV_CONFIG)
+    if not path:
+        token = environ.get("LEADKIOSK_ADMIN_TOKEN")
+        return Settings(admin_token_sha256=_sha(token) if token else None)
+    p = Path(path)
+    src = str(p)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(src, "(file)", "an existing TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(src, "(file)", f"valid TOML ({exc})") from None
+    return parse_settings(data, src, environ)
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class _Reader:
+    def __init__(self, source: str, env: dict[str, str]):
+        self.source = source
+        self.env = env
+
+    def fail(self, key: str, expected: str, got: Any = ...) -> ConfigError:
+        suffix = "" if got is ... else f", got {got!r}"
+        return ConfigError(self.source, key, expected + suffix)
+
+    def table(self, data: dict, key: str, path: str, allowed: set[str]) -> dict:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(path, "a table", value)
+        for k in value:
+            if k not in allowed:
+                raise self.fail(f"{path}.{k}", f"one of the known keys {sorted(allowed)}")
+        return value
+
+    def str_(self, data: dict, key: str, path: str, default: Any = None, required: bool = False) -> Any:
+        if key not in data:
+            if required:
+                raise self.fail(path, "a string (required)")
+            return default
+        value = data[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(path, "a non-empty string", value)
+        return value
+
+    def num(self, data: dict, key: str, path: str, default: float, lo: float, hi: float) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+            raise self.fail(path, f"a number from {lo:g} to {hi:g}", value)
+        return value
+
+    def secret(self, data: dict, key: str, path: str) -> str | None:
+        """``<key>_env`` names an environment variable; it must be set."""
+        name = self.str_(data, key + "_env", f"{path}_env")
+        if name is None:
+            return None
+        if not self.env.get(name):
+            raise self.fail(f"{path}_env", f"the name of a set environment variable ({name} is not set)")
+        return self.env[name]
+
+    def strings(self, data: dict, key: str, path: str, check=None, what: str = "strings") -> tuple[str, ...]:
+        value = data.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(path, f"a list of {what}", value)
+        for i, v in enumerate(value):
+            if check and not check(v):
+                raise self.fail(f"{path}[{i}]", f"one of {what}", v)
+        return tuple(v.strip() for v in value)
+
+
+def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | None = None) -> Settings:
+    r = _Reader(source, dict(os.environ if env is None else env))
+    top = {"smtp", "chat", "admin", "territories", "routing", "notify", "answers", "limits"}
+    for k in data:
+        if k not in top:
+            raise r.fail(k, f"one of the known tables {sorted(top)}")
+
+    smtp = None
+    s = r.table(data, "smtp", "smtp", {"host", "port", "from", "security", "username", "password_env", "timeout_s"})
+    if s:
+        security = s.get("security", "none")
+        if security not in ("none", "starttls", "ssl"):
+            raise r.fail("smtp.security", "one of none, starttls, ssl", security)
+        sender = r.str_(s, "from", "smtp.from", required=True)
+        if not _EMAIL.match(sender):
+            raise r.fail("smtp.from", "an e-mail address", sender)
+        smtp = SmtpSettings(host=r.str_(s, "host", "smtp.host", required=True),
+                            port=int(r.num(s, "port", "smtp.port", 25, 1, 65535)), sender=sender,
+                            security=security, username=r.str_(s, "username", "smtp.username"),
+                            password=r.secret(s, "password", "smtp.password"),
+                            timeout_s=r.num(s, "timeout_s", "smtp.timeout_s", 10, 0.5, 300))
+
+    c = r.table(data, "chat", "chat", {"webhook_url", "webhook_url_env"})
+    chat_url = r.str_(c, "webhook_url", "chat.webhook_url") or r.secret(c, "webhook_url", "chat.webhook_url")
+    if chat_url and not chat_url.startswith(("http://", "https://")):
+        raise r.fail("chat.webhook_url", "an http(s) URL", chat_url)
+
+    a = r.table(data, "admin", "admin", {"token_env", "token_sha256"})
+    admin = r.str_(a, "token_sha256", "admin.token_sha256")
+    if admin is not None and not re.fullmatch(r"[0-9a-f]{64}", admin):
+        raise r.fail("admin.token_sha256", "64 lowercase hex digits (sha256 of the token)", admin)
+    token = r.secret(a, "token", "admin.token")
+    if token:
+        admin = _sha(token)
+    elif admin is None and r.env.get("LEADKIOSK_ADMIN_TOKEN"):
+        admin = _sha(r.env["LEADKIOSK_ADMIN_TOKEN"])
+
+    t = data.get("territories", {})
+    if not isinstance(t, dict):
+        raise r.fail("territories", "a table of territory = [country codes]", t)
+    territories = {name: frozenset(x.upper() for x in r.strings(t, name, f"territories.{name}", what="country names or codes"))
+                   for name in t}
+
+    routing = r.table(data, "routing", "routing", {"rules", "default"})
+    rules_raw = routing.get("rules", [])
+    if not isinstance(rules_raw, list):
+        raise r.fail("routing.rules", "an array of tables ([[routing.rules]])", rules_raw)
+    rules = tuple(_route(r, rule, f"routing.rules[{i}]", territories, chat_url) for i, rule in enumerate(rules_raw))
+    default = None
+    if "default" in routing:
+        default = _route(r, routing["default"], "routing.default", territories, chat_url, conditions=False)
+
+    n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s"})
+    ans = r.table(data, "answers", "answers", {"product_interest", "follow_up"})
+    lim = r.table(data, "limits", "limits", {"max_body_bytes", "max_batch", "enrollment_code_ttl_h"})
+    return Settings(
+        source=source, smtp=smtp, chat_webhook_url=chat_url, admin_token_sha256=admin,
+        territories=territories, rules=rules, default_route=default,
+        poll_interval_s=r.num(n, "poll_interval_s", "notify.poll_interval_s", 0.5, 0.01, 60),
+        retry_base_s=r.num(n, "retry_base_s", "notify.retry_base_s", 5, 0.01, 3600),
+        retry_max_s=r.num(n, "retry_max_s", "notify.retry_max_s", 900, 0.01, 86400),
+        lease_s=r.num(n, "lease_s", "notify.lease_s", 120, 1, 3600),
+        product_interest_question=r.str_(ans, "product_interest", "answers.product_interest", "product_interest"),
+        follow_up_question=r.str_(ans, "follow_up", "answers.follow_up", "follow_up"),
+        max_body_bytes=int(r.num(lim, "max_body_bytes", "limits.max_body_bytes", 16 * 1024 * 1024, 1024, 1 << 30)),
+        max_batch=int(r.num(lim, "max_batch", "limits.max_batch", 1000, 1, 100_000)),
+        enrollment_code_ttl_h=r.num(lim, "enrollment_code_ttl_h", "limits.enrollment_code_ttl_h", 168, 0.01, 24 * 365),
+    )
+
+
+def _route(r: _Reader, raw: Any, path: str, territories: dict, chat_url: str | None,
+           conditions: bool = True) -> Route:
+    if not isinstance(raw, dict):
+        raise r.fail(path, "a table", raw)
+    allowed = {"name", "email", "chat"} | ({"countries", "territories", "product_interest", "shows"} if conditions else set())
+    for k in raw:
+        if k not in allowed:
+            raise r.fail(f"{path}.{k}", f"one of the known keys {sorted(allowed)}")
+    emails = r.strings(raw, "email", f"{path}.email", check=_EMAIL.match, what="e-mail addresses")
+    chat_value = raw.get("chat", False)
+    if isinstance(chat_value, bool):
+        if chat_value and not chat_url:
+            raise r.fail(f"{path}.chat", "false, or a [chat] webhook_url to be configured")
+        chat = (chat_url,) if chat_value and chat_url else ()
+    else:
+        chat = r.strings(raw, "chat", f"{path}.chat", check=lambda u: u.startswith(("http://", "https://")),
+                         what="true/false or http(s) webhook URLs")
+    if not emails and not chat:
+        raise r.fail(path, "at least one recipient (email = [...] or chat = true)")
+    terr = r.strings(raw, "territories", f"{path}.territories", what="territory names")
+    for i, name in enumerate(terr):
+        if name not in territories:
+            raise r.fail(f"{path}.territories[{i}]", f"a territory defined in [territories] ({sorted(territories)})", name)
+    return Route(name=str(raw.get("name") or path), email=emails, chat=chat,
+                 countries=frozenset(x.upper() for x in r.strings(raw, "countries", f"{path}.countries")),
+                 territories=frozenset(terr),
+                 product_interest=frozenset(x.lower() for x in r.strings(raw, "product_interest", f"{path}.product_interest")),
+                 shows=frozenset(r.strings(raw, "shows", f"{path}.shows")))
