@@ -87,7 +87,7 @@ class HttpClient:
         self._requests = requests
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-        self.session.verify = verify
+        self.verify = verify
         self.timeout = timeout
 
     def request(self, method: str, url: str, *, body: bytes | None = None,
@@ -98,7 +98,10 @@ class HttpClient:
         try:
             r = self.session.request(method, url, data=form if form is not None else body,
                                      headers=dict(headers or {}), params=params,
-                                     timeout=self.timeout, allow_redirects=False)
+                                     timeout=self.timeout, allow_redirects=False,
+                                     # per request, not on the session: requests lets
+                                     # REQUESTS_CA_BUNDLE override a session-level setting
+                                     verify=self.verify)
             content = r.content
         except exc_mod.SSLError as exc:
             raise TlsError(f"{url}: TLS certificate not trusted or handshake failed ({_short(exc)}); "
