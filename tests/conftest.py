@@ -27,3 +27,20 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = tmp_path / "data"
     monkeypatch.setenv("LEADKIOSK_DATA", str(d))
     return d
+
+
+# PostgreSQL fixtures (``postgres_server``, ``pg_url``), shared by the central, review and sync
+# tests; the module lives with the central tests (tests/central/pg.py).
+def _load_pg_fixtures():  # type: ignore[no-untyped-def]
+    import importlib.util
+    import sys
+    spec = importlib.util.spec_from_file_location("leadkiosk_test_pg", REPO / "tests" / "central" / "pg.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["leadkiosk_test_pg"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_pg = _load_pg_fixtures()
+postgres_server = _pg.postgres_server
+pg_url = _pg.pg_url
