@@ -348,7 +348,7 @@ class LeadStore:
                 if show_id is not None and doc.get("show_id") != show_id:
                     continue
                 try:
-                    result = score_answers(form, doc.get("answers") or {}, override=old.get("override")).to_dict()
+                    result = _rescore_one(score_answers, form, doc.get("answers") or {}, old.get("override"))
                 except Exception as exc:  # forms raises its own errors; one bad lead must not stop the rest
                     log.warning("rescore: lead %s kept its score: %s", doc.get("id"), exc)
                     continue
@@ -416,6 +416,14 @@ class LeadStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _rescore_one(score_answers: Any, form: Any, answers: Mapping[str, Any], override: str | None) -> dict[str, Any]:
+    """Consent is recorded in the record, not re-asked: score without requiring it."""
+    try:
+        return score_answers(form, answers, override=override, require_consent=False).to_dict()
+    except TypeError:
+        return score_answers(form, answers, override=override).to_dict()
 
 
 def _staff_discarded(doc: Mapping[str, Any]) -> bool:

@@ -1,0 +1,318 @@
+"""``leadkiosk capture``, ``leads list``, ``export``, ``rescore``, ``purge``: the lead store from the
+command line. ``capture`` imports leads from paper forms or another device and is how the
+reliability tests drive the store, so it acknowledges (prints) an id only once the lead is durable.
+
+Exit codes: 0 fine, 1 some input was refused or the store failed (details on stderr), 2 usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from kiosk.paths import add_data_argument, data_dir
+
+CONTACT_INPUT = ("first_name", "last_name", "company", "title", "email", "phone", "country", "registration_id")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    cap = subparsers.add_parser(
+        "capture", help="save leads read as JSON lines from standard input",
+        description='Read one lead per line: {"contact": {...}, "answers": {..., "consent": true}, '
+                    '"notes": "...", "staff": "Ana"}. Each is scored with the active show\'s form and '
+                    "its id printed as soon as it is on stable storage. A bad line is reported on "
+                    "stderr with its number and skipped; the exit code is 1 if any line failed.")
+    add_data_argument(cap)
+    cap.add_argument("--form", metavar="FILE", default=None, help="score with this form instead of the show's")
+    cap.set_defaults(func=cmd_capture)
+
+    leads = subparsers.add_parser("leads", help="list the leads in the store",
+                                  description="Inspect the leads in the local store.")
+    leads_sub = leads.add_subparsers(dest="leads_command", metavar="ACTION")
+    ls = leads_sub.add_parser("list", help="list leads (newest first)", description="List leads, newest first.")
+    add_data_argument(ls)
+    ls.add_argument("--json", action="store_true", help="print a JSON array")
+    ls.add_argument("--tag", choices=("hot", "warm", "nurture"), default=None, help="only this tag")
+    ls.add_argument("--text", default=None, help="only leads whose name or company contains TEXT")
+    ls.set_defaults(func=cmd_leads_list)
+    leads.set_defaults(func=lambda args: (leads.print_help(), 2)[1])
+
+    exp = subparsers.add_parser("export", help="export leads as CSV or XLSX",
+                                description="Export every lead as CSV (UTF-8 with BOM) or XLSX; cells "
+                                            "that a spreadsheet would run as a formula are neutralised.")
+    add_data_argument(exp)
+    exp.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="file format (default csv)")
+    exp.add_argument("--out", metavar="FILE", default=None, help="output file (default: standard output)")
+    exp.set_defaults(func=cmd_export)
+
+    rs = subparsers.add_parser("rescore", help="score every lead again with the show's (changed) form",
+                               description="Re-score every lead made with the form (same form id), "
+                                           "keeping staff overrides; changed leads get a new version.")
+    add_data_argument(rs)
+    rs.add_argument("--form", metavar="FILE", default=None, help="form file (default: the active show's form)")
+    rs.set_defaults(func=cmd_rescore)
+
+    pg = subparsers.add_parser("purge", help="remove contact details of leads central confirmed long ago",
+                               description="Remove contact details of leads the central system confirmed "
+                                           "more than N days ago; id, tag and scores stay.")
+    add_data_argument(pg)
+    pg.add_argument("--days", type=int, default=None,
+                    help="retention in days (default: the show's retention_days, else 30)")
+    pg.set_defaults(func=cmd_purge)
+
+
+def _err(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+# --- the active show -------------------------------------------------------------------------
+def _active_show(root: Path) -> dict[str, Any]:
+    """``{"show_id", "kiosk_id", "staff", "form_path", "retention_days"}`` for the data dir.
+
+    Uses kiosk.config when present (it validates); otherwise reads the documented layout
+    (``kiosk.toml`` -> ``shows/<id>/show.yaml``) leniently, falling back to the default form.
+    """
+    info: dict[str, Any] = {"show_id": "demo", "kiosk_id": socket.gethostname(), "staff": None,
+                            "form_path": None, "retention_days": 30}
+    try:
+        from kiosk import config as kconfig  # type: ignore[attr-defined]
+        settings = kconfig.load_kiosk_settings(root)
+        show = kconfig.load_show(root, settings.show) if hasattr(settings, "show") else None
+    except (ImportError, AttributeError, TypeError):
+        settings = show = None
+    if settings is not None:
+        info["kiosk_id"] = getattr(settings, "kiosk_id", None) or info["kiosk_id"]
+        info["staff"] = getattr(settings, "staff", None)
+        info["show_id"] = getattr(settings, "show", None) or info["show_id"]
+        if show is not None:
+            info["show_id"] = getattr(show, "id", None) or info["show_id"]
+            info["retention_days"] = getattr(show, "retention_days", None) or 30
+            form_path = getattr(show, "form_path", None)
+            info["form_path"] = str(form_path) if form_path else None
+        return info
+    toml_path = root / "kiosk.toml"
+    if toml_path.is_file():
+        import tomllib
+
+        from kiosk.errors import ConfigError
+        try:
+            data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{toml_path}: not valid TOML: {exc}") from exc
+        info["kiosk_id"] = data.get("kiosk_id") or info["kiosk_id"]
+        info["staff"] = data.get("staff")
+        info["show_id"] = data.get("show") or info["show_id"]
+    show_dir = root / "shows" / str(info["show_id"])
+    show_yaml = show_dir / "show.yaml"
+    form_name = "form.yaml"
+    if show_yaml.is_file():
+        import yaml
+        try:
+            show_data = yaml.safe_load(show_yaml.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, OSError) as exc:
+            from kiosk.errors import ConfigError
+            raise ConfigError(f"{show_yaml}: not valid YAML: {exc}") from exc
+        form_name = show_data.get("form") or form_name
+        info["retention_days"] = show_data.get("retention_days") or 30
+    if (show_dir / form_name).is_file():
+        info["form_path"] = str(show_dir / form_name)
+    return info
+
+
+def _load_form(path: str | None) -> Any:
+    from forms import default_form_path, load_form
+
+    return load_form(path or default_form_path())
+
+
+# --- commands --------------------------------------------------------------------------------
+def cmd_capture(args: argparse.Namespace) -> int:
+    from forms import FormError, score
+
+    from kiosk.errors import KioskError
+    from kiosk.store import new_lead, open_store
+    from kiosk.store.record import iso
+
+    root = data_dir(args.data)
+    try:
+        show = _active_show(root)
+        form = _load_form(args.form or show["form_path"])
+        store = open_store(root)
+    except (KioskError, FormError) as exc:
+        _err(str(exc))
+        return 1
+    failed = 0
+    out = sys.stdout
+    try:
+        for number, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            try:
+                lead_in = _parse_capture_line(line)
+                answers = lead_in["answers"]
+                result = score(form, answers)
+                lead = new_lead(show_id=show["show_id"], kiosk_id=show["kiosk_id"],
+                                staff=lead_in.get("staff") or show["staff"], contact=lead_in["contact"],
+                                answers=answers, score=result.to_dict(), notes=lead_in.get("notes") or "",
+                                consent={"given": bool(answers.get("consent")), "text_version": form.consent.version,
+                                         "at": iso() if answers.get("consent") else None})
+                store.save(lead)
+            except (ValueError, FormError, KioskError) as exc:
+                failed += 1
+                _err(f"line {number}: {exc}")
+                continue
+            out.write(lead["id"] + "\n")
+            out.flush()
+    finally:
+        store.close()
+    if failed:
+        _err(f"{failed} line(s) not captured")
+    return 1 if failed else 0
+
+
+def _parse_capture_line(line: str) -> dict[str, Any]:
+    """Check one input line's shape and say exactly what is wrong (ValueError)."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    unknown = sorted(set(obj) - {"contact", "answers", "notes", "staff"})
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(unknown)}; expected contact, answers, notes, staff")
+    contact = obj.get("contact") or {}
+    if not isinstance(contact, dict):
+        raise ValueError("contact: expected an object")
+    bad = sorted(set(contact) - set(CONTACT_INPUT))
+    if bad:
+        raise ValueError(f"contact: unknown field(s) {', '.join(bad)}; expected {', '.join(CONTACT_INPUT)}")
+    for key, value in contact.items():
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"contact.{key}: expected text or null, got {type(value).__name__}")
+    answers = obj.get("answers")
+    if not isinstance(answers, dict):
+        raise ValueError("answers: expected an object (question id -> answer, plus consent)")
+    for key in ("notes", "staff"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise ValueError(f"{key}: expected text")
+    contact = {**contact, "format": "manual", "raw": None}
+    return {"contact": contact, "answers": answers, "notes": obj.get("notes"), "staff": obj.get("staff")}
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from kiosk.store import open_store
+
+    return open_store(data_dir(args.data))
+
+
+def cmd_leads_list(args: argparse.Namespace) -> int:
+    from kiosk.errors import KioskError
+    from kiosk.store.record import effective_tag
+
+    try:
+        store = _open(args)
+        try:
+            leads = store.find(tag=args.tag, text=args.text)
+        finally:
+            store.close()
+    except KioskError as exc:
+        _err(str(exc))
+        return 1
+    if args.json:
+        out = []
+        for lead in leads:
+            s = lead.get("score") or {}
+            out.append({"id": lead["id"], "version": lead.get("version"), "show_id": lead.get("show_id"),
+                        "staff": lead.get("staff"), "captured_at": lead.get("captured_at"),
+                        "tag": effective_tag(lead), "score": s.get("score"), "discarded": bool(s.get("discarded")),
+                        "contact": lead.get("contact"), "notes": lead.get("notes"),
+                        "purged": bool(lead.get("purged")),
+                        "sync": {d: e.get("state") for d, e in (lead.get("sync") or {}).items()}})
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    for lead in leads:
+        c, s = lead.get("contact") or {}, lead.get("score") or {}
+        name = " ".join(x for x in (c.get("first_name"), c.get("last_name")) if x) or "(no name)"
+        flag = " discarded" if s.get("discarded") else ""
+        print(f"{lead['id']}  {lead.get('captured_at')}  {effective_tag(lead) or '-':7} v{lead.get('version')}  "
+              f"{name}, {c.get('company') or '-'}{flag}")
+    print(f"{len(leads)} lead(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kiosk.errors import KioskError
+    from kiosk.store.export import write_csv, write_xlsx
+
+    try:
+        store = _open(args)
+        try:
+            leads = list(reversed(store.find()))  # capture order reads best in a spreadsheet
+        finally:
+            store.close()
+    except KioskError as exc:
+        _err(str(exc))
+        return 1
+    writer = write_xlsx if args.format == "xlsx" else write_csv
+    if args.out:
+        out = Path(args.out)
+        tmp = out.with_name(out.name + ".tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                n = writer(leads, fh)
+            tmp.replace(out)
+        except OSError as exc:
+            _err(f"cannot write {out}: {exc.strerror or exc}")
+            return 1
+        print(f"exported {n} lead(s) to {out}", file=sys.stderr)
+        return 0
+    if args.format == "xlsx" and sys.stdout.isatty():
+        _err("an XLSX file cannot be shown on a terminal; give --out FILE")
+        return 1
+    writer(leads, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from forms import FormError
+
+    from kiosk.errors import KioskError
+
+    root = data_dir(args.data)
+    try:
+        form = _load_form(args.form or _active_show(root)["form_path"])
+        store = _open(args)
+        try:
+            total = store.count()
+            n = store.rescore(form)
+        finally:
+            store.close()
+    except (KioskError, FormError) as exc:
+        _err(str(exc))
+        return 1
+    print(f"rescored with form {form.id} {form.version}: {n} of {total} lead(s) changed")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from kiosk.errors import KioskError
+
+    root = data_dir(args.data)
+    try:
+        days = args.days if args.days is not None else int(_active_show(root)["retention_days"])
+        store = _open(args)
+        try:
+            n = store.purge(days)
+        finally:
+            store.close()
+    except KioskError as exc:
+        _err(str(exc))
+        return 1
+    print(f"purged contact details of {n} lead(s) confirmed by central more than {days} day(s) ago")
+    return 0
