@@ -138,7 +138,10 @@ class SyncWorker:
         """For the staff area and ``leadkiosk sync status --json``: the store's durable counts
         merged with each destination's live state."""
         with self._store_lock:
-            durable = self.store.sync_status() or {}
+            try:
+                durable = self.store.sync_status(list(self.lanes)) or {}
+            except TypeError:  # a store without the optional destinations argument
+                durable = self.store.sync_status() or {}
         out: dict[str, Any] = {"running": self._running, "destinations": {}}
         last_ok = None
         for name, lane in self.lanes.items():

@@ -10,7 +10,7 @@ from sync.backoff import Backoff
 from sync.enrollment import CentralCredentials
 from sync.testing.central_stub import CentralState, start_central_stub
 from sync.testing.httpserver import LoopbackServer
-from sync.testing.memstore import MemoryStore
+from kiosk.store import MemoryLeadStore
 from sync.transports.central import CentralTransport
 
 
@@ -32,8 +32,9 @@ def creds(central: tuple[LoopbackServer, CentralState]) -> CentralCredentials:
 
 
 @pytest.fixture
-def store() -> MemoryStore:
-    return MemoryStore()
+def store() -> MemoryLeadStore:
+    """The store's in-memory twin (same service code as the durable store)."""
+    return MemoryLeadStore()
 
 
 def fast_backoff(seed: int = 1) -> Backoff:

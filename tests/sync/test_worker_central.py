@@ -23,7 +23,9 @@ def test_offline_leads_all_delivered_once_server_comes_up_hot_first(store, centr
     worker = SyncWorker(store, [t], backoff=lambda: fast_backoff(3))
     worker.start()
     try:
-        time.sleep(0.5)
+        deadline = time.monotonic() + 5
+        while worker.status()["destinations"]["central"]["state"] != "backoff" and time.monotonic() < deadline:
+            time.sleep(0.01)
         st = worker.status()["destinations"]["central"]
         assert st["state"] == "backoff" and st["pending"] == 1000 and "connection" in st["last_error"]
         assert st["failed"] > 0  # the staff area sees items failing, with the reason
@@ -62,7 +64,7 @@ def test_newer_version_is_sent_again_and_never_overwritten_by_older(store, centr
     worker = SyncWorker(store, [transport], backoff=lambda: fast_backoff())
     worker.run_once()
     assert state.leads[lead["id"]]["version"] == 1
-    store.edit(lead["id"], {"notes": "called back", "score": {"tag": "hot"}}, actor="Ana")
+    store.edit(lead["id"], {"notes": "called back", "score": {"override": "hot"}}, actor="Ana")
     assert [l["id"] for l in store.pending("central")] == [lead["id"]]
     worker.run_once()
     assert state.leads[lead["id"]]["version"] == 2
