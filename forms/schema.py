@@ -52,6 +52,7 @@ class _Builder:
         self.languages: tuple[str, ...] = ("en",)
         self.questions: dict[str, Question] = {}
         self.order: list[str] = []
+        self.broken: set[str] = set()   # questions whose kind is wrong: skip checks that depend on it
 
     # -- reporting -------------------------------------------------------------------------
     def err(self, path: str, expected: str, node: Any = None, key: Any = None) -> None:
@@ -200,6 +201,7 @@ class _Builder:
             self.err(_join(path, "id"), f"a question id used once in the form ({qid!r} is used twice)", node, "id")
         if "kind" in node and kind not in KINDS:
             self.err(_join(path, "kind"), f"one of: {', '.join(KINDS)}; got {_plain(kind)}", node, "kind")
+            self.broken.add(qid)
         label = self.text(node, "label", path)
         help_ = self.text(node, "help", path, required=False)
         short = node.get("short", qid.replace("_", " "))
@@ -251,12 +253,13 @@ class _Builder:
         for k, v in raw.items():
             yesno = "yes" in keys.values()
             bad_type = isinstance(k, bool) != yesno if isinstance(k, (bool, int)) else False
+            kp = f"{p}.{keys.get(k, k) if not bad_type else k}"
             if bad_type or k not in keys:
-                self.err(_join(p, k), f"an answer of this question ({expected})", raw, k)
+                self.err(kp, f"an answer of this question ({expected})", raw, k)
             elif not _is_number(v):
-                self.err(_join(p, k), f"a number of points, got {_plain(v)}", raw, k)
+                self.err(kp, f"a number of points, got {_plain(v)}", raw, k)
             elif keys[k] in out:
-                self.err(_join(p, k), "each answer once", raw, k)
+                self.err(kp, "each answer once", raw, k)
             else:
                 out[keys[k]] = v
         return out
@@ -323,8 +326,8 @@ class _Builder:
         if not ops or (len(ops) > 1 and set(ops) != {"at_least", "at_most"}):
             self.err(path, "exactly one of: " + ", ".join(OPERATORS) + " (at_least with at_most make a range)", node)
             return None
-        if q is None:
-            return None
+        if q is None or q.id in self.broken:
+            return None  # already reported; checking operators against a guessed kind would mislead
         kw: dict[str, Any] = {}
         for op in ops:
             value, p = node[op], _join(path, op)
@@ -351,7 +354,7 @@ class _Builder:
                     elif q.kind == "scale" and isinstance(v, int) and not isinstance(v, bool):
                         v = str(v)
                     if not isinstance(v, str) or q.option(v) is None:
-                        self.err(p, f"options of {q.id!r} ({', '.join(q.option_ids)}); there is no option {v!r}", node, op)
+                        self.err(p, f"options of {q.id!r} ({', '.join(dict.fromkeys(q.option_ids))}); there is no option {v!r}", node, op)
                     else:
                         ids.append(v)
                 if not values:
