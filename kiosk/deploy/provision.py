@@ -1,0 +1,240 @@
+"""First-boot provisioning: ``leadkiosk.toml`` on the boot partition -> the kiosk's settings,
+its display profile, its storage and its enrollment with the central system.
+
+Split in two steps because they have different deadlines: the settings must be in place before
+the kiosk UI starts (it reads them once), while enrollment needs the network and a correct clock
+(TLS, signed requests) and may only succeed hours later at the show; ``leadkiosk-enroll.service``
+retries it without holding up the kiosk.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from kiosk.deploy.bootconfig import BootConfig, remove_secrets, write_atomically
+from kiosk.deploy.errors import BootConfigError, StorageError
+from kiosk.deploy.kivyconfig import kivy_config_text
+from kiosk.deploy.storage import PROC_MOUNTS, check_data_dir, read_mounts
+from kiosk.deploy.tomlwrite import dumps
+
+KIOSK_TOML = "kiosk.toml"
+MARKER = ".provisioned.json"
+PIN_KEYS = ("staff_pin", "staff_pin_hash")
+EX_TEMPFAIL = 75   # sysexits: try again later (offline); leadkiosk-enroll.service restarts on it
+EX_DATAERR = 65    # the central system refused the code: retrying cannot help
+
+
+class EnrollPending(Exception):
+    """Enrollment could not reach the central system yet; the unit retries."""
+
+
+class EnrollRefused(Exception):
+    """The central system refused the code (wrong, used, or for another server)."""
+
+
+@dataclass
+class Report:
+    """What provisioning did, line by line, for the journal and the tests."""
+
+    changes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, line: str) -> None:
+        self.changes.append(line)
+
+    def note(self, line: str) -> None:
+        """Information, not a change: a second run must still say "nothing to change"."""
+        self.notes.append(line)
+
+
+def _owner_of(path: Path) -> tuple[int, int] | None:
+    """Files provisioning (root) makes in the data dir must belong to the kiosk user who owns it."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_uid, st.st_gid)
+
+
+def _chown(path: Path, owner: tuple[int, int] | None) -> None:
+    if owner is not None:
+        os.chown(path, *owner)
+
+
+def settings_fingerprint(cfg: BootConfig) -> str:
+    """Settings are applied again only when the file's non-secret content changes, so a show or
+    language switched in the staff area is not reset at every boot."""
+    public = {k: v for k, v in sorted(cfg.raw.items()) if k not in ("enrollment_code",) + PIN_KEYS}
+    return hashlib.sha256(json.dumps(public, sort_keys=True).encode()).hexdigest()
+
+
+def ensure_data_link(data_dir: Path, target: str | None, report: Report) -> None:
+    """``data_dir = "/mnt/leads"``: the canonical ``/var/lib/leadkiosk`` becomes a symlink there, so
+    the unit, the CLI and the store keep one path. Never replaces a directory holding leads."""
+    if target is None:
+        return
+    target_path = Path(target)
+    if data_dir.is_symlink():
+        if os.readlink(data_dir) == target:
+            return
+        data_dir.unlink()
+    elif data_dir.exists():
+        if not data_dir.is_dir():
+            raise StorageError(f"{data_dir}: expected a directory or a symlink, found a file")
+        if any(data_dir.iterdir()):
+            raise StorageError(
+                f"{data_dir} already holds kiosk data; refusing to point it at {target} (that would hide "
+                f"those leads). Move the contents to {target} first, then remove {data_dir}.")
+        data_dir.rmdir()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(target_path, data_dir)
+    report.add(f"link {data_dir} -> {target}")
+
+
+def check_storage(data_dir: Path, mounts_file: Path = PROC_MOUNTS, own_mount: bool | None = None) -> str:
+    """Raise StorageError if leads in ``data_dir`` would not survive a power cut. A symlinked data
+    dir means the marketer asked for separate storage, which must then be a mount of its own."""
+    if own_mount is None:
+        own_mount = data_dir.is_symlink()
+    m = check_data_dir(data_dir, read_mounts(mounts_file), own_mount=own_mount)
+    return f"{m.mountpoint} ({m.fstype} on {m.source})"
+
+
+def _hash_pin(pin: str) -> str:
+    try:
+        from kiosk.config.pin import hash_pin
+    except ImportError as exc:  # kiosk.config not installed: a broken install, say so
+        raise BootConfigError("staff_pin", [("staff_pin", f"cannot hash the PIN: kiosk.config.pin unavailable ({exc})")]) from None
+    return hash_pin(pin)
+
+
+def kiosk_settings(cfg: BootConfig, existing: dict[str, Any]) -> dict[str, Any]:
+    """The new ``kiosk.toml``: the keys the boot file gives, every other existing key kept."""
+    out = dict(existing)
+    if cfg.kiosk_name is not None:
+        out["kiosk_id"] = cfg.kiosk_name
+    for key in ("show", "mode", "language"):
+        value = getattr(cfg, key)
+        if value is not None:
+            out[key] = value
+    if cfg.staff_pin is not None:
+        out["staff_pin_hash"] = _hash_pin(cfg.staff_pin)
+    elif cfg.staff_pin_hash is not None:
+        out["staff_pin_hash"] = cfg.staff_pin_hash
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BootConfigError(str(path), [("(file)", f"expected a readable kiosk.toml to update: {exc}")]) from None
+
+
+def write_kivy_config(cfg: BootConfig, kivy_home: Path, report: Report) -> None:
+    text = kivy_config_text(cfg.display, cfg.rotation)
+    path = kivy_home / "config.ini"
+    for sub in (kivy_home, kivy_home / "mods", kivy_home / "icon"):  # Kivy would mkdir these itself
+        if not sub.is_dir():
+            sub.mkdir(parents=True, exist_ok=True)
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        current = None
+    if current != text:
+        write_atomically(path, text, mode=0o644)
+        report.add(f"write {path} (display {cfg.display}, rotation {cfg.rotation})")
+
+
+def apply_settings(cfg: BootConfig, data_dir: Path, kivy_home: Path, mounts_file: Path = PROC_MOUNTS,
+                   check_mounts: bool = True) -> Report:
+    """Step one (before the UI starts): storage, kiosk.toml, display profile, PIN off the card."""
+    report = Report()
+    ensure_data_link(data_dir, cfg.data_dir, report)
+    if check_mounts and mounts_file.exists():
+        where = check_storage(data_dir, mounts_file, own_mount=cfg.data_dir is not None)
+        report.note(f"storage ok: {data_dir} on {where}")
+    if not data_dir.exists():
+        data_dir.mkdir(parents=True, mode=0o750)
+        report.add(f"create {data_dir}")
+    owner = _owner_of(data_dir)
+    marker = data_dir / MARKER
+    fingerprint = settings_fingerprint(cfg)
+    try:
+        done = json.loads(marker.read_text()).get("fingerprint")
+    except (OSError, ValueError, AttributeError):
+        done = None
+    pin_given = any(k in cfg.raw for k in PIN_KEYS)
+    if done != fingerprint or pin_given:
+        toml_path = data_dir / KIOSK_TOML
+        existing = _read_toml(toml_path)
+        new = kiosk_settings(cfg, existing)
+        if new != existing:
+            write_atomically(toml_path, dumps(new), mode=0o640)
+            _chown(toml_path, owner)
+            changed = sorted(k for k in new if new.get(k) != existing.get(k))
+            report.add(f"write {toml_path} ({', '.join(changed)})")
+        write_atomically(marker, json.dumps({"fingerprint": fingerprint, "source": str(cfg.source)}) + "\n", mode=0o640)
+        _chown(marker, owner)
+    write_kivy_config(cfg, kivy_home, report)
+    if pin_given and cfg.source.exists():
+        if remove_secrets(cfg.source, PIN_KEYS):
+            report.add(f"remove the staff PIN from {cfg.source}")
+    return report
+
+
+EnrollFn = Callable[..., Any]
+
+
+def _default_enroll() -> EnrollFn:
+    from sync.enrollment import enroll
+    return enroll
+
+
+def enroll_step(cfg: BootConfig, data_dir: Path, enroll_fn: EnrollFn | None = None) -> Report:
+    """Step two (online): exchange the code for a device token, then take the code off the card.
+    Raises EnrollPending when offline (retry) and EnrollRefused when the code was refused."""
+    report = Report()
+    if cfg.enrollment_code is None or cfg.central_url is None:
+        report.note("nothing to enroll (no enrollment_code in the boot config)")
+        return report
+    central_json = data_dir / "central.json"
+    already = None
+    try:
+        already = json.loads(central_json.read_text()).get("url")
+    except (OSError, ValueError, AttributeError):
+        pass
+    if already and already.rstrip("/") == cfg.central_url.rstrip("/"):
+        report.note(f"already enrolled with {already}")
+    else:
+        from sync.errors import SyncError, TransientError
+        fn = enroll_fn or _default_enroll()
+        settings = _read_toml(data_dir / KIOSK_TOML)
+        name = cfg.kiosk_name or settings.get("kiosk_id")
+        try:
+            creds = fn(cfg.central_url, cfg.enrollment_code, data_dir, kiosk_name=name)
+        except TransientError as exc:
+            raise EnrollPending(f"cannot reach {cfg.central_url} yet ({exc}); will retry") from None
+        except SyncError as exc:
+            raise EnrollRefused(f"{cfg.source}: enrollment_code: refused by {cfg.central_url}: {exc}") from None
+        owner = _owner_of(data_dir)
+        _chown(central_json, owner)
+        report.add(f"enrolled with {cfg.central_url} as {getattr(creds, 'device_id', '?')}")
+        show_id = getattr(creds, "show_id", None)
+        if cfg.show is None and show_id and settings.get("show") != show_id:
+            settings["show"] = show_id
+            write_atomically(data_dir / KIOSK_TOML, dumps(settings), mode=0o640)
+            _chown(data_dir / KIOSK_TOML, owner)
+            report.add(f"show {show_id} (from the central system)")
+    if cfg.source.exists() and remove_secrets(cfg.source, ("enrollment_code",)):
+        report.add(f"remove the enrollment code from {cfg.source}")
+    return report
