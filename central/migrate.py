@@ -24,6 +24,7 @@ ADVISORY_LOCK_KEY = 0x1EAD_C105  # any constant shared by every central process
 
 def alembic_config() -> Config:
     cfg = Config()
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("version_locations", str(MIGRATIONS / "versions"))
     return cfg

@@ -77,7 +77,7 @@ def set_config(conn: Connection, show_id: str, *, form_yaml: str | None = None, 
 
 
 def served_config(conn: Connection, show_id: str) -> dict:
-    row = conn.execute(select(Show).where(Show.id == show_id)).scalars().first()
+    row = conn.execute(select(Show.__table__).where(Show.id == show_id)).first()
     if row is None:
         raise NotFound(f"show {show_id!r} does not exist")
     show = dict(row.config_json)
