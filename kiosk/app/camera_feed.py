@@ -1,0 +1,138 @@
+"""Camera reading and badge decoding on two background threads, so the UI thread only blits.
+
+Capture and decode are separate threads: a slow decode (a noisy frame can take 100 ms) must not
+stall the preview, and the decoder always works on the newest frame rather than a backlog. Results
+leave through callbacks that the app wraps with Kivy's ``mainthread``; nothing here imports Kivy.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Callable, Sequence
+
+from kiosk.errors import CameraError, KioskError
+
+log = logging.getLogger(__name__)
+
+
+class CameraFeed:
+    """Owns one frame source. ``latest()`` returns ``(frame_number, frame)`` for the preview."""
+
+    def __init__(self, open_source: Callable[[], Any], decode: Callable[[Any], Sequence[str]],
+                 on_code: Callable[[str], None], on_error: Callable[[str], None],
+                 on_ready: Callable[[], None] = lambda: None, max_fps: float = 30.0,
+                 retry_s: float = 3.0) -> None:
+        self._open_source = open_source
+        self._decode = decode
+        self._on_code = on_code
+        self._on_error = on_error
+        self._on_ready = on_ready
+        self._period = 1.0 / max_fps if max_fps > 0 else 0.0
+        self._retry_s = retry_s
+        self._lock = threading.Lock()
+        self._frame: Any = None
+        self._frame_no = 0
+        self._decoded_no = 0
+        self._new_frame = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.frames_read = 0
+        self.frames_decoded = 0
+        self.error: str | None = None
+        self.paused = False
+
+    def start(self) -> None:
+        if self._threads:
+            return
+        self._stop.clear()
+        for target, name in ((self._capture_loop, "camera"), (self._decode_loop, "decode")):
+            t = threading.Thread(target=target, name=f"leadkiosk-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        self._new_frame.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads = []
+
+    def latest(self) -> tuple[int, Any]:
+        with self._lock:
+            return self._frame_no, self._frame
+
+    # --- threads ---------------------------------------------------------------------------------
+    def _capture_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                source = self._open_source()
+                source.open()
+            except (KioskError, OSError) as exc:
+                self._fail(exc)
+                if self._stop.wait(self._retry_s):
+                    return
+                continue
+            self.error = None
+            self._on_ready()
+            try:
+                self._pump(source)
+            except (KioskError, OSError) as exc:
+                self._fail(exc)
+                self._stop.wait(self._retry_s)
+            finally:
+                try:
+                    source.close()
+                except Exception:  # closing a broken camera must not kill the thread
+                    log.exception("closing frame source")
+
+    def _pump(self, source: Any) -> None:
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            frame = source.read()
+            if frame is None:
+                self._stop.wait(0.01)
+                continue
+            with self._lock:
+                self._frame = frame
+                self._frame_no += 1
+            self.frames_read += 1
+            self._new_frame.set()
+            if self._period:
+                next_at += self._period
+                delay = next_at - time.monotonic()
+                if delay > 0:
+                    self._stop.wait(delay)
+                else:
+                    next_at = time.monotonic()
+
+    def _fail(self, exc: BaseException) -> None:
+        message = str(exc) or type(exc).__name__
+        if message != self.error:
+            log.warning("camera: %s", message)
+        self.error = message
+        self._on_error(message)
+
+    def _decode_loop(self) -> None:
+        while not self._stop.is_set():
+            self._new_frame.wait(0.5)
+            self._new_frame.clear()
+            if self._stop.is_set():
+                return
+            with self._lock:
+                number, frame = self._frame_no, self._frame
+            if frame is None or number == self._decoded_no or self.paused:
+                continue
+            self._decoded_no = number
+            try:
+                texts = self._decode(frame)
+            except Exception:  # a decoder bug on one frame must not end scanning for the day
+                log.exception("decoding a frame")
+                continue
+            self.frames_decoded += 1
+            for text in texts:
+                self._on_code(text)
+
+
+def camera_error_text(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, CameraError) else f"{type(exc).__name__}: {exc}"

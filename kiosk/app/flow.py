@@ -1,0 +1,294 @@
+"""The capture flow as a plain state machine: scan -> (duplicate?) -> contact -> qualify steps -> done.
+
+Everything a visitor's capture decides (duplicate detection, contact checks, which questions are
+due, saving before "done", the self-serve idle reset) lives here rather than in widget callbacks,
+so it is unit-tested without Kivy and the screens only mirror ``state``.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+from kiosk.app.context import KioskContext
+from kiosk.app.form_view import FormView, StepView
+from kiosk.errors import KioskError, StoreError
+
+SCAN, DUPLICATE, CONTACT, QUALIFY, DONE = "scan", "duplicate", "contact", "qualify", "done"
+CONTACT_FIELDS: tuple[str, ...] = ("first_name", "last_name", "company", "title", "email", "phone", "country")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+WARN_SECONDS = 10.0
+
+
+def empty_contact(fmt: str = "manual", raw: str | None = None) -> dict[str, Any]:
+    contact: dict[str, Any] = {k: None for k in CONTACT_FIELDS}
+    contact.update(registration_id=None, format=fmt, raw=raw)
+    return contact
+
+
+def local_time(iso: str | None) -> str:
+    """``HH:MM`` in the kiosk's local time, the way staff remember when they talked to someone."""
+    if not iso:
+        return "?"
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%H:%M")
+    except ValueError:
+        return "?"
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class FlowError(KioskError):
+    """A step of the capture cannot proceed; ``key`` is a translation key, ``values`` its fields."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass
+class IdleStatus:
+    state: str              # "ok" | "warn" | "reset"
+    seconds_left: float
+
+
+class CaptureFlow:
+    """One visitor at a time. Dependencies are passed in; ``store`` follows ``kiosk.store.LeadStore``."""
+
+    def __init__(self, context: KioskContext, store: Any, parse_badge: Callable[[str], Mapping[str, Any]],
+                 score: Callable[..., Any], new_lead: Callable[..., dict[str, Any]],
+                 clock: Callable[[], float] = time.monotonic, now_iso: Callable[[], str] = utc_now_iso) -> None:
+        self.context = context
+        self.store = store
+        self._parse = parse_badge
+        self._score = score
+        self._new_lead = new_lead
+        self._clock = clock
+        self._now_iso = now_iso
+        self.listeners: list[Callable[[CaptureFlow], None]] = []
+        # Called with the durable lead right after a save (the sync worker's trigger: hot leads leave now).
+        self.on_saved: list[Callable[[dict[str, Any]], None]] = []
+        self.set_form(context.form)
+        self.reset()
+
+    # --- state -----------------------------------------------------------------------------------
+    def set_form(self, form: Any) -> None:
+        self.context.form = form
+        self.form_view = FormView(form)
+
+    def reset(self) -> None:
+        """Forget the visitor completely: nothing of theirs may survive into the next capture."""
+        self.state = SCAN
+        self.contact: dict[str, Any] = empty_contact()
+        self.answers: dict[str, Any] = {}
+        self.step = 0
+        self.editing: dict[str, Any] | None = None
+        self.duplicate: dict[str, Any] | None = None
+        self.saved: dict[str, Any] | None = None
+        self.last_activity = self._clock()
+        self._notify()
+
+    def _go(self, state: str) -> None:
+        self.state = state
+        self.last_activity = self._clock()
+        self._notify()
+
+    def _notify(self) -> None:
+        for listener in list(self.listeners):
+            listener(self)
+
+    @property
+    def lang(self) -> str:
+        return self.context.language
+
+    # --- scan ------------------------------------------------------------------------------------
+    def badge_read(self, payload: str) -> str:
+        """A decoded badge. Ignored unless the kiosk is waiting for one, so a badge still in view
+        while the visitor types does not restart their capture."""
+        if self.state != SCAN:
+            return self.state
+        contact = dict(empty_contact("unknown", payload))
+        try:
+            contact.update({k: v for k, v in dict(self._parse(payload)).items()})
+        except KioskError:
+            pass  # unparseable: keep the raw text, staff complete the fields by hand
+        contact.setdefault("raw", payload)
+        if contact.get("raw") is None:
+            contact["raw"] = payload
+        self.contact = contact
+        dup = self.store.find_duplicate(registration_id=contact.get("registration_id") or None,
+                                        email=contact.get("email") or None,
+                                        show_id=self.context.show.id)
+        if dup:
+            self.duplicate = dup
+            self._go(DUPLICATE)
+        else:
+            self._go(CONTACT)
+        return self.state
+
+    def manual_entry(self) -> None:
+        if self.state != SCAN:
+            return
+        self.contact = empty_contact("manual", None)
+        self._go(CONTACT)
+
+    def duplicate_text_values(self) -> dict[str, str]:
+        dup = self.duplicate or {}
+        return {"time": local_time(dup.get("captured_at")), "staff": dup.get("staff") or "?"}
+
+    def accept_update(self) -> None:
+        """Update the earlier lead instead of making a second one: its answers are the start,
+        fresh non-empty badge fields win over the stored ones."""
+        if self.state != DUPLICATE or not self.duplicate:
+            return
+        old = self.duplicate
+        merged = dict(empty_contact())
+        merged.update(old.get("contact") or {})
+        for key, value in self.contact.items():
+            if value not in (None, ""):
+                merged[key] = value
+        self.contact = merged
+        self.answers = dict(old.get("answers") or {})
+        consent = old.get("consent") or {}
+        if "given" in consent:
+            self.answers["consent"] = bool(consent["given"])
+        self.editing = old
+        self.duplicate = None
+        self._go(CONTACT)
+
+    def decline_update(self) -> None:
+        self.reset()
+
+    # --- contact ---------------------------------------------------------------------------------
+    def submit_contact(self, fields: Mapping[str, Any]) -> None:
+        """Raises FlowError when there is nothing to follow up with or the email is malformed."""
+        cleaned = {k: (str(fields.get(k) or "").strip() or None) for k in CONTACT_FIELDS}
+        if not (cleaned["first_name"] or cleaned["last_name"] or cleaned["email"]):
+            raise FlowError("contact.need_name")
+        if cleaned["email"] and not _EMAIL.match(cleaned["email"]):
+            raise FlowError("contact.bad_email")
+        self.contact.update(cleaned)
+        self.step = 0
+        self._go(QUALIFY)
+
+    def back_to_scan(self) -> None:
+        self.reset()
+
+    # --- qualify ---------------------------------------------------------------------------------
+    def steps(self) -> list[StepView]:
+        return self.form_view.steps(self.lang)
+
+    def current_step(self) -> StepView:
+        return self.steps()[self.step]
+
+    def visible_questions(self) -> list[str]:
+        return self.form_view.visible_in_step(self.current_step(), self.answers)
+
+    def answer(self, qid: str, value: Any) -> None:
+        """Record an answer (``None`` clears it). Listeners redraw, so questions whose condition
+        just became true appear at once."""
+        if value is None or value == [] or value == "":
+            self.answers.pop(qid, None)
+        else:
+            self.answers[qid] = value
+        self.last_activity = self._clock()
+        self._notify()
+
+    def missing_in_step(self) -> list[str]:
+        step = self.current_step()
+        if step.is_consent:
+            return [] if isinstance(self.answers.get("consent"), bool) else ["consent"]
+        missing = []
+        for qid in self.visible_questions():
+            if self.form_view.question(qid, self.lang).required and qid not in self.answers:
+                missing.append(qid)
+        return missing
+
+    def next(self) -> None:
+        """Forward one step; on the last one, save. Raises FlowError naming unanswered questions."""
+        if self.state != QUALIFY:
+            return
+        missing = self.missing_in_step()
+        if missing:
+            labels = [self.form_view.question(q, self.lang).label if q != "consent" else "consent"
+                      for q in missing]
+            raise FlowError("qualify.required", questions=", ".join(labels))
+        if self.step + 1 < len(self.steps()):
+            self.step += 1
+            self._go(QUALIFY)
+        else:
+            self.save()
+
+    def back(self) -> None:
+        if self.state == QUALIFY and self.step > 0:
+            self.step -= 1
+            self._go(QUALIFY)
+        elif self.state == QUALIFY:
+            self._go(CONTACT)
+        elif self.state in (CONTACT, DUPLICATE):
+            self.reset()
+
+    # --- save ------------------------------------------------------------------------------------
+    def _clean_answers(self) -> dict[str, Any]:
+        visible = self.form_view.visible_ids(self.answers)
+        return {k: v for k, v in self.answers.items() if k in visible or k == "consent"}
+
+    def save(self) -> dict[str, Any]:
+        """Score and store; only after the store returns (fsynced) does the flow say "done"."""
+        answers = self._clean_answers()
+        given = bool(answers.get("consent"))
+        consent = {"given": given, "text_version": self.form_view.consent_version(), "at": self._now_iso()}
+        ctx = self.context
+        try:
+            if self.editing:
+                old_override = (self.editing.get("score") or {}).get("override")
+                result = self._score(ctx.form, answers, override=old_override).to_dict()
+                lead = self.store.edit(self.editing["id"], {
+                    "contact": dict(self.contact), "answers": answers, "score": result, "consent": consent,
+                }, actor=ctx.staff or "kiosk")
+            else:
+                result = self._score(ctx.form, answers).to_dict()
+                lead = self._new_lead(show_id=ctx.show.id, kiosk_id=ctx.kiosk_id, staff=ctx.staff,
+                                      contact=dict(self.contact), answers=answers, score=result,
+                                      consent=consent, notes=str(answers.get("notes") or ""))
+                lead = self.store.save(lead)
+        except StoreError as exc:
+            raise FlowError("error.store", error=str(exc)) from exc
+        self.saved = lead
+        for hook in list(self.on_saved):
+            try:
+                hook(lead)
+            except Exception:  # the lead is safe on disk; a sync hiccup must not hide "done"
+                import logging
+                logging.getLogger(__name__).exception("after-save hook")
+        self._go(DONE)
+        return lead
+
+    def updated(self) -> bool:
+        return self.editing is not None
+
+    def finish(self) -> None:
+        self.reset()
+
+    # --- self-serve idle -------------------------------------------------------------------------
+    def touch(self) -> None:
+        self.last_activity = self._clock()
+
+    def idle_status(self) -> IdleStatus:
+        """In self-serve mode a visitor who walks away must not leave their data on screen: warn,
+        then reset. Staffed kiosks and the idle scan screen never time out."""
+        timeout = float(self.context.idle_timeout_s)
+        if self.context.mode != "self_serve" or self.state == SCAN or timeout <= 0:
+            return IdleStatus("ok", timeout)
+        idle = self._clock() - self.last_activity
+        left = timeout - idle
+        if left <= 0:
+            return IdleStatus("reset", 0.0)
+        if left <= min(WARN_SECONDS, timeout / 3):
+            return IdleStatus("warn", left)
+        return IdleStatus("ok", left)

@@ -1,0 +1,337 @@
+"""The Kivy App: builds the screens, mirrors ``CaptureFlow``'s state, pumps the preview, runs the
+self-serve idle timer and the systemd watchdog. Business decisions stay in the flow and services.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock, mainthread
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition
+
+from kiosk import watchdog
+from kiosk.app import theme
+from kiosk.app.camera_feed import CameraFeed
+from kiosk.app.flow import CONTACT, DONE, DUPLICATE, QUALIFY, SCAN, FlowError, empty_contact
+from kiosk.app.i18n import Translator
+from kiosk.app.services import KioskServices
+from kiosk.app.sounds import SoundBoard
+from kiosk.app.staff import StaffError
+
+log = logging.getLogger(__name__)
+KV_DIR = Path(__file__).parent / "kv"
+KV_FILES = ("common", "scan", "contact", "qualify", "done", "pin", "staff", "lead", "tools")
+STAFF_SCREENS = ("pin", "staff", "lead", "tools")
+SELF_SERVE_DONE_S = 8.0
+_kv_loaded = False
+
+
+def load_kv() -> None:
+    global _kv_loaded
+    if _kv_loaded:
+        return
+    # Register the Python classes the rules refer to before loading the rules.
+    from kiosk.app import widgets  # noqa: F401
+    from kiosk.app.screens import contact, done, lead, pin, qualify, scan, staff, tools  # noqa: F401
+    for name in KV_FILES:
+        Builder.load_file(str(KV_DIR / f"{name}.kv"))
+    _kv_loaded = True
+
+
+class IdleBanner(BoxLayout):
+    visible = BooleanProperty(False)
+    text = StringProperty("")
+
+
+class KioskRoot(FloatLayout):
+    sm = ObjectProperty(None)
+    banner = ObjectProperty(None)
+
+    def on_touch_down(self, touch: Any) -> bool:
+        app = App.get_running_app()
+        if app is not None:
+            app.activity()
+        return super().on_touch_down(touch)
+
+
+class KioskApp(App):
+    lang = StringProperty("en")
+    mode = StringProperty("staffed")
+    brand = ColorProperty([0.08, 0.40, 0.75, 1])
+    portrait = BooleanProperty(False)
+    show_title = StringProperty("")
+    show_name = StringProperty("")
+
+    def __init__(self, services: KioskServices, fullscreen: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+        self.flow = services.flow
+        self.fullscreen = fullscreen
+        self.translator = Translator(services.context.language)
+        self.sounds = SoundBoard(enabled=services.sounds)
+        self.feed: CameraFeed | None = None
+        self._last_frame_no = 0
+        self._reading = False
+        self._shown_state = ""
+        self._events: list[Any] = []
+        self.badges_seen: list[str] = []
+        self.title = "leadkiosk"
+        self._apply_context()
+
+    # --- kv helpers ------------------------------------------------------------------------------
+    def tr(self, key: str, _lang: str | None = None, **values: Any) -> str:
+        """``_lang`` is only there so kv rules re-evaluate when ``app.lang`` changes."""
+        return self.translator(key, **values)
+
+    def _apply_context(self) -> None:
+        ctx = self.services.context
+        self.translator.set_language(ctx.language if ctx.language in ("en", "de") else "en")
+        self.lang = self.translator.language
+        self.mode = ctx.mode
+        self.brand = list(ctx.hex_color())
+        self.show_title = ctx.show.title or ctx.show.name
+        self.show_name = ctx.show.name
+
+    # --- life cycle ------------------------------------------------------------------------------
+    def build(self) -> KioskRoot:
+        load_kv()
+        from kiosk.app.screens.contact import ContactScreen
+        from kiosk.app.screens.done import DoneScreen, DuplicateScreen
+        from kiosk.app.screens.lead import LeadScreen
+        from kiosk.app.screens.pin import PinScreen
+        from kiosk.app.screens.qualify import QualifyScreen
+        from kiosk.app.screens.scan import ScanScreen
+        from kiosk.app.screens.staff import StaffScreen
+        from kiosk.app.screens.tools import ToolsScreen
+
+        Window.clearcolor = theme.BG
+        root = KioskRoot()
+        root.sm.transition = NoTransition()
+        for cls in (ScanScreen, DuplicateScreen, ContactScreen, QualifyScreen, DoneScreen,
+                    PinScreen, StaffScreen, LeadScreen, ToolsScreen):
+            root.sm.add_widget(cls())
+        self.sm = root.sm
+        Window.bind(size=self._on_window_size)
+        self._on_window_size(Window, Window.size)
+        self.flow.listeners.append(self._on_flow)
+        return root
+
+    def on_start(self) -> None:
+        if self.fullscreen:
+            Window.show_cursor = False
+        self.screen("scan").camera_state = "starting"
+        self.start_camera()
+        self._events = [
+            Clock.schedule_interval(self._pump_preview, 1.0 / 30),
+            Clock.schedule_interval(self._check_idle, 0.25),
+            Clock.schedule_interval(lambda _dt: watchdog.ping(), watchdog.interval_s(default=5.0)),
+        ]
+        watchdog.ready()
+        watchdog.status("scan screen ready")
+
+    def on_stop(self) -> None:
+        for ev in self._events:
+            ev.cancel()
+        if self.feed is not None:
+            self.feed.stop()
+        watchdog.notify("STOPPING=1")
+
+    def _on_window_size(self, _win: Any, size: Any) -> None:
+        self.portrait = size[1] > size[0]
+
+    def screen(self, name: str) -> Any:
+        return self.sm.get_screen(name)
+
+    # --- camera ----------------------------------------------------------------------------------
+    def start_camera(self) -> None:
+        if self.services.open_camera is None:
+            self.screen("scan").camera_state = "none"
+            return
+        self.feed = CameraFeed(self.services.open_camera, self.services.decode,
+                               on_code=self._on_code, on_error=self._on_camera_error,
+                               max_fps=self.services.max_fps)
+        self.feed.start()
+
+    @mainthread
+    def _on_camera_error(self, message: str) -> None:
+        log.warning("no camera: %s", message)
+        self.screen("scan").camera_state = "none"
+
+    def _pump_preview(self, _dt: float) -> None:
+        if self.feed is None or self.sm.current != "scan":
+            return
+        number, frame = self.feed.latest()
+        if frame is not None and number != self._last_frame_no:
+            self._last_frame_no = number
+            self.screen("scan").show_frame(frame)
+
+    @mainthread
+    def _on_code(self, text: str) -> None:
+        self.badges_seen.append(text)
+        if self._reading or self.sm.current != "scan" or self.flow.state != SCAN:
+            return
+        self._reading = True
+        self.sounds.play("read")
+
+        def proceed() -> None:
+            self._reading = False
+            try:
+                self.flow.badge_read(text)
+            except Exception:  # a broken badge or store must not take the kiosk down
+                log.exception("handling a badge read")
+                self.sounds.play("error")
+
+        self.screen("scan").play_flash(on_done=proceed)
+
+    # --- flow mirroring ----------------------------------------------------------------------------
+    def _on_flow(self, flow: Any) -> None:
+        state = flow.state
+        entering = state != self._shown_state
+        self._shown_state = state
+        if state == SCAN:
+            if entering:
+                self._clear_visitor()
+            if self.sm.current not in STAFF_SCREENS:
+                self.sm.current = "scan"
+        elif state == DUPLICATE:
+            dup = self.screen("duplicate")
+            dup.message = self.tr("dup.body", **flow.duplicate_text_values())
+            c = (flow.duplicate or {}).get("contact") or {}
+            dup.who = " · ".join(p for p in (" ".join(x for x in (c.get("first_name"), c.get("last_name")) if x),
+                                              c.get("company")) if p)
+            self.sm.current = "duplicate"
+        elif state == CONTACT:
+            if entering:
+                self.screen("contact").load(flow.contact)
+            self.sm.current = "contact"
+        elif state == QUALIFY:
+            self.screen("qualify").error = "" if entering else self.screen("qualify").error
+            self.screen("qualify").refresh(flow)
+            self.sm.current = "qualify"
+        elif state == DONE:
+            self.screen("done").load(flow.saved, staffed=self.mode != "self_serve", updated=flow.updated())
+            self.sm.current = "done"
+            if self.mode == "self_serve":
+                saved = flow.saved
+                Clock.schedule_once(lambda _dt: self._auto_finish(saved), SELF_SERVE_DONE_S)
+
+    def _auto_finish(self, saved: Any) -> None:
+        if self.flow.state == DONE and self.flow.saved is saved:
+            self.flow.finish()
+
+    def _clear_visitor(self) -> None:
+        """Privacy: the previous visitor's name must not linger in any widget."""
+        self.screen("contact").load(empty_contact())
+        q = self.screen("qualify")
+        q.questions.clear_widgets()
+        q._shown = ()
+        q.error = ""
+        self.screen("done").load(None, staffed=self.mode != "self_serve", updated=False)
+        self.root.banner.visible = False
+
+    # --- actions called by screens ----------------------------------------------------------------
+    def activity(self) -> None:
+        self.flow.touch()
+        if self.root is not None and self.root.banner.visible:
+            self.root.banner.visible = False
+
+    def still_here(self) -> None:
+        self.activity()
+
+    def manual_entry(self) -> None:
+        self.flow.manual_entry()
+
+    def submit_contact(self, values: dict[str, str]) -> None:
+        try:
+            self.flow.submit_contact(values)
+        except FlowError as exc:
+            self.screen("contact").error = self.tr(exc.key, **exc.values)
+
+    def flow_back(self) -> None:
+        self.flow.back()
+
+    def flow_next(self) -> None:
+        try:
+            self.flow.next()
+        except FlowError as exc:
+            self.screen("qualify").error = self.tr(exc.key, **exc.values)
+            self.sounds.play("error")
+
+    def answer(self, qid: str, value: Any) -> None:
+        self.screen("qualify").error = ""
+        self.flow.answer(qid, value)
+
+    def accept_update(self) -> None:
+        self.flow.accept_update()
+
+    def decline_update(self) -> None:
+        self.flow.decline_update()
+
+    def finish_capture(self) -> None:
+        self.flow.finish()
+
+    # --- staff area ----------------------------------------------------------------------------------
+    def open_staff(self) -> None:
+        self.sm.current = "pin"
+
+    def enter_staff(self) -> None:
+        self.sm.current = "staff"
+
+    def close_staff(self) -> None:
+        self.flow.reset()
+        self.sm.current = "scan"
+
+    def open_staff_list(self) -> None:
+        self.sm.current = "staff"
+
+    def open_tools(self) -> None:
+        self.sm.current = "tools"
+
+    def open_lead(self, lead_id: str) -> None:
+        lead = self.services.staff.get(lead_id)
+        if lead is not None:
+            self.screen("lead").show(lead)
+            self.sm.current = "lead"
+
+    def set_language(self, lang: str) -> None:
+        self.services.staff.set_language(lang)
+        self._apply_context()
+        self._relayout_flow()
+
+    def set_mode(self, mode: str) -> None:
+        try:
+            self.services.staff.set_mode(mode)
+        except StaffError:
+            return
+        self.mode = mode
+
+    def switch_show(self, show_id: str) -> None:
+        form = self.services.staff.switch_show(show_id)
+        self.flow.set_form(form)
+        self.flow.reset()
+        self._apply_context()
+
+    def _relayout_flow(self) -> None:
+        if self.flow.state == QUALIFY:
+            self.screen("qualify").refresh(self.flow, force=True)
+
+    # --- self-serve idle ---------------------------------------------------------------------------
+    def _check_idle(self, _dt: float) -> None:
+        status = self.flow.idle_status()
+        banner = self.root.banner
+        if status.state == "reset":
+            banner.visible = False
+            self.flow.reset()
+            self.sm.current = "scan"
+        elif status.state == "warn":
+            banner.text = self.tr("idle.warning", seconds=max(1, int(status.seconds_left + 0.99)))
+            banner.visible = True
+        elif banner.visible:
+            banner.visible = False

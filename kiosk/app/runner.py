@@ -1,0 +1,78 @@
+"""Starting Kivy the way a kiosk needs: window size or full screen decided before Kivy creates its
+window, no stray command-line parsing by Kivy, and a clear message instead of a traceback when
+there is no display at all."""
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from typing import Any
+
+NO_DISPLAY_HINT = """leadkiosk: no display found (no $DISPLAY or $WAYLAND_DISPLAY, and not on a Linux console with KMS).
+  - on a desktop, run it from a terminal inside your graphical session;
+  - on a server without a screen:   xvfb-run -a leadkiosk run
+  - to check it renders headless:   SDL_VIDEODRIVER=offscreen leadkiosk run
+  - to see every screen as PNG:     leadkiosk screenshots --out shots/"""
+
+
+def display_available(env: dict[str, str] | None = None) -> bool:
+    """A window can open: an X11/Wayland session, an explicit SDL driver, or a KMS console (the Pi
+    started by systemd on tty1 without a desktop)."""
+    env = dict(os.environ if env is None else env)
+    if env.get("SDL_VIDEODRIVER") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return True
+    return bool(glob.glob("/dev/dri/card*")) and _on_console()
+
+
+def _on_console() -> bool:
+    try:
+        tty = os.ttyname(sys.stdin.fileno())
+    except OSError:
+        tty = ""
+    return tty.startswith("/dev/tty") and tty[len("/dev/tty"):].isdigit() or bool(os.environ.get("INVOCATION_ID"))
+
+
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    try:
+        w, h = text.lower().split("x")
+        size = int(w), int(h)
+    except ValueError:
+        raise ValueError(f"--size expects WIDTHxHEIGHT, e.g. 800x480, got {text!r}") from None
+    if min(size) < 200:
+        raise ValueError(f"--size {text!r} is too small (at least 200x200)")
+    return size
+
+
+def configure_kivy(size: tuple[int, int] | None, fullscreen: bool) -> None:
+    """Must run before anything imports ``kivy.core.window``."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    from kivy.config import Config
+    if fullscreen:
+        Config.set("graphics", "fullscreen", "auto")
+        Config.set("graphics", "show_cursor", "0")
+        Config.set("graphics", "borderless", "1")
+    else:
+        Config.set("graphics", "fullscreen", "0")
+        w, h = size or (800, 480)
+        Config.set("graphics", "width", str(w))
+        Config.set("graphics", "height", str(h))
+        Config.set("graphics", "resizable", "1")
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("kivy", "keyboard_mode", "system")
+    # Touchscreens: no red dots on right-click, no multitouch simulation on a mouse.
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("graphics", "maxfps", "60")
+
+
+def run_kiosk(services: Any, size: tuple[int, int] | None, fullscreen: bool) -> int:
+    configure_kivy(size, fullscreen)
+    from kiosk.app.kiosk_app import KioskApp
+    app = KioskApp(services, fullscreen=fullscreen)
+    try:
+        app.run()
+    finally:
+        services.close()
+    return 0

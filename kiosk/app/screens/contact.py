@@ -1,0 +1,83 @@
+"""Contact screen: the parsed badge pre-filled and editable; raw text beside the fields when the
+badge could not be parsed."""
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, StringProperty
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+
+from kiosk.app import theme
+from kiosk.app.widgets import KField
+
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("first_name", "contact.first_name"), ("last_name", "contact.last_name"),
+    ("company", "contact.company"), ("title", "contact.title_field"),
+    ("email", "contact.email"), ("phone", "contact.phone"), ("country", "contact.country"),
+)
+_INPUT_TYPES = {"email": "mail", "phone": "tel"}
+
+
+class ContactScreen(Screen):
+    raw_text = StringProperty("")
+    manual = BooleanProperty(False)
+    error = StringProperty("")
+    inputs = DictProperty({})
+    fields = ObjectProperty(None)
+    scroll = ObjectProperty(None)
+    keyboard = ObjectProperty(None)
+
+    def on_kv_post(self, _base: Any) -> None:
+        app = App.get_running_app()
+        self._labels: dict[str, Label] = {}
+        for key, tkey in FIELDS:
+            box = Factory.FieldBox()
+            label = Factory.KMuted(text=app.tr(tkey))
+            field = KField(key=key, input_type=_INPUT_TYPES.get(key, "text"))
+            field.bind(focus=self._on_focus)
+            box.add_widget(label)
+            box.add_widget(field)
+            self.fields.add_widget(box)
+            self.inputs[key] = field
+            self._labels[key] = label
+        app.bind(lang=self._relabel)
+
+    def _relabel(self, app: Any, _lang: str) -> None:
+        for key, tkey in FIELDS:
+            self._labels[key].text = app.tr(tkey)
+
+    def _on_focus(self, field: KField, focused: bool) -> None:
+        if focused:
+            App.get_running_app().activity()
+            self.keyboard.attach(field)
+
+    def load(self, contact: dict[str, Any]) -> None:
+        """Fill the fields from the flow's contact (an empty dict clears a previous visitor)."""
+        fmt = contact.get("format")
+        self.manual = fmt == "manual"
+        raw = contact.get("raw") or ""
+        self.raw_text = raw if fmt in ("unknown", None) and raw else ""
+        self.error = ""
+        for key, field in self.inputs.items():
+            field.text = str(contact.get(key) or "")
+        self.keyboard.hide()
+        if self.scroll is not None:
+            self.scroll.scroll_y = 1
+
+    def values(self) -> dict[str, str]:
+        return {key: field.text for key, field in self.inputs.items()}
+
+    def submit(self) -> None:
+        App.get_running_app().submit_contact(self.values())
+
+    def go_back(self) -> None:
+        App.get_running_app().flow_back()
+
+    def on_leave(self, *_: Any) -> None:
+        self.keyboard.hide()
+
+
+_ = theme

@@ -1,0 +1,192 @@
+"""What the staff area can do, as plain methods over the store, the sync worker and the settings.
+
+Screens call these; keeping them out of the widgets means "re-tag keeps the computed tag beside the
+override" and "discard needs a reason" are tested without a window.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time as dtime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from kiosk.app.context import KioskContext
+from kiosk.app.usb import find_usb_mounts
+from kiosk.errors import KioskError
+
+log = logging.getLogger(__name__)
+TAGS: tuple[str, ...] = ("hot", "warm", "nurture")
+
+
+class StaffError(KioskError):
+    """A staff action was refused; ``key`` is a translation key."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def start_of_today_utc(now: datetime | None = None) -> str:
+    local = (now or datetime.now()).astimezone()
+    midnight = datetime.combine(local.date(), dtime(0, 0), tzinfo=local.tzinfo)
+    return midnight.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+class StaffService:
+    def __init__(self, context: KioskContext, store: Any, sync: Any = None,
+                 export: Callable[[Any, str, Path], int] | None = None,
+                 find_usb: Callable[[], list[Path]] = find_usb_mounts,
+                 now: Callable[[], datetime] = datetime.now) -> None:
+        self.context = context
+        self.store = store
+        self.sync = sync
+        self._export = export
+        self._find_usb = find_usb
+        self._now = now
+
+    # --- access ----------------------------------------------------------------------------------
+    def check_pin(self, pin: str) -> bool:
+        """Wrong PINs are simply refused; the hash check itself lives in kiosk.config.pin."""
+        if not pin:
+            return False
+        try:
+            return bool(self.context.check_pin(pin))
+        except Exception:  # a broken hash in the config must not open the staff area
+            log.exception("checking the staff PIN")
+            return False
+
+    # --- leads -----------------------------------------------------------------------------------
+    def todays_leads(self, tag: str | None = None, text: str | None = None) -> list[dict[str, Any]]:
+        """Newest first. ``tag`` is hot|warm|nurture (not discarded), "discarded", or None for all."""
+        kwargs: dict[str, Any] = {"since": start_of_today_utc(self._now()), "show_id": self.context.show.id}
+        if text and text.strip():
+            kwargs["text"] = text.strip()
+        if tag == "discarded":
+            kwargs["discarded"] = True
+        elif tag in TAGS:
+            kwargs["tag"] = tag
+            kwargs["discarded"] = False
+        leads = list(self.store.find(**kwargs))
+        leads.sort(key=lambda lead: lead.get("captured_at") or "", reverse=True)
+        return leads
+
+    def get(self, lead_id: str) -> dict[str, Any] | None:
+        return self.store.get(lead_id)
+
+    def edit_contact(self, lead_id: str, contact: dict[str, Any]) -> dict[str, Any]:
+        return self.store.edit(lead_id, {"contact": contact}, actor=self._actor())
+
+    def retag(self, lead_id: str, tag: str | None) -> dict[str, Any]:
+        """The override sits beside the computed tag (never replacing it); None returns to computed."""
+        if tag is not None and tag not in TAGS:
+            raise StaffError("error.generic", error=f"unknown tag {tag!r}")
+        lead = self._require(lead_id)
+        computed = (lead.get("score") or {}).get("computed_tag")
+        return self.store.edit(lead_id, {"score": {"override": tag, "tag": tag or computed}},
+                               actor=self._actor())
+
+    def discard(self, lead_id: str, reason: str) -> dict[str, Any]:
+        if not reason or not reason.strip():
+            raise StaffError("lead.discard_need_reason")
+        self._require(lead_id)
+        return self.store.edit(lead_id, {"score": {"discarded": True, "discard_reason": reason.strip()}},
+                               actor=self._actor())
+
+    def reinstate(self, lead_id: str) -> dict[str, Any]:
+        self._require(lead_id)
+        return self.store.edit(lead_id, {"score": {"discarded": False, "discard_reason": None}},
+                               actor=self._actor())
+
+    def _require(self, lead_id: str) -> dict[str, Any]:
+        lead = self.store.get(lead_id)
+        if lead is None:
+            raise StaffError("error.generic", error=f"lead {lead_id} not found")
+        return lead
+
+    def _actor(self) -> str:
+        return self.context.staff or "staff"
+
+    # --- sync ------------------------------------------------------------------------------------
+    def sync_status(self) -> dict[str, Any]:
+        """Per destination: pending, sent, failed, parked, last_success_at, last_error."""
+        if self.sync is not None and hasattr(self.sync, "status"):
+            try:
+                status = self.sync.status()
+                if isinstance(status, dict) and isinstance(status.get("destinations"), dict):
+                    return status["destinations"]
+                if isinstance(status, dict) and status:
+                    return status
+            except Exception:
+                log.exception("reading sync status from the worker")
+        return dict(self.store.sync_status())
+
+    def sync_available(self) -> bool:
+        return self.sync is not None
+
+    def sync_now(self) -> None:
+        if self.sync is None:
+            raise StaffError("sync.unavailable")
+        for name in ("sync_now", "trigger", "wake"):
+            method = getattr(self.sync, name, None)
+            if callable(method):
+                method()
+                return
+        raise StaffError("sync.unavailable")
+
+    # --- settings --------------------------------------------------------------------------------
+    def set_staff(self, name: str) -> None:
+        self.context.staff = name.strip()
+        self.context.persist({"staff": self.context.staff})
+
+    def set_language(self, language: str) -> None:
+        self.context.language = language
+        self.context.persist({"language": language})
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in ("staffed", "self_serve"):
+            raise StaffError("error.generic", error=f"unknown mode {mode!r}")
+        self.context.mode = mode
+        self.context.persist({"mode": mode})
+
+    def shows(self) -> list[Any]:
+        try:
+            return list(self.context.list_shows())
+        except KioskError:
+            log.exception("listing shows")
+            return [self.context.show]
+
+    def switch_show(self, show_id: str) -> Any:
+        """Loads the other show's config first, so a broken show file leaves the current one active."""
+        if self.context.load_show is None:
+            raise StaffError("error.generic", error="switching shows is not available")
+        try:
+            show, form = self.context.load_show(show_id)
+        except KioskError as exc:
+            raise StaffError("error.generic", error=str(exc)) from exc
+        self.context.show = show
+        self.context.form = form
+        self.context.persist({"show": show_id})
+        return form
+
+    # --- export ----------------------------------------------------------------------------------
+    def usb_mounts(self) -> list[Path]:
+        return self._find_usb()
+
+    def export_to_usb(self) -> tuple[Path, int]:
+        """CSV and XLSX of this show's leads into a folder on the newest stick."""
+        mounts = self._find_usb()
+        if not mounts:
+            raise StaffError("export.no_usb")
+        if self._export is None:
+            raise StaffError("export.failed", error="export is not available")
+        stamp = self._now().strftime("%Y%m%d-%H%M%S")
+        folder = mounts[0] / "leadkiosk"
+        base = f"{self.context.show.id}-{self.context.kiosk_id}-{stamp}"
+        try:
+            folder.mkdir(exist_ok=True)
+            count = self._export(self.store, "csv", folder / f"{base}.csv")
+            self._export(self.store, "xlsx", folder / f"{base}.xlsx")
+        except (OSError, KioskError) as exc:
+            raise StaffError("export.failed", error=str(exc)) from exc
+        return folder / f"{base}.csv", int(count or 0)

@@ -1,0 +1,133 @@
+"""Small reusable widgets: flat rounded buttons, cards, the docked on-screen keyboard.
+
+The keyboard lives inside each screen's layout (not floating over it): the form area above it
+shrinks and scrolls the focused field into view, so the keyboard never covers what is typed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
+from kivy.uix.button import Button
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.textinput import TextInput
+from kivy.uix.togglebutton import ToggleButton
+from kivy.uix.vkeyboard import VKeyboard
+from kivy.uix.widget import Widget
+
+from kiosk.app import theme
+
+
+class KButton(Button):
+    """A flat button with rounded corners drawn in common.kv."""
+    bg = ColorProperty(theme.NEUTRAL_BTN)
+    fg = ColorProperty(theme.INK)
+
+
+class KToggle(ToggleButton):
+    """An answer option: outlined when off, filled with the show colour when chosen."""
+    accent = ColorProperty([0.08, 0.40, 0.75, 1])
+    value = ObjectProperty(None, allownone=True)
+
+
+class KField(TextInput):
+    """A text field that keeps its focus while keys of the on-screen keyboard are pressed."""
+    key = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("unfocus_on_touch", False)
+        super().__init__(**kwargs)
+
+
+class KeyboardDock(Widget):
+    """A VKeyboard that fills this widget's box and types into the focused ``KField`` of ``scope``.
+
+    Height 0 when hidden; ``scroll`` (a ScrollView around the fields) is scrolled so the field stays
+    visible above the keyboard when it opens.
+    """
+    scope = ObjectProperty(None, allownone=True)
+    scroll = ObjectProperty(None, allownone=True)
+    layout = StringProperty("qwerty")
+    shown = BooleanProperty(False)
+    target = ObjectProperty(None, allownone=True)
+    wanted_height = ObjectProperty(theme.KEYBOARD_H_LANDSCAPE)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.size_hint_y = None
+        self.height = 0
+        self.vk = VKeyboard(layout=self.layout, docked=False, size_hint=(None, None),
+                            margin_hint=[.03, .012, .03, .012], font_size=22)
+        self.vk.do_translation = self.vk.do_rotation = self.vk.do_scale = False
+        self.vk.bind(on_textinput=self._on_text, on_key_down=self._on_key)
+        self._refresh = Clock.create_trigger(lambda _dt: self.vk.refresh(True), 0)
+        self.bind(pos=self._place, size=self._place, layout=self._relayout)
+
+    def _relayout(self, *_: Any) -> None:
+        self.vk.layout = self.layout
+
+    def _place(self, *_: Any) -> None:
+        size = (max(1, self.width), max(1, self.height))
+        resized = tuple(self.vk.size) != size
+        self.vk.size = size
+        self.vk.pos = self.pos
+        if resized and self.height > 1:
+            self._refresh()  # VKeyboard lays its keys out only on refresh, not on resize
+
+    def attach(self, field: KField) -> None:
+        """Called when a field gains focus: open (or keep) the keyboard under it."""
+        self.target = field
+        if not self.shown:
+            self.shown = True
+            if self.vk.parent is None:
+                self.add_widget(self.vk)
+            self.height = self.wanted_height
+        Clock.schedule_once(lambda _dt: self._reveal(field), 0)
+
+    def hide(self) -> None:
+        self.shown = False
+        self.height = 0
+        if self.vk.parent is not None:
+            self.remove_widget(self.vk)
+        if self.target is not None:
+            self.target.focus = False
+        self.target = None
+
+    def _reveal(self, field: Widget) -> None:
+        if self.scroll is not None and field.parent is not None:
+            try:
+                self.scroll.scroll_to(field, padding=12, animate=False)
+            except Exception:  # the field was removed meanwhile
+                pass
+
+    def _on_text(self, _vk: Any, text: str) -> None:
+        field = self.target
+        if field is None:
+            return
+        if text in ("\t", "\n"):
+            self._focus_next(field)
+            return
+        field.insert_text(text)
+
+    def _on_key(self, _vk: Any, keycode: Any, internal: Any, modifiers: Any) -> None:
+        field = self.target
+        if field is None:
+            return
+        if keycode == "backspace":
+            field.do_backspace()
+        elif keycode in ("enter", "tab"):
+            self._focus_next(field)
+        elif keycode == "escape":
+            self.hide()
+
+    def _focus_next(self, field: KField) -> None:
+        nxt = field.get_focus_next()
+        if isinstance(nxt, KField):
+            nxt.focus = True
+        else:
+            self.hide()
+
+
+class KScroll(ScrollView):
+    """A ScrollView with a bar wide enough to drag with a finger."""

@@ -1,0 +1,69 @@
+"""``leadkiosk run`` (the kiosk) and ``leadkiosk screenshots`` (every screen to PNG)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kiosk.paths import add_data_argument, data_dir
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = sub.add_parser("run", help="start the kiosk app (the default command)",
+                         description="Start the touchscreen kiosk. With no configuration it runs the "
+                                     "embedded demo show on a camera if present, else the demo video.")
+    add_data_argument(run)
+    run.add_argument("--camera", metavar="SPEC", default=None,
+                     help="auto | picamera2 | opencv:<index> | video:<path> | images:<dir> | demo | none "
+                          "(default: [camera] source in kiosk.toml, else auto)")
+    run.add_argument("--mode", choices=("staffed", "self_serve"), default=None,
+                     help="override the mode from kiosk.toml for this run")
+    run.add_argument("--fullscreen", action="store_true", default=None,
+                     help="full screen without a cursor (the default on a Raspberry Pi)")
+    run.add_argument("--size", metavar="WxH", default=None,
+                     help="window size, e.g. 800x480 or 720x1280 (default 800x480 on a laptop)")
+    run.set_defaults(func=_run)
+
+    shots = sub.add_parser("screenshots", help="render every screen at 800x480 and 720x1280 to PNG")
+    shots.add_argument("--out", metavar="DIR", required=True, help="directory for the PNG files")
+    shots.add_argument("--sizes", default="800x480,720x1280", help="comma-separated WxH list")
+    shots.add_argument("--lang", choices=("en", "de"), default="en")
+    shots.set_defaults(func=_screenshots)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kiosk.app.runner import NO_DISPLAY_HINT, display_available, parse_size
+    from kiosk.errors import KioskError
+    from kiosk.paths import is_raspberry_pi
+
+    try:
+        size = parse_size(args.size)
+    except ValueError as exc:
+        print(f"leadkiosk run: {exc}", file=sys.stderr)
+        return 2
+    if not display_available():
+        print(NO_DISPLAY_HINT, file=sys.stderr)
+        return 3
+    fullscreen = bool(args.fullscreen) if args.fullscreen is not None else (is_raspberry_pi() and size is None)
+    from kiosk.bootstrap import build_services
+    try:
+        services = build_services(data_dir(args.data), camera=args.camera, mode=args.mode)
+    except KioskError as exc:
+        print(f"leadkiosk run: {exc}", file=sys.stderr)
+        return 1
+    from kiosk.app.runner import run_kiosk
+    return run_kiosk(services, size, fullscreen)
+
+
+def _screenshots(args: argparse.Namespace) -> int:
+    from kiosk.app.screenshots import render_all
+    from kiosk.app.runner import parse_size
+
+    try:
+        sizes = [parse_size(s.strip()) for s in args.sizes.split(",") if s.strip()]
+    except ValueError as exc:
+        print(f"leadkiosk screenshots: {exc}", file=sys.stderr)
+        return 2
+    files = render_all(args.out, [s for s in sizes if s], lang=args.lang)
+    for path in files:
+        print(path)
+    return 0 if files else 1
