@@ -1,0 +1,103 @@
+"""Keeps ``lead_answers`` (one row per selected option) and ``lead_answer_state`` in step with
+the leads, lazily: before a report or chart is computed, the leads whose version differs from
+the indexed one are re-derived. Steady state costs one anti-join; a freshly loaded show pays
+once. Why not at ingest: ingest belongs to the central service and must stay fast; this keeps
+the review app's needs in the review app."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from central.models import Lead, Show
+from central.web.models import LeadAnswer, LeadAnswerState
+
+BATCH = 2000
+
+
+def load_show_form(show: Show | None):  # -> forms.Form | None
+    """The show's form, or None when it is missing or invalid (the report then says so)."""
+    if show is None or not show.form_yaml:
+        return None
+    from forms import FormError, load_form_text
+    try:
+        return load_form_text(show.form_yaml, source=f"show {show.id} form")
+    except FormError:
+        return None
+
+
+def selections(form: Any, answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Answers as option ids per question; free-text answers are left out (they do not count)."""
+    out: dict[str, list[str]] = {}
+    for qid, value in (answers or {}).items():
+        if qid == "consent" or value is None:
+            continue
+        q = form.question(qid) if form is not None else None
+        if q is not None:
+            if q.kind == "text":
+                continue
+            try:
+                sel = [str(v) for v in q.selected(value)]
+            except (TypeError, ValueError):
+                continue
+        elif isinstance(value, bool):
+            sel = ["yes" if value else "no"]
+        elif isinstance(value, (int, str)) and len(str(value)) <= 60:
+            sel = [str(value)]
+        elif isinstance(value, list):
+            sel = [str(v) for v in value if isinstance(v, (str, int))]
+        else:
+            continue
+        out[qid] = [v[:100] for v in sel]
+    return out
+
+
+def rule_flags(form: Any, sel: Mapping[str, list[str]]) -> tuple[bool, bool]:
+    """Whether the form's hot and warm must-have rules hold for these answers."""
+    if form is None:
+        return True, True
+    sc = form.scoring
+    hot_ok = all(r.condition.holds(sel.get(r.condition.question)) for r in sc.hot_requires)
+    warm_ok = all(r.condition.holds(sel.get(r.condition.question)) for r in sc.warm_requires)
+    return hot_ok, warm_ok
+
+
+def refresh(s: Session, show_id: str, form: Any = None) -> int:
+    """Re-derive stale leads of a show; returns how many were re-derived."""
+    if form is None:
+        form = load_show_form(s.get(Show, show_id))
+    total = 0
+    while True:
+        stale = s.execute(
+            select(Lead.id, Lead.version, Lead.record_json, Lead.merged_into)
+            .outerjoin(LeadAnswerState, LeadAnswerState.lead_id == Lead.id)
+            .where(Lead.show_id == show_id,
+                   or_(LeadAnswerState.version.is_(None), LeadAnswerState.version != Lead.version))
+            .limit(BATCH)).all()
+        if not stale:
+            return total
+        ids = [r.id for r in stale]
+        answer_rows: list[dict] = []
+        state_rows: list[dict] = []
+        for r in stale:
+            rec = r.record_json or {}
+            sel = {} if r.merged_into else selections(form, rec.get("answers") or {})
+            for qid, values in sel.items():
+                for v in dict.fromkeys(values):
+                    answer_rows.append({"lead_id": r.id, "question_id": qid[:100], "value": v, "show_id": show_id})
+            hot_ok, warm_ok = rule_flags(form, sel)
+            state_rows.append({"lead_id": r.id, "show_id": show_id, "version": r.version,
+                               "hot_ok": hot_ok, "warm_ok": warm_ok})
+        try:
+            with s.begin_nested():
+                s.execute(delete(LeadAnswer).where(LeadAnswer.lead_id.in_(ids)))
+                s.execute(delete(LeadAnswerState).where(LeadAnswerState.lead_id.in_(ids)))
+                if answer_rows:
+                    s.execute(insert(LeadAnswer), answer_rows)
+                s.execute(insert(LeadAnswerState), state_rows)
+        except IntegrityError:
+            # Another process indexed the same leads at the same moment: theirs is as good.
+            continue
+        total += len(stale)

@@ -1,0 +1,85 @@
+"""FastAPI dependencies: who is signed in, may they do this, and is the form's CSRF token right."""
+from __future__ import annotations
+
+from typing import Callable
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from central.web.security import SESSION_COOKIE, Principal, check_csrf, load_session
+
+
+class LoginRequired(Exception):
+    """No live session: the handler redirects to the sign-in page."""
+
+    def __init__(self, expired: bool = False):
+        super().__init__("sign-in required")
+        self.expired = expired
+
+
+class Forbidden(Exception):
+    """Signed in, but the role does not allow this."""
+
+
+class PageNotFound(Exception):
+    """The show or lead in the URL does not exist."""
+
+
+class CsrfFailed(Exception):
+    """A form arrived without the session's CSRF token."""
+
+
+def review(request: Request):  # -> ReviewApp
+    return request.app.state.review
+
+
+def current_principal(request: Request) -> Principal:
+    """The signed-in user, or LoginRequired (``expired`` when a cookie was sent but is dead)."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    rv = review(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    with rv.db.session() as s:
+        p = load_session(s, token, rv.settings)
+    if p is None:
+        raise LoginRequired(expired=bool(token))
+    request.state.principal = p
+    return p
+
+
+def viewer(request: Request) -> Principal:
+    return current_principal(request)
+
+
+def allowed(permission: str) -> Callable[[Request], Principal]:
+    """Dependency for GET pages that need a permission beyond viewing."""
+    def dep(request: Request) -> Principal:
+        p = current_principal(request)
+        if not p.can(permission):
+            raise Forbidden(f"Your role ({p.role.replace('_', ' ')}) may not do this.")
+        return p
+    return dep
+
+
+def writer(permission: str = "view") -> Callable:
+    """Dependency for POST forms: signed in, allowed, and the CSRF token matches the session's."""
+    async def dep(request: Request) -> Principal:
+        p = await run_in_threadpool(current_principal, request)
+        form = await request.form()
+        token = form.get("csrf") or request.headers.get("x-csrf-token")
+        if not check_csrf(p.csrf_token, token if isinstance(token, str) else None):
+            raise CsrfFailed()
+        if not p.can(permission):
+            raise Forbidden(f"Your role ({p.role.replace('_', ' ')}) may not do this.")
+        return p
+    return dep
+
+
+def render(request: Request, name: str, me: Principal | None, nav: str = "", status_code: int = 200,
+           **ctx):
+    """Render a page with the things every page needs (user, CSRF token, active nav item)."""
+    rv = review(request)
+    ctx.update(me=me, nav=nav, csrf=me.csrf_token if me else "", msg=request.query_params.get("msg", ""),
+               err=ctx.get("err") or request.query_params.get("err", ""))
+    return rv.templates.TemplateResponse(request, name, ctx, status_code=status_code)

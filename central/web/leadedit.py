@@ -1,0 +1,239 @@
+"""Edits made in the review app. Each one is a new version of the lead record, exactly as the
+record contract says (``version`` +1, a history entry with who and what), mirrored into the
+``leads`` columns, kept in ``lead_versions`` and ``lead_history`` (source ``web``/``api``), and
+queued in ``outbox`` for every CRM destination of the show so the CRM sees the correction.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from central.errors import CentralError, NotFound
+from central.models import Lead, LeadHistory, LeadVersion, Outbox, Show
+from central.web.models import OUTCOME_STATUSES, Outcome
+
+CONTACT_FIELDS = ("first_name", "last_name", "company", "title", "email", "phone", "country")
+TAGS = ("hot", "warm", "nurture")
+# Lead columns mirrored from record paths, so filters and sorting see edits at once.
+COLUMN_OF = {"contact.first_name": "first_name", "contact.last_name": "last_name",
+             "contact.company": "company", "contact.email": "email", "contact.country": "country",
+             "score.override": "override", "score.tag": "tag", "score.discarded": "discarded",
+             "score.discard_reason": "discard_reason"}
+
+
+class EditError(CentralError):
+    """An edit that cannot be made as asked (the message says why, for the page)."""
+
+
+@dataclass
+class EditResult:
+    lead_id: str
+    version: int
+    changes: dict[str, dict[str, Any]]
+    raised_to_hot: bool = False
+
+
+def _get(record: dict, path: str) -> Any:
+    cur: Any = record
+    for part in path.split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+def _set(record: dict, path: str, value: Any) -> None:
+    parts = path.split(".")
+    cur = record
+    for part in parts[:-1]:
+        nxt = cur.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            cur[part] = nxt
+        cur = nxt
+    cur[parts[-1]] = value
+
+
+def crm_destinations(show: Show | None) -> list[str]:
+    """Names of the show's destinations other than central itself."""
+    if show is None:
+        return []
+    dests = (show.config_json or {}).get("destinations") or []
+    return [d["name"] for d in dests if isinstance(d, dict) and d.get("name") and d.get("kind") != "central"]
+
+
+def load_lead(s: Session, lead_id: str, *, for_update: bool = True) -> Lead:
+    q = select(Lead).where(Lead.id == lead_id)
+    if for_update and s.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    lead = s.scalar(q)
+    if lead is None:
+        raise NotFound(f"lead {lead_id} not found")
+    return lead
+
+
+def apply_changes(s: Session, lead: Lead, new_values: dict[str, Any], *, actor: str, source: str,
+                  now: datetime, note: str | None = None) -> EditResult | None:
+    """Make one new version of ``lead`` with ``{record.path: value}``; None when nothing changes."""
+    record = copy.deepcopy(lead.record_json or {})
+    changes: dict[str, dict[str, Any]] = {}
+    for path, value in new_values.items():
+        old = _get(record, path)
+        if old != value:
+            changes[path] = {"old": old, "new": value}
+            _set(record, path, value)
+    if not changes:
+        return None
+    old_tag = lead.tag
+    version = int(lead.version) + 1
+    record["version"] = version
+    record["updated_at"] = now.isoformat().replace("+00:00", "Z")
+    entry: dict[str, Any] = {"version": version, "at": record["updated_at"], "actor": actor, "changes": changes}
+    if note:
+        entry["note"] = note
+    record.setdefault("history", []).append(entry)
+    record.pop("sync", None)
+    lead.record_json = record
+    lead.version = version
+    lead.updated_at = now
+    for path, col in COLUMN_OF.items():
+        if path in changes:
+            setattr(lead, col, changes[path]["new"])
+    if "contact.email" in changes and isinstance(lead.email, str):
+        lead.email = lead.email.strip().lower() or None
+    s.add(LeadVersion(lead_id=lead.id, version=version, device_id=None, record_json=record, received_at=now))
+    hist_changes = dict(changes)
+    if note:
+        hist_changes["_note"] = {"old": None, "new": note}
+    s.add(LeadHistory(lead_id=lead.id, version=version, at=now, actor=actor, source=source,
+                      changes_json=hist_changes))
+    for dest in crm_destinations(s.get(Show, lead.show_id)):
+        s.add(Outbox(lead_id=lead.id, destination=dest, version=version, payload_json=record,
+                     state="pending", attempts=0, created_at=now, next_attempt_at=now))
+    return EditResult(lead.id, version, changes, raised_to_hot=(old_tag != "hot" and lead.tag == "hot"))
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, str):
+        v = v.strip()
+        return v or None
+    return v
+
+
+def edit_contact(s: Session, lead_id: str, fields: dict[str, Any], *, actor: str, source: str,
+                 now: datetime) -> EditResult | None:
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise EditError(f"unknown contact field(s): {', '.join(sorted(unknown))}")
+    email = _clean(fields.get("email"))
+    if email is not None and ("@" not in email or " " in email or len(email) > 320):
+        raise EditError(f"email: expected an address like name@example.com, got {email!r}")
+    lead = load_lead(s, lead_id)
+    return apply_changes(s, lead, {f"contact.{k}": _clean(v) for k, v in fields.items()},
+                         actor=actor, source=source, now=now)
+
+
+def set_notes(s: Session, lead_id: str, notes: str, *, actor: str, source: str, now: datetime) -> EditResult | None:
+    if len(notes) > 10_000:
+        raise EditError("notes: at most 10,000 characters")
+    lead = load_lead(s, lead_id)
+    return apply_changes(s, lead, {"notes": notes.replace("\r\n", "\n")}, actor=actor, source=source, now=now)
+
+
+def set_override(s: Session, lead_id: str, tag: str | None, *, actor: str, source: str,
+                 now: datetime) -> EditResult | None:
+    """Override the tag (kept beside the computed tag); ``None`` or the computed tag clears it."""
+    if tag is not None and tag not in TAGS:
+        raise EditError(f"tag: expected one of {', '.join(TAGS)} or none, got {tag!r}")
+    lead = load_lead(s, lead_id)
+    computed = lead.computed_tag or _get(lead.record_json or {}, "score.computed_tag") or lead.tag
+    override = None if tag in (None, computed) else tag
+    return apply_changes(s, lead, {"score.override": override, "score.tag": override or computed},
+                         actor=actor, source=source, now=now)
+
+
+def discard(s: Session, lead_id: str, reason: str, *, actor: str, source: str, now: datetime) -> EditResult | None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise EditError("discard: a reason is required (sales will read it)")
+    lead = load_lead(s, lead_id)
+    return apply_changes(s, lead, {"score.discarded": True, "score.discard_reason": reason[:500]},
+                         actor=actor, source=source, now=now)
+
+
+def reinstate(s: Session, lead_id: str, *, actor: str, source: str, now: datetime) -> EditResult | None:
+    lead = load_lead(s, lead_id)
+    return apply_changes(s, lead, {"score.discarded": False, "score.discard_reason": None},
+                         actor=actor, source=source, now=now)
+
+
+def merge(s: Session, keep_id: str, other_id: str, *, actor: str, source: str, now: datetime) -> tuple[EditResult | None, EditResult | None]:
+    """Merge ``other`` into ``keep`` (same person captured twice): ``keep`` gains the contact
+    fields it lacks, both sets of notes and the other's outcome if it has none; ``other`` is
+    marked merged (kept for the audit trail, hidden from the lead table)."""
+    if keep_id == other_id:
+        raise EditError("merge: pick two different leads")
+    keep, other = load_lead(s, keep_id), load_lead(s, other_id)
+    if keep.show_id != other.show_id:
+        raise EditError("merge: both leads must belong to the same show")
+    if keep.merged_into or other.merged_into:
+        raise EditError("merge: one of the leads is already merged into another")
+    kr, orr = keep.record_json or {}, other.record_json or {}
+    changes: dict[str, Any] = {}
+    for f in CONTACT_FIELDS:
+        if not _get(kr, f"contact.{f}") and _get(orr, f"contact.{f}"):
+            changes[f"contact.{f}"] = _get(orr, f"contact.{f}")
+    onotes = (orr.get("notes") or "").strip()
+    if onotes and onotes not in (kr.get("notes") or ""):
+        changes["notes"] = ((kr.get("notes") or "").rstrip() + "\n" + onotes).strip()
+    changes["merged_from"] = sorted(set((kr.get("merged_from") or []) + [other.id]))
+    r1 = apply_changes(s, keep, changes, actor=actor, source=source, now=now, note=f"merged {other.id} into this lead")
+    r2 = apply_changes(s, other, {"merged_into": keep.id}, actor=actor, source=source, now=now,
+                       note=f"merged into {keep.id}")
+    other.merged_into = keep.id
+    out_other = s.get(Outcome, other.id)
+    if out_other is not None and s.get(Outcome, keep.id) is None:
+        s.add(Outcome(lead_id=keep.id, show_id=keep.show_id, status=out_other.status, stage=out_other.stage,
+                      reason=out_other.reason, reported_at=out_other.reported_at, reported_by=out_other.reported_by))
+    return r1, r2
+
+
+def set_outcome(s: Session, lead_id: str, status: str, *, stage: str | None = None, reason: str | None = None,
+                actor: str, source: str, now: datetime, lead: Lead | None = None) -> EditResult | None:
+    """Record what sales made of a lead. ``discarded`` needs a reason, ``active`` a stage."""
+    status = (status or "").strip().lower()
+    stage, reason = _clean(stage), _clean(reason)
+    if status not in OUTCOME_STATUSES:
+        raise EditError(f"status: expected one of {', '.join(OUTCOME_STATUSES)}, got {status!r}")
+    if status == "discarded" and not reason:
+        raise EditError("status discarded: a reason is required")
+    if status == "active" and not stage:
+        raise EditError("status active: a stage is required (for example 'proposal')")
+    if status != "active":
+        stage = None
+    lead = lead or load_lead(s, lead_id)
+    if lead.merged_into:
+        lead = load_lead(s, lead.merged_into)
+    outcome = {"status": status, "stage": stage, "reason": reason,
+               "at": now.isoformat().replace("+00:00", "Z")}
+    current = (lead.record_json or {}).get("outcome") or {}
+    if all(current.get(k) == outcome[k] for k in ("status", "stage", "reason")):
+        return None
+    res = apply_changes(s, lead, {"outcome": outcome}, actor=actor, source=source, now=now)
+    row = s.get(Outcome, lead.id)
+    if row is None:
+        s.add(Outcome(lead_id=lead.id, show_id=lead.show_id, status=status, stage=stage, reason=reason,
+                      reported_at=now, reported_by=actor))
+    else:
+        row.status, row.stage, row.reason, row.reported_at, row.reported_by = status, stage, reason, now, actor
+    return res
+
+
+def history(s: Session, lead_id: str) -> Iterable[LeadHistory]:
+    return s.scalars(select(LeadHistory).where(LeadHistory.lead_id == lead_id)
+                     .order_by(LeadHistory.at.desc(), LeadHistory.id.desc()))

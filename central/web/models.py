@@ -1,0 +1,118 @@
+"""Tables of the review web app (migration ``0002_review``), declared on the central Base so one
+metadata describes the whole database and foreign keys resolve."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from central.models import Base
+
+ROLES = ("field_marketer", "sales", "admin")
+OUTCOME_STATUSES = ("closed_won", "closed_lost", "discarded", "active")
+
+
+class User(Base):
+    """A person who signs in to the review app; ``role`` decides what they may change."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class WebSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie is stored, so a database leak does not
+    hand out live sessions; the CSRF token is bound to the session."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class ApiToken(Base):
+    """A bearer token for scripts that report outcomes through the API (made by ``central user token``)."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Outcome(Base):
+    """The latest sales outcome of a lead (its history lives in ``lead_history``)."""
+
+    __tablename__ = "outcomes"
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
+    show_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    stage: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reported_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    __table_args__ = (Index("ix_outcomes_show_status", "show_id", "status"),)
+
+
+class FormVersion(Base):
+    """Form versions made from the review app (threshold calibration), newest wins."""
+
+    __tablename__ = "form_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    show_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    version: Mapped[str] = mapped_column(String(64), nullable=False)
+    form_yaml: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    __table_args__ = (UniqueConstraint("show_id", "version", name="uq_form_versions_show_version"),)
+
+
+class LeadAnswer(Base):
+    """One selected answer option per row, derived from the lead record, so the report can count
+    answers against outcomes in SQL instead of parsing 100,000 JSON records per page view.
+    Kept current lazily: ``answers_index.refresh`` re-derives leads whose version changed."""
+
+    __tablename__ = "lead_answers"
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+    show_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    __table_args__ = (Index("ix_lead_answers_show_q", "show_id", "question_id", "value"),)
+
+
+class LeadAnswerState(Base):
+    """Which version of each lead ``lead_answers`` reflects."""
+
+    __tablename__ = "lead_answer_state"
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
+    show_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    hot_ok: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    warm_ok: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+# Indexes on the core ``leads`` table that the review pages need at 100,000 leads (filters and
+# sort orders of the lead table); created by 0002_review, declared here so metadata matches.
+from central.models import Lead  # noqa: E402
+
+LEAD_INDEXES = (
+    Index("ix_leads_show_tag_time", Lead.show_id, Lead.tag, Lead.captured_at_corrected),
+    Index("ix_leads_show_score", Lead.show_id, Lead.score),
+    Index("ix_leads_show_staff", Lead.show_id, Lead.staff),
+    Index("ix_leads_show_device_time", Lead.show_id, Lead.device_id, Lead.captured_at_corrected),
+    Index("ix_leads_show_last_name", Lead.show_id, Lead.last_name),
+    Index("ix_leads_show_company", Lead.show_id, Lead.company),
+    Index("ix_leads_show_discarded", Lead.show_id, Lead.discarded),
+)

@@ -1,0 +1,1 @@
+"""Routers of the review app, one module per area of the UI."""

@@ -1,0 +1,108 @@
+"""The outcomes API for scripts and CRM automations (``Authorization: Bearer lkr_...`` tokens
+made by ``leadkiosk central user token``), and the feedback report as JSON."""
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Header, HTTPException, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from central.models import Lead, Show
+from central.web import leadedit, stats
+from central.web.deps import review
+from central.web.security import Principal, api_principal
+
+router = APIRouter(prefix="/api/review/v1", tags=["review"])
+
+
+class OutcomeIn(BaseModel):
+    lead_id: str | None = Field(None, max_length=64, description="the lead's id (preferred)")
+    email: str | None = Field(None, max_length=320, description="used when lead_id is absent; must match one lead")
+    show_id: str | None = Field(None, max_length=100, description="narrows an e-mail match to one show")
+    status: Literal["closed_won", "closed_lost", "discarded", "active"]
+    stage: str | None = Field(None, max_length=100, description="required for active")
+    reason: str | None = Field(None, max_length=2000, description="required for discarded")
+
+
+class OutcomesIn(BaseModel):
+    outcomes: list[OutcomeIn] = Field(..., max_length=5000)
+
+
+class OutcomeResult(BaseModel):
+    index: int
+    lead_id: str | None
+    result: Literal["updated", "unchanged", "unmatched", "invalid"]
+    reason: str | None = None
+
+
+class OutcomesOut(BaseModel):
+    results: list[OutcomeResult]
+
+
+def _principal(request: Request, authorization: str | None, permission: str) -> Principal:
+    with review(request).db.session() as s:
+        p = api_principal(s, authorization)
+    if p is None:
+        raise HTTPException(401, "missing or unknown API token (Authorization: Bearer lkr_...)")
+    if not p.can(permission):
+        raise HTTPException(403, f"role {p.role} may not do this")
+    return p
+
+
+@router.post("/outcomes", response_model=OutcomesOut,
+             responses={401: {"description": "no or bad token"}, 403: {"description": "role not allowed"}})
+def post_outcomes(request: Request, body: OutcomesIn, authorization: str | None = Header(None)) -> OutcomesOut:
+    """Report sales outcomes; each item is matched by lead id, or by e-mail if it names exactly one lead."""
+    me = _principal(request, authorization, "outcome")
+    rv = review(request)
+    results: list[OutcomeResult] = []
+    with rv.db.session() as s:
+        for i, item in enumerate(body.outcomes):
+            lead = None
+            if item.lead_id:
+                lead = s.get(Lead, item.lead_id)
+            elif item.email:
+                q = select(Lead).where(func.lower(Lead.email) == item.email.strip().lower(),
+                                       Lead.merged_into.is_(None))
+                if item.show_id:
+                    q = q.where(Lead.show_id == item.show_id)
+                hits = s.scalars(q.limit(2)).all()
+                if len(hits) > 1:
+                    results.append(OutcomeResult(index=i, lead_id=None, result="unmatched",
+                                                 reason=f"email matches several leads: give lead_id or show_id"))
+                    continue
+                lead = hits[0] if hits else None
+            if lead is None:
+                results.append(OutcomeResult(index=i, lead_id=item.lead_id, result="unmatched",
+                                             reason="no lead with this id or email"))
+                continue
+            try:
+                with s.begin_nested():
+                    res = leadedit.set_outcome(s, lead.id, item.status, stage=item.stage, reason=item.reason,
+                                               actor=me.email, source="api", now=rv.settings.clock(), lead=lead)
+            except leadedit.EditError as exc:
+                results.append(OutcomeResult(index=i, lead_id=lead.id, result="invalid", reason=str(exc)))
+                continue
+            results.append(OutcomeResult(index=i, lead_id=res.lead_id if res else lead.id,
+                                         result="updated" if res else "unchanged"))
+    return OutcomesOut(results=results)
+
+
+@router.get("/shows/{show_id}/report", responses={401: {"description": "no or bad token"},
+                                                   404: {"description": "no such show"}})
+def get_report(request: Request, show_id: str, authorization: str | None = Header(None)) -> dict:
+    """The feedback report of a show as JSON (same numbers as the page)."""
+    _principal(request, authorization, "view")
+    with review(request).db.session() as s:
+        if s.get(Show, show_id) is None:
+            raise HTTPException(404, f"no show {show_id}")
+        r = stats.feedback(s, show_id)
+    tally = lambda t: {"leads": t.leads, "won": t.won, "lost": t.lost, "active": t.active,  # noqa: E731
+                       "discarded": t.discarded, "no_outcome": t.no_outcome, "conversion": t.conversion,
+                       "win_rate": t.win_rate}
+    return {"show_id": show_id, "total": tally(r.total), "qualified": r.qualified,
+            "by_tag": {k: tally(v) for k, v in r.by_tag.items()}, "cost": r.cost,
+            "cost_per_lead": r.cost_per_lead, "cost_per_deal": r.cost_per_deal,
+            "answers": {q: [{"value": a.value, "label": a.label, **tally(a.tally), "lift": a.lift} for a in rows]
+                        for q, rows in r.answers.items()}}

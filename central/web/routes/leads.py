@@ -1,0 +1,243 @@
+"""A show's lead table (server-side paging, sorting, filters), exports, and the lead page with
+its edits."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from math import ceil
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy import select
+
+from central.errors import NotFound
+from central.models import Device, Lead, Show
+from central.web import leadedit
+from central.web.deps import PageNotFound, render, review, viewer, writer
+from central.web.export import csv_chunks, xlsx_bytes
+from central.web.leadquery import LeadFilter, count_query, export_query, page_query
+from central.web.models import Outcome
+from central.web.security import Principal
+
+router = APIRouter(include_in_schema=False)
+
+EXPORT_HEADER = ["lead_id", "captured_at", "tag", "computed_tag", "override", "score", "discarded",
+                 "discard_reason", "first_name", "last_name", "title", "company", "email", "phone", "country",
+                 "staff", "kiosk", "follow_up", "product_interest", "outcome", "stage", "outcome_reason", "notes"]
+
+
+def _show_or_404(s, show_id: str) -> Show:
+    show = s.get(Show, show_id)
+    if show is None:
+        raise PageNotFound(f"There is no show {show_id!r}.")
+    return show
+
+
+def filter_options(s, show_id: str) -> dict[str, Any]:
+    """Values for the filter drop-downs (distinct staff and kiosks; indexes make these cheap)."""
+    staff = [r for (r,) in s.execute(select(Lead.staff).distinct().where(Lead.show_id == show_id,
+                                                                          Lead.staff.is_not(None)).order_by(Lead.staff))]
+    kiosks = s.execute(select(Device.id, Device.name).where(Device.show_id == show_id).order_by(Device.name)).all()
+    return {"staff": staff, "kiosks": kiosks}
+
+
+@router.get("/shows/{show_id}/leads")
+def leads_page(request: Request, show_id: str, me: Principal = Depends(viewer)):
+    rv = review(request)
+    f = LeadFilter.parse(show_id, request.query_params, per_page=rv.settings.page_size)
+    with rv.db.session() as s:
+        show = _show_or_404(s, show_id)
+        total = s.scalar(count_query(f)) or 0
+        pages = max(1, ceil(total / f.per_page))
+        if f.page > pages:
+            f.page = pages
+        rows = s.execute(page_query(f)).all()
+        opts = filter_options(s, show_id)
+    return render(request, "leads.html", me, nav="shows", show=show, f=f, rows=rows, total=total,
+                  pages=pages, opts=opts)
+
+
+def _export_rows(rows):
+    for r in rows:
+        rec = r.record_json or {}
+        c = rec.get("contact") or {}
+        yield [r.id, r.captured_at_corrected, r.tag, r.computed_tag, r.override, r.score, r.discarded,
+               (rec.get("score") or {}).get("discard_reason"), r.first_name, r.last_name, c.get("title"),
+               r.company, r.email, c.get("phone"), r.country, r.staff, r.kiosk_name or r.kiosk_id,
+               r.follow_up, r.product_interest, r.outcome, r.stage, r.outcome_reason, rec.get("notes")]
+
+
+@router.get("/shows/{show_id}/leads.csv")
+def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
+    rv = review(request)
+    f = LeadFilter.parse(show_id, request.query_params)
+
+    def gen():
+        with rv.db.session() as s:
+            _show_or_404(s, show_id)
+            result = s.execute(export_query(f).execution_options(yield_per=1000))
+            yield from csv_chunks(EXPORT_HEADER, _export_rows(result))
+
+    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.csv"
+    return StreamingResponse(gen(), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/shows/{show_id}/leads.xlsx")
+def export_xlsx(request: Request, show_id: str, me: Principal = Depends(viewer)):
+    rv = review(request)
+    f = LeadFilter.parse(show_id, request.query_params)
+    with rv.db.session() as s:
+        _show_or_404(s, show_id)
+        data = xlsx_bytes(EXPORT_HEADER, _export_rows(s.execute(export_query(f).execution_options(yield_per=1000))))
+    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.xlsx"
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/leads/{lead_id}")
+def lead_page(request: Request, lead_id: str, me: Principal = Depends(viewer)):
+    rv = review(request)
+    with rv.db.session() as s:
+        lead = s.get(Lead, lead_id)
+        if lead is None:
+            raise PageNotFound(f"There is no lead {lead_id!r}.")
+        show = s.get(Show, lead.show_id)
+        device = s.get(Device, lead.device_id)
+        outcome = s.get(Outcome, lead_id)
+        hist = merged_history(list(leadedit.history(s, lead_id)), lead.record_json or {})
+        from central.web.answers_index import load_show_form
+        form = load_show_form(show)
+        answers = answer_rows(form, (lead.record_json or {}).get("answers") or {})
+        dests = leadedit.crm_destinations(show)
+        merged_from = (lead.record_json or {}).get("merged_from") or []
+    return render(request, "lead.html", me, nav="shows", lead=lead, rec=lead.record_json or {}, show=show,
+                  device=device, outcome=outcome, history=hist, answers=answers, dests=dests,
+                  merged_from=merged_from, back=request.query_params.get("back", ""))
+
+
+def merged_history(rows, record: dict) -> list[dict]:
+    """Central's history rows plus the kiosk's own entries from the record that central did not
+    copy, newest first, so the page shows every change and who made it."""
+    out = [{"at": h.at, "actor": h.actor, "source": h.source, "version": h.version,
+            "changes": h.changes_json or {}} for h in rows]
+    seen = {(h["version"], h["source"]) for h in out}
+    seen_versions = {h["version"] for h in out if h["source"] != "kiosk"}
+    for h in record.get("history") or []:
+        v = h.get("version")
+        if (v, "kiosk") in seen or v in seen_versions:
+            continue
+        out.append({"at": h.get("at"), "actor": h.get("actor"), "source": "kiosk", "version": v,
+                    "changes": h.get("changes") or {}})
+    def key(h):
+        at = h["at"]
+        if isinstance(at, str):
+            try:
+                at = datetime.fromisoformat(at.replace("Z", "+00:00"))
+            except ValueError:
+                at = None
+        if isinstance(at, datetime) and at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        return (h["version"] or 0, at or datetime.min.replace(tzinfo=timezone.utc))
+    return sorted(out, key=key, reverse=True)
+
+
+def answer_rows(form, answers: dict) -> list[tuple[str, str]]:
+    """Every answer as (question, answer) in words, in the form's order; unknown ids as they are."""
+    out = []
+    done = set()
+    if form is not None:
+        for q in form.questions:
+            if q.id not in answers:
+                continue
+            v = answers[q.id]
+            done.add(q.id)
+            if q.kind in ("single", "multi"):
+                ids = [v] if isinstance(v, str) else list(v or [])
+                words = ", ".join(form.label(f"{q.id}.{i}", "en") if q.option(i) else str(i) for i in ids)
+            elif q.kind == "yesno":
+                words = "yes" if v else "no"
+            else:
+                words = str(v)
+            out.append((form.label(q.id, "en"), words))
+    for k, v in answers.items():
+        if k not in done:
+            out.append((k, ", ".join(map(str, v)) if isinstance(v, list) else str(v)))
+    return out
+
+
+def _back(lead_id: str, msg: str = "", err: str = "") -> RedirectResponse:
+    q = {k: v for k, v in (("msg", msg), ("err", err)) if v}
+    return RedirectResponse(f"/leads/{lead_id}" + ("?" + urlencode(q) if q else ""), status_code=303)
+
+
+def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, **kw) -> RedirectResponse:
+    rv = review(request)
+    try:
+        with rv.db.session() as s:
+            res = fn(s, *args, actor=me.email, source="web", now=rv.settings.clock(), **kw)
+            results = res if isinstance(res, tuple) else (res,)
+            hot = [r for r in results if r is not None and r.raised_to_hot]
+            if hot:
+                notify_raised_hot(s, [r.lead_id for r in hot])
+    except leadedit.EditError as exc:
+        return _back(lead_id, err=str(exc))
+    except NotFound as exc:
+        return _back(lead_id, err=str(exc))
+    changed = any(r is not None for r in results)
+    return _back(lead_id, msg=ok if changed else "Nothing changed.")
+
+
+def notify_raised_hot(s, lead_ids: list[str]) -> None:
+    """Tell sales about a lead raised to hot in review, through central's notification queue when
+    central offers the hook (``central.notify.enqueue_hot``); silently skipped otherwise."""
+    try:
+        from central.notify import enqueue_hot  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    for lid in lead_ids:
+        enqueue_hot(s, lid)
+
+
+@router.post("/leads/{lead_id}/contact")
+def post_contact(request: Request, lead_id: str, me: Principal = Depends(writer("edit")),
+                 first_name: str = Form(""), last_name: str = Form(""), company: str = Form(""),
+                 title: str = Form(""), email: str = Form(""), phone: str = Form(""), country: str = Form("")):
+    fields = dict(first_name=first_name, last_name=last_name, company=company, title=title, email=email,
+                  phone=phone, country=country)
+    return _do(request, lead_id, me, leadedit.edit_contact, lead_id, fields, ok="Contact saved.")
+
+
+@router.post("/leads/{lead_id}/notes")
+def post_notes(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), notes: str = Form("")):
+    return _do(request, lead_id, me, leadedit.set_notes, lead_id, notes, ok="Notes saved.")
+
+
+@router.post("/leads/{lead_id}/tag")
+def post_tag(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), tag: str = Form("")):
+    return _do(request, lead_id, me, leadedit.set_override, lead_id, tag or None,
+               ok="Tag changed." if tag else "Tag override removed.")
+
+
+@router.post("/leads/{lead_id}/discard")
+def post_discard(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), reason: str = Form("")):
+    return _do(request, lead_id, me, leadedit.discard, lead_id, reason, ok="Lead discarded.")
+
+
+@router.post("/leads/{lead_id}/reinstate")
+def post_reinstate(request: Request, lead_id: str, me: Principal = Depends(writer("edit"))):
+    return _do(request, lead_id, me, leadedit.reinstate, lead_id, ok="Lead reinstated.")
+
+
+@router.post("/leads/{lead_id}/merge")
+def post_merge(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), other: str = Form("")):
+    other = other.strip().rsplit("/", 1)[-1]
+    return _do(request, lead_id, me, leadedit.merge, lead_id, other, ok=f"Lead {other} merged into this one.")
+
+
+@router.post("/leads/{lead_id}/outcome")
+def post_outcome(request: Request, lead_id: str, me: Principal = Depends(writer("outcome")),
+                 status: str = Form(""), stage: str = Form(""), reason: str = Form("")):
+    return _do(request, lead_id, me, leadedit.set_outcome, lead_id, status, stage=stage, reason=reason,
+               ok="Outcome saved.")

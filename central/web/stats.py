@@ -1,0 +1,219 @@
+"""The SQL aggregates behind the shows list, the charts, the feedback report and calibration.
+Each is one GROUP BY that the indexes answer; the arithmetic on top lives in ``report`` and
+``calibration`` (pure)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from central.models import Device, Lead, Show
+from central.web import calibration as cal
+from central.web import report as rep
+from central.web.answers_index import load_show_form, refresh
+from central.web.leadquery import LeadFilter, where_clause
+from central.web.models import LeadAnswer, LeadAnswerState, Outcome
+
+
+@dataclass
+class KioskRow:
+    id: str
+    name: str
+    pending: int
+    pending_detail: dict[str, int]
+    last_sync_at: datetime | None
+    last_ingest_at: datetime | None
+    revoked: bool
+
+
+@dataclass
+class ShowSummary:
+    id: str
+    name: str
+    leads: int = 0
+    hot: int = 0
+    warm: int = 0
+    nurture: int = 0
+    discarded: int = 0
+    outcomes: int = 0
+    cost: float | None = None
+    kiosks: list[KioskRow] = field(default_factory=list)
+
+    @property
+    def last_sync_at(self) -> datetime | None:
+        times = [k.last_ingest_at or k.last_sync_at for k in self.kiosks if (k.last_ingest_at or k.last_sync_at)]
+        return max(times) if times else None
+
+    @property
+    def pending(self) -> int:
+        return sum(k.pending for k in self.kiosks)
+
+
+def _pending(pj: Any) -> tuple[int, dict[str, int]]:
+    if not isinstance(pj, dict):
+        return 0, {}
+    detail = {str(k): int(v) for k, v in pj.items() if isinstance(v, (int, float))}
+    return sum(detail.values()), detail
+
+
+def shows_overview(s: Session, show_id: str | None = None) -> list[ShowSummary]:
+    """Headline numbers of every show (or one): lead counts by tag, discarded, kiosk sync state."""
+    q = select(Show.id, Show.name, Show.cost).order_by(Show.created_at.desc(), Show.id)
+    if show_id:
+        q = q.where(Show.id == show_id)
+    shows = {r.id: ShowSummary(r.id, r.name or r.id, cost=float(r.cost) if r.cost is not None else None)
+             for r in s.execute(q)}
+    if not shows:
+        return []
+    cq = (select(Lead.show_id, Lead.tag, Lead.discarded, func.count())
+          .where(Lead.merged_into.is_(None)).group_by(Lead.show_id, Lead.tag, Lead.discarded))
+    if show_id:
+        cq = cq.where(Lead.show_id == show_id)
+    for sid, tag, discarded, n in s.execute(cq):
+        sm = shows.get(sid)
+        if sm is None:
+            continue
+        sm.leads += n
+        if discarded:
+            sm.discarded += n
+        elif tag in ("hot", "warm", "nurture"):
+            setattr(sm, tag, getattr(sm, tag) + n)
+    oq = select(Outcome.show_id, func.count()).group_by(Outcome.show_id)
+    if show_id:
+        oq = oq.where(Outcome.show_id == show_id)
+    for sid, n in s.execute(oq):
+        if sid in shows:
+            shows[sid].outcomes = n
+    dq = select(Device).order_by(Device.name)
+    if show_id:
+        dq = dq.where(Device.show_id == show_id)
+    for d in s.scalars(dq):
+        if d.show_id in shows:
+            total, detail = _pending(d.pending_json)
+            shows[d.show_id].kiosks.append(KioskRow(d.id, d.name, total, detail, d.last_sync_at,
+                                                    getattr(d, "last_ingest_at", None), d.revoked_at is not None))
+    return list(shows.values())
+
+
+def _hour_expr(dialect: str):
+    col = Lead.captured_at_corrected
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", col), "YYYY-MM-DD HH24")
+    return func.substr(col, 1, 13)
+
+
+@dataclass
+class Charts:
+    per_hour: dict[str, list[tuple[int, int]]]   # day -> [(hour, n)] for every hour of the day's span
+    tags: list[tuple[str, int]]
+    staff: list[tuple[str, int]]
+    answers: list[tuple[str, str, list[tuple[str, int]]]]  # (qid, question label, [(option label, n)])
+
+
+def charts(s: Session, f: LeadFilter) -> Charts:
+    """Chart data for the leads of a filtered view."""
+    dialect = s.get_bind().dialect.name
+    w = where_clause(f)
+    hour = _hour_expr(dialect).label("h")
+    by_day: dict[str, dict[int, int]] = {}
+    for h, n in s.execute(select(hour, func.count()).where(*w).group_by(hour)):
+        if not h:
+            continue
+        day, hh = str(h)[:10], int(str(h)[11:13])
+        by_day.setdefault(day, {})[hh] = n
+    per_hour = {}
+    for day in sorted(by_day):
+        hours = by_day[day]
+        lo, hi = min(hours), max(hours)
+        per_hour[day] = [(h, hours.get(h, 0)) for h in range(lo, hi + 1)]
+    tags = dict(s.execute(select(Lead.tag, func.count()).where(*w).group_by(Lead.tag)).all())
+    staff = s.execute(select(func.coalesce(Lead.staff, "(none)"), func.count()).where(*w)
+                      .group_by(Lead.staff).order_by(func.count().desc()).limit(20)).all()
+    show = s.get(Show, f.show_id)
+    form = load_show_form(show)
+    refresh(s, f.show_id, form)
+    rows = s.execute(select(LeadAnswer.question_id, LeadAnswer.value, func.count())
+                     .join(Lead, Lead.id == LeadAnswer.lead_id)
+                     .where(*w).group_by(LeadAnswer.question_id, LeadAnswer.value)).all()
+    answers = []
+    for q in questions_of(form, rows):
+        counts = {v: n for qid, v, n in rows if qid == q.id}
+        opts = list(q.options) or [(v, v) for v in sorted(counts)]
+        answers.append((q.id, q.label, [(label, counts.get(v, 0)) for v, label in opts]))
+    return Charts(per_hour, [(t, int(tags.get(t, 0))) for t in ("hot", "warm", "nurture")],
+                  [(str(a), int(b)) for a, b in staff], answers)
+
+
+def questions_of(form: Any, rows: list[tuple] | None = None, lang: str = "en") -> list[rep.Question]:
+    """The form's countable questions (labels in ``lang``), or the ids seen in the data without a form."""
+    if form is None:
+        ids = sorted({r[0] for r in rows or []})
+        return [rep.Question(i, i) for i in ids]
+    out = []
+    for q in form.questions:
+        if q.kind == "text":
+            continue
+        opts = [(o.id, form.label(f"{q.id}.{o.id}", lang)) for o in q.options]
+        if q.kind == "yesno" and not opts:
+            opts = [("yes", "Yes"), ("no", "No")]
+        if q.kind == "scale" and not opts:
+            opts = [(str(i), str(i)) for i in range(1, 6)]
+        out.append(rep.Question(q.id, form.label(q.id, lang), opts))
+    return out
+
+
+def feedback(s: Session, show_id: str) -> rep.FeedbackReport:
+    """The feedback report of one show: two GROUP BYs and the arithmetic in ``report``."""
+    show = s.get(Show, show_id)
+    form = load_show_form(show)
+    refresh(s, show_id, form)
+    tag_rows = s.execute(
+        select(Lead.tag, Lead.discarded, Outcome.status, func.count())
+        .outerjoin(Outcome, Outcome.lead_id == Lead.id)
+        .where(Lead.show_id == show_id, Lead.merged_into.is_(None))
+        .group_by(Lead.tag, Lead.discarded, Outcome.status)).all()
+    answer_rows = s.execute(
+        select(LeadAnswer.question_id, LeadAnswer.value, Outcome.status, func.count())
+        .outerjoin(Outcome, Outcome.lead_id == LeadAnswer.lead_id)
+        .where(LeadAnswer.show_id == show_id)
+        .group_by(LeadAnswer.question_id, LeadAnswer.value, Outcome.status)).all()
+    cost = float(show.cost) if show is not None and show.cost is not None else None
+    return rep.build_report(tag_rows, cost, answer_rows, questions_of(form, answer_rows))
+
+
+def feedback_all(s: Session) -> tuple[rep.FeedbackReport, list[tuple[str, str, rep.FeedbackReport]]]:
+    """Across shows: per-show reports (without answer tables, forms differ) and their sum."""
+    shows = s.execute(select(Show.id, Show.name, Show.cost).order_by(Show.created_at)).all()
+    tag_rows = s.execute(
+        select(Lead.show_id, Lead.tag, Lead.discarded, Outcome.status, func.count())
+        .outerjoin(Outcome, Outcome.lead_id == Lead.id)
+        .where(Lead.merged_into.is_(None))
+        .group_by(Lead.show_id, Lead.tag, Lead.discarded, Outcome.status)).all()
+    per: list[tuple[str, str, rep.FeedbackReport]] = []
+    for sid, name, cost in shows:
+        rows = [(t, d, st, n) for (shid, t, d, st, n) in tag_rows if shid == sid]
+        per.append((sid, name or sid, rep.build_report(rows, float(cost) if cost is not None else None)))
+    return rep.combine([r for _, _, r in per]), per
+
+
+def calibration_for(s: Session, show_id: str, step: int = 5) -> tuple[cal.Calibration | None, Any]:
+    """Calibration table of a show from its outcomes; (None, form) when the form cannot be read."""
+    show = s.get(Show, show_id)
+    form = load_show_form(show)
+    if form is None:
+        return None, None
+    refresh(s, show_id, form)
+    # Leads discarded at review never reach sales whatever the thresholds, so they only count
+    # when sales reported an outcome for them anyway.
+    rows = s.execute(
+        select(Lead.score, Outcome.status, func.count(), LeadAnswerState.hot_ok, LeadAnswerState.warm_ok)
+        .outerjoin(Outcome, Outcome.lead_id == Lead.id)
+        .outerjoin(LeadAnswerState, LeadAnswerState.lead_id == Lead.id)
+        .where(Lead.show_id == show_id, Lead.merged_into.is_(None),
+               (Lead.discarded.is_(False)) | Outcome.status.is_not(None))
+        .group_by(Lead.score, Outcome.status, LeadAnswerState.hot_ok, LeadAnswerState.warm_ok)).all()
+    buckets = cal.buckets_from_counts(rows)
+    return cal.calibrate(buckets, int(form.scoring.hot), int(form.scoring.warm), step=step), form
