@@ -7,6 +7,7 @@
 # Idempotent: every step compares what is there with what should be, and changes only what
 # differs; the last line says how many changes were made (or "nothing to change").
 set -euo pipefail
+shopt -s lastpipe  # `producer | install_content` must count its change in this shell
 
 usage() {
     cat <<'EOF'
