@@ -16,8 +16,30 @@ from typing import Any
 from kiosk.errors import StoreError
 
 
+try:  # 3-5x faster; opening 10,000 leads is dominated by JSON parsing
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; stay correct without it
+    _orjson = None
+
+
 def dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON. Same bytes with or without orjson for the JSON the store accepts
+    (NaN/Infinity are refused earlier by ``record.json_copy``)."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(value)
+        except TypeError:  # e.g. integers beyond 64 bits: let json decide
+            pass
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def loads(data: bytes | str) -> Any:
+    if _orjson is not None:
+        try:
+            return _orjson.loads(data)
+        except _orjson.JSONDecodeError:
+            pass  # fall through: json gives the error message (or parses what orjson refuses)
+    return json.loads(data)
 
 
 def encode_line(value: Any) -> bytes:
@@ -34,7 +56,7 @@ def decode_line(line: bytes) -> Any:
     body = line[9:]
     if int(line[:8], 16) != zlib.crc32(body):
         raise ValueError("checksum mismatch")
-    return json.loads(body)
+    return loads(body)
 
 
 def describe_os_error(action: str, path: Path | str, exc: OSError) -> str:

@@ -38,8 +38,8 @@ from typing import Any, Callable, Iterator
 from tinydb.storages import Storage
 
 from kiosk.errors import StoreError
-from kiosk.store.files import (atomic_write, decode_line, dumps, encode_line, fsync_dir,
-                               preserve_copy, store_error, write_all)
+from kiosk.store.files import (atomic_write, decode_line, dumps, encode_line, loads, preserve_copy,
+                               store_error, write_all)
 
 log = logging.getLogger("kiosk.store")
 
@@ -80,7 +80,7 @@ def read_snapshot(path: Path) -> tuple[int, Tables] | str | None:
             return f"truncated: {len(body)} of {header['length']} bytes"
         if zlib.crc32(body) != header["crc32"]:
             return "checksum mismatch"
-        tables = json.loads(body)
+        tables = loads(body)
         if not isinstance(tables, dict):
             return "body is not an object"
         return int(header["generation"]), tables
@@ -179,7 +179,7 @@ class JournalStorage(Storage):
         """Whole-state write (TinyDB's generic path, e.g. ``drop_tables``): a compaction."""
         with self.transaction():
             self._require_writable()
-            self._compact(json.loads(dumps(data)))
+            self._compact(loads(dumps(data)))
             if self.on_change:
                 self.on_change(None)
 
@@ -473,10 +473,10 @@ class MemoryJournalStorage(Storage):
         return self._data
 
     def write(self, data: Tables) -> None:
-        self._data = json.loads(dumps(data))
+        self._data = loads(dumps(data))
 
     def commit(self, ops: list[Op]) -> None:
-        json.loads(dumps(ops))  # same JSON-only rule as the durable store
+        loads(dumps(ops))  # same JSON-only rule as the durable store
         with self._tlock:
             apply_ops(self._data, ops)
 

@@ -100,7 +100,7 @@ def new_lead(*, show_id: str, kiosk_id: str, staff: str | None, contact: Mapping
 def json_copy(value: Any) -> Any:
     """A deep copy that also proves the value is JSON (what the journal will write)."""
     try:
-        return json.loads(json.dumps(value, ensure_ascii=False))
+        return json.loads(json.dumps(value, ensure_ascii=False, allow_nan=False))
     except (TypeError, ValueError) as exc:
         raise StoreError(f"lead is not JSON-serialisable: {exc}") from exc
 

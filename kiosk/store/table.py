@@ -8,14 +8,13 @@ its meaning and a save costs the same at 10 leads and at 10,000.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import MutableMapping
 from typing import Any, Callable, Iterator
 
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from kiosk.store.files import dumps
+from kiosk.store.files import dumps, loads
 from kiosk.store.journal import JournalStorage
 
 _MISSING = object()
@@ -38,7 +37,7 @@ class _Overlay(MutableMapping):
             if doc is _MISSING:
                 raise KeyError(key)
             return doc
-        doc = json.loads(dumps(self.live[k]))  # private deep copy; KeyError if absent
+        doc = loads(dumps(self.live[k]))  # private deep copy; KeyError if absent
         self.staged[k] = doc
         return doc
 
@@ -80,7 +79,7 @@ class _Overlay(MutableMapping):
                 if k in self.live:
                     out.append(["del", table, k])
             elif self.live.get(k, _MISSING) != doc:  # read but unchanged: nothing to write
-                out.append(["put", table, k, json.loads(dumps(dict(doc)))])
+                out.append(["put", table, k, loads(dumps(dict(doc)))])
         return out
 
 

@@ -1,0 +1,174 @@
+"""Lead store benchmark: save latency must not grow with the number of leads already stored.
+
+Prints, in one run: p50/p95 of ``LeadStore.save`` (durable: returns after fdatasync) with 100,
+1,000 and 10,000 leads already stored, beside a baseline measured interleaved with it on the same
+disk (append one JSON line to a file and fsync it: the least any durable save can cost), TinyDB's
+default ``JSONStorage`` as a second reference (whole-file rewrite), and the time to open a store of
+10,000 leads. Targets (issue 4): p95 at 10,000 <= 2x p95 at 100; p95 within 3x the baseline;
+open 10,000 leads < 1 s. The machine is shared, so absolute numbers are noisy; the interleaved
+baseline is what makes the ratios meaningful.
+
+Run: ``.venv/bin/python bench/store_bench.py [--samples 300] [--dir /path/on/the/disk/to/test]``
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kiosk.store import new_lead, open_store  # noqa: E402
+
+SIZES = (100, 1_000, 10_000)
+ANSWERS = {"budget": "approved", "authority": "decision_maker", "need": "critical",
+           "product_interest": ["lead_kiosk", "crm_sync"], "timing": "0_3_months",
+           "evaluated_competitors": True, "role": "buyer", "follow_up": "demo", "consent": True}
+
+
+def make_score() -> dict[str, Any]:
+    try:
+        from forms import default_form_path, load_form, score
+        return score(load_form(default_form_path()), ANSWERS).to_dict()
+    except Exception:  # the forms area may be mid-change; the record's size is what matters here
+        return {"score": 90, "computed_tag": "hot", "override": None, "tag": "hot", "discarded": False,
+                "discard_reason": None, "reasons": ["budget approved +30", "authority decision maker +25"],
+                "dropped": [], "form_id": "bant", "form_version": "2026.1"}
+
+
+SCORE = make_score()
+
+
+def lead(i: int) -> dict[str, Any]:
+    return new_lead(show_id="bench-show", kiosk_id="booth-1", staff="Ana",
+                    contact={"first_name": f"Jörg{i}", "last_name": "Müller-Lüdenscheidt", "company": f"ACME {i} GmbH",
+                             "title": "Head of Procurement", "email": f"joerg{i}@example.com", "phone": "+49 30 1234567",
+                             "country": "DE", "registration_id": f"REG-{i:06d}", "format": "vcard",
+                             "raw": f"BEGIN:VCARD\nVERSION:3.0\nN:Müller;Jörg{i}\nORG:ACME\nEND:VCARD"},
+                    answers=ANSWERS, score=SCORE, notes="met at the booth, wants a demo in March")
+
+
+def populate(path: Path, n: int) -> None:
+    """Fill a store with n leads in one change set, then compact: the state a show reaches."""
+    store = open_store(path)
+    store._table.insert_multiple([lead(i) for i in range(n)])
+    store.compact()
+    store.close()
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def measure(root: Path, n: int, samples: int) -> dict[str, list[float]]:
+    store_dir, base_file = root / f"store-{n}", root / f"baseline-{n}.jsonl"
+    populate(store_dir, n)
+    with open(base_file, "wb") as fh:
+        for i in range(n):
+            fh.write(json.dumps(lead(i)).encode() + b"\n")
+    store = open_store(store_dir)
+    fd = os.open(base_file, os.O_WRONLY | os.O_APPEND)
+    leads = [lead(n + i) for i in range(samples)]
+    times: dict[str, list[float]] = {"store": [], "baseline": []}
+    try:
+        for rec in leads:  # interleaved: both see the same moment of a shared machine
+            t = time.perf_counter()
+            store.save(rec)
+            times["store"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            os.write(fd, json.dumps(rec, ensure_ascii=False).encode() + b"\n")
+            os.fsync(fd)
+            times["baseline"].append(time.perf_counter() - t)
+    finally:
+        os.close(fd)
+        store.close()
+    return times
+
+
+def measure_tinydb_default(root: Path, n: int, samples: int) -> list[float]:
+    from tinydb import TinyDB
+    path = root / f"tinydb-{n}.json"
+    with open(path, "w") as fh:
+        json.dump({"leads": {str(i + 1): lead(i) for i in range(n)}}, fh)
+    db = TinyDB(path)
+    table = db.table("leads")
+    out = []
+    for i in range(samples):
+        rec = lead(n + i)
+        t = time.perf_counter()
+        table.insert(rec)
+        out.append(time.perf_counter() - t)
+    db.close()
+    return out
+
+
+def time_open(path: Path, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        s = open_store(path)
+        best = min(best, time.perf_counter() - t)
+        assert s.count() >= 10_000
+        s.close()
+    return best
+
+
+def time_parse_lines(path: Path, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        with open(path, "rb") as fh:
+            docs = [json.loads(line) for line in fh]
+        best = min(best, time.perf_counter() - t)
+        assert len(docs) >= 10_000
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--samples", type=int, default=300, help="saves timed per size (default 300)")
+    ap.add_argument("--tinydb-samples", type=int, default=20, help="saves timed for TinyDB's JSONStorage")
+    ap.add_argument("--dir", default=None, help="where to put the stores (default: a temp dir under /var/tmp)")
+    args = ap.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="store-bench-", dir=args.dir or "/var/tmp"))
+    ms: Callable[[float], str] = lambda s: f"{s * 1000:8.3f}"  # noqa: E731
+    try:
+        print(f"lead store save latency (ms), {args.samples} saves per size, record ~{len(json.dumps(lead(0)))} bytes, "
+              f"dir {root} (shared 2-core machine: compare ratios, not absolute times)")
+        print(f"{'stored':>7} | {'store p50':>9} {'store p95':>9} | {'append+fsync p50':>16} {'p95':>8} | "
+              f"{'p95 ratio':>9} | {'TinyDB JSONStorage p50':>22} {'p95':>8}")
+        results = {}
+        for n in SIZES:
+            t = measure(root, n, args.samples)
+            tiny = measure_tinydb_default(root, n, args.tinydb_samples) if args.tinydb_samples else [float("nan")]
+            results[n] = t
+            ratio = pct(t["store"], 95) / pct(t["baseline"], 95)
+            print(f"{n:>7} | {ms(pct(t['store'], 50))}  {ms(pct(t['store'], 95))} | {ms(pct(t['baseline'], 50)):>16} "
+                  f"{ms(pct(t['baseline'], 95))} | {ratio:8.2f}x | {ms(pct(tiny, 50)):>22} {ms(pct(tiny, 95))}")
+        growth = pct(results[10_000]["store"], 95) / pct(results[100]["store"], 95)
+        base_growth = pct(results[10_000]["baseline"], 95) / pct(results[100]["baseline"], 95)
+        worst = max(pct(results[n]["store"], 95) / pct(results[n]["baseline"], 95) for n in SIZES)
+        open_clean = time_open(root / "store-10000")
+        open_base = time_parse_lines(root / "baseline-10000.jsonl")
+        print()
+        print(f"p95 growth 100 -> 10,000 leads: store {growth:.2f}x (target <= 2x; baseline itself {base_growth:.2f}x) "
+              f"{'OK' if growth <= 2 else 'MISSED'}")
+        print(f"worst p95 vs append+fsync baseline: {worst:.2f}x (target <= 3x) {'OK' if worst <= 3 else 'MISSED'}")
+        print(f"open a store of {10_000 + args.samples:,} leads (snapshot + journal of {args.samples} saves): "
+              f"{open_clean * 1000:.0f} ms (target < 1000 ms) {'OK' if open_clean < 1 else 'MISSED'}; "
+              f"baseline: read + json.loads the baseline's {10_000 + args.samples:,} JSON lines {open_base * 1000:.0f} ms "
+              f"({open_clean / open_base:.2f}x)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
