@@ -61,7 +61,8 @@ def _env_path(value: str | None, env: str, default: str) -> Path:
 
 def _provision(args: argparse.Namespace) -> int:
     from kiosk.deploy.bootconfig import DEFAULT_BOOT_CONFIG, load_boot_config
-    from kiosk.deploy.errors import BootConfigError, StorageError
+    from kiosk.deploy.errors import StorageError
+    from kiosk.errors import ConfigError
     from kiosk.deploy.kivyconfig import DEFAULT_KIVY_HOME
     from kiosk.deploy.provision import (EX_DATAERR, EX_TEMPFAIL, EnrollPending, EnrollRefused, apply_settings,
                                         check_storage, enroll_step)
@@ -80,12 +81,12 @@ def _provision(args: argparse.Namespace) -> int:
     kivy_home = _env_path(args.kivy_home, "KIVY_HOME", DEFAULT_KIVY_HOME)
     try:
         cfg = load_boot_config(boot)
-        reports = []
+        changed = 0
         if not args.enroll_only:
-            reports.append(apply_settings(cfg, ddir, kivy_home, mounts))
+            changed += _print_report(apply_settings(cfg, ddir, kivy_home, mounts))
         if not args.no_enroll:
-            reports.append(enroll_step(cfg, ddir))
-    except BootConfigError as exc:
+            changed += _print_report(enroll_step(cfg, ddir))
+    except ConfigError as exc:  # leadkiosk.toml, or kiosk.toml refusing a value
         print(f"leadkiosk provision: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except StorageError as exc:
@@ -97,12 +98,18 @@ def _provision(args: argparse.Namespace) -> int:
     except EnrollRefused as exc:
         print(f"leadkiosk provision: {exc}", file=sys.stderr)
         return EX_DATAERR
-    changes = [c for r in reports for c in r.changes]
-    for line in [n for r in reports for n in r.notes]:
-        print(f"ok: {line}")
-    for line in changes or ["nothing to change"]:
-        print(line if not changes else f"change: {line}")
+    if not changed:
+        print("nothing to change")
     return 0
+
+
+def _print_report(report) -> int:  # type: ignore[no-untyped-def]
+    """Printed step by step, so the settings already applied show even if enrollment then fails."""
+    for line in report.notes:
+        print(f"ok: {line}", flush=True)
+    for line in report.changes:
+        print(f"change: {line}", flush=True)
+    return len(report.changes)
 
 
 def _upgrade(args: argparse.Namespace) -> int:

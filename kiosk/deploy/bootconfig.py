@@ -28,6 +28,9 @@ KEYS = ("central_url", "enrollment_code", "show", "kiosk_name", "staff_pin", "st
 _SHOW_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 _PIN_RE = re.compile(r"^[0-9]{4,12}$")
+# kiosk.config.pin's format; kept here as a pattern so the installer can check the file with the
+# system's python3 before the kiosk (and kiosk.config's dependencies) is installed.
+_PIN_HASH_RE = re.compile(r"^scrypt\$n=\d+,r=\d+,p=\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$")
 # Where leads would not survive a reboot, or would sit on the world-readable boot partition.
 _BAD_DATA_PREFIXES = ("/tmp", "/run", "/dev", "/proc", "/sys", "/boot", "/var/tmp")
 
@@ -100,8 +103,9 @@ def parse_boot_config_text(text: str, source: str | Path = DEFAULT_BOOT_CONFIG) 
                 "a kiosk name (letters, digits, space . _ -; at most 64), e.g. \"booth-1\"")
     pin = _str(raw, "staff_pin", problems, _PIN_RE,
                "4 to 12 digits in quotes, e.g. staff_pin = \"4711\"")
-    pin_hash = _str(raw, "staff_pin_hash", problems, re.compile(r"^\S{16,}$"),
-                    "a hash made by kiosk.config.pin.hash_pin() (or use staff_pin = \"4711\")")
+    pin_hash = _str(raw, "staff_pin_hash", problems, _PIN_HASH_RE,
+                    "a hash made by kiosk.config.pin.hash_pin(), scrypt$n=...$salt$key "
+                    "(or give the PIN itself: staff_pin = \"4711\")")
     if "staff_pin" in raw and "staff_pin_hash" in raw:
         problems.append(("staff_pin", "expected either staff_pin or staff_pin_hash, not both"))
     if code is not None and "central_url" not in raw:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +19,6 @@ from kiosk.deploy.bootconfig import BootConfig, remove_secrets, write_atomically
 from kiosk.deploy.errors import BootConfigError, StorageError
 from kiosk.deploy.kivyconfig import kivy_config_text
 from kiosk.deploy.storage import PROC_MOUNTS, check_data_dir, read_mounts
-from kiosk.deploy.tomlwrite import dumps
 
 KIOSK_TOML = "kiosk.toml"
 MARKER = ".provisioned.json"
@@ -107,17 +105,9 @@ def check_storage(data_dir: Path, mounts_file: Path = PROC_MOUNTS, own_mount: bo
     return f"{m.mountpoint} ({m.fstype} on {m.source})"
 
 
-def _hash_pin(pin: str) -> str:
-    try:
-        from kiosk.config.pin import hash_pin
-    except ImportError as exc:  # kiosk.config not installed: a broken install, say so
-        raise BootConfigError("staff_pin", [("staff_pin", f"cannot hash the PIN: kiosk.config.pin unavailable ({exc})")]) from None
-    return hash_pin(pin)
-
-
-def kiosk_settings(cfg: BootConfig, existing: dict[str, Any]) -> dict[str, Any]:
-    """The new ``kiosk.toml``: the keys the boot file gives, every other existing key kept."""
-    out = dict(existing)
+def settings_changes(cfg: BootConfig) -> dict[str, Any]:
+    """The ``kiosk.toml`` keys the boot file gives; everything else in kiosk.toml is kept."""
+    out: dict[str, Any] = {}
     if cfg.kiosk_name is not None:
         out["kiosk_id"] = cfg.kiosk_name
     for key in ("show", "mode", "language"):
@@ -125,19 +115,20 @@ def kiosk_settings(cfg: BootConfig, existing: dict[str, Any]) -> dict[str, Any]:
         if value is not None:
             out[key] = value
     if cfg.staff_pin is not None:
-        out["staff_pin_hash"] = _hash_pin(cfg.staff_pin)
+        out["staff_pin"] = cfg.staff_pin          # kiosk.config hashes it (scrypt, fresh salt)
     elif cfg.staff_pin_hash is not None:
         out["staff_pin_hash"] = cfg.staff_pin_hash
     return out
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise BootConfigError(str(path), [("(file)", f"expected a readable kiosk.toml to update: {exc}")]) from None
+def _update_kiosk_settings(data_dir: Path, changes: dict[str, Any]) -> list[str]:
+    """Through kiosk.config's own API, so kiosk.toml is validated exactly as the app reads it."""
+    from kiosk.config import load_kiosk_settings, update_settings
+    before = load_kiosk_settings(data_dir).to_dict()
+    if not changes:
+        return []
+    after = update_settings(data_dir, changes).to_dict()
+    return sorted(k for k in after if after[k] != before.get(k))
 
 
 def write_kivy_config(cfg: BootConfig, kivy_home: Path, report: Report) -> None:
@@ -176,12 +167,9 @@ def apply_settings(cfg: BootConfig, data_dir: Path, kivy_home: Path, mounts_file
     pin_given = any(k in cfg.raw for k in PIN_KEYS)
     if done != fingerprint or pin_given:
         toml_path = data_dir / KIOSK_TOML
-        existing = _read_toml(toml_path)
-        new = kiosk_settings(cfg, existing)
-        if new != existing:
-            write_atomically(toml_path, dumps(new), mode=0o640)
+        changed = _update_kiosk_settings(data_dir, settings_changes(cfg))
+        if changed:
             _chown(toml_path, owner)
-            changed = sorted(k for k in new if new.get(k) != existing.get(k))
             report.add(f"write {toml_path} ({', '.join(changed)})")
         write_atomically(marker, json.dumps({"fingerprint": fingerprint, "source": str(cfg.source)}) + "\n", mode=0o640)
         _chown(marker, owner)
@@ -218,8 +206,9 @@ def enroll_step(cfg: BootConfig, data_dir: Path, enroll_fn: EnrollFn | None = No
     else:
         from sync.errors import SyncError, TransientError
         fn = enroll_fn or _default_enroll()
-        settings = _read_toml(data_dir / KIOSK_TOML)
-        name = cfg.kiosk_name or settings.get("kiosk_id")
+        from kiosk.config import load_kiosk_settings
+        settings = load_kiosk_settings(data_dir)
+        name = cfg.kiosk_name or settings.kiosk_id
         try:
             creds = fn(cfg.central_url, cfg.enrollment_code, data_dir, kiosk_name=name)
         except TransientError as exc:
@@ -230,9 +219,8 @@ def enroll_step(cfg: BootConfig, data_dir: Path, enroll_fn: EnrollFn | None = No
         _chown(central_json, owner)
         report.add(f"enrolled with {cfg.central_url} as {getattr(creds, 'device_id', '?')}")
         show_id = getattr(creds, "show_id", None)
-        if cfg.show is None and show_id and settings.get("show") != show_id:
-            settings["show"] = show_id
-            write_atomically(data_dir / KIOSK_TOML, dumps(settings), mode=0o640)
+        if cfg.show is None and show_id and settings.show != show_id:
+            _update_kiosk_settings(data_dir, {"show": show_id})
             _chown(data_dir / KIOSK_TOML, owner)
             report.add(f"show {show_id} (from the central system)")
     if cfg.source.exists() and remove_secrets(cfg.source, ("enrollment_code",)):
