@@ -299,6 +299,8 @@ class SyncWorker:
                 lane.retry_later.pop(r.lead_id, None)
                 lane.parked += 1
                 log.warning("sync %s parked lead %s v%s: %s", lane.name, r.lead_id, r.version, r.error)
+            elif r.outcome == "deferred":
+                continue
             else:
                 prev = lane.retry_later.get(r.lead_id)
                 attempts = (prev[2] + 1) if prev and prev[0] == r.version else 1

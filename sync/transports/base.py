@@ -5,14 +5,16 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal, Protocol, Sequence
 
-Outcome = Literal["sent", "parked", "retry"]
+Outcome = Literal["sent", "parked", "retry", "deferred"]
 
 
 @dataclass(frozen=True)
 class ItemResult:
     """One lead version's fate in one request. ``sent`` only when the destination confirmed it
     stored this version (or a newer one); ``parked`` when the destination refused the lead itself
-    (staff must look); ``retry`` when this lead could not be handled now (try again later)."""
+    (staff must look); ``retry`` when this lead could not be handled now (try again later, with
+    backoff); ``deferred`` when the transport did not try it in this request (it goes in the next
+    one, no backoff: e.g. a second lead with the same email in one HubSpot batch)."""
 
     lead_id: str
     version: int
