@@ -1,0 +1,124 @@
+"""Scanning benchmark: the project's decoding pipeline against raw pyzbar and raw zxing-cpp
+(grayscale, no preprocessing) on the same corpus images, in one run.
+
+    .venv/bin/python bench/scan_bench.py [--quick] [--repeats N] [--corpus DIR]
+
+Per symbology: images read, median ms per image, false reads on the NONE rows, and the ratio
+pipeline median / fastest raw decoder median. The machine is shared, so only same-run ratios
+mean anything; each image's time is the best of ``--repeats`` runs to damp neighbours' noise.
+Targets (issue 3): reads >= the best raw decoder on every row, zero false reads, ratio <= 1.5.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+import zxingcpp  # noqa: E402
+from pyzbar import pyzbar  # noqa: E402
+
+from bench.scan_corpus import DEFAULT_CORPUS, load_samples  # noqa: E402
+from kiosk.scan.decoder import Decoder  # noqa: E402
+
+Result = list[tuple[str, bytes]]
+
+
+def raw_zxing(gray: np.ndarray) -> Result:
+    # Library defaults except the text mode: HRI would rewrite control characters, which no
+    # badge parser could use, so "plain" is the fair raw baseline.
+    return [(r.text, bytes(r.bytes))
+            for r in zxingcpp.read_barcodes(gray, text_mode=zxingcpp.TextMode.Plain)]
+
+
+def raw_zbar(gray: np.ndarray) -> Result:
+    return [(r.data.decode("utf-8", errors="replace"), r.data) for r in pyzbar.decode(gray)]
+
+
+def make_pipeline() -> Callable[[np.ndarray], Result]:
+    decoder = Decoder()
+    return lambda gray: [(c.text, c.raw) for c in decoder.decode(gray)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="every 6th image, one repeat")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args(argv)
+    repeats = 1 if args.quick else max(1, args.repeats)
+    samples = load_samples(args.corpus, every=6 if args.quick else 1)
+    decoders = {"pipeline": make_pipeline(), "pyzbar": raw_zbar, "zxing": raw_zxing}
+    for fn in decoders.values():  # warm up caches and lazy initialisation
+        fn(samples[0].gray)
+
+    rows: dict[str, dict[str, dict[str, list]]] = {}
+    for sample in samples:
+        per = rows.setdefault(sample.symbology, {n: {"ok": [], "ms": [], "false": []}
+                                                 for n in decoders})
+        for name, fn in decoders.items():
+            best = float("inf")
+            out: Result = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                out = fn(sample.gray)
+                best = min(best, (time.perf_counter() - start) * 1000)
+            per[name]["ms"].append(best)
+            if sample.expected is None:
+                per[name]["false"].append(len(out))
+            else:
+                per[name]["ok"].append(any(sample.matches(t, b) for t, b in out))
+
+    order = ["QR", "Code128", "Code39", "PDF417", "DataMatrix", "Aztec", "PDF417-rotated", "NONE"]
+    header = (f"{'symbology':15} {'n':>4} | {'pipeline':>8} {'ms':>6} | {'pyzbar':>6} {'ms':>6} | "
+              f"{'zxing':>6} {'ms':>6} | {'ratio':>5} | {'false reads p/zb/zx':>19} | targets")
+    print(f"scan benchmark: {len(samples)} images, best of {repeats} per image, "
+          f"corpus {args.corpus / 'barcodes'}")
+    print("baselines: raw pyzbar 0.1.9 and raw zxing-cpp (defaults, plain text) on grayscale")
+    print(header)
+    print("-" * len(header))
+    failures = 0
+    all_ms = {n: [] for n in decoders}
+    for sym in order:
+        if sym not in rows:
+            continue
+        per = rows[sym]
+        n = len(per["pipeline"]["ms"])
+        med = {name: statistics.median(per[name]["ms"]) for name in decoders}
+        for name in decoders:
+            all_ms[name].extend(per[name]["ms"])
+        fastest = min(med["pyzbar"], med["zxing"])
+        ratio = med["pipeline"] / fastest if fastest > 0 else float("inf")
+        falses = {name: sum(per[name]["false"]) for name in decoders}
+        if sym == "NONE":
+            reads = {name: f"{n - sum(1 for f in per[name]['false'] if f)}/{n}" for name in decoders}
+            ok = falses["pipeline"] == 0
+        else:
+            count = {name: sum(per[name]["ok"]) for name in decoders}
+            reads = {name: f"{count[name]}/{n}" for name in decoders}
+            ok = count["pipeline"] >= max(count["pyzbar"], count["zxing"])
+        ok_time = ratio <= 1.5
+        verdict = ("reads ok" if ok else "READS LOW") + (", time ok" if ok_time else ", TIME HIGH")
+        failures += (not ok) + (not ok_time)
+        print(f"{sym:15} {n:>4} | {reads['pipeline']:>8} {med['pipeline']:6.2f} | "
+              f"{reads['pyzbar']:>6} {med['pyzbar']:6.2f} | {reads['zxing']:>6} {med['zxing']:6.2f} | "
+              f"{ratio:5.2f} | {falses['pipeline']:>5}/{falses['pyzbar']}/{falses['zxing']:<11} | "
+              f"{verdict}")
+    overall = {name: statistics.median(v) for name, v in all_ms.items()}
+    fastest = min(overall["pyzbar"], overall["zxing"])
+    print(f"{'all images':15} {len(samples):>4} | {'':>8} {overall['pipeline']:6.2f} | {'':>6} "
+          f"{overall['pyzbar']:6.2f} | {'':>6} {overall['zxing']:6.2f} | "
+          f"{overall['pipeline'] / fastest:5.2f} |")
+    print("NONE row: 'reads' = frames that correctly decoded to nothing. "
+          "PDF417-rotated: corpus PDF417 photos turned by fixed angles (derived, not photographed).")
+    print("RESULT:", "all targets met" if failures == 0 else f"{failures} target(s) missed")
+    return 0 if failures == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
