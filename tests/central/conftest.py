@@ -16,6 +16,10 @@ import pytest
 
 ADMIN_TOKEN = "admin-test-token"
 
+# Test modules import helpers from here (pytest's importlib mode makes siblings unimportable).
+import sys as _sys  # noqa: E402
+_sys.modules["central_test_support"] = _sys.modules[__name__]
+
 
 @dataclass
 class Received:
