@@ -32,7 +32,8 @@ def load_form_text(text: str, source: str = "<text>") -> Form:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise FormDefinitionError(source, [("(file)", f"valid YAML; {problem}{where}")]) from None
+        raise FormDefinitionError(source, [("(file)", f"valid YAML; {problem}{where} (texts containing "
+                                                      f"': ', ' #', '?', braces, brackets or commas need quotes)")]) from None
     if data is None:
         raise FormDefinitionError(source, [("(file)", "a form definition; the file is empty")])
     return build_form(data, source)

@@ -2,6 +2,7 @@
 the last one), and every mapping remembers its line so errors can point at it."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -44,6 +45,14 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+# YAML 1.1 reads yes/no/on/off as booleans, so `label: {en: No, de: Nein}` would become False.
+# Marketers write words there; only true/false are booleans in form files (as in YAML 1.2).
+_BOOL = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def parse(text: str) -> Any:

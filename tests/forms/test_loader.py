@@ -191,3 +191,24 @@ def test_single_language_form_accepts_plain_strings() -> None:
         "sections: [{id: s, title: S, questions: [{id: q, kind: yesno, label: 'Q?'}]}]\n"
         "scoring: {thresholds: {hot: 0, warm: 0}}\n")
     assert form.question("q").label["en"] == "Q?" and form.question("q").label["de"] == "Q?"
+
+
+def test_yes_and_no_are_words_not_booleans() -> None:
+    form = load_form_text(
+        "id: mini\nversion: '1'\nlanguages: [en, de]\nconsent: {version: '1', text: {en: OK, de: OK}}\n"
+        "sections: [{id: s, title: {en: S, de: S}, questions: [\n"
+        "  {id: q, kind: single, label: {en: Q, de: F}, options: [\n"
+        "     {id: yes, label: {en: Yes, de: Ja}, points: 2}, {id: no, label: {en: No, de: Nein}}]},\n"
+        "  {id: r, kind: yesno, label: {en: R, de: R}, points: {yes: 3, no: 1}, show_if: {question: q, in: [yes]}}]}]\n"
+        "scoring: {thresholds: {hot: 5, warm: 2}, hot_requires: [{question: r, in: [yes]}]}\n")
+    q = form.question("q")
+    assert q.option_ids == ("yes", "no") and q.option("no").label["en"] == "No"
+    assert [o.points for o in form.question("r").options] == [3, 1]
+    assert [x.id for x in form.visible_questions({"q": "yes"})] == ["q", "r"]
+
+
+def test_yaml_syntax_errors_hint_at_quoting() -> None:
+    with pytest.raises(FormDefinitionError) as info:
+        load_form_text("id: x\nlabel: {en: Sure?, de: Sicher?}\n")
+    (path, msg), = info.value.problems
+    assert path == "(file)" and "line 2" in msg and "need quotes" in msg
