@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 from sync.backoff import Backoff
-from sync.errors import AuthError, PermanentError, SyncError, TransientError
+from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError, TransientError
 from sync.transports.base import ItemResult, Transport
 
 log = logging.getLogger("leadkiosk.sync")
@@ -41,7 +41,7 @@ class _Lane:
 
     transport: Transport
     backoff: Backoff
-    state: str = "idle"                 # idle | sending | backoff | auth_error | error | stopped
+    state: str = "idle"     # idle | sending | backoff | auth_error | error | not_configured | stopped
     attempt: int = 0                    # consecutive failed requests
     next_attempt_mono: float = 0.0
     retry_after_floor: bool = False     # the current wait was asked for by the server
@@ -90,6 +90,10 @@ class SyncWorker:
         self._store_lock = store_lock or threading.RLock()
         make = backoff or (lambda: Backoff(base_s=0.5, cap_s=60.0))
         self.lanes = {d.name: _Lane(transport=d, backoff=make()) for d in destinations}
+        for lane in self.lanes.values():
+            reason = getattr(lane.transport, "reason", None)  # config.UnavailableTransport
+            if reason:
+                lane.state, lane.last_error = "not_configured", reason
         self._stop = threading.Event()
         self._running = False
 
@@ -160,7 +164,7 @@ class SyncWorker:
                 "last_error": lane.last_error or d.get("last_error"),
                 "last_error_at": utc_iso(lane.last_error_at) if lane.last_error_at else None,
                 "next_attempt_in_s": round(max(0.0, lane.next_attempt_mono - time.monotonic()), 1)
-                if lane.state in ("backoff", "auth_error", "error") else None,
+                if lane.state in ("backoff", "auth_error", "error", "not_configured") else None,
                 "requests": lane.requests,
                 "failed_requests": lane.failed_requests,
             })
@@ -245,7 +249,7 @@ class SyncWorker:
         send), ``more`` (sent; maybe more waiting) or ``wait`` (backing off)."""
         batch = self._fetch(lane)
         if not batch:
-            if lane.attempt == 0:
+            if lane.attempt == 0 and lane.state != "not_configured":
                 lane.state = "idle"
             return "idle"
         lane.state = "sending"
@@ -259,6 +263,10 @@ class SyncWorker:
             return "wait"
         except PermanentError as exc:  # not the leads' fault (wrong URL, 404/405): pause, park nothing
             self._failed(lane, batch, str(exc), None, "error")
+            return "wait"
+        except DestinationConfigError as exc:  # not enrolled / secret missing: nothing was sent
+            lane.state, lane.last_error, lane.last_error_at = "not_configured", str(exc), self.clock()
+            lane.next_attempt_mono = time.monotonic() + max(self.idle_poll_s, 1.0)
             return "wait"
         self._apply(lane, results)
         lane.attempt = 0
@@ -357,6 +365,7 @@ class SyncWorker:
                 lane.config_error = None
             except SyncError as exc:
                 lane.config_error = f"config pull: {exc}"
+                log.warning("%s", lane.config_error)
         if hasattr(transport, "heartbeat") and (
                 not lane.last_heartbeat_at or now - lane.last_heartbeat_at >= self.heartbeat_interval_s):
             lane.last_heartbeat_at = now

@@ -20,6 +20,21 @@ SENT = {"stored", "duplicate", "stale"}
 PARK = {"rejected", "conflict"}
 
 
+def clock_sample() -> dict[str, Any]:
+    """The device clock as central wants it (it measures each kiosk's offset from these and
+    corrects capture times of kiosks whose clock was never synchronised)."""
+    from datetime import datetime, timezone
+
+    sample: dict[str, Any] = {}
+    try:
+        from kiosk.store.clock import clock_info, env_clock_source
+        sample.update(clock_info(env_clock_source()))
+    except Exception:  # the clock probe is a nicety; never let it stop a delivery
+        pass
+    sample["device_time"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return sample
+
+
 def dumps(obj: Any) -> bytes:
     """Compact JSON: the exact bytes signed are the bytes sent."""
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -56,7 +71,7 @@ class CentralTransport:
 
     # -- the outbox contract ---------------------------------------------------------------
     def send(self, leads: Sequence[dict]) -> list[ItemResult]:
-        resp = self.post("/api/v1/leads:batch", {"leads": [wire_record(l) for l in leads]},
+        resp = self.post("/api/v1/leads:batch", {"leads": [wire_record(l) for l in leads], "clock": clock_sample()},
                          extra={"Idempotency-Key": batch_key(leads)})
         data = resp.json()
         results = data.get("results") if isinstance(data, dict) else None
@@ -100,7 +115,8 @@ class CentralTransport:
         return data
 
     def heartbeat(self, pending: dict[str, int], last_sync_at: str | None, clock: dict | None = None) -> None:
-        self.post("/api/v1/heartbeat", {"pending": pending, "last_sync_at": last_sync_at, "clock": clock or {}})
+        self.post("/api/v1/heartbeat", {"pending": pending, "last_sync_at": last_sync_at,
+                                        "clock": clock or clock_sample()})
 
     def close(self) -> None:
         self.client.close()
