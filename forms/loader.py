@@ -3,6 +3,7 @@ only place in ``forms`` that touches the file system."""
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -21,9 +22,16 @@ def default_form_path() -> Path:
 
 
 def load_form_text(text: str, source: str = "<text>") -> Form:
-    """Parse and fully validate a form; raises FormDefinitionError(source, [(key path, expected)])."""
+    """Parse and fully validate a form; raises FormDefinitionError(source, [(key path, expected)]).
+    Results are cached by (text, source): central loads the same show form on many requests, and
+    Form objects are read-only by contract."""
     if not isinstance(text, str):
         raise FormDefinitionError(source, [("(file)", f"YAML text, got {type(text).__name__}")])
+    return _load_cached(text, source)
+
+
+@lru_cache(maxsize=32)
+def _load_cached(text: str, source: str) -> Form:
     try:
         data = parse(text)
     except DuplicateKey as exc:

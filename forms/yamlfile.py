@@ -21,7 +21,12 @@ class DuplicateKey(Exception):
         super().__init__(f"key {key!r} written twice (lines {first} and {line})")
 
 
-class _Loader(yaml.SafeLoader):
+# Always the pure-Python parser: libyaml (when a wheel has it) accepts some texts the Python parser
+# rejects (e.g. `{en: Sure?}`), and a form must mean the same on the kiosk and on central.
+_BASE = yaml.SafeLoader
+
+
+class _Loader(_BASE):  # type: ignore[misc, valid-type]
     pass
 
 
@@ -51,7 +56,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _BOOL = "tag:yaml.org,2002:bool"
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    for first, resolvers in _BASE.yaml_implicit_resolvers.items()}
 _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
