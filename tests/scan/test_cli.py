@@ -1,0 +1,87 @@
+"""``leadkiosk decode`` and ``leadkiosk parse-badge`` as a user runs them (real subprocesses)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.scan.demo_video import DEMO_VCARD, FPS, BADGE_FRAMES
+
+KEYS = ["first_name", "last_name", "company", "title", "email", "phone", "country",
+        "registration_id", "format", "raw"]
+
+
+def leadkiosk(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "kiosk", *args], input=stdin,
+                          capture_output=True, timeout=120)
+
+
+@pytest.mark.parametrize("window,expected", [(1.0, 3), (10.0, 1)])
+def test_decode_demo_video_once_per_repeat_window(demo_video: Path, window: float,
+                                                  expected: int) -> None:
+    out = leadkiosk("decode", str(demo_video), "--repeat-window", str(window))
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    # the badge is in view for 3 s of the 4 s video
+    assert len(BADGE_FRAMES) / FPS == 3.0
+    assert len(lines) == expected
+    for line in lines:
+        assert list(line) == ["file", "codes", "ms"]
+        assert line["file"] == str(demo_video)
+        assert line["codes"] == [{"format": "QR", "text": DEMO_VCARD}]
+        assert line["ms"] >= 0
+
+
+def test_decode_images(corpus_dir: Path, tmp_path: Path) -> None:
+    qr = corpus_dir / "barcodes" / "zxing-qrcode-1" / "1.png"
+    none = corpus_dir / "barcodes" / "zxing-falsepositives" / "01.png"
+    if not none.exists():
+        none = next((corpus_dir / "barcodes" / "zxing-falsepositives").glob("*.png"))
+    out = leadkiosk("decode", str(qr), str(none))
+    assert out.returncode == 0, out.stderr
+    first, second = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    expected = (corpus_dir / "barcodes" / "zxing-qrcode-1" / "1.txt").read_text()
+    assert first["codes"] == [{"format": "QR", "text": expected}]
+    assert second == {"file": str(none), "codes": [], "ms": second["ms"]}
+
+
+def test_decode_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "photo.png"
+    bad.write_text("no pixels here")
+    out = leadkiosk("decode", str(bad))
+    assert out.returncode == 1
+    assert b"not an image" in out.stderr and b"Traceback" not in out.stderr
+
+
+def test_parse_badge_argument_and_stdin() -> None:
+    out = leadkiosk("parse-badge", "MECARD:N:Doe,John;EMAIL:john@example.com;;")
+    assert out.returncode == 0, out.stderr
+    contact = json.loads(out.stdout)
+    assert list(contact) == KEYS
+    assert contact["last_name"] == "Doe" and contact["format"] == "mecard"
+    assert contact["title"] is None
+    vcard = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Öz;Ayşe;;;\r\nEND:VCARD\r\n".encode()
+    out = leadkiosk("parse-badge", "-", stdin=vcard)
+    assert json.loads(out.stdout)["first_name"] == "Ayşe"
+
+
+def test_parse_badge_with_profile(tmp_path: Path) -> None:
+    profile = tmp_path / "badge.yaml"
+    profile.write_text("formats: [delimited]\nfields: [registration_id, first_name, last_name, "
+                       "company, title, email]\ndelimiter: '^'\nunknown: reject\n")
+    out = leadkiosk("parse-badge", "--profile", str(profile), "R1^Ana^Lima^ACME^CEO^ana@acme.io")
+    contact = json.loads(out.stdout)
+    assert contact["registration_id"] == "R1" and contact["email"] == "ana@acme.io"
+    out = leadkiosk("parse-badge", "--profile", str(profile), "no carets here")
+    assert out.returncode == 1
+    assert b"matches none of the formats" in out.stderr and out.stdout == b""
+
+
+def test_parse_badge_errors() -> None:
+    out = leadkiosk("parse-badge", "", stdin=b"")
+    assert out.returncode == 1 and b"payload is empty" in out.stderr
+    out = leadkiosk("parse-badge", "--profile", "/nonexistent/badge.yaml", "x")
+    assert out.returncode == 2 and b"/nonexistent/badge.yaml" in out.stderr
