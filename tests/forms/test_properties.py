@@ -9,10 +9,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forms import TAGS, AnswerError, Form, default_form_path, load_form_text, score
+from forms import TAGS, AnswerError, Form, default_form_path, score
+from forms.schema import build_form
 
 RANK = {"nurture": 0, "warm": 1, "hot": 2}
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _base_docs() -> list[dict]:
@@ -57,7 +58,7 @@ def forms_and_answers(draw):  # type: ignore[no-untyped-def]
     warm = draw(st.integers(-10, 80))
     hot = draw(st.integers(warm, 120))
     doc["scoring"]["thresholds"] = {"hot": hot, "warm": warm}
-    form = load_form_text(yaml.safe_dump(doc, allow_unicode=True), source="generated")
+    form = build_form(copy.deepcopy(doc), "generated")  # full validation, without re-parsing YAML
     answers: dict = {"consent": draw(st.booleans())}
     for q in form.questions:
         if not q.required and draw(st.booleans()):
@@ -121,7 +122,7 @@ def test_raising_the_points_of_a_given_answer_never_lowers_the_tag(case, raise_b
         if slot_id == oid:
             old = form.question(qid).option(oid).points
             _set_points(doc, slot, old + raise_by)
-    raised = load_form_text(yaml.safe_dump(doc, allow_unicode=True), source="raised")
+    raised = build_form(copy.deepcopy(doc), "raised")
     after = score(raised, answers)
     assert after.score == before.score + raise_by
     assert RANK[after.computed_tag] >= RANK[before.computed_tag], (before.reasons, after.reasons)
