@@ -51,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     u.add_argument("--no-restart", action="store_true", help="switch but do not restart the kiosk unit")
     u.add_argument("--ready-timeout", type=float, default=120.0, metavar="S",
                    help="seconds for the kiosk to report READY after the restart (default 120)")
+    u.add_argument("--settle", type=float, default=10.0, metavar="S",
+                   help="seconds the restarted kiosk must stay up without systemd restarting it (default 10)")
     u.add_argument("--force", action="store_true", help="reinstall even if this version is current")
     u.set_defaults(func=_upgrade)
 
@@ -133,7 +135,8 @@ def _upgrade(args: argparse.Namespace) -> int:
             version, wheel = resolve_index_version(cmds)
             requirement = [str(wheel)]
         result = upgrade(layout, version, requirement, cmds, pip_args=pip_args, data_dir=data_dir(args.data),
-                         restart=not args.no_restart, ready_timeout=args.ready_timeout)
+                         restart=not args.no_restart, ready_timeout=args.ready_timeout,
+                         settle_s=args.settle, force=args.force)
     except UpgradeError as exc:
         print(f"leadkiosk upgrade: {exc}", file=sys.stderr)
         print("leadkiosk upgrade: nothing was switched; the running version is unchanged", file=sys.stderr)

@@ -86,12 +86,15 @@ class Commands:
 
     python: str = "/usr/bin/python3"
     systemctl: str = "systemctl"
+    pip_python: str = sys.executable   # the running generation's pip installs into the new one
     run: Run = subprocess.run
     env: dict[str, str] | None = None
 
     def call(self, argv: Sequence[str], timeout: float, what: str) -> subprocess.CompletedProcess[str]:
         try:
-            return self.run(list(argv), capture_output=True, text=True, timeout=timeout, env=self.env)
+            # cwd "/": `python -c` puts the working directory first on sys.path, and a checkout
+            # there would shadow the generation under test.
+            return self.run(list(argv), capture_output=True, text=True, timeout=timeout, env=self.env, cwd="/")
         except subprocess.TimeoutExpired:
             return subprocess.CompletedProcess(list(argv), 124, "", f"{what}: timed out after {timeout:.0f} s")
         except OSError as exc:
@@ -118,12 +121,15 @@ def build_generation(layout: Layout, version: str, requirement: Sequence[str], c
     if target.exists():
         shutil.rmtree(target)  # a half-built or failed earlier attempt; never the current one
     layout.venvs.mkdir(parents=True, exist_ok=True)
-    cp = cmds.call([cmds.python, "-m", "venv", "--system-site-packages", str(target)], 300, "venv")
+    # Generations are immutable (the next upgrade builds a new one), so they need no pip of their
+    # own: the running generation's pip installs into it (pip --python), which also saves
+    # ensurepip's few seconds on a Pi.
+    cp = cmds.call([cmds.python, "-m", "venv", "--system-site-packages", "--without-pip", str(target)], 300, "venv")
     if cp.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
         raise UpgradeError(f"creating the venv {target} failed: {_tail(cp)}")
-    cp = cmds.call([str(target / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
-                    "-q", *pip_args, *requirement], timeout, "pip install")
+    cp = cmds.call([cmds.pip_python, "-m", "pip", "--python", str(target / "bin" / "python"), "install",
+                    "--disable-pip-version-check", "-q", *pip_args, *requirement], timeout, "pip install")
     if cp.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
         raise UpgradeError(f"installing {' '.join(requirement)} failed: {_tail(cp)}")
@@ -137,7 +143,7 @@ def smoke_test(gen: Path, version: str, cmds: Commands, data_dir: Path | None = 
     if cp.returncode != 0 or version not in cp.stdout + cp.stderr:
         raise UpgradeError(f"{gen}: `leadkiosk --version` did not report {version}: {_tail(cp)}")
     code = "import importlib\nfor m in %r: importlib.import_module(m)\n" % (SMOKE_IMPORTS,)
-    cp = cmds.call([str(gen / "bin" / "python"), "-c", code], 120, "import smoke test")
+    cp = cmds.call([str(gen / "bin" / "python"), "-I", "-c", code], 120, "import smoke test")
     if cp.returncode != 0:
         raise UpgradeError(f"{gen}: import smoke test failed: {_tail(cp)}")
     if data_dir is not None and data_dir.exists():
