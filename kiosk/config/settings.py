@@ -19,7 +19,7 @@ from kiosk.config.problems import SHOW_ID_RE, Problems, config_error, is_number
 FILE_NAME = "kiosk.toml"
 MODES = ("staffed", "self_serve")
 LANGUAGES = ("en", "de")
-KIOSK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+KIOSK_ID_RE = re.compile(r"^(?=.*\S)[^\x00-\x1f\x7f]{1,64}$")  # any printable name: it is a label, not a path
 CAMERA_RE = re.compile(r"^(auto|demo|picamera2|opencv:\d+|video:.+|images:.+)$")
 TOP_KEYS = ("kiosk_id", "mode", "language", "show", "staff_pin_hash", "staff", "idle_timeout_s", "camera")
 CAMERA_KEYS = ("source",)
@@ -27,7 +27,7 @@ IDLE_RANGE = (5, 3600)
 
 
 def _hostname() -> str:
-    name = socket.gethostname().split(".")[0] or "kiosk"
+    name = socket.gethostname().split(".")[0][:64] or "kiosk"
     return name if KIOSK_ID_RE.match(name) else "kiosk"
 
 
@@ -85,7 +85,7 @@ def settings_from_dict(data: Mapping[str, Any], source: str = "<settings>") -> K
         else:
             out[key] = v
 
-    text("kiosk_id", KIOSK_ID_RE, "a kiosk name of letters, digits, space, . _ - (at most 64), e.g. \"booth-1\"")
+    text("kiosk_id", KIOSK_ID_RE, "a kiosk name of 1 to 64 printable characters, e.g. \"booth-1\"")
     text("mode", None, "one of: " + ", ".join(MODES), MODES)
     text("language", None, "one of: " + ", ".join(LANGUAGES), LANGUAGES)
     text("show", SHOW_ID_RE, "a show id of letters, digits, . _ - (at most 64), e.g. \"demo\"")

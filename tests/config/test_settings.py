@@ -63,6 +63,8 @@ CASES = [
     ('language = 1\n', "language", "one of: en, de"),
     ('show = "../etc"\n', "show", "a show id"),
     ('kiosk_id = ""\n', "kiosk_id", "a kiosk name"),
+    ('kiosk_id = "   "\n', "kiosk_id", "a kiosk name"),
+    ('kiosk_id = "a\\tb"\n', "kiosk_id", "printable"),
     ('staff_pin_hash = "1234"\n', "staff_pin_hash", "hash_pin()"),
     ('idle_timeout_s = "60"\n', "idle_timeout_s", "seconds as a number"),
     ('idle_timeout_s = 2\n', "idle_timeout_s", "from 5 to 3600"),
@@ -144,3 +146,8 @@ def test_update_settings(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="language"):
         update_settings(tmp_path, {"language": "xx"})
     assert load_kiosk_settings(tmp_path).language == "de"
+
+
+def test_kiosk_names_may_be_any_printable_text(tmp_path: Path) -> None:
+    (tmp_path / "kiosk.toml").write_text('kiosk_id = "Stand #4 – Halle 2"\n', encoding="utf-8")
+    assert load_kiosk_settings(tmp_path).kiosk_id == "Stand #4 – Halle 2"
