@@ -3,6 +3,7 @@ path, what was expected and the line) so a marketer fixes the whole file in one 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Any
 
@@ -38,7 +39,7 @@ def _join(path: str, key: Any) -> str:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _plain(v: Any) -> str:

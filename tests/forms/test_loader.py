@@ -86,6 +86,8 @@ CASES = [
      "sections[1].questions[0].lable", "did you mean 'label'"),
     ("hot: 20, warm: 10", "hot: high, warm: 10", "scoring.thresholds.hot", "a number"),
     ("hot: 20, warm: 10", "hot: 20, warm: '10'", "scoring.thresholds.warm", "a number"),
+    ("hot: 20, warm: 10", "hot: .inf, warm: 10", "scoring.thresholds.hot", "a number"),
+    ("hot: 20, warm: 10", "hot: 20, warm: .nan", "scoring.thresholds.warm", "a number"),
     ("hot: 20, warm: 10", "hot: 10, warm: 20", "scoring.thresholds.warm", "not above hot"),
     ("hot: 20, warm: 10", "hot: 20", "scoring.thresholds.warm", "required key is missing"),
     ("- {id: b, label: {en: B, de: B}, points: 3}", "- {id: a, label: {en: B, de: B}, points: 3}",

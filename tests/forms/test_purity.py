@@ -14,7 +14,7 @@ import forms
 FORMS_DIR = Path(forms.__file__).parent
 FORBIDDEN = {"kivy", "requests", "tinydb", "cv2", "sqlalchemy", "fastapi", "kiosk", "sync", "central",
              "socket", "subprocess", "shutil", "urllib", "http", "sqlite3", "tempfile"}
-ALLOWED_TOP = {"__future__", "dataclasses", "typing", "re", "difflib", "os", "pathlib", "functools", "yaml", "forms"}
+ALLOWED_TOP = {"__future__", "dataclasses", "typing", "re", "difflib", "math", "os", "pathlib", "functools", "yaml", "forms"}
 FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "mkdir", "unlink",
               "rename", "remove", "rmdir", "listdir", "scandir", "walk", "glob", "iterdir",
               "touch", "chmod", "system", "popen"}
