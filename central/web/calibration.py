@@ -8,6 +8,7 @@ neither: they are reported as "open" so nobody mistakes missing data for a miss.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -146,15 +147,17 @@ def evaluate(buckets: list[ScoreBucket], hot: int, warm: int, current: bool = Fa
 
 
 def calibrate(buckets: list[ScoreBucket], hot: int, warm: int, step: int = 5,
-              max_rows: int = 40) -> Calibration:
+              max_rows: int = 40, keep: float = 0.9) -> Calibration:
     """Build the calibration table over candidate ``(hot, warm)`` pairs.
 
-    Rows are Pareto-useful pairs: for each hot threshold the highest warm threshold that still
-    keeps every closed deal the current warm threshold keeps out of nurture, plus the current
-    pair. That keeps the table short enough to read and every row a real choice.
-    The suggestion is the pair with the fewest false hots among those that catch at least as many
-    closed deals in hot as the current pair and miss no more into nurture (ties: higher precision,
-    then thresholds nearest the current ones); None when the current pair is already that.
+    Rows: for each candidate hot threshold, the highest warm threshold that leaves no more closed
+    deals in nurture than the current pair does (or the lowest warm if none can), plus the
+    current pair. That keeps the table short enough to read and every row a real choice.
+
+    The suggestion is the pair with the fewest false hots among those that keep at least ``keep``
+    (90%) of the closed deals the current hot tag catches and leave no more in nurture (ties:
+    more deals in hot, then nearest the current thresholds). None when no pair beats the current
+    one, so the page says the thresholds are fine instead of proposing churn.
     """
     total_won = sum(b.won for b in buckets)
     total_neg = sum(b.negative for b in buckets)
@@ -174,17 +177,17 @@ def calibrate(buckets: list[ScoreBucket], hot: int, warm: int, step: int = 5,
         cands.setdefault((best.hot, best.warm), best)
     rows = sorted(cands.values(), key=lambda c: (-c.hot, -c.warm))
     if len(rows) > max_rows:
-        keep = [r for r in rows if r.current]
-        rows = sorted(keep + [r for r in rows if not r.current][: max_rows - len(keep)],
+        keep_rows = [r for r in rows if r.current]
+        rows = sorted(keep_rows + [r for r in rows if not r.current][: max_rows - len(keep_rows)],
                       key=lambda c: (-c.hot, -c.warm))
     suggestion = None
-    eligible = [c for c in rows if c.won_in_hot >= now.won_in_hot and c.won_missed <= now.won_missed]
+    need = math.ceil(keep * now.won_in_hot)
+    eligible = [c for c in rows if not c.current and c.won_in_hot >= need and c.won_missed <= now.won_missed]
     if eligible and total_won:
-        best = min(eligible, key=lambda c: (
-            c.false_hots, -(c.hot_precision or 0.0), abs(c.hot - hot) + abs(c.warm - warm)))
-        if (best.hot, best.warm) != (hot, warm) and (
-                best.false_hots < now.false_hots or best.won_in_hot > now.won_in_hot
-                or best.won_missed < now.won_missed):
+        best = min(eligible, key=lambda c: (c.false_hots, -c.won_in_hot, abs(c.hot - hot) + abs(c.warm - warm)))
+        better = (best.false_hots < now.false_hots and best.won_in_hot >= need) or (
+            best.false_hots <= now.false_hots and best.won_in_hot > now.won_in_hot)
+        if better:
             suggestion = best
     return Calibration(hot, warm, total_won, total_neg, total_open,
                        catch_by_tag(buckets, hot, warm), rows, suggestion)

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from central.db import Database
-from central.models import Device, Lead, Show
+from central.models import Device, Lead, LeadHistory, Show
 from central.web.models import Outcome
 
 FIRST = ["Anna", "Jonas", "Sofia", "Lukas", "Emma", "Mateo", "Zoë", "Łukasz", "José", "Chloé", "Noah", "Mia",
@@ -215,6 +215,7 @@ def load_demo(db: Database, *, show_id: str = "demo-2026", name: str = "Demo Exp
     n_out = 0
     buf: list[dict] = []
     obuf: list[dict] = []
+    hbuf: list[dict] = []
 
     def flush() -> None:
         with db.write() as conn:
@@ -222,21 +223,26 @@ def load_demo(db: Database, *, show_id: str = "demo-2026", name: str = "Demo Exp
                 conn.execute(insert(Lead.__table__), buf)
             if obuf:
                 conn.execute(insert(Outcome.__table__), obuf)
+            if hbuf:
+                conn.execute(insert(LeadHistory.__table__), hbuf)
         buf.clear()
         obuf.clear()
+        hbuf.clear()
 
     for row in lead_rows(show_id, devices, leads, start=start, days=days, form_yaml=form_yaml, seed=seed, now=now):
         if outcomes:
             o = outcome_for(rng, row["score"] or 0, row["discarded"])
             if o is not None:
                 status, stage, reason = o
-                at = row["captured_at"] + timedelta(days=rng.randrange(7, 40))
+                at = min(row["captured_at"] + timedelta(days=rng.randrange(7, 40)), now - timedelta(hours=1))
                 outcome = {"status": status, "stage": stage, "reason": reason,
                            "at": at.isoformat().replace("+00:00", "Z")}
                 row["record_json"]["outcome"] = outcome
                 row["record_json"]["version"] = row["version"] = 2
                 row["record_json"]["history"].append({"version": 2, "at": outcome["at"], "actor": "sales@demo.example",
                                                       "changes": {"outcome": {"old": None, "new": outcome}}})
+                hbuf.append({"lead_id": row["id"], "version": 2, "at": at, "actor": "sales@demo.example",
+                             "source": "web", "changes_json": {"outcome": {"old": None, "new": outcome}}})
                 obuf.append({"lead_id": row["id"], "show_id": show_id, "status": status, "stage": stage,
                              "reason": reason, "reported_at": at, "reported_by": "sales@demo.example"})
                 n_out += 1

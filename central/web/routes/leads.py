@@ -162,7 +162,7 @@ def answer_rows(form, answers: dict) -> list[tuple[str, str]]:
                 words = str(v)
             out.append((form.label(q.id, "en"), words))
     for k, v in answers.items():
-        if k not in done:
+        if k not in done and k != "consent":
             out.append((k, ", ".join(map(str, v)) if isinstance(v, list) else str(v)))
     return out
 

@@ -1,0 +1,121 @@
+"""Helpers and fixtures for the review web app (loaded by conftest.py as ``review_helpers``): a migrated database with a small demo show, the real central
+app (``central.app.create_app``, which mounts the review app), users of every role, and a client
+that signs in through the real sign-in form."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+PASSWORD = "correct horse battery"
+USERS = {"marketer": ("fm@example.com", "field_marketer"), "sales": ("sales@example.com", "sales"),
+         "admin": ("admin@example.com", "admin")}
+
+
+class Clock:
+    """A settable clock for session expiry tests."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def make_users(db: Any) -> None:
+    from central.web.users import add_user
+    with db.session() as s:
+        for email, role in USERS.values():
+            add_user(s, email, role, PASSWORD, name=email.split("@")[0].title())
+
+
+def build_app(url: str, leads: int = 120) -> Any:
+    from central.app import create_app
+    from central.web.demo import load_demo
+    app = create_app(url)
+    db = app.state.db
+    load_demo(db, show_id="expo", name="Test Expo", leads=leads, seed=3, cost=12000.0)
+    make_users(db)
+    return app
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated database with the demo show and users, built once (Argon2 hashing and the demo
+    load are the slow part); each test gets its own copy of the file."""
+    path = tmp_path_factory.mktemp("review-template") / "central.db"
+    a = build_app(f"sqlite:///{path}")
+    a.state.db.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, template_db: Path) -> str:
+    import shutil
+    dest = tmp_path / "central.db"
+    shutil.copyfile(template_db, dest)
+    return f"sqlite:///{dest}"
+
+
+@pytest.fixture
+def app(sqlite_url: str) -> Iterator[Any]:
+    from central.app import create_app
+    a = create_app(sqlite_url)
+    a.state.review.settings.clock = Clock()
+    yield a
+    a.state.db.dispose()
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, "page has no CSRF field"
+    return m.group(1)
+
+
+@dataclass
+class Browser:
+    """A TestClient signed in as one user, with helpers for the forms."""
+
+    client: Any
+    email: str
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, **kw)
+
+    def post_form(self, page_url: str, action: str, data: dict[str, str], **kw: Any) -> Any:
+        page = self.client.get(page_url)
+        assert page.status_code == 200, page.text[:500]
+        return self.client.post(action, data={"csrf": csrf_of(page.text), **data}, follow_redirects=False, **kw)
+
+
+def sign_in(app: Any, who: str) -> Browser:
+    from fastapi.testclient import TestClient
+    email, _ = USERS[who]
+    c = TestClient(app)
+    page = c.get("/login")
+    r = c.post("/login", data={"email": email, "password": PASSWORD, "csrf": csrf_of(page.text), "next": "/shows"},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    return Browser(c, email)
+
+
+@pytest.fixture
+def as_marketer(app: Any) -> Browser:
+    return sign_in(app, "marketer")
+
+
+@pytest.fixture
+def as_sales(app: Any) -> Browser:
+    return sign_in(app, "sales")
+
+
+@pytest.fixture
+def as_admin(app: Any) -> Browser:
+    return sign_in(app, "admin")
