@@ -326,12 +326,12 @@ class JournalStorage(Storage):
                 journals = [prev_journal, self.journal_path]
             else:
                 if isinstance(prev, str):
-                    self._event(f"previous snapshot {prev_snap} is damaged too ({prev}); keeping it")
+                    self._event(f"previous snapshot {prev_snap} is damaged too ({prev})")
+                    damaged.append(prev_snap)
                 if snap is not None or prev is not None:
                     self._event("no intact snapshot: rebuilding from the journals alone; leads older than them are missing")
                     journals = [prev_journal, self.journal_path]
                 generation, tables = 0, {}
-        journal_damaged = False
         journal_size = 0
         current_journal_gen: int | None = None
         for path in journals:
@@ -342,8 +342,7 @@ class JournalStorage(Storage):
                 self._event(f"journal {path} is damaged: {'; '.join(j.damage[:5])}"
                             + (f" (+{len(j.damage) - 5} more)" if len(j.damage) > 5 else "")
                             + "; every intact entry was kept")
-                if path == self.journal_path:
-                    journal_damaged = True
+                damaged.append(path)
             jgen = generation if j.generation is None else j.generation
             if jgen < generation:
                 continue  # already folded into the snapshot (crash between the two renames)
@@ -354,8 +353,8 @@ class JournalStorage(Storage):
                     apply_ops(tables, ops)
                 except (ValueError, IndexError, TypeError, AttributeError) as exc:
                     self._event(f"journal {path}: skipped a malformed change ({exc})")
-                    if path == self.journal_path:
-                        journal_damaged = True
+                    if path not in damaged:
+                        damaged.append(path)
             generation = jgen + 1 if path != self.journal_path else jgen
             if path == self.journal_path:
                 journal_size = j.size
@@ -363,13 +362,13 @@ class JournalStorage(Storage):
         self._data = tables
         self._generation = generation
         self._snapshot_bytes = max(self.snapshot_path.stat().st_size if isinstance(snap, tuple) else 0, 0)
-        need_compact = (damaged or journal_damaged or not isinstance(snap, tuple)
+        need_compact = (damaged or not isinstance(snap, tuple)
                         or current_journal_gen != generation
                         or journal_size > max(self.compact_min_bytes, self._snapshot_bytes * self.compact_ratio))
         self._write_error = None
         try:
             if need_compact:
-                self._compact(tables, damaged_snapshot=bool(damaged), damaged_journal=journal_damaged)
+                self._compact(tables, damaged)
             else:
                 self._open_journal()
         except StoreError as exc:
@@ -405,11 +404,13 @@ class JournalStorage(Storage):
             self._needs_reload = True
 
     # --- compaction --------------------------------------------------------------------------
-    def _compact(self, tables: Tables, damaged_snapshot: bool = False, damaged_journal: bool = False) -> None:
+    def _compact(self, tables: Tables, damaged: list[Path] | None = None) -> None:
         """Write ``tables`` as generation N+1 and start an empty journal for it.
 
         Order matters for crash safety: the new snapshot is durable before the journal it
-        replaces is retired, and a journal older than the snapshot is ignored on open.
+        replaces is retired, and a journal older than the snapshot is ignored on open. Damaged
+        files first get a second, timestamped name (a hard link: not one byte rewritten), so
+        replacing their usual name never destroys them.
         """
         new_gen = self._generation + 1
         body = dumps(tables)
@@ -417,24 +418,23 @@ class JournalStorage(Storage):
                         "length": len(body), "crc32": zlib.crc32(body), "written_at": time.time()})
         snap, prev_snap = self.snapshot_path, self.snapshot_path.with_name(SNAPSHOT + ".prev")
         journal, prev_journal = self.journal_path, self.journal_path.with_name(JOURNAL + ".prev")
+        damaged = list(damaged or ())
         stamp = _stamp()
         try:
-            if damaged_snapshot and snap.exists():
-                aside = snap.with_name(f"{SNAPSHOT}.damaged-{stamp}")
-                os.rename(snap, aside)
-                self._event(f"moved damaged snapshot aside to {aside.name}")
-            elif snap.exists():
+            for path in damaged:
+                if path.exists():
+                    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+                    preserve_copy(path, aside)
+                    self._event(f"kept damaged {path.name} as {aside.name}")
+            snap_good = snap.exists() and snap not in damaged
+            if snap_good:  # the current generation becomes the previous one
                 preserve_copy(snap, prev_snap.with_name(prev_snap.name + ".tmp"))
                 os.replace(prev_snap.with_name(prev_snap.name + ".tmp"), prev_snap)
             atomic_write(snap, header + b"\n" + body)
-            if damaged_snapshot or not prev_snap.exists():
+            if not snap_good or prev_snap in damaged or not prev_snap.exists():
                 preserve_copy(snap, prev_snap.with_name(prev_snap.name + ".tmp"))
                 os.replace(prev_snap.with_name(prev_snap.name + ".tmp"), prev_snap)
             if journal.exists():
-                if damaged_journal:
-                    aside = journal.with_name(f"{JOURNAL}.damaged-{stamp}")
-                    preserve_copy(journal, aside)
-                    self._event(f"kept damaged journal as {aside.name}")
                 os.replace(journal, prev_journal)
             atomic_write(journal, encode_line({"generation": new_gen, "created_at": time.time()}))
         except OSError as exc:
