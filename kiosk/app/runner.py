@@ -62,8 +62,11 @@ def configure_kivy(size: tuple[int, int] | None, fullscreen: bool) -> None:
         Config.set("graphics", "resizable", "1")
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "keyboard_mode", "system")
-    # Touchscreens: no red dots on right-click, no multitouch simulation on a mouse.
-    Config.set("input", "mouse", "mouse,disable_multitouch")
+    # Touchscreens: no red dots on right-click, no multitouch simulation on a mouse. A Pi display
+    # profile (kiosk/deploy/kivy/*.ini, marked by its [leadkiosk] section) already chose the one
+    # touch provider; a mouse provider next to it would double every tap.
+    if not Config.has_section("leadkiosk"):
+        Config.set("input", "mouse", "mouse,disable_multitouch")
     Config.set("graphics", "maxfps", "60")
 
 
