@@ -37,10 +37,9 @@ def _optional(module: str) -> Any:
 # --- settings and show -------------------------------------------------------------------------
 def load_settings(data_dir: Path) -> dict[str, Any]:
     """``kiosk.toml`` as a dict with defaults filled in; validation is kiosk.config's job when present."""
-    cfg = _optional("kiosk.config")
-    if cfg is not None and hasattr(cfg, "load_settings"):
-        settings = cfg.load_settings(data_dir)
-        return settings if isinstance(settings, dict) else _settings_to_dict(settings)
+    cfg = _optional("kiosk.config.settings")
+    if cfg is not None and hasattr(cfg, "load_kiosk_settings"):
+        return _settings_to_dict(cfg.load_kiosk_settings(data_dir))
     path = Path(data_dir) / "kiosk.toml"
     raw: dict[str, Any] = {}
     if path.exists():
@@ -134,7 +133,7 @@ def pin_checker(pin_hash: str | None) -> Callable[[str], bool]:
 
 def persist_settings(data_dir: Path, changes: dict[str, Any]) -> None:
     """Write staff changes (language, staff, show, mode) back to kiosk.toml."""
-    cfg = _optional("kiosk.config")
+    cfg = _optional("kiosk.config.settings")
     if cfg is not None and hasattr(cfg, "update_settings"):
         cfg.update_settings(data_dir, changes)
         return

@@ -49,6 +49,13 @@ class IdleBanner(BoxLayout):
     visible = BooleanProperty(False)
     text = StringProperty("")
 
+    def on_touch_down(self, touch: Any) -> bool:
+        # Hidden, it must not swallow taps meant for the buttons underneath it.
+        return super().on_touch_down(touch) if self.visible else False
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return super().on_touch_up(touch) if self.visible else False
+
 
 class KioskRoot(FloatLayout):
     sm = ObjectProperty(None)

@@ -51,7 +51,9 @@ def run_script(app: App, script: Script, timeout_s: float = 60.0, wait_timeout_s
                 return False
             if not done:
                 if now > state["cond_deadline"]:
-                    fail(f"condition not met within {wait_timeout_s} s: {getattr(cond, '__doc__', None) or cond}")
+                    code = getattr(cond, "__code__", None)
+                    where = f"{code.co_filename}:{code.co_firstlineno}" if code else repr(cond)
+                    fail(f"condition not met within {wait_timeout_s} s: {where}")
                     return False
                 return True
             state["cond"] = None
@@ -99,3 +101,22 @@ def tap_at(x: float, y: float) -> None:
 
 def window_size() -> tuple[int, int]:
     return int(Window.width), int(Window.height)
+
+
+def key_center(vk: Any, char: str) -> tuple[float, float]:
+    """Window position of the key that types ``char`` (or the special key named ``char``) on the
+    VKeyboard's current layer, computed from the keyboard's own geometry."""
+    layout = vk.available_layouts[vk.layout]
+    geometry = vk.layout_geometry
+    w, h = vk.size
+    for line in range(1, layout["rows"] + 1):
+        keys = layout[f"{vk.layout_mode}_{line}"]
+        for key, ((x, y), (kw, kh)) in zip(keys, geometry[f"LINE_HINT_{line}"]):
+            if key[1] == char or key[2] == char:
+                return vk.to_window((x + kw / 2) * w, (y + kh / 2) * h)
+    raise KeyError(f"no key {char!r} on layout {vk.layout} ({vk.layout_mode})")
+
+
+def type_on(vk: Any, text: str) -> None:
+    for char in text:
+        tap_at(*key_center(vk, char))
