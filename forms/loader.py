@@ -14,6 +14,8 @@ from forms.schema import build_form
 from forms.yamlfile import DuplicateKey, parse
 
 DEFAULT_FORM = Path(__file__).resolve().parent / "bant.yaml"
+# A booth form is a few KB; anything this big is a wrong file (or an attempt to stall the loader).
+MAX_FORM_CHARS = 1_000_000
 
 
 def default_form_path() -> Path:
@@ -27,6 +29,9 @@ def load_form_text(text: str, source: str = "<text>") -> Form:
     Form objects are read-only by contract."""
     if not isinstance(text, str):
         raise FormDefinitionError(source, [("(file)", f"YAML text, got {type(text).__name__}")])
+    if len(text) > MAX_FORM_CHARS:
+        raise FormDefinitionError(source, [("(file)", f"a form of at most {MAX_FORM_CHARS} characters; "
+                                                      f"this one has {len(text)}")])
     return _load_cached(text, source)
 
 

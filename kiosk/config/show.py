@@ -3,6 +3,7 @@ it. Written by hand or pulled from central (``write_show``); the last good copy 
 kiosk that loses the network keeps working with what it had."""
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
@@ -282,8 +283,12 @@ def write_show(data_dir: str | os.PathLike[str], show_id: str, show_dict: Mappin
 
     root = final.parent
     staging: Path | None = None
+    lock_fd = -1
     try:
         root.mkdir(parents=True, exist_ok=True)
+        # the sync worker's pull and `leadkiosk enroll` may write the same show at once
+        lock_fd = os.open(root / f".{show_id}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
         staging = Path(tempfile.mkdtemp(prefix=f".{show_id}.new-", dir=root))
         for name, data in files.items():
             atomic_write(staging / name, data, mode=0o644)
@@ -304,6 +309,8 @@ def write_show(data_dir: str | os.PathLike[str], show_id: str, show_dict: Mappin
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+        if lock_fd >= 0:
+            os.close(lock_fd)  # releases the lock
     return load_show(data_dir, show_id)
 
 

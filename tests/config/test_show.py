@@ -129,13 +129,18 @@ CENTRAL = {"id": "fair", "name": "Fair 2026", "branding": {"title": "Hi", "color
                                                    {"name": "n8n", "kind": "webhook", "url": "https://x"}]}
 
 
+def _entries(data_dir: Path) -> list[str]:
+    """What write_show left in shows/ besides its lock file."""
+    return sorted(p.name for p in (data_dir / "shows").iterdir() if p.name != ".fair.lock")
+
+
 def test_write_show_from_central(tmp_path: Path) -> None:
     form = BANT.replace('version: "2026.1"', 'version: "2026.7"')
     show = write_show(tmp_path, "fair", json.loads(json.dumps(CENTRAL)), form,
                       "name: fairbadge\nformats: [vcard]\n", "registration_id,first_name\nA-1,Ana\n")
     d = tmp_path / "shows" / "fair"
     assert sorted(p.name for p in d.iterdir()) == ["badge.yaml", "form.yaml", "roster.csv", "show.yaml"]
-    assert sorted(p.name for p in (tmp_path / "shows").iterdir()) == ["fair"]  # no staging left
+    assert _entries(tmp_path) == ["fair"]  # no staging left
     assert show.form.version == "2026.7" and show.retention_days == 21
     assert show.destinations == CENTRAL["destinations"] and show.badge_profile.name == "fairbadge"
     assert show.badge_profile.roster is not None
@@ -165,7 +170,7 @@ def test_a_bad_config_from_central_keeps_the_last_good_copy(tmp_path: Path, kwar
         write_show(tmp_path, "fair", args["show"], args["form_yaml"], args["badge_yaml"], args["roster_csv"])
     assert words in str(info.value)
     assert load_show(tmp_path, "fair") == good
-    assert sorted(p.name for p in (tmp_path / "shows").iterdir()) == ["fair"]
+    assert _entries(tmp_path) == ["fair"]
 
 
 def test_interrupted_swap_still_finds_the_previous_copy(tmp_path: Path) -> None:
@@ -180,3 +185,27 @@ def test_logo_reference_from_central_is_dropped(tmp_path: Path) -> None:
     show = write_show(tmp_path, "fair", dict(CENTRAL, branding={"title": "x", "color": "#000000",
                                                                 "logo": "https://cdn/logo.png"}))
     assert show.branding.logo is None and show.branding.color == "#000000"
+
+
+def test_concurrent_writers_leave_one_complete_copy(tmp_path: Path) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def writer(i: int) -> None:
+        try:
+            for _ in range(5):
+                write_show(tmp_path, "fair", dict(CENTRAL, name=f"writer {i}"), BANT, None, "registration_id\nA\n")
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    show = load_show(tmp_path, "fair")
+    assert show.name.startswith("writer ") and show.form.id == "bant"
+    left = sorted(p.name for p in (tmp_path / "shows").iterdir())
+    assert left == [".fair.lock", "fair"]

@@ -214,3 +214,9 @@ def test_yaml_syntax_errors_hint_at_quoting() -> None:
         load_form_text("id: x\nlabel: {en: Sure?, de: Sicher?}\n")
     (path, msg), = info.value.problems
     assert path == "(file)" and "line 2" in msg and "need quotes" in msg
+
+
+def test_oversized_text_is_refused_before_parsing() -> None:
+    with pytest.raises(FormDefinitionError) as info:
+        load_form_text("# x\n" * 300_000, source="huge.yaml")
+    assert "at most 1000000 characters" in info.value.problems[0][1]
