@@ -1,0 +1,171 @@
+"""The capture state machine without Kivy: real form, real badge parser, the store's in-memory twin."""
+from __future__ import annotations
+
+import pytest
+
+from forms import default_form_path, load_form, score
+from kiosk.app.context import KioskContext, ShowInfo
+from kiosk.app.flow import CONTACT, DONE, DUPLICATE, QUALIFY, SCAN, CaptureFlow, FlowError
+from kiosk.bootstrap import make_parser
+from kiosk.errors import StoreError
+from kiosk.store import MemoryLeadStore, new_lead
+
+VCARD = "BEGIN:VCARD\nVERSION:3.0\nN:Weber;Lena;;;\nORG:Rheinwerk\nEMAIL:lena@rheinwerk.example\nEND:VCARD"
+HOT = {"budget": "approved", "authority": "decision_maker", "need": "critical", "timing": "0_3_months",
+       "evaluated_competitors": True, "role": "buyer", "follow_up": "demo"}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def flow(clock: Clock) -> CaptureFlow:
+    ctx = KioskContext(kiosk_id="k1", show=ShowInfo("demo", "Demo"), form=load_form(default_form_path()),
+                       staff="Ana", idle_timeout_s=30)
+    return CaptureFlow(ctx, MemoryLeadStore(), make_parser(None), score=score, new_lead=new_lead, clock=clock)
+
+
+def answer_all(flow: CaptureFlow, answers: dict) -> None:
+    while flow.state == QUALIFY:
+        for _ in range(3):  # answering may reveal conditional questions
+            for qid in flow.visible_questions():
+                if qid in answers and qid not in flow.answers:
+                    flow.answer(qid, answers[qid])
+        if flow.current_step().is_consent:
+            flow.answer("consent", answers.get("consent", True))
+        flow.next()
+
+
+def test_badge_to_saved_hot_lead(flow: CaptureFlow) -> None:
+    assert flow.badge_read(VCARD) == CONTACT
+    assert flow.contact["first_name"] == "Lena" and flow.contact["format"] == "vcard"
+    flow.submit_contact(dict(flow.contact))
+    answer_all(flow, HOT)
+    assert flow.state == DONE
+    stored = flow.store.get(flow.saved["id"])
+    assert stored["score"]["tag"] == "hot" and stored["staff"] == "Ana"
+    assert stored["consent"]["given"] is True and stored["consent"]["text_version"] == "2026-1"
+
+
+def test_unparseable_badge_keeps_raw_text(flow: CaptureFlow) -> None:
+    flow.badge_read("ZX#2026::A7F3\x01")
+    assert flow.state == CONTACT
+    assert flow.contact["raw"] == "ZX#2026::A7F3\x01" and flow.contact["first_name"] is None
+
+
+def test_badge_ignored_while_visitor_is_typing(flow: CaptureFlow) -> None:
+    flow.badge_read(VCARD)
+    flow.submit_contact({"first_name": "Lena"})
+    assert flow.badge_read("BEGIN:VCARD\nN:Other;Otto\nEND:VCARD") == QUALIFY
+    assert flow.contact["first_name"] == "Lena"
+
+
+@pytest.mark.parametrize("fields, key", [({}, "contact.need_name"),
+                                         ({"first_name": "A", "email": "not-an-email"}, "contact.bad_email")])
+def test_contact_checks(flow: CaptureFlow, fields: dict, key: str) -> None:
+    flow.manual_entry()
+    with pytest.raises(FlowError) as err:
+        flow.submit_contact(fields)
+    assert err.value.key == key and flow.state == CONTACT
+
+
+def test_required_and_conditional_questions(flow: CaptureFlow) -> None:
+    flow.manual_entry()
+    flow.submit_contact({"first_name": "A"})
+    with pytest.raises(FlowError) as err:
+        flow.next()
+    assert "budget" in err.value.values["questions"].lower()
+    flow.answer("budget", "approved")
+    flow.next()
+    flow.answer("authority", "other")
+    flow.next()
+    assert flow.visible_questions() == ["need"]
+    flow.answer("need", "important")
+    assert flow.visible_questions() == ["need", "product_interest"]
+    flow.back()
+    assert flow.step == 1 and flow.answers["need"] == "important"
+
+
+def test_consent_must_be_answered_and_hidden_answers_are_dropped(flow: CaptureFlow) -> None:
+    flow.manual_entry()
+    flow.submit_contact({"first_name": "A"})
+    answers = dict(HOT, need="none")
+    flow.answers["product_interest"] = ["crm_sync"]  # answered, then hidden by need=none
+    while not flow.current_step().is_consent:
+        for _ in range(3):
+            for qid in flow.visible_questions():
+                if qid in answers:
+                    flow.answer(qid, answers[qid])
+        flow.next()
+    with pytest.raises(FlowError):
+        flow.next()
+    flow.answer("consent", False)
+    flow.next()
+    assert flow.state == DONE
+    assert "product_interest" not in flow.saved["answers"]
+    assert flow.saved["consent"]["given"] is False
+
+
+def test_duplicate_then_update_bumps_version(flow: CaptureFlow) -> None:
+    flow.badge_read(VCARD)
+    flow.submit_contact(dict(flow.contact))
+    answer_all(flow, HOT)
+    first = flow.saved
+    flow.finish()
+    assert flow.badge_read(VCARD) == DUPLICATE
+    assert flow.duplicate_text_values()["staff"] == "Ana"
+    flow.accept_update()
+    assert flow.state == CONTACT and flow.answers["budget"] == "approved"
+    flow.submit_contact(dict(flow.contact, title="CTO"))
+    answer_all(flow, {})
+    assert flow.saved["id"] == first["id"] and flow.saved["version"] == 2
+    assert len(flow.store.find()) == 1
+
+
+def test_decline_duplicate_resets(flow: CaptureFlow) -> None:
+    flow.badge_read(VCARD)
+    flow.submit_contact(dict(flow.contact))
+    answer_all(flow, HOT)
+    flow.finish()
+    flow.badge_read(VCARD)
+    flow.decline_update()
+    assert flow.state == SCAN and flow.contact["first_name"] is None
+
+
+def test_store_failure_keeps_visitor_on_screen(flow: CaptureFlow) -> None:
+    class Full(MemoryLeadStore):
+        def save(self, lead):  # type: ignore[no-untyped-def]
+            raise StoreError("disk full")
+    flow.store = Full()
+    flow.manual_entry()
+    flow.submit_contact({"first_name": "A"})
+    with pytest.raises(FlowError) as err:
+        answer_all(flow, HOT)
+    assert err.value.key == "error.store" and flow.state == QUALIFY and flow.answers["budget"] == "approved"
+
+
+def test_idle_only_in_self_serve_and_warns_first(flow: CaptureFlow, clock: Clock) -> None:
+    flow.manual_entry()
+    clock.t += 100
+    assert flow.idle_status().state == "ok"              # staffed never times out
+    flow.context.mode = "self_serve"
+    flow.touch()
+    clock.t += 15
+    assert flow.idle_status().state == "ok"
+    clock.t += 8
+    status = flow.idle_status()
+    assert status.state == "warn" and 0 < status.seconds_left <= 10
+    clock.t += 8
+    assert flow.idle_status().state == "reset"
+    flow.reset()
+    assert flow.idle_status().state == "ok" and flow.state == SCAN
