@@ -100,3 +100,18 @@ def test_score_with_a_broken_form(tmp_path: Path) -> None:
     f.write_text("id: x\n")
     out = run("score", "--form", str(f), stdin="{}")
     assert out.returncode == 1 and "version" in out.stderr
+
+
+def test_score_with_a_missing_answers_file(tmp_path: Path) -> None:
+    out = run("score", str(tmp_path / "nope.json"))
+    assert out.returncode == 3 and "cannot read answers" in out.stderr and "nope.json" in out.stderr
+
+
+def test_score_every_kind_through_the_cli(tmp_path: Path, kinds_yaml: str) -> None:
+    f = tmp_path / "kinds.yaml"
+    f.write_text(kinds_yaml, encoding="utf-8")
+    answers = {"pick": "a", "many": ["y"], "sure": True, "rate": 5, "why": "fast", "extra": "e1", "consent": False}
+    out = run("score", "--form", str(f), stdin=json.dumps(answers))
+    result = json.loads(out.stdout)
+    assert result["score"] == 10 + 4 + 7 + 9 + 1 and result["tag"] == "hot"
+    assert result["consent"]["given"] is False and result["answers"]["why"] == "fast"
