@@ -85,6 +85,6 @@ def region_crops(gray: np.ndarray, margin: float = 0.12
         matrix[0, 2] += cw * zoom / 2 - cx
         matrix[1, 2] += ch * zoom / 2 - cy
         crop = cv2.warpAffine(gray, matrix, (int(cw * zoom), int(ch * zoom)),
-                              flags=cv2.INTER_CUBIC if zoom > 1 else cv2.INTER_LINEAR,
+                              flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
         yield crop, cv2.invertAffineTransform(matrix), "deskew" if skewed else "upscale"

@@ -43,12 +43,21 @@ class RepeatFilter:
 
 
 class Scanner:
-    """``scan(frame)`` -> codes not reported within the repeat window."""
+    """``scan(frame)`` -> codes not reported within the repeat window.
+
+    For a live camera (``spread_retries=True``, the default) each frame gets the fast pass and
+    one of the retry stages in turn (see ``Decoder.decode``), which keeps idle frames cheap; a
+    hard-to-read badge held still is read within ``decoder.retry_count`` frames. Pass
+    ``spread_retries=False`` for single images."""
 
     def __init__(self, decoder: Decoder | None = None, repeat_window_s: float = 3.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, spread_retries: bool = True) -> None:
         self.decoder = decoder or Decoder()
         self.repeats = RepeatFilter(repeat_window_s, clock)
+        self.spread_retries = spread_retries
+        self._frame_no = 0
 
     def scan(self, frame: np.ndarray, now: float | None = None) -> list[Code]:
-        return self.repeats.admit(self.decoder.decode(frame), now)
+        slot = self._frame_no if self.spread_retries else None
+        self._frame_no += 1
+        return self.repeats.admit(self.decoder.decode(frame, retry_slot=slot), now)
