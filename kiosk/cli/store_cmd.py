@@ -70,56 +70,16 @@ def _err(message: str) -> None:
 
 # --- the active show -------------------------------------------------------------------------
 def _active_show(root: Path) -> dict[str, Any]:
-    """``{"show_id", "kiosk_id", "staff", "form_path", "retention_days"}`` for the data dir.
+    """``{"show_id", "kiosk_id", "staff", "form_path", "retention_days"}`` of the data dir's active
+    show, via kiosk.config (which validates: a broken kiosk.toml or show.yaml is a ConfigError
+    naming file and key, never a silent fallback to the demo show)."""
+    from kiosk.config import load_kiosk_settings, load_show
 
-    Uses kiosk.config when present (it validates); otherwise reads the documented layout
-    (``kiosk.toml`` -> ``shows/<id>/show.yaml``) leniently, falling back to the default form.
-    """
-    info: dict[str, Any] = {"show_id": "demo", "kiosk_id": socket.gethostname(), "staff": None,
-                            "form_path": None, "retention_days": 30}
-    try:
-        from kiosk import config as kconfig  # type: ignore[attr-defined]
-        settings = kconfig.load_kiosk_settings(root)
-        show = kconfig.load_show(root, settings.show) if hasattr(settings, "show") else None
-    except (ImportError, AttributeError, TypeError):
-        settings = show = None
-    if settings is not None:
-        info["kiosk_id"] = getattr(settings, "kiosk_id", None) or info["kiosk_id"]
-        info["staff"] = getattr(settings, "staff", None)
-        info["show_id"] = getattr(settings, "show", None) or info["show_id"]
-        if show is not None:
-            info["show_id"] = getattr(show, "id", None) or info["show_id"]
-            info["retention_days"] = getattr(show, "retention_days", None) or 30
-            form_path = getattr(show, "form_path", None)
-            info["form_path"] = str(form_path) if form_path else None
-        return info
-    toml_path = root / "kiosk.toml"
-    if toml_path.is_file():
-        import tomllib
-
-        from kiosk.errors import ConfigError
-        try:
-            data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{toml_path}: not valid TOML: {exc}") from exc
-        info["kiosk_id"] = data.get("kiosk_id") or info["kiosk_id"]
-        info["staff"] = data.get("staff")
-        info["show_id"] = data.get("show") or info["show_id"]
-    show_dir = root / "shows" / str(info["show_id"])
-    show_yaml = show_dir / "show.yaml"
-    form_name = "form.yaml"
-    if show_yaml.is_file():
-        import yaml
-        try:
-            show_data = yaml.safe_load(show_yaml.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, OSError) as exc:
-            from kiosk.errors import ConfigError
-            raise ConfigError(f"{show_yaml}: not valid YAML: {exc}") from exc
-        form_name = show_data.get("form") or form_name
-        info["retention_days"] = show_data.get("retention_days") or 30
-    if (show_dir / form_name).is_file():
-        info["form_path"] = str(show_dir / form_name)
-    return info
+    settings = load_kiosk_settings(root)
+    show = load_show(root, settings.show)
+    return {"show_id": show.id, "kiosk_id": settings.kiosk_id or socket.gethostname(),
+            "staff": settings.staff or None, "form_path": str(show.form_path) if show.form_path else None,
+            "retention_days": show.retention_days}
 
 
 def _load_form(path: str | None) -> Any:
