@@ -7,9 +7,12 @@ object through ``central.web.mount(app, db)``.
 """
 from __future__ import annotations
 
+import json
 import os
 from contextlib import contextmanager
 from typing import Iterator
+
+import orjson
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -79,9 +82,18 @@ class Database:
         self.engine.dispose()
 
 
+def json_dumps(value: object) -> str:
+    """orjson for speed (record_json is written on every ingest); the standard library for what
+    orjson refuses (integers over 64 bits)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
+
+
 def _make_engine(url: str, *, pool_size: int, echo: bool) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+        engine = create_engine(url, echo=echo, json_serializer=json_dumps, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
                                                                "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -103,4 +115,5 @@ def _make_engine(url: str, *, pool_size: int, echo: bool) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(url, echo=echo, json_serializer=json_dumps, pool_size=pool_size, max_overflow=pool_size,
+                         pool_pre_ping=True)

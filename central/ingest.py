@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import JSON, Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from central.clock import ClockSample, correct, load_anchors, record_sample
-from central.db import Database
+from central.db import Database, json_dumps
 from central.devices import AuthDevice
 from central.errors import DatabaseUnavailable
 from central.leadcheck import CheckedLead, Malformed, check_lead
@@ -72,6 +72,26 @@ def _history_rows(lead: CheckedLead, after_version: int, now: datetime) -> list[
     return rows
 
 
+def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Many rows at once. On PostgreSQL through COPY, several times faster than a pipelined
+    executemany (one statement per row) or a multi-row VALUES (the driver's query parsing
+    dominates); a duplicate key still raises IntegrityError, as an INSERT would."""
+    if conn.dialect.name != "postgresql" or len(rows) < 8:
+        conn.execute(insert(table), rows)
+        return
+    columns = [c for c in table.columns if c.name in rows[0]]
+    json_cols = {c.name for c in columns if isinstance(c.type, JSON)}
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    import psycopg
+    raw = conn.connection.driver_connection
+    try:
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([json_dumps(row[c.name]) if c.name in json_cols else row[c.name] for c in columns])
+    except psycopg.errors.UniqueViolation as exc:
+        raise IntegrityError(f"COPY into {table.name}", None, exc) from None
+
+
 def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
@@ -82,7 +102,10 @@ def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> 
 
 def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], settings: Settings, *,
                  now: datetime, clock: ClockSample | None = None, strict_unicode: bool = False,
-                 on_notify: Callable[[], None] | None = None) -> BatchOutcome:
+                 on_notify: Callable[[], None] | None = None,
+                 first: Callable[[Connection], None] | None = None) -> BatchOutcome:
+    """``first`` runs at the start of the write transaction (the API's replay check), so it
+    commits or rolls back with the batch."""
     checked: list[CheckedLead | None] = []
     results: list[dict[str, Any]] = []
     for raw in raw_leads:
@@ -99,6 +122,8 @@ def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], setting
     for attempt in range(MAX_RACE_RETRIES + 1):
         try:
             with db.write() as conn:
+                if first is not None:
+                    first(conn)
                 n = _store(conn, device, checked, results, settings, now, clock)
             break
         except (_Race, IntegrityError):
@@ -169,7 +194,7 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
         state[lead.id] = (device.id, lead.version, lead.hot)
         result["status"] = "stored"
     if inserts:
-        conn.execute(insert(Lead), list(inserts.values()))
+        bulk_insert(conn, Lead.__table__, list(inserts.values()))
     for lead_id, row in updates.items():
         old_version = original[lead_id][1]
         done = conn.execute(update(Lead).where(Lead.id == lead_id, Lead.version == old_version,
@@ -178,9 +203,9 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
         if done.rowcount != 1:
             raise _Race(lead_id)
     if versions:
-        conn.execute(insert(LeadVersion), versions)
+        bulk_insert(conn, LeadVersion.__table__, versions)
     if history:
-        conn.execute(insert(LeadHistory), history)
+        bulk_insert(conn, LeadHistory.__table__, history)
     if notes:
         _insert_ignore(conn, Notification.__table__, notes)
     conn.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now, last_ingest_at=now))

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from fastapi import Request
+from sqlalchemy import Connection
 
 from central.db import Database
 from central.devices import AuthDevice, authenticate, purge_seen, remember_message, verify_signature
@@ -43,8 +45,15 @@ def _reject_constant(name: str) -> Any:
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
+    """orjson on the hot path; the standard library (strict about NaN, lenient about lone
+    surrogates, which are then rejected per lead) when orjson refuses the body."""
     try:
-        data = json.loads(body, parse_constant=_reject_constant)
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        data = None
+    try:
+        if data is None:
+            data = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -65,14 +74,19 @@ class SignedRequest:
 
 
 def check_signed(db: Database, authorization: str | None, headers: dict[str, str], body: bytes) -> SignedRequest:
+    """Token and signature (read only). The replay check is ``remember`` inside the caller's
+    write transaction, so the message id and what the request stored commit together."""
     now = utcnow()
-    with db.write() as conn:
+    with db.begin() as conn:
         device = authenticate(conn, authorization)
-        msg_id = verify_signature(device, headers, body, now.timestamp())
-        remember_message(conn, device.id, msg_id, now)
-        if random.random() < 0.01:  # keep the replay table small without a scheduler
-            purge_seen(conn, now)
+    msg_id = verify_signature(device, headers, body, now.timestamp())
     return SignedRequest(device, now, msg_id)
+
+
+def remember(conn: Connection, signed: SignedRequest) -> None:
+    remember_message(conn, signed.device.id, signed.msg_id, signed.now)
+    if random.random() < 0.01:  # keep the replay table small without a scheduler
+        purge_seen(conn, signed.now)
 
 
 def check_device(db: Database, authorization: str | None) -> AuthDevice:

@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from sqlalchemy import update
 
-from central.api.common import (check_device, check_signed, parse_json_object, read_body, risky_unicode,
-                                state)
+from central.api.common import (check_device, check_signed, parse_json_object, read_body, remember,
+                                risky_unicode, state)
 from central.api.schemas import (BATCH_BODY_SCHEMA, HEARTBEAT_BODY_SCHEMA, SIGNED_HEADERS, BatchResponse,
                                  ConfigResponse, EnrollRequest, EnrollResponse, HeartbeatResponse, Problem)
 from central.clock import load_anchors, parse_sample, record_sample
@@ -67,7 +67,8 @@ async def post_leads_batch(request: Request, authorization: str | None = Header(
         sample = parse_sample(data.get("clock"))
         worker = getattr(request.app.state, "worker", None)
         outcome = ingest_batch(db, signed.device, leads, settings, now=signed.now, clock=sample,
-                               strict_unicode=risky_unicode(body), on_notify=worker.wake if worker else None)
+                               strict_unicode=risky_unicode(body), on_notify=worker.wake if worker else None,
+                               first=lambda conn: remember(conn, signed))
         return {"results": outcome.results}
 
     return JSONResponse(await run_in_threadpool(work))
@@ -99,6 +100,7 @@ async def post_heartbeat(request: Request, authorization: str | None = Header(de
         sample = parse_sample(data.get("clock"))
         offset = signed.device.clock_offset_s
         with db.write() as conn:
+            remember(conn, signed)
             if sample is not None:
                 measured = record_sample(conn, signed.device.id, sample, signed.now, load_anchors(conn, signed.device.id))
                 offset = measured if measured is not None else offset
