@@ -6,211 +6,78 @@ the real app on a temporary data directory, a test video, or no camera at all.
 """
 from __future__ import annotations
 
-import glob
-import importlib
 import logging
 import os
-import socket
-import tomllib
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.errors import CameraError, ConfigError, KioskError
+from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
-DEMO_PIN = "1234"
-DEFAULT_SHOW = {"id": "demo", "name": "Demo Show 2026",
-                "branding": {"title": "Welcome to our booth", "color": "#1565c0", "logo": None}}
-
-
-def _optional(module: str) -> Any:
-    """Import another area's module if it has landed; None while it is still being built."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-
 
 # --- settings and show -------------------------------------------------------------------------
-def load_settings(data_dir: Path) -> dict[str, Any]:
-    """``kiosk.toml`` as a dict with defaults filled in; validation is kiosk.config's job when present."""
-    cfg = _optional("kiosk.config.settings")
-    if cfg is not None and hasattr(cfg, "load_kiosk_settings"):
-        return _settings_to_dict(cfg.load_kiosk_settings(data_dir))
-    path = Path(data_dir) / "kiosk.toml"
-    raw: dict[str, Any] = {}
-    if path.exists():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
-    return {
-        "kiosk_id": str(raw.get("kiosk_id") or socket.gethostname()),
-        "mode": str(raw.get("mode") or "staffed"),
-        "language": str(raw.get("language") or "en"),
-        "show": str(raw.get("show") or "demo"),
-        "staff_pin_hash": raw.get("staff_pin_hash"),
-        "staff": str(raw.get("staff") or ""),
-        "idle_timeout_s": float(raw.get("idle_timeout_s") or 60),
-        "camera": {"source": str((raw.get("camera") or {}).get("source") or "auto")},
-    }
-
-
-def _settings_to_dict(settings: Any) -> dict[str, Any]:
-    if hasattr(settings, "to_dict"):
-        return settings.to_dict()
-    from dataclasses import asdict, is_dataclass
-    if is_dataclass(settings):
-        return asdict(settings)
-    return dict(vars(settings))
+def show_info(show: Any) -> Any:
+    """The little the screens need from a ``kiosk.config.ShowConfig``."""
+    from kiosk.app.context import ShowInfo
+    branding = show.branding
+    logo = getattr(branding, "logo", None)
+    return ShowInfo(id=show.id, name=show.name, title=branding.title or show.name,
+                    color=branding.color, logo=str(logo) if logo else None)
 
 
 def load_show(data_dir: Path, show_id: str) -> tuple[Any, Any, Any]:
-    """(ShowInfo, form, badge profile) for ``show_id``; the demo show is embedded."""
-    from forms import default_form_path, load_form
-
-    from kiosk.app.context import ShowInfo
-    cfg = _optional("kiosk.config")
-    if cfg is not None and hasattr(cfg, "load_show"):
-        show = cfg.load_show(data_dir, show_id)
-        branding = _get(show, "branding") or {}
-        info = ShowInfo(id=str(_get(show, "id")), name=str(_get(show, "name") or show_id),
-                        title=str(_get(branding, "title") or ""), color=str(_get(branding, "color") or "#1565c0"),
-                        logo=_get(branding, "logo"))
-        form = _get(show, "form") if not isinstance(_get(show, "form"), (str, Path, type(None))) else None
-        if form is None:
-            form_path = _get(show, "form_path")
-            form = load_form(form_path) if form_path else load_form(default_form_path())
-        return info, form, _get(show, "badge_profile")
-    if show_id != "demo":
-        show_dir = Path(data_dir) / "shows" / show_id
-        if not (show_dir / "show.yaml").exists():
-            raise ConfigError(f"{show_dir / 'show.yaml'}: show {show_id!r} not found")
-    branding = DEFAULT_SHOW["branding"]
-    info = ShowInfo(id="demo", name=DEFAULT_SHOW["name"], title=branding["title"], color=branding["color"])
-    return info, load_form(default_form_path()), None
-
-
-def _get(obj: Any, key: str) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(key)
-    return getattr(obj, key, None)
+    """(ShowInfo, form, badge profile) for ``show_id``; ConfigError names the bad file and key."""
+    from kiosk.config import load_show as load_show_config
+    show = load_show_config(data_dir, show_id)
+    return show_info(show), show.form, show.badge_profile
 
 
 def list_shows(data_dir: Path) -> list[Any]:
-    from kiosk.app.context import ShowInfo
-    shows = [ShowInfo(id="demo", name=DEFAULT_SHOW["name"])]
-    cfg = _optional("kiosk.config")
-    if cfg is not None and hasattr(cfg, "list_shows"):
-        try:
-            return [ShowInfo(id=str(_get(s, "id")), name=str(_get(s, "name") or _get(s, "id")))
-                    for s in cfg.list_shows(data_dir)]
-        except KioskError:
-            log.exception("listing shows")
-    for path in sorted(glob.glob(str(Path(data_dir) / "shows" / "*" / "show.yaml"))):
-        sid = Path(path).parent.name
-        if sid != "demo":
-            shows.append(ShowInfo(id=sid, name=sid))
-    return shows
-
-
-def pin_checker(pin_hash: str | None) -> Callable[[str], bool]:
-    """Hashed PIN check from kiosk.config.pin; with no hash configured the demo PIN applies."""
-    pin_mod = _optional("kiosk.config.pin")
-    if pin_mod is not None and pin_hash:
-        verify = getattr(pin_mod, "verify_pin")
-        return lambda pin: bool(verify(pin, pin_hash))
-    if pin_mod is not None and hasattr(pin_mod, "hash_pin"):
-        demo_hash = pin_mod.hash_pin(DEMO_PIN)
-        verify = getattr(pin_mod, "verify_pin")
-        return lambda pin: bool(verify(pin, demo_hash))
-    import hmac
-    return lambda pin: hmac.compare_digest(pin.encode(), DEMO_PIN.encode())
-
-
-def persist_settings(data_dir: Path, changes: dict[str, Any]) -> None:
-    """Write staff changes (language, staff, show, mode) back to kiosk.toml."""
-    cfg = _optional("kiosk.config.settings")
-    if cfg is not None and hasattr(cfg, "update_settings"):
-        cfg.update_settings(data_dir, changes)
-        return
-    log.info("settings changed for this session (kiosk.config cannot persist yet): %s", changes)
+    from kiosk.config import list_shows as list_show_configs
+    return [show_info(s) for s in list_show_configs(data_dir)]
 
 
 # --- camera ------------------------------------------------------------------------------------
-class _AutoSource:
-    """``auto``: a real camera when there is one, else the demo video, so the README's run command
-    shows a working scan on any laptop."""
-
-    def __init__(self, open_spec: Callable[[str], Any], demo: Callable[[], Path]) -> None:
-        self._open_spec = open_spec
-        self._demo = demo
-        self.inner: Any = None
-        self.spec = "auto"
-
-    def open(self) -> None:
-        errors = []
-        for spec in ("auto", None):
-            try:
-                if spec is None:
-                    spec = f"video:{self._demo()}"
-                source = self._open_spec(spec)
-                source.open()
-                self.inner, self.spec = source, spec
-                log.info("camera: %s", spec)
-                return
-            except (CameraError, OSError) as exc:
-                errors.append(f"{spec}: {exc}")
-        raise CameraError("; ".join(errors))
-
-    def read(self) -> Any:
-        return self.inner.read() if self.inner is not None else None
-
-    def close(self) -> None:
-        if self.inner is not None:
-            self.inner.close()
-            self.inner = None
-
-
 def open_spec(spec: str) -> Any:
-    scan = _optional("kiosk.scan.sources")
-    if scan is not None:
-        return scan.open_frame_source(spec)
-    from kiosk.app.fallback_sources import open_fallback_source
-    return open_fallback_source(spec)
+    """An opened frame source; ``auto`` falls back from the Pi camera to a webcam to the demo video."""
+    from kiosk.scan import open_frame_source
+    return open_frame_source(spec)
 
 
 def demo_video() -> Path:
-    mod = _optional("kiosk.scan.demo_video")
-    if mod is None:
-        raise CameraError("the demo video is not available yet (kiosk.scan.demo_video)")
-    return Path(mod.demo_video_path())
+    from kiosk.scan import demo_video_path
+    return Path(demo_video_path())
 
 
 def camera_opener(spec: str | None) -> Callable[[], Any] | None:
     """A factory the camera thread calls (and calls again after a failure). ``none`` = no camera."""
     spec = (spec or "auto").strip()
-    if spec in ("none", "off", ""):
+    if spec.lower() in ("none", "off", ""):
         return None
-    if spec == "auto":
-        return lambda: _AutoSource(open_spec, demo_video)
-    if spec == "demo":
-        return lambda: open_spec(f"video:{demo_video()}")
     return lambda: open_spec(spec)
 
 
 def make_decoder() -> Callable[[Any], list[str]]:
     """Decoder + repeat filter: the same badge in view is reported once per window."""
-    from kiosk.scan.decoder import Decoder
-    scanner_mod = _optional("kiosk.scan.scanner")
-    if scanner_mod is not None:
-        scanner = scanner_mod.Scanner(Decoder(), repeat_window_s=3.0)
-        return lambda frame: [c.text for c in scanner.scan(frame)]
-    decoder = Decoder()
-    return lambda frame: [c.text for c in decoder.decode(frame)]
+    from kiosk.scan import Decoder, Scanner
+    scanner = Scanner(Decoder(), repeat_window_s=3.0)
+    return lambda frame: [c.text for c in scanner.scan(frame)]
+
+
+def export_leads(store: Any, fmt: str, path: Path, show_id: str | None = None) -> int:
+    """This show's leads as CSV or XLSX, written beside the target and renamed into place with an
+    fsync, so pulling the stick right after "saved" leaves a whole file or none."""
+    from kiosk.store.export import write_csv, write_xlsx
+    writer = {"csv": write_csv, "xlsx": write_xlsx}[fmt]
+    leads = store.find(show_id=show_id)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as fh:
+        count = writer(leads, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return int(count)
 
 
 def make_parser(profile: Any) -> Callable[[str], dict[str, Any]]:
@@ -223,16 +90,13 @@ def make_parser(profile: Any) -> Callable[[str], dict[str, Any]]:
 def make_sync(data_dir: Path, store: Any) -> Any:
     """The outbox worker when this kiosk has destinations (enrolled with central, or CRMs in the
     show config); None otherwise, and the staff area says sync is not set up."""
-    factory = _optional("sync.kiosk")
-    if factory is not None and hasattr(factory, "build_worker"):
-        try:
-            return factory.build_worker(data_dir, store)
-        except KioskError:
-            raise
-        except Exception as exc:  # sync.errors.SyncError and friends: the kiosk captures offline anyway
-            log.warning("sync disabled: %s", exc)
-            return None
-    return None
+    from sync.errors import SyncError
+    from sync.kiosk import build_worker
+    try:
+        return build_worker(data_dir, store)
+    except SyncError as exc:  # a bad destination must not stop capture: leads wait in the store
+        log.warning("sync disabled: %s", exc)
+        return None
 
 
 # --- everything ----------------------------------------------------------------------------------
@@ -248,23 +112,20 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
     from kiosk.app.staff import StaffService
     from kiosk.store import new_lead, open_store
 
+    from kiosk.config import load_kiosk_settings, update_settings
+
     data = Path(data_dir)
-    settings = load_settings(data)
-    show, form, profile = load_show(data, str(settings.get("show") or "demo"))
-    if mode is not None:
-        settings["mode"] = mode
-    if language is not None:
-        settings["language"] = language
+    settings = load_kiosk_settings(data)
+    show, form, profile = load_show(data, settings.show)
     context = KioskContext(
-        kiosk_id=str(settings.get("kiosk_id") or socket.gethostname()),
-        show=show, form=form, mode=str(settings.get("mode") or "staffed"),
-        language=str(settings.get("language") or "en"), staff=str(settings.get("staff") or ""),
-        idle_timeout_s=float(settings.get("idle_timeout_s") or 60),
-        camera_spec=camera or str((settings.get("camera") or {}).get("source") or "auto"),
-        check_pin=pin_checker(settings.get("staff_pin_hash")),
+        kiosk_id=settings.kiosk_id, show=show, form=form, mode=mode or settings.mode,
+        language=language or settings.language, staff=settings.staff,
+        idle_timeout_s=float(settings.idle_timeout_s),
+        camera_spec=camera or settings.camera_source,
+        check_pin=settings.check_pin,
         list_shows=lambda: list_shows(data),
         load_show=lambda sid: load_show(data, sid)[:2],
-        persist=lambda changes: persist_settings(data, changes),
+        persist=lambda changes: update_settings(data, changes),
     )
     closers: list[Callable[[], None]] = []
     if store is None:
@@ -276,10 +137,7 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
         sync.start()
         flow.on_saved.append(lambda _lead: sync.trigger())
         closers.append(lambda: sync.stop(timeout=3.0))
-    export_mod = _optional("kiosk.store.export")
-    export = None
-    if export_mod is not None and hasattr(export_mod, "export_leads"):
-        export = lambda st, fmt, path: export_mod.export_leads(st, fmt, path, show_id=context.show.id)  # noqa: E731
-    staff = StaffService(context, store, sync=sync, export=export)
+    staff = StaffService(context, store, sync=sync,
+                         export=lambda st, fmt, path: export_leads(st, fmt, path, context.show.id))
     return KioskServices(context=context, flow=flow, staff=staff, open_camera=camera_opener(context.camera_spec),
                          decode=make_decoder(), sounds=sounds, closers=closers)

@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 
 class CameraFeed:
-    """Owns one frame source. ``latest()`` returns ``(frame_number, frame)`` for the preview."""
+    """Owns one frame source. ``open_source()`` must return an opened FrameSource (it is called
+    again after a failure, so an unplugged camera comes back). ``latest()`` returns
+    ``(frame_number, frame)`` for the preview."""
 
     def __init__(self, open_source: Callable[[], Any], decode: Callable[[Any], Sequence[str]],
                  on_code: Callable[[str], None], on_error: Callable[[str], None],
@@ -66,8 +68,7 @@ class CameraFeed:
     def _capture_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                source = self._open_source()
-                source.open()
+                source = self._open_source()   # returns an opened source (kiosk.scan contract)
             except (KioskError, OSError) as exc:
                 self._fail(exc)
                 if self._stop.wait(self._retry_s):

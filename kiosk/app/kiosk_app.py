@@ -125,6 +125,7 @@ class KioskApp(App):
                     PinScreen, StaffScreen, LeadScreen, ToolsScreen):
             root.sm.add_widget(cls())
         self.sm = root.sm
+        root.sm.bind(current=self._on_screen)
         Window.bind(size=self._on_window_size)
         self._on_window_size(Window, Window.size)
         self.flow.listeners.append(self._on_flow)
@@ -149,6 +150,11 @@ class KioskApp(App):
         if self.feed is not None:
             self.feed.stop()
         watchdog.notify("STOPPING=1")
+
+    def _on_screen(self, _sm: Any, current: str) -> None:
+        # Decoding only matters on the scan screen; elsewhere it would just burn the Pi's CPU.
+        if self.feed is not None:
+            self.feed.paused = current != "scan"
 
     def _on_window_size(self, _win: Any, size: Any) -> None:
         self.portrait = size[1] > size[0]

@@ -16,6 +16,7 @@ from kiosk.app.context import KioskContext, ShowInfo
 from kiosk.app.i18n import TABLE, Translator, placeholders
 from kiosk.app.staff import StaffError, StaffService
 from kiosk.app.usb import find_usb_mounts
+from kiosk.bootstrap import export_leads
 from kiosk.store import MemoryLeadStore, new_lead
 
 APP = Path(__file__).resolve().parents[2] / "kiosk" / "app"
@@ -70,16 +71,16 @@ def test_export_requires_usb_and_writes_both_files(staff: StaffService, tmp_path
     assert err.value.key == "export.no_usb"
     stick = tmp_path / "media" / "kiosk" / "STICK"
     stick.mkdir(parents=True)
-    written = []
-
-    def export(store, fmt, path):  # type: ignore[no-untyped-def]
-        path.write_text(fmt)
-        written.append(path.suffix)
-        return len(store.find())
     staff._find_usb = lambda: find_usb_mounts([str(tmp_path / "media" / "*" / "*") + "/"], require_mount=False)
-    staff._export = export
+    staff._export = lambda store, fmt, path: export_leads(store, fmt, path, "demo")
     path, count = staff.export_to_usb()
-    assert count == 2 and path.parent == stick / "leadkiosk" and written == [".csv", ".xlsx"]
+    assert count == 2 and path.parent == stick / "leadkiosk"
+    csv_text = path.read_text(encoding="utf-8-sig")
+    assert "Lena" in csv_text and "Otto" in csv_text
+    from openpyxl import load_workbook
+    xlsx = path.with_suffix(".xlsx")
+    rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert len(rows) == 3 and not list(stick.glob("leadkiosk/*.part"))
 
 
 def test_wrong_pin_and_broken_checker_refuse(staff: StaffService) -> None:

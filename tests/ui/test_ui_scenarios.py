@@ -61,6 +61,19 @@ def test_full_capture_from_video_camera(run_ui, badge_video: Path, tmp_path: Pat
     assert red.mean() > 0.03
 
 
+def test_default_run_captures_from_the_demo_video(run_ui, tmp_path: Path, monkeypatch) -> None:
+    """What ``leadkiosk run`` does on this machine: demo show, camera "auto" (no webcam here, so the
+    scan package's demo video), through the whole flow to a stored hot lead."""
+    from kiosk.scan.demo_video import DEMO_VCARD
+    data = tmp_path / "data"
+    facts = run_ui("demo", data, "auto")
+    assert facts["camera_state"] == "live" and facts["prefilled"]["first_name"] == "Ana"
+    leads = _store_leads(data)
+    assert len(leads) == 1 and leads[0]["score"]["tag"] == "hot"
+    assert leads[0]["contact"]["raw"].replace("\r", "") == DEMO_VCARD.replace("\r", "")
+    assert leads[0]["show_id"] == "demo"
+
+
 def test_manual_entry_with_on_screen_keyboard(run_ui, tmp_path: Path) -> None:
     data = tmp_path / "data"
     facts = run_ui("manual", data, "none")

@@ -276,7 +276,7 @@ def scenario_idle(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     facts["questions_left"] = len(app.screen("qualify").questions.children)
 
 
-SCENARIOS = {"capture": scenario_capture, "manual": scenario_manual, "duplicate": scenario_duplicate,
+SCENARIOS = {"capture": scenario_capture, "demo": scenario_capture, "manual": scenario_manual, "duplicate": scenario_duplicate,
              "pin": scenario_pin, "idle": scenario_idle}
 
 
