@@ -285,29 +285,25 @@ class LeadStore:
     def mark_sync(self, lead_id: str, destination: str, version: int, state: str,
                   error: str | None = None, next_attempt_at: str | datetime | None = None) -> None:
         """Record a delivery attempt. Not an edit: the version and history stay as they are."""
-        if state not in SYNC_STATES:
-            raise StoreError(f"sync state {state!r} is not one of {', '.join(SYNC_STATES)}")
+        self.mark_sync_many([(lead_id, destination, version, state, error, next_attempt_at)])
+
+    def mark_sync_many(self, marks: Iterable[tuple[str, str, int, str, str | None, str | datetime | None]]) -> None:
+        """Several ``mark_sync`` calls as one durable change set (one fsync per sync batch).
+        Each mark is ``(lead_id, destination, version, state, error, next_attempt_at)``; all or
+        none are recorded, and an unknown lead or state refuses the whole batch."""
+        marks = list(marks)
+        for mark in marks:
+            if mark[3] not in SYNC_STATES:
+                raise StoreError(f"sync state {mark[3]!r} is not one of {', '.join(SYNC_STATES)}")
         with self._lock, self._storage.transaction():
-            doc_id, cur = self._doc(lead_id)
-            new = _copy(cur)
-            entry = {**_sync_entry(), **(new.setdefault("sync", {}).get(destination) or {})}
+            changed: dict[str, dict[str, Any]] = {}
             now = iso()
-            if state == "sent":
-                entry["sent_version"] = max(entry.get("sent_version") or 0, int(version))
-                entry.update(sent_at=now, last_attempt_at=now, last_error=None, next_attempt_at=None,
-                             attempts=0, attempt_version=int(version))
-                entry["state"] = "sent" if entry["sent_version"] >= new.get("version", 1) else "pending"
-            elif state == "failed":
-                entry.update(state="failed", attempts=int(entry.get("attempts") or 0) + 1, last_error=error,
-                             last_attempt_at=now, next_attempt_at=_norm_time(next_attempt_at),
-                             attempt_version=int(version))
-            elif state == "parked":
-                entry.update(state="parked", last_error=error, last_attempt_at=now, next_attempt_at=None,
-                             attempt_version=int(version))
-            else:
-                entry.update(state="pending", next_attempt_at=_norm_time(next_attempt_at))
-            new["sync"][destination] = entry
-            self._replace({doc_id: new})
+            for lead_id, destination, version, state, error, next_attempt_at in marks:
+                doc_id, cur = self._doc(lead_id)
+                new = changed.get(doc_id) or _copy(cur)
+                _apply_mark(new, destination, int(version), state, error, _norm_time(next_attempt_at), now)
+                changed[doc_id] = new
+            self._replace(changed)
 
     def sync_status(self, destinations: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         """Per destination: ``pending`` (every version still to deliver, failed ones included),
@@ -425,6 +421,25 @@ class LeadStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _apply_mark(doc: dict[str, Any], destination: str, version: int, state: str, error: str | None,
+                next_attempt_at: str | None, now: str) -> None:
+    entry = {**_sync_entry(), **(doc.setdefault("sync", {}).get(destination) or {})}
+    if state == "sent":
+        entry["sent_version"] = max(entry.get("sent_version") or 0, version)
+        entry.update(sent_at=now, last_attempt_at=now, last_error=None, next_attempt_at=None, attempts=0,
+                     attempt_version=version)
+        entry["state"] = "sent" if entry["sent_version"] >= doc.get("version", 1) else "pending"
+    elif state == "failed":
+        entry.update(state="failed", attempts=int(entry.get("attempts") or 0) + 1, last_error=error,
+                     last_attempt_at=now, next_attempt_at=next_attempt_at, attempt_version=version)
+    elif state == "parked":
+        entry.update(state="parked", last_error=error, last_attempt_at=now, next_attempt_at=None,
+                     attempt_version=version)
+    else:
+        entry.update(state="pending", next_attempt_at=next_attempt_at)
+    doc["sync"][destination] = entry
 
 
 def _rescore_one(score_answers: Any, form: Any, answers: Mapping[str, Any], override: str | None) -> dict[str, Any]:

@@ -200,3 +200,16 @@ def test_score_override_survives_legacy_migration(store: LeadStore) -> None:
     future["schema"] = 99
     with pytest.raises(StoreError, match="schema 99"):
         store.save(future)
+
+
+def test_mark_sync_many_is_one_all_or_nothing_batch(store: LeadStore) -> None:
+    a, b = store.save(make_lead(first="A")), store.save(make_lead(first="B"))
+    store.mark_sync_many([(a["id"], "central", 1, "sent", None, None),
+                          (b["id"], "central", 1, "failed", "HTTP 500", "2030-01-01T00:00:00Z"),
+                          (b["id"], "hubspot", 1, "sent", None, None)])
+    assert store.pending("central") == [store.get(b["id"])]
+    assert store.get(b["id"])["sync"]["central"]["next_attempt_at"] == "2030-01-01T00:00:00.000Z"
+    with pytest.raises(StoreError, match="no lead"):
+        store.mark_sync_many([(a["id"], "webhook", 1, "sent", None, None),
+                              (str(uuid.uuid4()), "webhook", 1, "sent", None, None)])
+    assert "webhook" not in store.get(a["id"])["sync"]  # nothing of the refused batch was recorded
