@@ -166,8 +166,11 @@ class Decoder:
         for crop, inverse, kind in region_crops(gray):
             if kind == "deskew" and not self._skew_formats:
                 continue
-            codes = self._zx(crop, kind, inverse=inverse,
-                             formats=self._skew_formats if kind == "deskew" else None)
+            formats = self._skew_formats if kind == "deskew" else None
+            # resampling softens the crop: the global threshold rescues what the local one loses
+            codes = self._zx(crop, kind, inverse=inverse, formats=formats) or self._zx(
+                crop, kind, inverse=inverse, formats=formats,
+                binarizer=zxingcpp.Binarizer.GlobalHistogram)
             if codes:
                 return codes
         return []
