@@ -176,6 +176,17 @@ def calibrate(buckets: list[ScoreBucket], hot: int, warm: int, step: int = 5,
             best = evaluate(buckets, h, warms[0])
         cands.setdefault((best.hot, best.warm), best)
     rows = sorted(cands.values(), key=lambda c: (-c.hot, -c.warm))
+    # Neighbouring thresholds that sort the outcomes identically are one choice: keep the first
+    # row of each run (and always the current pair, which hides the rows that equal it).
+    metrics = lambda c: (c.hot_leads, c.won_in_hot, c.false_hots, c.won_in_warm, c.won_missed)  # noqa: E731
+    now_m = metrics(now)
+    kept: list[Candidate] = []
+    for c in rows:
+        if c.current:
+            kept.append(c)
+        elif metrics(c) != now_m and (not kept or metrics(kept[-1]) != metrics(c)):
+            kept.append(c)
+    rows = kept
     if len(rows) > max_rows:
         keep_rows = [r for r in rows if r.current]
         rows = sorted(keep_rows + [r for r in rows if not r.current][: max_rows - len(keep_rows)],

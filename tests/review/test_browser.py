@@ -1,0 +1,164 @@
+"""The review app in headless Chromium against a real uvicorn on loopback: sign in, filter, open a
+lead, change its tag, export, import outcomes, read the feedback report. A screenshot of each page
+is saved (to ``$LEADKIOSK_REVIEW_SCREENSHOTS`` if set, which is how the README's images are made,
+else to the test's temp dir)."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from review_helpers import PASSWORD, USERS  # type: ignore[import-not-found]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = os.environ.get("LEADKIOSK_CHROMIUM") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def server(app):
+    import uvicorn
+    from leadkiosk_test_pg import free_port  # type: ignore[import-not-found]
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 15
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    t.join(10)
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set LEADKIOSK_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def shot_dir(tmp_path: Path) -> Path:
+    d = Path(os.environ.get("LEADKIOSK_REVIEW_SCREENSHOTS") or tmp_path / "screenshots")
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def test_review_flow_in_chromium(app, server, browser, tmp_path):
+    shots = shot_dir(tmp_path)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # a navigation that becomes a download is reported as an aborted request: not an error
+    page.on("requestfailed", lambda r: None if ".csv" in r.url or ".xlsx" in r.url
+            else errors.append(f"request failed: {r.url}"))
+
+    # sign in
+    page.goto(server + "/shows/expo/leads")
+    assert "/login" in page.url
+    page.screenshot(path=str(shots / "01-sign-in.png"))
+    page.fill("#email", USERS["admin"][0])
+    page.fill("#password", "not the password")
+    page.click("button[type=submit]")
+    assert "Wrong e-mail or password" in page.inner_text(".flash.err")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/shows/expo/leads")          # back where we wanted to go
+
+    # shows list
+    page.goto(server + "/shows")
+    assert page.locator(".show-card").count() == 1
+    page.screenshot(path=str(shots / "02-shows.png"))
+
+    # filter the lead table (the tag drop-down applies at once)
+    page.goto(server + "/shows/expo/leads")
+    total_all = int(page.inner_text("#total").replace(",", ""))
+    page.select_option("select[name=tag]", "hot")
+    page.wait_for_url("**tag=hot**")
+    total_hot = int(page.inner_text("#total").replace(",", ""))
+    assert 0 < total_hot < total_all
+    tags = page.locator("#leads tbody td:nth-child(5) .tag").all_inner_texts()
+    assert tags and set(tags) == {"hot"}
+    page.screenshot(path=str(shots / "03-leads-filtered.png"))
+
+    # export the filtered view (CSV and XLSX downloads)
+    with page.expect_download() as dl:
+        page.click("#export-csv")
+    rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8-sig"))))
+    assert len(rows) == total_hot and {r["tag"] for r in rows} == {"hot"}
+    with page.expect_download() as dl2:
+        page.click("#export-xlsx")
+    assert dl2.value.suggested_filename.endswith(".xlsx") and Path(dl2.value.path()).stat().st_size > 1000
+
+    # open a lead and change its tag
+    first = page.locator("#leads tbody a").first
+    name = first.inner_text()
+    first.click()
+    page.wait_for_url("**/leads/**")
+    assert name.split()[0] in page.inner_text("h1")
+    lead_id = page.url.split("/leads/")[1].split("?")[0]
+    page.screenshot(path=str(shots / "04-lead.png"), full_page=True)
+    page.select_option("#tag-form select", "nurture")
+    page.click("#tag-form button")
+    page.wait_for_load_state()
+    assert "Tag changed" in page.inner_text(".flash.ok")
+    assert page.inner_text("#tag-now").strip() == "nurture"
+    assert "score.override" in page.inner_text("#history")
+    from central.models import Lead
+    with app.state.db.session() as s:
+        lead = s.get(Lead, lead_id)
+        assert (lead.tag, lead.override, lead.computed_tag) == ("nurture", "nurture", "hot")
+
+    # import outcomes from a CSV file (preview, then apply)
+    with app.state.db.session() as s:
+        ids = [r for (r,) in s.execute(select(Lead.id).where(Lead.show_id == "expo").order_by(Lead.id).limit(2))]
+    csv_path = tmp_path / "outcomes.csv"
+    csv_path.write_text(f"lead_id,status,stage,reason\n{ids[0]},won,,\n{ids[1]},active,proposal,\n"
+                        "00000000-0000-4000-8000-000000000000,lost,,\n", encoding="utf-8")
+    page.goto(server + "/shows/expo/outcomes/import")
+    page.set_input_files("input[name=file]", str(csv_path))
+    page.click("#import-form button")
+    page.wait_for_selector("#matched")
+    assert page.inner_text("#n-matched") == "2" and page.inner_text("#n-unmatched") == "1"
+    assert "no lead with id 00000000" in page.inner_text("#unmatched")
+    page.screenshot(path=str(shots / "05-import-preview.png"), full_page=True)
+    page.click("#apply")
+    page.wait_for_selector("#import-result")
+    assert "1 row not matched" in page.inner_text("#import-result")
+    from central.web.models import Outcome
+    with app.state.db.session() as s:
+        assert s.get(Outcome, ids[0]).status == "closed_won"
+        assert (s.get(Outcome, ids[1]).status, s.get(Outcome, ids[1]).stage) == ("active", "proposal")
+
+    # read the feedback report, the charts and the calibration
+    page.click("text=Read the feedback report")
+    page.wait_for_url("**/report")
+    kpis = page.inner_text("#kpis")
+    assert "leads" in kpis and "qualified" in kpis and "cost per closed deal" in kpis
+    assert page.locator("#by-tag tbody tr").count() == 4
+    assert page.locator("#qualifiers .card").count() >= 5
+    page.screenshot(path=str(shots / "06-report.png"), full_page=True)
+    page.goto(server + "/shows/expo/charts")
+    assert page.locator("svg.chart").count() >= 6
+    page.screenshot(path=str(shots / "07-charts.png"), full_page=True)
+    page.goto(server + "/shows/expo/calibration")
+    assert page.locator("#candidates tbody tr.current").count() == 1
+    page.screenshot(path=str(shots / "08-calibration.png"), full_page=True)
+    assert not errors, errors
+    ctx.close()
