@@ -20,7 +20,7 @@ from sync.testing.chaos_proxy import ChaosProxy  # noqa: E402
 from sync.testing.memstore import make_lead  # noqa: E402
 
 from .conftest import fast_backoff  # noqa: E402
-from .realcentral import RealCentral  # noqa: E402
+from sync.testing.central_process import RealCentral  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
