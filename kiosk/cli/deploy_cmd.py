@@ -30,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     step.add_argument("--check-storage", action="store_true",
                       help="only check that the data directory survives a power cut (the kiosk unit runs "
                            "this before every start)")
+    p.add_argument("--restart-kiosk", action="store_true",
+                   help="after a new enrollment, restart leadkiosk-kiosk.service so its sync starts "
+                        "(the enroll unit uses this; the running app reads central.json only at start)")
     p.add_argument("--kivy-home", metavar="DIR", default=None,
                    help="where the Kivy display profile goes (default: $KIVY_HOME or /etc/leadkiosk/kivy)")
     p.add_argument("--mounts", metavar="FILE", default=None,
@@ -87,7 +90,10 @@ def _provision(args: argparse.Namespace) -> int:
         if not args.enroll_only:
             changed += _print_report(apply_settings(cfg, ddir, kivy_home, mounts))
         if not args.no_enroll:
-            changed += _print_report(enroll_step(cfg, ddir))
+            report = enroll_step(cfg, ddir)
+            changed += _print_report(report)
+            if args.restart_kiosk and any(c.startswith("enrolled with") for c in report.changes):
+                _restart_kiosk()
     except ConfigError as exc:  # leadkiosk.toml, or kiosk.toml refusing a value
         print(f"leadkiosk provision: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -103,6 +109,22 @@ def _provision(args: argparse.Namespace) -> int:
     if not changed:
         print("nothing to change")
     return 0
+
+
+def _restart_kiosk() -> None:
+    import subprocess
+    systemctl = os.environ.get("LEADKIOSK_SYSTEMCTL", "systemctl")
+    try:
+        cp = subprocess.run([systemctl, "try-restart", "--no-block", "leadkiosk-kiosk.service"],
+                            capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        print(f"leadkiosk provision: could not restart the kiosk ({exc}); sync starts at the next boot",
+              file=sys.stderr)
+        return
+    if cp.returncode == 0:
+        print("change: restart leadkiosk-kiosk.service (its sync starts now)")
+    else:
+        print(f"leadkiosk provision: restarting the kiosk failed: {cp.stderr.strip()}", file=sys.stderr)
 
 
 def _print_report(report) -> int:  # type: ignore[no-untyped-def]

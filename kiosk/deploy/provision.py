@@ -174,6 +174,10 @@ def apply_settings(cfg: BootConfig, data_dir: Path, kivy_home: Path, mounts_file
         write_atomically(marker, json.dumps({"fingerprint": fingerprint, "source": str(cfg.source)}) + "\n", mode=0o640)
         _chown(marker, owner)
     write_kivy_config(cfg, kivy_home, report)
+    if cfg.enrollment_code and cfg.central_url and _enrolled_url(data_dir) == cfg.central_url.rstrip("/"):
+        # enrolled by hand (`leadkiosk enroll`): the code on the card is spent, take it off
+        if cfg.source.exists() and remove_secrets(cfg.source, ("enrollment_code",)):
+            report.add(f"remove the spent enrollment code from {cfg.source}")
     if pin_given and cfg.source.exists():
         if remove_secrets(cfg.source, PIN_KEYS):
             report.add(f"remove the staff PIN from {cfg.source}")
@@ -181,6 +185,14 @@ def apply_settings(cfg: BootConfig, data_dir: Path, kivy_home: Path, mounts_file
 
 
 EnrollFn = Callable[..., Any]
+
+
+def _enrolled_url(data_dir: Path) -> str | None:
+    try:
+        url = json.loads((data_dir / "central.json").read_text()).get("url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return url.rstrip("/") if isinstance(url, str) else None
 
 
 def _default_enroll() -> EnrollFn:
@@ -196,12 +208,8 @@ def enroll_step(cfg: BootConfig, data_dir: Path, enroll_fn: EnrollFn | None = No
         report.note("nothing to enroll (no enrollment_code in the boot config)")
         return report
     central_json = data_dir / "central.json"
-    already = None
-    try:
-        already = json.loads(central_json.read_text()).get("url")
-    except (OSError, ValueError, AttributeError):
-        pass
-    if already and already.rstrip("/") == cfg.central_url.rstrip("/"):
+    already = _enrolled_url(data_dir)
+    if already and already == cfg.central_url.rstrip("/"):
         report.note(f"already enrolled with {already}")
     else:
         from sync.errors import SyncError, TransientError

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pi_helpers import INSTALL, REPO
+from pi_helpers import INSTALL, PLAIN_ROOT, REPO, mounts_text
 
 pytestmark = [pytest.mark.debootstrap, pytest.mark.slow]
 
@@ -99,6 +99,7 @@ def test_install_into_debian12_root(target: Path) -> None:
     t0 = time.monotonic()
     cp = _run(["bash", str(INSTALL), "--root", str(root)], env=env)
     t_install = time.monotonic() - t0
+    print(f"[debootstrap] host wheelhouse {t_wheels:.1f} s, install.sh {t_install:.1f} s", file=sys.stderr)
     assert cp.returncode == 0, cp.stdout[-4000:] + cp.stderr[-4000:]
     assert "apt-get install" in cp.stdout and "libzbar0" in cp.stdout
 
@@ -128,9 +129,12 @@ def test_install_into_debian12_root(target: Path) -> None:
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
     # first boot: what leadkiosk-firstboot.service runs, as the unit would (environment from it)
-    unit_env = {"LEADKIOSK_DATA": "/var/lib/leadkiosk", "KIVY_HOME": "/etc/leadkiosk/kivy", "PATH": "/usr/bin:/bin"}
+    unit_env = {"LEADKIOSK_DATA": "/var/lib/leadkiosk", "KIVY_HOME": "/etc/leadkiosk/kivy",
+                "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    # inside a chroot /proc/mounts has no "/" of the target: give it a booted Pi's table
+    (root / "tmp/pi-mounts").write_text(mounts_text(*PLAIN_ROOT))
     fb = _run(["chroot", str(root), "/opt/leadkiosk/current/bin/leadkiosk", "provision", "--no-enroll",
-               "--mounts", "/proc/mounts"], env=unit_env)
+               "--mounts", "/tmp/pi-mounts"], env=unit_env)
     assert fb.returncode == 0, fb.stdout + fb.stderr
     settings = (data / "kiosk.toml").read_text()
     assert 'kiosk_id = "booth-db"' in settings and "staff_pin_hash = \"scrypt$" in settings

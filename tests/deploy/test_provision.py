@@ -161,3 +161,30 @@ def test_existing_leads_are_never_hidden_behind_a_link(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="already holds kiosk data"):
         apply_settings(cfg, data, tmp_path / "kivy", _plain_mounts(tmp_path), check_mounts=False)
     assert (data / "leads").is_dir() and not data.is_symlink()
+
+
+def test_enroll_unit_restarts_the_kiosk_only_after_a_new_enrollment(tmp_path: Path, central: str,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    calls = tmp_path / "calls"
+    fake = tmp_path / "systemctl"
+    fake.write_text(f'#!/bin/sh\necho "$@" >>{calls}\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("LEADKIOSK_SYSTEMCTL", str(fake))
+    boot = _boot(tmp_path, f'central_url = "{central}"\nenrollment_code = "GOOD-CODE-1"\nkiosk_name = "k2"\n')
+    args = ["provision", "--enroll-only", "--restart-kiosk", "--boot-config", str(boot), "--data", str(tmp_path / "d")]
+    assert main(args) == 0
+    assert "restart leadkiosk-kiosk.service" in capsys.readouterr().out
+    assert calls.read_text().split() == ["try-restart", "--no-block", "leadkiosk-kiosk.service"]
+    assert main(args) == 0  # already enrolled: no second restart
+    assert calls.read_text().count("try-restart") == 1
+
+
+def test_a_code_spent_by_hand_is_taken_off_the_card_at_boot(tmp_path: Path, central: str) -> None:
+    from sync.enrollment import enroll
+    data = tmp_path / "data"
+    enroll(central, "GOOD-CODE-1", data, kiosk_name="k3")  # `leadkiosk enroll` by an admin
+    boot = _boot(tmp_path, f'central_url = "{central}/"\nenrollment_code = "GOOD-CODE-1"\n')
+    report = apply_settings(load_boot_config(boot), data, tmp_path / "kivy", _plain_mounts(tmp_path))
+    assert any("spent enrollment code" in c for c in report.changes)
+    assert "GOOD-CODE-1" not in boot.read_text()
