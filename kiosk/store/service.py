@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from kiosk.errors import StoreError
 from kiosk.store.journal import JournalStorage, MemoryJournalStorage
-from kiosk.store.record import (CONTACT_FIELDS, EDITABLE_KEYS, SYNC_STATES, deep_merge, effective_tag,
+from kiosk.store.record import (CONTACT_FIELDS, EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, deep_merge, effective_tag,
                                 iso, json_copy, migrate, parse_time, utc_now, validate)
 from kiosk.store.table import JournalTable, LeadDB
 
@@ -93,12 +93,33 @@ class LeadStore:
         with self._storage.transaction():
             self._reindex(None)
             self._storage.on_change = self._reindex
+            self._migrate_old_records()
+
+    def _migrate_old_records(self) -> None:
+        """The migration hook for older files: records of an older schema are brought up to date
+        once, at open, in one durable change set. Where that cannot be written yet (read-only
+        card) they are migrated again at the next open; records of a newer schema are left as
+        they are (an older build must not rewrite what it does not understand)."""
+        old: dict[str, dict[str, Any]] = {}
+        for doc_id, doc in self._live().items():
+            if doc.get("schema") != SCHEMA_VERSION:
+                try:
+                    old[doc_id] = migrate(doc)
+                except StoreError as exc:
+                    log.warning("lead store: %s", exc)
+        if old:
+            try:
+                self._replace(old)
+                log.info("lead store: migrated %d record(s) to schema %d", len(old), SCHEMA_VERSION)
+            except StoreError as exc:
+                log.warning("lead store: could not write migrated records yet: %s", exc)
 
     # --- index -------------------------------------------------------------------------------
     def _live(self) -> dict[str, dict[str, Any]]:
         return (self._storage.read() or {}).get(TABLE, {})
 
     def _reindex(self, changed: "set[tuple[str, str]] | None") -> None:
+        self._table.clear_cache()  # another process changed the data under TinyDB's query cache
         live = self._live()
         if changed is None:
             self._by_id.clear(), self._keys.clear(), self._by_reg.clear(), self._by_email.clear()

@@ -58,3 +58,24 @@ def test_migration_from_schema_0_keeps_every_value() -> None:
 def test_unknown_newer_schema_is_refused() -> None:
     with pytest.raises(StoreError, match="schema 2"):
         migrate({"schema": 2, "id": "x"})
+
+
+def test_older_records_in_the_file_are_migrated_at_open(tmp_path: Path) -> None:
+    from kiosk.store import open_store
+    from kiosk.store.journal import JournalStorage
+    from kiosk.store.table import LeadDB
+
+    db = LeadDB(str(tmp_path / "leads"), storage=JournalStorage)
+    db.table("leads").insert({"id": "3f1e0c1e-8a4b-4b7e-9a51-3c0d7a9f0b11", "captured_at": "2025-05-01T08:00:00Z",
+                              "contact": {"first_name": "Old"}, "answers": {}, "score": 10, "tag": "nurture"})
+    db.close()
+    store = open_store(tmp_path)
+    try:
+        rec = store.get("3f1e0c1e-8a4b-4b7e-9a51-3c0d7a9f0b11")
+        assert rec and rec["schema"] == SCHEMA_VERSION and rec["score"]["tag"] == "nurture"
+        assert store.find(tag="nurture")[0]["contact"]["first_name"] == "Old"
+    finally:
+        store.close()
+    db = LeadDB(str(tmp_path / "leads"), storage=JournalStorage)
+    assert next(iter(db.storage.read()["leads"].values()))["schema"] == SCHEMA_VERSION  # written back
+    db.close()
