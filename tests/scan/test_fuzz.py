@@ -90,3 +90,16 @@ def test_profile_validation_only_raises_config_error(data: object) -> None:
         profile_from_data(data, "fuzz.yaml")
     except ConfigError as exc:
         assert "fuzz.yaml" in str(exc)
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from([
+    "formats: ", "[vcard, ", "delimited]", "\n", "fields: ", "- ", "first_name", "id_pattern: ",
+    "'(['", "{", "}", ": ", "unknown: ", "reject", "default_country: ", "DE", "&a", "*a", "!!python/object ",
+    "\t", "'", '"']), max_size=20).map("".join)))
+def test_profile_text_only_raises_config_error(text: str) -> None:
+    from kiosk.scan.profile_file import load_badge_profile_text
+    try:
+        load_badge_profile_text(text, "fuzz.yaml")
+    except ConfigError as exc:
+        assert "fuzz.yaml" in str(exc)
