@@ -103,3 +103,25 @@ def test_odd_frames_never_raise() -> None:
     assert decoder.decode(np.zeros((1, 1, 3), np.uint8)) == []
     assert decoder.decode(np.full((30, 4000, 4), 255, np.uint8)) == []
     assert to_gray(np.zeros((4, 4, 4), np.uint8)).shape == (4, 4)
+
+
+def test_optional_zbar_stage_reads_qr_and_ignores_1d() -> None:
+    qr = np.array(zxingcpp.write_barcode_to_image(
+        zxingcpp.create_barcode("ZB-77", zxingcpp.BarcodeFormat.QRCode), scale=5))
+    bar = np.array(zxingcpp.write_barcode_to_image(
+        zxingcpp.create_barcode("ZB-77", zxingcpp.BarcodeFormat.Code128), scale=3))
+    decoder = Decoder(zbar=True)
+    assert decoder.retry_count == 4
+    assert [(c.format, c.text, c.stage) for c in decoder._zbar(qr)] == [("QR", "ZB-77", "zbar")]
+    assert decoder._zbar(bar) == []  # 1D from zbar is where its false reads come from
+
+
+def test_retry_slot_runs_one_retry_stage(corpus_dir: Path) -> None:
+    # an inverted QR (light on dark) is read only by the "inverted" stage
+    gray = cv2.imread(str(corpus_dir / "barcodes" / "zxing-cpp-qrcode-2" / "qr-inv-2.webp"),
+                      cv2.IMREAD_GRAYSCALE)
+    decoder = Decoder()
+    stages = {slot: [c.stage for c in decoder.decode(gray, retry_slot=slot)]
+              for slot in range(decoder.retry_count)}
+    assert sorted(stages.values()) == [[], [], ["inverted"]]
+    assert [c.stage for c in decoder.decode(gray)] == ["inverted"]
