@@ -438,6 +438,12 @@ class JournalStorage(Storage):
                 os.replace(journal, prev_journal)
             atomic_write(journal, encode_line({"generation": new_gen, "created_at": time.time()}))
         except OSError as exc:
+            # Part of the rotation may have happened (the journal we hold open may be retired):
+            # never append to it again; rebuild from whatever is on disk before the next write.
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+            self._needs_reload = True
             raise store_error("compact the lead store in", self.dir, exc) from exc
         if self._fd is not None:
             os.close(self._fd)

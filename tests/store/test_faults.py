@@ -158,3 +158,36 @@ def test_store_errors_reach_the_cli_clearly(tmp_path: Path) -> None:
     env = {**os.environ, "LEADKIOSK_DATA": str(blocker / "data")}
     r = subprocess.run([os.sys.executable, "-m", "kiosk", "leads", "list"], capture_output=True, text=True, env=env)
     assert r.returncode == 1 and "cannot create the lead store directory" in r.stderr
+
+
+def test_compaction_failing_mid_rotation_never_strands_a_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC exactly between "new snapshot renamed in" and "new journal created" (too precise to
+    provoke with a real full disk, so the one OS call is made to fail as the kernel would)."""
+    import kiosk.store.journal as journal
+
+    store = open_store(tmp_path)
+    before = [store.save(make_lead(first=f"B{i}"))["id"] for i in range(3)]
+    real = journal.atomic_write
+    calls = {"n": 0}
+
+    def flaky(path: Path, data: bytes) -> None:
+        calls["n"] += 1
+        if path.name == journal.JOURNAL:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(journal, "atomic_write", flaky)
+    with pytest.raises(StoreError, match="disk is full"):
+        store.compact()
+    assert not (tmp_path / "leads" / journal.JOURNAL).exists()  # the rotation stopped half way
+    with pytest.raises(StoreError, match="disk is full"):  # still no space: the save says so
+        store.save(make_lead(first="NoSpaceYet"))
+    monkeypatch.setattr(journal, "atomic_write", real)
+    after = store.save(make_lead(first="AfterFix"))["id"]
+    store.close()
+    s = open_store(tmp_path)
+    try:
+        assert all(s.get(i) for i in before + [after])
+        assert s.count() == 4
+    finally:
+        s.close()
