@@ -86,7 +86,6 @@ class Commands:
 
     python: str = "/usr/bin/python3"
     systemctl: str = "systemctl"
-    pip_python: str = sys.executable   # the running generation's pip installs into the new one
     run: Run = subprocess.run
     env: dict[str, str] | None = None
 
@@ -121,15 +120,13 @@ def build_generation(layout: Layout, version: str, requirement: Sequence[str], c
     if target.exists():
         shutil.rmtree(target)  # a half-built or failed earlier attempt; never the current one
     layout.venvs.mkdir(parents=True, exist_ok=True)
-    # Generations are immutable (the next upgrade builds a new one), so they need no pip of their
-    # own: the running generation's pip installs into it (pip --python), which also saves
-    # ensurepip's few seconds on a Pi.
-    cp = cmds.call([cmds.python, "-m", "venv", "--system-site-packages", "--without-pip", str(target)], 300, "venv")
+    # Each generation gets its own pip (ensurepip, a few seconds): the next upgrade runs from it.
+    cp = cmds.call([cmds.python, "-m", "venv", "--system-site-packages", str(target)], 300, "venv")
     if cp.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
         raise UpgradeError(f"creating the venv {target} failed: {_tail(cp)}")
-    cp = cmds.call([cmds.pip_python, "-m", "pip", "--python", str(target / "bin" / "python"), "install",
-                    "--disable-pip-version-check", "-q", *pip_args, *requirement], timeout, "pip install")
+    cp = cmds.call([str(target / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
+                    "-q", *pip_args, *requirement], timeout, "pip install")
     if cp.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
         raise UpgradeError(f"installing {' '.join(requirement)} failed: {_tail(cp)}")

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pi_helpers import INSTALL, PLAIN_ROOT, REPO, mounts_text
+from pi_helpers import PLAIN_ROOT, REPO, mounts_text
 
 pytestmark = [pytest.mark.debootstrap, pytest.mark.slow]
 
@@ -81,11 +81,26 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _run(["umount", "-l", str(m)])
 
 
-def test_install_into_debian12_root(target: Path) -> None:
+def _snapshot(dest: Path) -> Path:
+    """A frozen copy of the checkout: the shared work tree changes under a long test, and a
+    changed checkout is (rightly) reinstalled by the second run."""
+    for part in ("pyproject.toml", "README.md", "deploy/pi", "kiosk", "forms", "sync", "central"):
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+def test_install_into_debian12_root(target: Path, tmp_path: Path) -> None:
     root = target
+    checkout = _snapshot(tmp_path / "checkout")
+    install = checkout / "deploy/pi/install.sh"
     wheelhouse = root / "var/cache/leadkiosk/wheels"
     t0 = time.monotonic()
-    cp = _run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheelhouse), str(REPO), "setuptools", "wheel"])
+    cp = _run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheelhouse), str(checkout), "setuptools", "wheel"])
     assert cp.returncode == 0, cp.stderr[-3000:]
     t_wheels = time.monotonic() - t0
     boot = root / "boot/firmware"
@@ -94,10 +109,11 @@ def test_install_into_debian12_root(target: Path) -> None:
     (boot / "leadkiosk.toml").write_text(
         '# provisioned by the debootstrap test\ncentral_url = "http://127.0.0.1:9"\nenrollment_code = "TEST-CODE-1"\n'
         'show = "demo"\nkiosk_name = "booth-db"\nstaff_pin = "4711"\ndisplay = "touch-display-2"\n')
-    env = {**os.environ, "LEADKIOSK_PIP_ARGS": "--no-index --find-links /var/cache/leadkiosk/wheels"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}  # the host's pip settings
+    env["LEADKIOSK_PIP_ARGS"] = "--no-index --find-links /var/cache/leadkiosk/wheels"
     env.pop("LEADKIOSK_PROC_MOUNTS", None)
     t0 = time.monotonic()
-    cp = _run(["bash", str(INSTALL), "--root", str(root)], env=env)
+    cp = _run(["bash", str(install), "--root", str(root)], env=env)
     t_install = time.monotonic() - t0
     print(f"[debootstrap] host wheelhouse {t_wheels:.1f} s, install.sh {t_install:.1f} s", file=sys.stderr)
     assert cp.returncode == 0, cp.stdout[-4000:] + cp.stderr[-4000:]
@@ -148,7 +164,7 @@ def test_install_into_debian12_root(target: Path) -> None:
     assert "enrollment_code" in (boot / "leadkiosk.toml").read_text()
 
     t0 = time.monotonic()
-    again = _run(["bash", str(INSTALL), "--root", str(root)], env=env)
+    again = _run(["bash", str(install), "--root", str(root)], env=env)
     t_again = time.monotonic() - t0
     assert again.returncode == 0, again.stderr[-3000:]
     assert "[install] nothing to change" in again.stdout, again.stdout
