@@ -157,6 +157,22 @@ def main(argv: list[str] | None = None) -> int:
         worst = max(pct(results[n]["store"], 95) / pct(results[n]["baseline"], 95) for n in SIZES)
         open_clean = time_open(root / "store-10000")
         s = open_store(root / "store-10000")
+        queries = {
+            "find(tag='hot', limit=50)": lambda: s.find(tag="hot", limit=50),
+            "find(text='müller 99', limit=50)": lambda: s.find(text="jörg99", limit=50),
+            "find(since=today)": lambda: s.find(since=time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime()), limit=50),
+            "find_duplicate(email=...)": lambda: s.find_duplicate(email="joerg5000@example.com"),
+            "pending('central', limit=50)": lambda: s.pending("central", limit=50),
+            "sync_status(['central'])": lambda: s.sync_status(["central"]),
+        }
+        query_ms = {}
+        for name, q in queries.items():
+            runs = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                q()
+                runs.append(time.perf_counter() - t0)
+            query_ms[name] = statistics.median(runs) * 1000
         t0 = time.perf_counter()
         s.compact()
         compact_s = time.perf_counter() - t0
@@ -170,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{open_clean * 1000:.0f} ms (target < 1000 ms) {'OK' if open_clean < 1 else 'MISSED'}; "
               f"baseline: read + json.loads the baseline's {10_000 + args.samples:,} JSON lines {open_base * 1000:.0f} ms "
               f"({open_clean / open_base:.2f}x)")
+        print("queries at 10,000+ leads (median of 5, ms): "
+              + "; ".join(f"{k} {v:.1f}" for k, v in query_ms.items()))
         print(f"compaction of {10_000 + args.samples:,} leads into a new snapshot: {compact_s * 1000:.0f} ms; it runs when "
               f"the journal outgrows the snapshot (about once per 10,000 writes at this size), at open after damage, "
               f"or on demand (store.compact())")

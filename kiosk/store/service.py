@@ -124,8 +124,8 @@ class LeadStore:
         if changed is None:
             self._by_id.clear(), self._keys.clear(), self._by_reg.clear(), self._by_email.clear()
             self._text.clear(), self._when.clear()
-            for doc_id in live:
-                self._index_doc(doc_id, live)
+            for doc_id, doc in live.items():
+                self._add_doc(doc_id, doc)
         else:
             for table, doc_id in changed:
                 if table == TABLE:
@@ -144,8 +144,10 @@ class LeadStore:
             self._text.pop(doc_id, None)
             self._when.pop(doc_id, None)
         doc = live.get(doc_id)
-        if doc is None:
-            return
+        if doc is not None:
+            self._add_doc(doc_id, doc)
+
+    def _add_doc(self, doc_id: str, doc: Mapping[str, Any]) -> None:
         contact = doc.get("contact") or {}
         reg = str(contact["registration_id"]).strip() if contact.get("registration_id") else None
         email = str(contact["email"]).strip().casefold() if contact.get("email") else None
@@ -155,9 +157,17 @@ class LeadStore:
             self._by_reg.setdefault(reg, set()).add(doc_id)
         if email:
             self._by_email.setdefault(email, set()).add(doc_id)
-        first, last = contact.get("first_name") or "", contact.get("last_name") or ""
-        self._text[doc_id] = _fold(f"{first} {last}\n{last} {first}\n{contact.get('company') or ''}")
         self._when[doc_id] = _time_key(doc.get("captured_at"))
+
+    def _text_of(self, doc_id: str, doc: Mapping[str, Any]) -> str:
+        """Folded "first last / last first / company", computed at the first text search (most
+        opens never search, so the index build at open stays cheap)."""
+        text = self._text.get(doc_id)
+        if text is None:
+            contact = doc.get("contact") or {}
+            first, last = contact.get("first_name") or "", contact.get("last_name") or ""
+            text = self._text[doc_id] = _fold(f"{first} {last}\n{last} {first}\n{contact.get('company') or ''}")
+        return text
 
     def _doc(self, lead_id: str) -> tuple[str, dict[str, Any]]:
         doc_id = self._by_id.get(lead_id)
@@ -253,7 +263,7 @@ class LeadStore:
                 when = self._when.get(doc_id, "")
                 if (lo and when < lo) or (hi and when >= hi):
                     continue
-                if needle and needle not in self._text.get(doc_id, ""):
+                if needle and needle not in self._text_of(doc_id, doc):
                     continue
                 hits.append(doc_id)
             hits.sort(key=lambda d: self._when.get(d, ""), reverse=True)
