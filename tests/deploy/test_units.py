@@ -50,7 +50,7 @@ def _verify_root(tmp_path: Path, units: list[Path]) -> Path:
     shutil.copytree("/usr/lib/systemd/system", root / "usr/lib/systemd/system", symlinks=True)
     for u in units:
         shutil.copy(u, root / "etc/systemd/system" / u.name)
-    for exe in ("opt/leadkiosk/current/bin/leadkiosk", "usr/bin/setterm"):
+    for exe in ("opt/leadkiosk/current/bin/leadkiosk", "usr/bin/setterm", "bin/sh"):
         (root / exe).parent.mkdir(parents=True, exist_ok=True)
         (root / exe).write_text("#!/bin/sh\n")
         os.chmod(root / exe, 0o755)
