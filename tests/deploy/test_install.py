@@ -86,6 +86,7 @@ def test_install_then_second_run_changes_nothing(fake_root: Path, wheels: dict[s
 def test_display_and_data_dir_come_from_the_boot_config(fake_root: Path, wheels: dict[str, Path], tmp_path: Path) -> None:
     (fake_root / "boot/firmware/leadkiosk.toml").write_text(
         'display = "touch-display-2"\nrotation = 90\ndata_dir = "/mnt/leads"\n')
+    (fake_root / "boot/firmware/cmdline.txt").write_text("console=tty1 consoleblank=300 root=PARTUUID=1-02 rootwait\n")
     mounts = tmp_path / "mounts"
     mounts.write_text(mounts_text(*PLAIN_ROOT, "/dev/sda1 /mnt/leads ext4 rw,noatime 0 0"))
     cp = run_install(fake_root, "--wheel", str(wheels["good1"]), env={"LEADKIOSK_PROC_MOUNTS": str(mounts)})
@@ -96,6 +97,8 @@ def test_display_and_data_dir_come_from_the_boot_config(fake_root: Path, wheels:
     assert (fake_root / "mnt/leads").is_dir()
     dropin = (fake_root / "etc/systemd/system/leadkiosk-kiosk.service.d/50-data-dir.conf").read_text()
     assert "RequiresMountsFor=/mnt/leads" in dropin
+    assert (fake_root / "boot/firmware/cmdline.txt").read_text() == \
+        "console=tty1 consoleblank=0 root=PARTUUID=1-02 rootwait vt.global_cursor_default=0\n"
     again = run_install(fake_root, "--wheel", str(wheels["good1"]), env={"LEADKIOSK_PROC_MOUNTS": str(mounts)})
     assert "[install] nothing to change" in again.stdout, again.stdout
 
