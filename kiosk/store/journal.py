@@ -38,8 +38,8 @@ from typing import Any, Callable, Iterator
 from tinydb.storages import Storage
 
 from kiosk.errors import StoreError
-from kiosk.store.files import (atomic_write, decode_line, dumps, encode_line, loads, preserve_copy,
-                               store_error, write_all)
+from kiosk.store.files import (atomic_write, decode_line, dumps, encode_line, fsync_dir, loads,
+                               preserve_copy, store_error, write_all)
 
 log = logging.getLogger("kiosk.store")
 
@@ -74,8 +74,9 @@ def read_snapshot(path: Path) -> tuple[int, Tables] | str | None:
         header = json.loads(head)
         if not sep or header.get("format") != FORMAT:
             return "not a lead store snapshot"
-        if header.get("format_version", 0) > FORMAT_VERSION:
-            return f"written by a newer build (format {header.get('format_version')})"
+        if int(header.get("format_version", 0)) > FORMAT_VERSION:  # a downgrade: do not "repair" it
+            raise StoreError(f"{path} was written by a newer leadkiosk (store format "
+                             f"{header.get('format_version')}, this build reads {FORMAT_VERSION}); upgrade this kiosk")
         if len(body) != header["length"]:
             return f"truncated: {len(body)} of {header['length']} bytes"
         if zlib.crc32(body) != header["crc32"]:
@@ -160,14 +161,21 @@ class JournalStorage(Storage):
         self._lock_fd: int | None = None
         self._closed = False
         try:
+            missing = [p for p in [self.dir, *self.dir.parents] if not p.exists()]
             self.dir.mkdir(parents=True, exist_ok=True)
+            for created in reversed(missing):  # a new directory's name must survive a power cut too
+                fsync_dir(created.parent)
         except OSError as exc:
             raise store_error("create the lead store directory", self.dir, exc) from exc
         if not self.dir.is_dir():
             raise StoreError(f"lead store path {self.dir} is not a directory")
         self._open_lock()
-        with self.transaction(refresh=False):
-            self._load()
+        try:
+            with self.transaction(refresh=False):
+                self._load()
+        except BaseException:
+            self.close()
+            raise
 
     # --- TinyDB Storage interface ----------------------------------------------------------
     def read(self) -> Tables:

@@ -172,3 +172,15 @@ def test_corrupt_line_in_the_middle_costs_only_that_line(tmp_path: Path) -> None
     got = _state(trial)
     assert len(got) == len(acked) - 1
     assert all(got[k] == v for k, v in acked.items() if k in got)
+
+
+def test_snapshot_from_a_newer_build_is_refused_not_repaired(tmp_path: Path) -> None:
+    from kiosk.errors import StoreError
+
+    data, _ = _base(tmp_path)
+    snap = data / LEADS / "store.snapshot"
+    head, _, body = snap.read_bytes().partition(b"\n")
+    snap.write_bytes(head.replace(b'"format_version":1', b'"format_version":7') + b"\n" + body)
+    with pytest.raises(StoreError, match="newer leadkiosk"):
+        open_store(data)
+    assert not [p for p in (data / LEADS).iterdir() if ".damaged-" in p.name]
