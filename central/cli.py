@@ -32,8 +32,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--port", type=int, default=8800)
     p.add_argument("--config", metavar="FILE", help="central config (TOML); default $LEADKIOSK_CENTRAL_CONFIG")
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (stateless; PostgreSQL advised)")
-    p.add_argument("--no-notify-worker", action="store_true", help="do not run the notification thread here "
-                   "(run `leadkiosk central notify-worker` instead)")
+    p.add_argument("--notify-worker", choices=("auto", "process", "thread", "none"), default="auto",
+                   help="where hot-lead e-mails are sent from: a child process woken by PostgreSQL's NOTIFY "
+                        "(auto on PostgreSQL), a thread in each server process that the API hands new "
+                        "notifications to directly (auto on SQLite, where a second process would wait for the "
+                        "write lock), or none (run `leadkiosk central notify-worker` elsewhere)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("leads", help="list stored leads")
@@ -129,19 +132,57 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)  # validate before anything starts
     url = resolve_url(args.db)
     upgrade(url)
+    if args.notify_worker == "auto":
+        args.notify_worker = "process" if url.startswith("postgresql") else "thread"
     print(f"leadkiosk central: serving {url.split('@')[-1]} on http://{args.host}:{args.port} "
-          f"({args.workers} process{'es' if args.workers > 1 else ''})", file=sys.stderr)
-    if args.workers > 1:
-        os.environ[ENV_DB] = url
-        if args.config:
-            os.environ[ENV_CONFIG] = str(Path(args.config).resolve())
-        os.environ["LEADKIOSK_CENTRAL_WORKER"] = "0" if args.no_notify_worker else "1"
-        uvicorn.run("central.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                    log_level="warning", access_log=False)
-    else:
-        app = create_app(url, settings, start_worker=not args.no_notify_worker)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+          f"({args.workers} process{'es' if args.workers > 1 else ''}, notifications: {args.notify_worker})",
+          file=sys.stderr)
+    supervisor = _NotifyChild(url, args.config) if args.notify_worker == "process" else None
+    try:
+        if args.workers > 1:
+            os.environ[ENV_DB] = url
+            if args.config:
+                os.environ[ENV_CONFIG] = str(Path(args.config).resolve())
+            os.environ["LEADKIOSK_CENTRAL_WORKER"] = "1" if args.notify_worker == "thread" else "0"
+            uvicorn.run("central.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                        log_level="warning", access_log=False)
+        else:
+            app = create_app(url, settings, start_worker=args.notify_worker == "thread")
+            uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    finally:
+        if supervisor:
+            supervisor.stop()
     return 0
+
+
+class _NotifyChild:
+    """``leadkiosk central notify-worker`` as a child process, restarted if it dies (the queue is
+    in the database, so a restart loses nothing)."""
+
+    def __init__(self, url: str, config: str | None):
+        import subprocess
+        import threading
+        self.cmd = [sys.executable, "-m", "kiosk", "central", "notify-worker", "--db", url]
+        if config:
+            self.cmd += ["--config", str(Path(config).resolve())]
+        self._subprocess = subprocess
+        self._stop = threading.Event()
+        self.proc = subprocess.Popen(self.cmd)
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            if self.proc.poll() is not None and not self._stop.is_set():
+                print(f"leadkiosk central: notify-worker exited ({self.proc.returncode}); restarting", file=sys.stderr)
+                self.proc = self._subprocess.Popen(self.cmd)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except self._subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
 @_guard
@@ -253,7 +294,9 @@ def cmd_notify_worker(args: argparse.Namespace) -> int:
     if args.once:
         print(f"{worker.run_once(limit=10_000)} notification(s) sent")
         return 0
-    worker.run_forever()
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: (worker.stop(0), sys.exit(0)))
+    worker.run_forever(listen=True)
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -43,6 +44,32 @@ def resolve_url(url: str | None = None) -> str:
     return raw
 
 
+class WriteGate:
+    """One writer at a time within a process, priority writers first."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._waiting_priority = 0
+
+    def acquire(self, priority: bool = False) -> None:
+        with self._cond:
+            if priority:
+                self._waiting_priority += 1
+            try:
+                while self._busy or (not priority and self._waiting_priority):
+                    self._cond.wait()
+            finally:
+                if priority:
+                    self._waiting_priority -= 1
+            self._busy = True
+
+    def release(self) -> None:
+        with self._cond:
+            self._busy = False
+            self._cond.notify_all()
+
+
 class Database:
     """Engine plus session factory for one database URL."""
 
@@ -51,6 +78,7 @@ class Database:
         self.engine: Engine = _make_engine(self.url, pool_size=pool_size, echo=echo)
         self.dialect: str = self.engine.dialect.name
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._gate = WriteGate() if self.dialect == "sqlite" else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -69,14 +97,24 @@ class Database:
             yield conn
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A Core connection in a write transaction. On SQLite it starts with ``BEGIN IMMEDIATE``:
-        a deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
-        another process wrote in between, whereas IMMEDIATE waits for the busy timeout."""
-        with self.engine.connect() as conn:
-            conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
+    def write(self, priority: bool = False) -> Iterator[Connection]:
+        """A Core connection in a write transaction. On SQLite it starts with ``BEGIN IMMEDIATE``
+        (a deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
+        another writer got in between) after passing this process's write gate: SQLite has one
+        writer at a time anyway, and its busy handler waits by sleeping and retrying, which
+        starves an unlucky writer under load; the gate queues writers in the process instead and
+        lets ``priority`` writers (the notification worker) go first."""
+        gate = self._gate
+        if gate is not None:
+            gate.acquire(priority)
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(sqlite_begin="IMMEDIATE")
+                with conn.begin():
+                    yield conn
+        finally:
+            if gate is not None:
+                gate.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

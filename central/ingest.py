@@ -13,8 +13,8 @@ SELECT for the ids it names and one multi-row INSERT per table, not a round trip
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import JSON, Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +26,12 @@ from central.errors import DatabaseUnavailable
 from central.leadcheck import CheckedLead, Malformed, check_lead
 from central.models import Device, Lead, LeadHistory, LeadVersion, Notification
 from central.notify.routing import recipients
+from central.notify.worker import Claimed
 from central.settings import Settings
 from central.timeutil import parse_iso
+
+if TYPE_CHECKING:
+    from central.notify.worker import NotificationWorker
 
 MAX_RACE_RETRIES = 3
 
@@ -92,20 +96,29 @@ def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> Non
         raise IntegrityError(f"COPY into {table.name}", None, exc) from None
 
 
-def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """INSERT ... ON CONFLICT DO NOTHING, one row at a time (hot leads are few) so RETURNING
+    tells exactly which rows are new; returns them with their ids."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
+    ids = []
+    for row in rows:
+        new = conn.execute(dialect_insert(table).values(**row).on_conflict_do_nothing()
+                           .returning(table.c.id)).scalar()
+        if new is not None:
+            ids.append((row, new))
+    return ids
 
 
 def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], settings: Settings, *,
                  now: datetime, clock: ClockSample | None = None, strict_unicode: bool = False,
-                 on_notify: Callable[[], None] | None = None,
+                 worker: "NotificationWorker | None" = None,
                  first: Callable[[Connection], None] | None = None) -> BatchOutcome:
     """``first`` runs at the start of the write transaction (the API's replay check), so it
-    commits or rolls back with the batch."""
+    commits or rolls back with the batch. With an in-process ``worker``, new notifications are
+    leased to it in the same transaction and handed over after the commit."""
     checked: list[CheckedLead | None] = []
     results: list[dict[str, Any]] = []
     for raw in raw_leads:
@@ -119,26 +132,28 @@ def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], setting
             rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
             rver = raw.get("version") if isinstance(raw, dict) and type(raw.get("version")) is int else None
             results.append({"id": rid[:100] if rid else None, "version": rver, "status": "rejected", "reason": str(exc)})
+    # A batch with a hot lead goes ahead of plain batches waiting for SQLite's single writer.
+    urgent = any(c is not None and c.hot for c in checked)
     for attempt in range(MAX_RACE_RETRIES + 1):
         try:
-            with db.write() as conn:
+            with db.write(priority=urgent) as conn:
                 if first is not None:
                     first(conn)
-                n = _store(conn, device, checked, results, settings, now, clock)
+                enqueued = _store(conn, device, checked, results, settings, now, clock, worker is not None)
             break
         except (_Race, IntegrityError):
             if attempt == MAX_RACE_RETRIES:
                 raise DatabaseUnavailable("too many concurrent writes to the same leads; retry the batch") from None
-    if n and on_notify:
-        on_notify()
+    if enqueued and worker is not None:
+        worker.submit(enqueued)
     counts: dict[str, int] = {}
     for r in results:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return BatchOutcome(results=results, notifications=n, counts=counts)
+    return BatchOutcome(results=results, notifications=len(enqueued), counts=counts)
 
 
 def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | None], results: list[dict[str, Any]],
-           settings: Settings, now: datetime, clock: ClockSample | None) -> int:
+           settings: Settings, now: datetime, clock: ClockSample | None, preclaim: bool) -> list:
     anchors: dict[str, float] = {}
     offset = device.clock_offset_s
     need_clock = clock is not None or any(c is not None and not c.clock["synchronised"] for c in checked)
@@ -206,7 +221,16 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
         bulk_insert(conn, LeadVersion.__table__, versions)
     if history:
         bulk_insert(conn, LeadHistory.__table__, history)
+    claimed: list[Claimed] = []
     if notes:
-        _insert_ignore(conn, Notification.__table__, notes)
+        if preclaim:  # leased to this process's worker; another takes over if the lease runs out
+            for n in notes:
+                n.update(state="sending", attempts=1, lease_until=now + timedelta(seconds=settings.lease_s))
+        inserted = _insert_ignore(conn, Notification.__table__, notes)
+        if preclaim:
+            claimed = [Claimed(nid, row["kind"], row["recipient"], row["payload_json"], 1) for row, nid in inserted]
+        if conn.dialect.name == "postgresql":  # wakes a notify-worker process at commit
+            conn.exec_driver_sql("NOTIFY leadkiosk_notifications")
     conn.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now, last_ingest_at=now))
-    return len(notes)
+    return claimed if preclaim else [None] * len(notes)  # type: ignore[list-item]
+

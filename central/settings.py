@@ -35,7 +35,7 @@ Example::
     chat = true
 
     [notify]
-    poll_interval_s = 0.5
+    poll_interval_s = 0.2       # SQLite: how often a separate worker process looks for work
     retry_base_s = 5
     retry_max_s = 900
 
@@ -92,7 +92,7 @@ class Settings:
     territories: dict[str, frozenset[str]] = field(default_factory=dict)
     rules: tuple[Route, ...] = ()
     default_route: Route | None = None
-    poll_interval_s: float = 0.5
+    poll_interval_s: float = 0.2
     retry_base_s: float = 5.0
     retry_max_s: float = 900.0
     lease_s: float = 120.0
@@ -249,7 +249,7 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
     return Settings(
         source=source, smtp=smtp, chat_webhook_url=chat_url, admin_token_sha256=admin,
         territories=territories, rules=rules, default_route=default,
-        poll_interval_s=r.num(n, "poll_interval_s", "notify.poll_interval_s", 0.5, 0.01, 60),
+        poll_interval_s=r.num(n, "poll_interval_s", "notify.poll_interval_s", 0.2, 0.01, 60),
         retry_base_s=r.num(n, "retry_base_s", "notify.retry_base_s", 5, 0.01, 3600),
         retry_max_s=r.num(n, "retry_max_s", "notify.retry_max_s", 900, 0.01, 86400),
         lease_s=r.num(n, "lease_s", "notify.lease_s", 120, 1, 3600),

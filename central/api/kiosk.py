@@ -67,7 +67,7 @@ async def post_leads_batch(request: Request, authorization: str | None = Header(
         sample = parse_sample(data.get("clock"))
         worker = getattr(request.app.state, "worker", None)
         outcome = ingest_batch(db, signed.device, leads, settings, now=signed.now, clock=sample,
-                               strict_unicode=risky_unicode(body), on_notify=worker.wake if worker else None,
+                               strict_unicode=risky_unicode(body), worker=worker,
                                first=lambda conn: remember(conn, signed))
         return {"results": outcome.results}
 

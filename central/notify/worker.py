@@ -10,9 +10,11 @@ one SMTP round trip rather than one poll interval.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import and_, or_, select, update
 
@@ -24,6 +26,16 @@ from central.settings import Settings
 from central.timeutil import utcnow
 
 log = logging.getLogger("central.notify")
+NOTIFY_CHANNEL = "leadkiosk_notifications"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+    attempts: int
 
 
 def backoff_s(settings: Settings, attempts: int) -> float:
@@ -44,9 +56,28 @@ class NotificationWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._queue: queue.Queue[Claimed] = queue.Queue()
 
     def wake(self) -> None:
         self._wake.set()
+
+    def submit(self, items: "list[Claimed]") -> None:
+        """Rows the API enqueued already leased to this process (see ``ingest``): delivered
+        without touching the database first, which on SQLite under load means without waiting
+        for the write lock before the SMTP conversation."""
+        for item in items:
+            self._queue.put_nowait(item)
+        self._wake.set()
+
+    def drain(self) -> int:
+        sent = 0
+        while not self._stop.is_set():
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            sent += self.deliver_claimed(item)
+        return sent
 
     def run_once(self, limit: int = 50) -> int:
         """Deliver what is due now; return how many were sent."""
@@ -63,7 +94,7 @@ class NotificationWorker:
 
     def _deliver_one(self, nid: int) -> int:
         now = utcnow()
-        with self.db.write() as conn:
+        with self.db.write(priority=True) as conn:
             row = conn.execute(
                 update(Notification).where(Notification.id == nid, _due(now))
                 .values(state="sending", lease_until=now + timedelta(seconds=self.settings.lease_s),
@@ -72,30 +103,60 @@ class NotificationWorker:
                            Notification.attempts)).first()
         if row is None:
             return 0  # another worker claimed it
+        return self.deliver_claimed(Claimed(nid, row.kind, row.recipient, row.payload_json, row.attempts))
+
+    def deliver_claimed(self, item: "Claimed") -> int:
+        """Send a row this worker holds the lease of, then record the outcome."""
+        nid = item.id
         try:
-            self.deliver(self.settings, row.kind, row.recipient, nid, row.payload_json)
+            self.deliver(self.settings, item.kind, item.recipient, nid, item.payload)
         except NotificationError as exc:
-            delay = backoff_s(self.settings, row.attempts)
+            delay = backoff_s(self.settings, item.attempts)
             log.warning("notification %s to %s failed (attempt %s), retry in %.0fs: %s",
-                        nid, row.recipient, row.attempts, delay, exc)
-            with self.db.write() as conn:
+                        nid, item.recipient, item.attempts, delay, exc)
+            with self.db.write(priority=True) as conn:
                 conn.execute(update(Notification).where(Notification.id == nid).values(
                     state="retry", lease_until=None, last_error=str(exc)[:2000],
                     next_attempt_at=utcnow() + timedelta(seconds=delay)))
             return 0
-        with self.db.write() as conn:
+        with self.db.write(priority=True) as conn:
             conn.execute(update(Notification).where(Notification.id == nid).values(
                 state="sent", sent_at=utcnow(), lease_until=None, last_error=None))
         return 1
 
-    def run_forever(self) -> None:
+    def run_forever(self, listen: bool = False) -> None:
+        """Deliver, then sleep until woken or the poll interval ends. ``listen`` (a worker in its
+        own process on PostgreSQL) also wakes on ``NOTIFY leadkiosk_notifications``, which ingest
+        sends in the transaction that enqueues, so no poll delay is added."""
+        listener = self._listen() if listen and self.db.dialect == "postgresql" else None
         while not self._stop.is_set():
             try:
+                self.drain()
                 self.run_once()
             except Exception:  # the worker must outlive a database hiccup
                 log.exception("notification worker pass failed; retrying")
-            self._wake.wait(self.settings.poll_interval_s)
+            if listener is not None:
+                try:
+                    for _ in listener.notifies(timeout=self.settings.poll_interval_s, stop_after=1):
+                        pass
+                except Exception:
+                    log.exception("LISTEN connection lost; reconnecting")
+                    listener = self._listen()
+                    self._wake.wait(self.settings.poll_interval_s)
+            else:
+                self._wake.wait(self.settings.poll_interval_s)
             self._wake.clear()
+
+    def _listen(self):  # type: ignore[no-untyped-def]
+        import psycopg
+        url = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        try:
+            conn = psycopg.connect(url, autocommit=True)
+            conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            return conn
+        except psycopg.Error:
+            log.exception("cannot LISTEN; polling instead")
+            return None
 
     def start(self) -> "NotificationWorker":
         self._thread = threading.Thread(target=self.run_forever, name="leadkiosk-notify", daemon=True)
