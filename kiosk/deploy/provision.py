@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.deploy.bootconfig import BootConfig, remove_secrets, write_atomically
-from kiosk.deploy.errors import BootConfigError, StorageError
+from kiosk.deploy.errors import StorageError
 from kiosk.deploy.kivyconfig import kivy_config_text
 from kiosk.deploy.storage import PROC_MOUNTS, check_data_dir, read_mounts
 
 KIOSK_TOML = "kiosk.toml"
+KIOSK_USER = "leadkiosk"  # deploy/pi/sysusers.d/leadkiosk.conf
 MARKER = ".provisioned.json"
 PIN_KEYS = ("staff_pin", "staff_pin_hash")
 EX_TEMPFAIL = 75   # sysexits: try again later (offline); leadkiosk-enroll.service restarts on it
@@ -50,15 +51,17 @@ class Report:
         self.notes.append(line)
 
 
-def _owner_of(path: Path) -> tuple[int, int] | None:
-    """Files provisioning (root) makes in the data dir must belong to the kiosk user who owns it."""
+def _owner_of(path: Path, user: str | None = None) -> tuple[int, int] | None:
+    """Files provisioning (run as root at boot) makes for the kiosk must belong to the kiosk's
+    user, or the app could not update them; outside a Pi install (no such user) leave them be."""
     if os.geteuid() != 0:
         return None
+    import pwd
     try:
-        st = path.stat()
-    except OSError:
+        pw = pwd.getpwnam(user or KIOSK_USER)
+    except KeyError:
         return None
-    return (st.st_uid, st.st_gid)
+    return (pw.pw_uid, pw.pw_gid)
 
 
 def _chown(path: Path, owner: tuple[int, int] | None) -> None:
@@ -158,6 +161,11 @@ def apply_settings(cfg: BootConfig, data_dir: Path, kivy_home: Path, mounts_file
         data_dir.mkdir(parents=True, mode=0o750)
         report.add(f"create {data_dir}")
     owner = _owner_of(data_dir)
+    st = data_dir.stat()
+    if owner is not None and (st.st_uid, st.st_gid) != owner:  # e.g. a freshly formatted stick
+        os.chown(data_dir, *owner)
+        os.chmod(data_dir, 0o750)
+        report.add(f"give {data_dir} to the kiosk user ({KIOSK_USER})")
     marker = data_dir / MARKER
     fingerprint = settings_fingerprint(cfg)
     try:

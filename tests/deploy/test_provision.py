@@ -188,3 +188,18 @@ def test_a_code_spent_by_hand_is_taken_off_the_card_at_boot(tmp_path: Path, cent
     report = apply_settings(load_boot_config(boot), data, tmp_path / "kivy", _plain_mounts(tmp_path))
     assert any("spent enrollment code" in c for c in report.changes)
     assert "GOOD-CODE-1" not in boot.read_text()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root (CI runs as root)")
+def test_files_made_at_boot_belong_to_the_kiosk_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pwd
+    import kiosk.deploy.provision as prov
+    monkeypatch.setattr(prov, "KIOSK_USER", "nobody")  # stands in for leadkiosk on this machine
+    nobody = pwd.getpwnam("nobody")
+    data = tmp_path / "fresh-stick"
+    data.mkdir()  # root-owned, like a freshly formatted USB stick
+    boot = _boot(tmp_path, 'kiosk_name = "k4"\nstaff_pin = "4711"\n')
+    report = apply_settings(load_boot_config(boot), data, tmp_path / "kivy", _plain_mounts(tmp_path))
+    assert any("give" in c for c in report.changes)
+    for p in (data, data / "kiosk.toml"):
+        assert (p.stat().st_uid, p.stat().st_gid) == (nobody.pw_uid, nobody.pw_gid), p
