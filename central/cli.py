@@ -167,14 +167,15 @@ class _NotifyChild:
             self.cmd += ["--config", str(Path(config).resolve())]
         self._subprocess = subprocess
         self._stop = threading.Event()
-        self.proc = subprocess.Popen(self.cmd)
+        self.env = dict(os.environ, LEADKIOSK_NOTIFY_PARENT=str(os.getpid()))
+        self.proc = subprocess.Popen(self.cmd, env=self.env)
         threading.Thread(target=self._watch, daemon=True).start()
 
     def _watch(self) -> None:
         while not self._stop.wait(1.0):
             if self.proc.poll() is not None and not self._stop.is_set():
                 print(f"leadkiosk central: notify-worker exited ({self.proc.returncode}); restarting", file=sys.stderr)
-                self.proc = self._subprocess.Popen(self.cmd)
+                self.proc = self._subprocess.Popen(self.cmd, env=self.env)
 
     def stop(self) -> None:
         self._stop.set()
@@ -295,7 +296,16 @@ def cmd_notify_worker(args: argparse.Namespace) -> int:
         print(f"{worker.run_once(limit=10_000)} notification(s) sent")
         return 0
     import signal
+    import threading
+    import time
     signal.signal(signal.SIGTERM, lambda *_: (worker.stop(0), sys.exit(0)))
+    parent = os.environ.get("LEADKIOSK_NOTIFY_PARENT")
+    if parent:  # started by `serve`: do not outlive it (a killed parent cannot stop us)
+        def _orphan_watch() -> None:
+            while os.getppid() == int(parent):
+                time.sleep(1.0)
+            os._exit(0)
+        threading.Thread(target=_orphan_watch, daemon=True).start()
     worker.run_forever(listen=True)
     return 0
 
