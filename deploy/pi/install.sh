@@ -155,6 +155,10 @@ if [ -f "$(R "$BOOT_CONFIG")" ]; then
     log "provisioning file $BOOT_CONFIG: display $BOOT_DISPLAY, rotation $BOOT_ROTATION${BOOT_DATA_DIR:+, data_dir $BOOT_DATA_DIR}"
 fi
 DISPLAY_NAME="${DISPLAY_NAME:-$BOOT_DISPLAY}"
+case "$DISPLAY_NAME" in
+    official-7|touch-display-2|hdmi) ;;
+    *) die "--display: expected official-7, touch-display-2 or hdmi, got '$DISPLAY_NAME'" 2 ;;
+esac
 
 # ---------------------------------------------------------------- storage (refuse leads in RAM)
 if [ -z "$MOUNTS" ] && [ "$ROOT" = / ]; then MOUNTS=/proc/mounts; fi
@@ -245,7 +249,8 @@ if [ "$data_ok" = 0 ]; then
 fi
 
 # ---------------------------------------------------------------- display profile (Kivy)
-helper kivy-config "$DISPLAY_NAME" "$BOOT_ROTATION" | install_content "$KIVY_HOME_DIR/config.ini" 644
+kivy_cfg="$(helper kivy-config "$DISPLAY_NAME" "$BOOT_ROTATION")" || die "cannot render the Kivy profile (see above)"
+printf '%s\n' "$kivy_cfg" | install_content "$KIVY_HOME_DIR/config.ini" 644
 for d in "$KIVY_HOME_DIR/mods" "$KIVY_HOME_DIR/icon"; do
     if [ ! -d "$(R "$d")" ]; then change "create $d"; doit mkdir -p "$(R "$d")"; fi
 done

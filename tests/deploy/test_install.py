@@ -143,3 +143,9 @@ def test_checkout_mode_dry_run_names_the_repo_version(fake_root: Path) -> None:
     version = next(line.split('"')[1] for line in (REPO / "pyproject.toml").read_text().splitlines()
                    if line.startswith("version = "))
     assert f"install leadkiosk {version} from {REPO}" in cp.stdout
+
+
+def test_unknown_display_option_is_refused_before_any_change(fake_root: Path) -> None:
+    cp = run_install(fake_root, "--dry-run", "--display", "vga")
+    assert cp.returncode == 2 and "--display: expected official-7, touch-display-2 or hdmi, got 'vga'" in cp.stderr
+    assert "would:" not in cp.stdout
