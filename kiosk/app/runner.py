@@ -74,6 +74,10 @@ def run_kiosk(services: Any, size: tuple[int, int] | None, fullscreen: bool) -> 
     configure_kivy(size, fullscreen)
     from kiosk.app.kiosk_app import KioskApp
     app = KioskApp(services, fullscreen=fullscreen)
+    import signal
+    # systemd stops the kiosk with SIGTERM: leave through Kivy's normal stop (camera released,
+    # store closed) instead of dying mid-frame.
+    signal.signal(signal.SIGTERM, lambda *_: app.stop())
     try:
         app.run()
     finally:

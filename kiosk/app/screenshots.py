@@ -119,7 +119,8 @@ def _scenes(app: Any, out_dir: Path, tag: str) -> Iterator[Any]:
         print(f"PNG {path}", flush=True)
 
     scan = app.screen("scan")
-    scan.show_frame(sample_frame())
+    from kiosk.app.camera_feed import preview_frame
+    scan.show_frame(preview_frame(sample_frame()))
     yield from shot("01-scan")
     scan.play_flash(duration=10)
     yield 0.1
