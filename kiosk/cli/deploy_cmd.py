@@ -144,6 +144,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     cmds = Commands(python=os.environ.get("LEADKIOSK_PYTHON", "/usr/bin/python3"),
                     systemctl=os.environ.get("LEADKIOSK_SYSTEMCTL", "systemctl"))
     pip_args: list[str] = []
+    downloaded: Path | None = None
     try:
         if args.wheel:
             wheel = Path(args.wheel).resolve()
@@ -155,6 +156,7 @@ def _upgrade(args: argparse.Namespace) -> int:
             requirement = [str(wheel)]
         else:
             version, wheel = resolve_index_version(cmds)
+            downloaded = wheel.parent
             requirement = [str(wheel)]
         result = upgrade(layout, version, requirement, cmds, pip_args=pip_args, data_dir=data_dir(args.data),
                          restart=not args.no_restart, ready_timeout=args.ready_timeout,
@@ -163,6 +165,10 @@ def _upgrade(args: argparse.Namespace) -> int:
         print(f"leadkiosk upgrade: {exc}", file=sys.stderr)
         print("leadkiosk upgrade: nothing was switched; the running version is unchanged", file=sys.stderr)
         return 1
+    finally:
+        if downloaded is not None:
+            import shutil
+            shutil.rmtree(downloaded, ignore_errors=True)
     for line in result.log:
         print(line)
     print(f"{result.status}: {result.previous or '-'} -> {result.version}")

@@ -131,3 +131,16 @@ def test_foreign_wheel_is_refused() -> None:
     with pytest.raises(UpgradeError, match="expected a leadkiosk wheel"):
         wheel_version(Path("requests-2.0-py3-none-any.whl"))
 
+
+
+def test_upgrade_from_the_package_index(setup: tuple[Layout, Commands, Path], wheels: dict[str, Path]) -> None:
+    """--index: pip finds the newest leadkiosk (here a local find-links index standing in for PyPI),
+    its file name names the new generation."""
+    layout, cmds, state = setup
+    env = {k: v for k, v in cmds.env.items() if not k.startswith("PIP_")}
+    env.update({"LEADKIOSK_SYSTEMCTL": cmds.systemctl, "LEADKIOSK_PYTHON": sys.executable, "PIP_NO_INDEX": "1",
+                "PIP_FIND_LINKS": str(wheels["good2"].parent), "PIP_NO_DEPS": "1"})
+    cp = subprocess.run([sys.executable, "-m", "kiosk", "upgrade", "--index", "--settle", "0.1"],
+                        capture_output=True, text=True, env=env, timeout=300)
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+    assert os.readlink(layout.current) == "venvs/9.9.2" and _log(state) == ["restart venvs/9.9.2 ok"]
