@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -59,6 +60,8 @@ class _Lane:
     last_heartbeat_at: float = 0.0
     config_etag: str | None = None
     config_error: str | None = None
+    inflight: tuple[list[dict], Future] | None = None  # the request on the wire and its batch
+    net: ThreadPoolExecutor | None = None     # the one thread that talks to this destination
 
     @property
     def name(self) -> str:
@@ -122,6 +125,9 @@ class SyncWorker:
             lane.state = "stopped"
         self._running = False
         for lane in self.lanes.values():
+            if lane.net is not None:
+                lane.net.shutdown(wait=True)
+                lane.net = None
             try:
                 lane.transport.close()
             except Exception:  # closing a pool must not hide the real shutdown
@@ -201,6 +207,15 @@ class SyncWorker:
 
     # -- the lane loop ---------------------------------------------------------------------
     def _run_lane(self, lane: _Lane) -> None:
+        try:
+            self._lane_loop(lane)
+        finally:
+            try:
+                self._finish_inflight(lane)
+            except Exception:
+                log.exception("sync lane %s: recording the last answer failed", lane.name)
+
+    def _lane_loop(self, lane: _Lane) -> None:
         while not self._stop.is_set():
             lane.wake.clear()
             try:
@@ -228,14 +243,15 @@ class SyncWorker:
             return wait
         return max(0.0, lane.next_attempt_mono - time.monotonic())
 
-    def _fetch(self, lane: _Lane) -> list[dict]:
+    def _fetch(self, lane: _Lane, exclude: set[str] | frozenset[str] = frozenset()) -> list[dict]:
         size = max(1, lane.transport.max_batch)
         now = time.monotonic()
-        # forget retry-later entries that are due or superseded by a newer version
         with self._store_lock:
-            leads = self.store.pending(lane.name, limit=size + len(lane.retry_later))
+            leads = self.store.pending(lane.name, limit=size + len(lane.retry_later) + len(exclude))
         batch = []
         for lead in leads:
+            if lead["id"] in exclude:
+                continue
             held = lane.retry_later.get(lead["id"])
             if held and held[0] == lead["version"] and held[1] > now:
                 continue
@@ -246,15 +262,24 @@ class SyncWorker:
 
     def _step(self, lane: _Lane) -> str:
         """One request (or a few, when a refused batch is halved). Returns ``idle`` (nothing to
-        send), ``more`` (sent; maybe more waiting) or ``wait`` (backing off)."""
-        batch = self._fetch(lane)
-        if not batch:
-            if lane.attempt == 0 and lane.state != "not_configured":
-                lane.state = "idle"
-            return "idle"
-        lane.state = "sending"
+        send), ``more`` (sent; maybe more waiting) or ``wait`` (backing off).
+
+        Pipelined for long queues: once a full batch's answer is in, the next batch is read and
+        put on the wire *before* this batch's results are written to the store, so the store's
+        fsync and the destination's work overlap. Still at most one request in flight per
+        destination, and the next batch never holds a lead of the batch being marked."""
+        if lane.inflight is None:
+            batch = self._fetch(lane)
+            if not batch:
+                if lane.attempt == 0 and lane.state != "not_configured":
+                    lane.state = "idle"
+                return "idle"
+            lane.state = "sending"
+            lane.inflight = (batch, self._submit(lane, batch))
+        batch, future = lane.inflight
+        lane.inflight = None
         try:
-            results = self._send_isolating(lane, batch)
+            results = future.result()
         except TransientError as exc:
             self._failed(lane, batch, str(exc), exc.retry_after, "backoff")
             return "wait"
@@ -268,11 +293,31 @@ class SyncWorker:
             lane.state, lane.last_error, lane.last_error_at = "not_configured", str(exc), self.clock()
             lane.next_attempt_mono = time.monotonic() + max(self.idle_poll_s, 1.0)
             return "wait"
+        if len(batch) >= lane.transport.max_batch and not self._stop.is_set():
+            try:
+                nxt = self._fetch(lane, exclude={l["id"] for l in batch})
+            except Exception:  # a store hiccup only costs the overlap; the next step reads again
+                log.debug("read-ahead for %s failed", lane.name, exc_info=True)
+                nxt = []
+            if nxt:
+                lane.inflight = (nxt, self._submit(lane, nxt))
         self._apply(lane, results)
         lane.attempt = 0
         lane.retry_after_floor = False
         lane.next_attempt_mono = 0.0
         return "more"
+
+    def _submit(self, lane: _Lane, batch: list[dict]) -> Future:
+        if lane.net is None:
+            lane.net = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sync-{lane.name}-net")
+        return lane.net.submit(self._send_isolating, lane, batch)
+
+    def _finish_inflight(self, lane: _Lane) -> None:
+        """On stop: wait for the request already on the wire and record its answer, so a lead
+        central stored is not left looking unsent (it would only be re-sent as a duplicate)."""
+        while lane.inflight is not None:
+            self._stop.set()  # no further read-ahead
+            self._step(lane)
 
     def _send_isolating(self, lane: _Lane, batch: list[dict]) -> list[ItemResult]:
         """Send; when the destination refuses the whole request (400/413/422), halve the batch

@@ -47,7 +47,10 @@ def test_offline_leads_all_delivered_once_server_comes_up_hot_first(store, centr
             warm = [by_id[i]["captured_at"] for i in order if by_id[i]["score"]["tag"] == "warm"]
             assert warm == sorted(warm)
             deadline = time.monotonic() + 5
-            while worker.status()["destinations"]["central"]["pending"] and time.monotonic() < deadline:
+            while time.monotonic() < deadline:
+                st = worker.status()["destinations"]["central"]
+                if st["pending"] == 0 and st["state"] == "idle":
+                    break
                 time.sleep(0.05)
             st = worker.status()["destinations"]["central"]
             assert (st["pending"], st["sent"], st["parked"]) == (0, 1000, 0)
