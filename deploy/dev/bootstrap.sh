@@ -35,16 +35,17 @@ _lk_apt() {
             sudo=(sudo)
         else
             _lk_log "missing system packages; please run:"
-            _lk_log "  sudo apt-get install --no-install-recommends ${missing[*]}"
+            _lk_log "  sudo apt-get update && sudo apt-get install --no-install-recommends ${missing[*]}"
             return 1
         fi
     fi
     _lk_log "installing system packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
-        "${sudo[@]}" apt-get update -q >/dev/null
-        "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-    fi
+    # Refresh the lists first: a container image has none ("Unable to locate package") and a Pi
+    # image flashed months ago has stale ones (superseded security updates, 404s). Their mtimes
+    # come from the mirror, so age is no guide; this is reached only when something is missing.
+    "${sudo[@]}" apt-get update -q >/dev/null
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 _lk_python() {
@@ -74,13 +75,13 @@ leadkiosk_bootstrap() {
     fi
     local extra="" stamp
     [ "$profile" = test ] && extra="[test]"
-    stamp="$(cat "$LEADKIOSK_REPO/pyproject.toml" | sha256sum | cut -c1-16)-$profile"
+    stamp="$(sha256sum <"$LEADKIOSK_REPO/pyproject.toml" | cut -c1-16)-$profile"
     if [ "$(cat "$venv/.leadkiosk-stamp-$profile" 2>/dev/null)" != "$stamp" ]; then
         _lk_log "installing Python packages into $venv (profile $profile)"
         "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
         "$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$LEADKIOSK_REPO$extra"
         echo "$stamp" >"$venv/.leadkiosk-stamp-$profile"
-        [ "$profile" = test ] && echo "$stamp" | sed 's/-test$/-run/' >"$venv/.leadkiosk-stamp-run"
+        [ "$profile" = test ] && echo "${stamp%-test}-run" >"$venv/.leadkiosk-stamp-run"
     fi
     return 0
 }
