@@ -137,8 +137,8 @@ def _stamp() -> str:
 class JournalStorage(Storage):
     """Durable TinyDB storage (see the module docstring). Raises :class:`StoreError` only."""
 
-    def __init__(self, directory: str | os.PathLike[str], *, compact_min_bytes: int = 4 << 20,
-                 compact_ratio: float = 1.0) -> None:
+    def __init__(self, directory: str | os.PathLike[str], *, compact_min_bytes: int = 2 << 20,
+                 compact_ratio: float = 0.5) -> None:
         super().__init__()
         self.dir = Path(directory)
         self.snapshot_path = self.dir / SNAPSHOT
@@ -160,6 +160,7 @@ class JournalStorage(Storage):
         self._depth = 0
         self._lock_fd: int | None = None
         self._closed = False
+        self._wrote = False
         try:
             missing = [p for p in [self.dir, *self.dir.parents] if not p.exists()]
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -192,9 +193,16 @@ class JournalStorage(Storage):
                 self.on_change(None)
 
     def close(self) -> None:
+        """Close; a process that wrote folds a sizeable journal into a snapshot first, so the next
+        start (the kiosk after a reboot) opens fast. Failing to do so is harmless: it is logged."""
         with self._tlock:
             if self._closed:
                 return
+            if self._wrote and self._write_error is None and self._end > max(64 << 10, self._snapshot_bytes * 0.1):
+                try:
+                    self.compact()
+                except StoreError as exc:
+                    self._event(f"compaction at close postponed: {exc}")
             self._closed = True
             if self._fd is not None:
                 os.close(self._fd)
@@ -223,6 +231,7 @@ class JournalStorage(Storage):
                 self._rollback_tail()
                 raise store_error("save to", self.journal_path, exc) from exc
             self._end += len(line)
+            self._wrote = True
             apply_ops(self._data, ops)
             if self._end > max(self.compact_min_bytes, self._snapshot_bytes * self.compact_ratio):
                 try:
