@@ -55,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _screenshots(args: argparse.Namespace) -> int:
-    from kiosk.app.screenshots import render_all
+    from kiosk.app.render_screens import render_all
     from kiosk.app.runner import parse_size
 
     try:

@@ -15,15 +15,21 @@ DRIVER = Path(__file__).with_name("ui_driver.py")
 REPO = Path(__file__).resolve().parents[2]
 
 
-def kivy_env(tmp_home: Path) -> dict[str, str]:
+def kivy_env(tmp: Path) -> dict[str, str]:
+    """Environment for a child process that opens a Kivy window."""
     env = dict(os.environ)
     env.update(KIVY_NO_ARGS="1", KIVY_NO_CONSOLELOG="1", KIVY_NO_FILELOG="1",
-               KIVY_HOME=str(tmp_home), PYTHONPATH=str(REPO))
+               KIVY_HOME=str(tmp / "kivy-home"), PYTHONPATH=str(REPO))
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")) or env.get("CI"):
         env["SDL_VIDEODRIVER"] = "offscreen"
     env.pop("KIVY_GL_BACKEND", None)  # never the mock backend
     env.pop("NOTIFY_SOCKET", None)
     return env
+
+
+@pytest.fixture
+def child_env(tmp_path: Path) -> dict[str, str]:
+    return kivy_env(tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +43,7 @@ def run_ui(tmp_path: Path) -> Callable[..., dict[str, Any]]:
     def run(scenario: str, data: Path, camera: str, mode: str = "staffed", size: str = "800x480") -> dict[str, Any]:
         out = tmp_path / f"out-{scenario}-{size}"
         cmd = [sys.executable, str(DRIVER), scenario, str(data), str(out), camera, mode, size]
-        proc = subprocess.run(cmd, env=kivy_env(tmp_path / "kivy-home"), capture_output=True, text=True,
+        proc = subprocess.run(cmd, env=kivy_env(tmp_path), capture_output=True, text=True,
                               timeout=120, cwd=str(REPO))
         result_file = out / "result.json"
         assert result_file.exists(), f"driver crashed (exit {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}"

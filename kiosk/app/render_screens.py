@@ -28,7 +28,7 @@ def render_all(out: str | os.PathLike[str], sizes: list[tuple[int, int]], lang: 
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env["SDL_VIDEODRIVER"] = "offscreen"
     for w, h in sizes:
-        cmd = [sys.executable, "-m", "kiosk.app.screenshots", str(out_dir), f"{w}x{h}", lang]
+        cmd = [sys.executable, "-m", "kiosk.app.render_screens", str(out_dir), f"{w}x{h}", lang]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
         if proc.returncode != 0:
             sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
@@ -192,10 +192,13 @@ def _scenes(app: Any, out_dir: Path, tag: str) -> Iterator[Any]:
     # idle warning in self-serve
     app.mode = "self_serve"
     app.services.context.mode = "self_serve"
+    app.services.context.idle_timeout_s = 60
     flow.manual_entry()
-    app.root.banner.text = app.tr("idle.warning", seconds=7)
-    app.root.banner.visible = True
+    flow.submit_contact({"first_name": "Jana", "email": "jana@example.com"})
+    flow.last_activity -= 53          # the real idle timer puts up the warning at 7 s left
+    yield lambda: app.root.banner.visible
     yield from shot("17-idle-warning")
+    app.services.context.idle_timeout_s = 0
     _ = tap
     (out_dir / f"index-{tag}.json").write_text(json.dumps(written, indent=1))
 
