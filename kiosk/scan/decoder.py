@@ -19,11 +19,11 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.scan.regions import region_crops
+from kiosk.scan.regions import candidate_rects, region_crops
+from kiosk.scan.symbologies import SYMBOLOGIES
 
 log = logging.getLogger(__name__)
 
-SYMBOLOGIES: tuple[str, ...] = ("QR", "Code128", "Code39", "PDF417", "DataMatrix", "Aztec")
 _ZX = zxingcpp.BarcodeFormat
 _TO_ZX = {"QR": (_ZX.QRCode, _ZX.MicroQRCode), "Code128": (_ZX.Code128,),
           "Code39": (_ZX.Code39,), "PDF417": (_ZX.PDF417,), "DataMatrix": (_ZX.DataMatrix,),
@@ -64,7 +64,12 @@ class Decoder:
     """The project's decoding pipeline (thread-safe: no shared mutable state per call)."""
 
     def __init__(self, symbologies: Sequence[str] = SYMBOLOGIES, *, regions: bool = True,
-                 zbar: bool = False) -> None:
+                 deskew_first: bool | None = None, zbar: bool = False) -> None:
+        """``symbologies``: what the show's badges use (fewer = cheaper idle frames).
+        ``deskew_first``: look for skewed bar/row codes before the fast pass. Measured trade
+        (bench, CPU time): rotated PDF417 -45% time, but +0.3 ms per QR frame and +1 ms per
+        upright 1D/PDF417 frame, and +20% per idle frame. Default (None): only when the show uses
+        no QR, i.e. its badges are PDF417/1D, where rotated codes are the usual case."""
         unknown = [s for s in symbologies if s not in _TO_ZX]
         if unknown:
             raise ValueError(f"unknown symbologies {unknown}; expected some of {SYMBOLOGIES}")
@@ -76,6 +81,8 @@ class Decoder:
                                                                          "Code39")
                                    for f in _TO_ZX[s])
         self.regions = regions
+        self.deskew_first = ("QR" not in self.symbologies) if deskew_first is None \
+            else deskew_first
         self.zbar = zbar
 
     # -- zxing calls -------------------------------------------------------------------------
@@ -124,18 +131,18 @@ class Decoder:
     def decode(self, frame: np.ndarray, retry_slot: int | None = None) -> list[Code]:
         """All codes found in the frame (deduplicated), stopping at the first stage that reads.
 
-        ``retry_slot`` (live camera use): run the fast pass plus only retry stage
+        ``retry_slot`` (live camera use): run the always-on stages plus only retry stage
         ``retry_slot % retry_count``. A camera delivers the same badge many times a second, so
         spreading the retries over consecutive frames reads the same codes a few frames later
-        while an idle frame costs one fast pass and one retry instead of all of them.
+        while an idle frame pays for one retry instead of all of them.
         """
         if frame is None or frame.size == 0:
             return []
         gray = to_gray(frame)
-        stages = list(self._stages(gray))
-        if retry_slot is not None and len(stages) > 1:
-            stages = [stages[0], stages[1 + retry_slot % (len(stages) - 1)]]
-        for stage in stages:
+        always, retries = self._stages(gray)
+        if retry_slot is not None and retries:
+            retries = [retries[retry_slot % len(retries)]]
+        for stage in always + retries:
             codes = stage()
             if codes:
                 return _unique(codes)
@@ -143,30 +150,49 @@ class Decoder:
 
     @property
     def retry_count(self) -> int:
-        """How many retry stages follow the fast pass (the period of ``retry_slot``)."""
+        """How many retry stages follow the always-on ones (the period of ``retry_slot``)."""
         return 2 + int(self.regions) + int(self.zbar)
 
-    def _stages(self, gray: np.ndarray) -> Iterable[Callable[[], list[Code]]]:
-        # Measured on the corpus (bench/scan_bench.py): "fast" reads ~97% of what zxing's
-        # try-everything mode reads at a quarter of its cost; of the rest, inverted codes need
-        # only an inverted pass (try_invert), low-contrast ones a global threshold, rotated
-        # PDF417 and small codes an upright/enlarged crop of their region. Rotation by 90/180
-        # degrees and zxing's own downscaling added nothing, so they are not paid for.
-        yield lambda: self._zx(gray, "fast")
-        if self.regions:
-            yield lambda: self._regions(gray)
-        yield lambda: self._zx(cv2.bitwise_not(gray), "inverted")
-        yield lambda: self._zx(gray, "global", binarizer=zxingcpp.Binarizer.GlobalHistogram)
-        if self.zbar:
-            yield lambda: self._zbar(gray)
+    def _stages(self, gray: np.ndarray) -> tuple[list[Callable[[], list[Code]]],
+                                                  list[Callable[[], list[Code]]]]:
+        """(always-on stages, retry stages), cheapest and most productive first.
 
-    def _regions(self, gray: np.ndarray) -> list[Code]:
-        """Rotated PDF417 (zxing reads it only to ~3 degrees) and small codes: find barcode-like
-        regions, turn each upright / enlarge it, and decode the crop."""
-        for crop, inverse, kind in region_crops(gray):
-            if kind == "deskew" and not self._skew_formats:
-                continue
-            formats = self._skew_formats if kind == "deskew" else None
+        Measured on the corpus (bench/scan_bench.py): "fast" (no rotate/downscale/invert) reads
+        ~97% of what zxing's try-everything mode reads at a quarter of its cost. Rotated PDF417
+        and 1D codes, which it cannot read, are found by a region search and turned upright
+        (before the fast pass with ``deskew_first``, else as the first retry). Inverted codes
+        need only an inverted pass, low-contrast ones a global threshold, small ones an
+        enlarged crop. zxing's 90/180-degree rotation and downscaling, CLAHE, a
+        2x whole frame and pyzbar were measured and add (almost) nothing (bench ablation table).
+        """
+        rects: list = []
+
+        def regions() -> list:
+            if not rects:
+                rects.append(candidate_rects(gray))
+            return rects[0]
+
+        always: list[Callable[[], list[Code]]] = []
+        first = self.regions and self.deskew_first and bool(self._skew_formats)
+        if first:
+            always.append(lambda: self._crops(gray, ("deskew",), regions(), elongated=True))
+        always.append(lambda: self._zx(gray, "fast"))
+        retries: list[Callable[[], list[Code]]] = []
+        if self.regions:
+            retries.append(lambda: self._crops(gray, ("upscale", "deskew"), regions(),
+                                               elongated=False if first else None))
+        retries.append(lambda: self._zx(cv2.bitwise_not(gray), "inverted"))
+        retries.append(lambda: self._zx(gray, "global",
+                                        binarizer=zxingcpp.Binarizer.GlobalHistogram))
+        if self.zbar:
+            retries.append(lambda: self._zbar(gray))
+        return always, retries
+
+    def _crops(self, gray: np.ndarray, kinds: tuple[str, ...], rects: list,
+               elongated: bool | None) -> list[Code]:
+        """Decode upright ("deskew") or enlarged ("upscale") crops of barcode-like regions."""
+        for crop, inverse, kind in region_crops(gray, kinds, rects, elongated=elongated):
+            formats = self._skew_formats if kind == "deskew" and elongated is not False else None
             # resampling softens the crop: the global threshold rescues what the local one loses
             codes = self._zx(crop, kind, inverse=inverse, formats=formats) or self._zx(
                 crop, kind, inverse=inverse, formats=formats,

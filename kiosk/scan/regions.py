@@ -16,10 +16,11 @@ DETECT_SIZE = 400          # longest side of the copy the regions are searched i
 MIN_AREA_FRACTION = 0.02   # smaller blobs are text or noise, not a badge code at kiosk distance
 MIN_SKEW_DEG = 2.5         # below this the plain decoder already reads it
 MAX_CANDIDATES = 2
+ELONGATED = 1.3            # PDF417 and 1D codes are wide; QR, DataMatrix, Aztec are square
 SMALL_REGION = 200         # crops with a shorter side than this are enlarged 2x
 
 
-def candidate_rects(gray: np.ndarray) -> list[tuple[tuple[float, float], tuple[float, float], float]]:
+def candidate_rects(gray: np.ndarray) -> list["Rect"]:
     """Rotated rectangles (centre, size, angle) in full-frame coordinates, largest first."""
     h, w = gray.shape[:2]
     scale = min(1.0, DETECT_SIZE / max(h, w))
@@ -65,12 +66,19 @@ def _upright(rect: tuple[tuple[float, float], tuple[float, float], float]
     return lengths[long_i], lengths[1 - long_i], angle
 
 
-def region_crops(gray: np.ndarray, margin: float = 0.12
-                 ) -> Iterator[tuple[np.ndarray, np.ndarray, str]]:
+Rect = tuple[tuple[float, float], tuple[float, float], float]
+
+
+def region_crops(gray: np.ndarray, kinds: tuple[str, ...] = ("deskew", "upscale"),
+                 rects: list[Rect] | None = None, margin: float = 0.12,
+                 elongated: bool | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, str]]:
     """Upright, enlarged crops of the candidate regions, each with the affine map crop -> frame
-    and what was done ("deskew" or "upscale"). Regions that are neither skewed nor small give
-    nothing: the whole-frame passes already saw them as well as a crop would."""
-    for rect in candidate_rects(gray):
+    and what was done ("deskew" or "upscale"), limited to ``kinds``. Regions that are neither
+    skewed nor small give nothing: the whole-frame passes already saw them as well as a crop
+    would. ``rects`` reuses a ``candidate_rects`` result computed earlier for the same frame;
+    ``elongated`` keeps only skewed regions that are (True) or are not (False) bar/row-code
+    shaped."""
+    for rect in candidate_rects(gray) if rects is None else rects:
         (cx, cy) = rect[0]
         rw, rh, angle = _upright(rect)
         skewed = abs(angle) >= MIN_SKEW_DEG
@@ -79,7 +87,10 @@ def region_crops(gray: np.ndarray, margin: float = 0.12
         cw = int(rw * (1 + 2 * margin)) + 8
         ch = int(rh * (1 + 2 * margin)) + 8
         zoom = 2.0 if min(cw, ch) < SMALL_REGION else 1.0
-        if not skewed and zoom == 1.0:
+        kind = "deskew" if skewed else "upscale"
+        if kind not in kinds or (not skewed and zoom == 1.0):
+            continue
+        if skewed and elongated is not None and (rw >= ELONGATED * rh) != elongated:
             continue
         matrix = cv2.getRotationMatrix2D((cx, cy), angle, zoom)
         matrix[0, 2] += cw * zoom / 2 - cx
@@ -87,4 +98,4 @@ def region_crops(gray: np.ndarray, margin: float = 0.12
         crop = cv2.warpAffine(gray, matrix, (int(cw * zoom), int(ch * zoom)),
                               flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
-        yield crop, cv2.invertAffineTransform(matrix), "deskew" if skewed else "upscale"
+        yield crop, cv2.invertAffineTransform(matrix), kind

@@ -125,3 +125,15 @@ def test_retry_slot_runs_one_retry_stage(corpus_dir: Path) -> None:
               for slot in range(decoder.retry_count)}
     assert sorted(stages.values()) == [[], [], ["inverted"]]
     assert [c.stage for c in decoder.decode(gray)] == ["inverted"]
+
+
+def test_deskew_first_only_for_shows_without_qr(corpus_dir: Path) -> None:
+    assert Decoder().deskew_first is False
+    pdf_show = Decoder(["PDF417", "Code128"])
+    assert pdf_show.deskew_first is True
+    gray, expected = _load(corpus_dir, {"image": "zxing-pdf417-2/02.png",
+                                        "expected": "zxing-pdf417-2/02.txt"})
+    rotated = _rotate(gray, 14.0)
+    for slot in range(pdf_show.retry_count):  # live mode: read on every frame, not 1 in 3
+        codes = pdf_show.decode(rotated, retry_slot=slot)
+        assert [c.stage for c in codes] == ["deskew"] and codes[0].raw == expected

@@ -24,6 +24,7 @@ def test_full_profile_with_roster(tmp_path: Path) -> None:
     path = write(tmp_path, """
 name: Hannover 2026
 formats: [delimited, roster]
+symbologies: [PDF417, Code128]
 delimiter: "^"
 fields: [registration_id, first_name, last_name, company, title, email]
 id_pattern: "REG[0-9]{5}"
@@ -32,6 +33,7 @@ default_country: de
 """)
     profile = load_badge_profile(path)
     assert profile.name == "Hannover 2026" and profile.default_country == "DE"
+    assert profile.symbologies == ("PDF417", "Code128")
     assert profile.roster is not None and len(profile.roster) == 1
     parser = BadgeParser(profile)
     assert parser.parse("REG00042").to_dict()["last_name"] == "Lovelace"
@@ -45,6 +47,7 @@ default_country: de
 @pytest.mark.parametrize("text,where,expected", [
     ("formats: [vcard, barcode]", "formats[1]", "one of vcard"),
     ("formats: []", "formats", "non-empty list"),
+    ("symbologies: [QR, EAN13]", "symbologies[1]", "one of QR, Code128"),
     ("delimiter: ''", "delimiter", "1-5 characters"),
     ("fields: [first_name, shoe_size]", "fields[1]", "one of first_name"),
     ("formats: [delimited]", "fields", "field order"),

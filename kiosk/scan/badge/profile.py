@@ -16,6 +16,7 @@ from kiosk.errors import ConfigError
 from kiosk.scan.badge.delimited import DELIMITED_FIELDS
 from kiosk.scan.badge.roster import Roster
 from kiosk.scan.badge.url import DEFAULT_ID_PARAMS
+from kiosk.scan.symbologies import SYMBOLOGIES
 
 PAYLOAD_FORMATS = ("vcard", "mecard", "json", "delimited", "url", "roster")
 DEFAULT_FORMATS = ("vcard", "mecard", "json", "url", "roster")
@@ -23,7 +24,7 @@ DEFAULT_FORMATS = ("vcard", "mecard", "json", "url", "roster")
 DEFAULT_ID_PATTERN = r"(?=[^\s]*[0-9])[A-Za-z0-9][A-Za-z0-9_.\-]{2,39}"
 CONTACT_KEYS = ("first_name", "last_name", "full_name", "company", "title", "email", "phone",
                 "country", "registration_id")
-KNOWN_KEYS = ("name", "formats", "delimiter", "fields", "id_pattern", "roster",
+KNOWN_KEYS = ("name", "formats", "symbologies", "delimiter", "fields", "id_pattern", "roster",
               "roster_id_column", "default_country", "url_id_params", "json_fields", "unknown")
 
 
@@ -31,6 +32,7 @@ KNOWN_KEYS = ("name", "formats", "delimiter", "fields", "id_pattern", "roster",
 class BadgeProfile:
     name: str = "default"
     formats: tuple[str, ...] = DEFAULT_FORMATS
+    symbologies: tuple[str, ...] = SYMBOLOGIES  # what to decode: Decoder(profile.symbologies)
     delimiter: str = "^"
     fields: tuple[str, ...] = ()
     id_pattern: re.Pattern[str] = field(default_factory=lambda: re.compile(DEFAULT_ID_PATTERN))
@@ -89,6 +91,22 @@ def profile_from_data(data: Any, source: str = "<badge profile>") -> BadgeProfil
             elif fmt not in good:
                 good.append(fmt)
         profile.formats = tuple(good)
+
+    symbologies = data.get("symbologies", list(SYMBOLOGIES))
+    if isinstance(symbologies, str):
+        symbologies = [symbologies]
+    if not isinstance(symbologies, list) or not symbologies:
+        _expect(errors, source, "symbologies", f"a non-empty list of {', '.join(SYMBOLOGIES)}",
+                symbologies)
+    else:
+        bad = False
+        for i, sym in enumerate(symbologies):
+            if sym not in SYMBOLOGIES:
+                _expect(errors, source, f"symbologies[{i}]", f"one of {', '.join(SYMBOLOGIES)}",
+                        sym)
+                bad = True
+        if not bad:
+            profile.symbologies = tuple(dict.fromkeys(symbologies))
 
     delimiter = data.get("delimiter", "^")
     if not isinstance(delimiter, str) or not 1 <= len(delimiter) <= 5 or delimiter.isspace() \
