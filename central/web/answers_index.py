@@ -1,18 +1,19 @@
 """Keeps ``lead_answers`` (one row per selected option) and ``lead_answer_state`` in step with
 the leads, lazily: before a report or chart is computed, the leads whose version differs from
-the indexed one are re-derived. Steady state costs one anti-join; a freshly loaded show pays
-once. Why not at ingest: ingest belongs to the central service and must stay fast; this keeps
+the indexed one are re-derived. Steady state costs two index lookups (newest ``updated_at`` and
+the lead count); a freshly loaded show pays once. Why not at ingest: ingest belongs to the central service and must stay fast; this keeps
 the review app's needs in the review app."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from central.models import Lead, Show
-from central.web.models import LeadAnswer, LeadAnswerState
+from central.web.models import AnswerIndexMark, LeadAnswer, LeadAnswerState
 
 BATCH = 2000
 
@@ -64,19 +65,56 @@ def rule_flags(form: Any, sel: Mapping[str, list[str]]) -> tuple[bool, bool]:
     return hot_ok, warm_ok
 
 
+MARGIN = timedelta(minutes=10)  # a transaction can commit a little after a later one's updated_at
+
+
 def refresh(s: Session, show_id: str, form: Any = None) -> int:
-    """Re-derive stale leads of a show; returns how many were re-derived."""
+    """Re-derive stale leads of a show; returns how many were re-derived.
+
+    Only leads updated since the show's watermark (less ``MARGIN``) are compared with the index,
+    so the check costs one index range scan when nothing changed; the first run compares all."""
+    newest = s.scalar(select(func.max(Lead.updated_at)).where(Lead.show_id == show_id))
+    mark = s.get(AnswerIndexMark, show_id)
+    if newest is None:
+        return 0
+    if mark is not None and mark.watermark is not None and _aware(mark.watermark) >= _aware(newest):
+        # nothing updated since; a lead inserted by a transaction that committed late would
+        # still change the count
+        n_leads = s.scalar(select(func.count()).select_from(Lead).where(Lead.show_id == show_id))
+        n_state = s.scalar(select(func.count()).select_from(LeadAnswerState)
+                           .where(LeadAnswerState.show_id == show_id))
+        if n_leads == n_state:
+            return 0
+    since = _aware(mark.watermark) - MARGIN if mark is not None and mark.watermark is not None else None
     if form is None:
         form = load_show_form(s.get(Show, show_id))
+    total = _refresh(s, show_id, form, since)
+    if mark is None:
+        try:
+            with s.begin_nested():
+                s.add(AnswerIndexMark(show_id=show_id, watermark=newest))
+        except IntegrityError:
+            pass
+    else:
+        mark.watermark = newest
+    return total
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def _refresh(s: Session, show_id: str, form: Any, since: datetime | None) -> int:
     total = 0
     while True:
-        stale = s.execute(
-            # only the answers object leaves the database: decoding whole records was most of the cost
-            select(Lead.id, Lead.version, Lead.record_json["answers"].label("answers"), Lead.merged_into)
-            .outerjoin(LeadAnswerState, LeadAnswerState.lead_id == Lead.id)
-            .where(Lead.show_id == show_id,
-                   or_(LeadAnswerState.version.is_(None), LeadAnswerState.version != Lead.version))
-            .limit(BATCH)).all()
+        q = (select(Lead.id, Lead.version, Lead.record_json["answers"].label("answers"), Lead.merged_into)
+             # only the answers object leaves the database: decoding whole records was most of the cost
+             .outerjoin(LeadAnswerState, LeadAnswerState.lead_id == Lead.id)
+             .where(Lead.show_id == show_id,
+                    or_(LeadAnswerState.version.is_(None), LeadAnswerState.version != Lead.version)))
+        if since is not None:
+            q = q.where(Lead.updated_at >= since)
+        stale = s.execute(q.limit(BATCH)).all()
         if not stale:
             return total
         ids = [r.id for r in stale]

@@ -155,9 +155,10 @@ def calibrate(buckets: list[ScoreBucket], hot: int, warm: int, step: int = 5,
     current pair. That keeps the table short enough to read and every row a real choice.
 
     The suggestion is the pair with the fewest false hots among those that keep at least ``keep``
-    (90%) of the closed deals the current hot tag catches and leave no more in nurture (ties:
-    more deals in hot, then nearest the current thresholds). None when no pair beats the current
-    one, so the page says the thresholds are fine instead of proposing churn.
+    (90%) of the closed deals the current hot tag catches, remove more false hots than the deals
+    they give up (a deal is worth at least one wasted call), and leave no more deals in nurture
+    (ties: more deals in hot, then nearest the current thresholds). None when no pair qualifies,
+    so the page says the thresholds are fine instead of proposing churn.
     """
     total_won = sum(b.won for b in buckets)
     total_neg = sum(b.negative for b in buckets)
@@ -193,13 +194,11 @@ def calibrate(buckets: list[ScoreBucket], hot: int, warm: int, step: int = 5,
                       key=lambda c: (-c.hot, -c.warm))
     suggestion = None
     need = math.ceil(keep * now.won_in_hot)
-    eligible = [c for c in rows if not c.current and c.won_in_hot >= need and c.won_missed <= now.won_missed]
+    eligible = [c for c in rows if not c.current and c.won_in_hot >= need and c.won_missed <= now.won_missed
+                and (now.false_hots - c.false_hots > now.won_in_hot - c.won_in_hot
+                     or (c.false_hots <= now.false_hots and c.won_in_hot > now.won_in_hot))]
     if eligible and total_won:
-        best = min(eligible, key=lambda c: (c.false_hots, -c.won_in_hot, abs(c.hot - hot) + abs(c.warm - warm)))
-        better = (best.false_hots < now.false_hots and best.won_in_hot >= need) or (
-            best.false_hots <= now.false_hots and best.won_in_hot > now.won_in_hot)
-        if better:
-            suggestion = best
+        suggestion = min(eligible, key=lambda c: (c.false_hots, -c.won_in_hot, abs(c.hot - hot) + abs(c.warm - warm)))
     return Calibration(hot, warm, total_won, total_neg, total_open,
                        catch_by_tag(buckets, hot, warm), rows, suggestion)
 

@@ -62,7 +62,8 @@ class Outcome(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     reported_by: Mapped[str] = mapped_column(String(320), nullable=False)
-    __table_args__ = (Index("ix_outcomes_show_status", "show_id", "status"),)
+    __table_args__ = (Index("ix_outcomes_show_status", "show_id", "status"),
+                      Index("ix_outcomes_show_reported", "show_id", "reported_at"))
 
 
 class FormVersion(Base):
@@ -103,16 +104,29 @@ class LeadAnswerState(Base):
     warm_ok: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
 
+class AnswerIndexMark(Base):
+    """Per show, the newest ``leads.updated_at`` the answer index has seen: the next refresh only
+    looks at leads updated after it (minus a safety margin for transactions that committed late)."""
+
+    __tablename__ = "answer_index_marks"
+    show_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    watermark: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 # Indexes on the core ``leads`` table that the review pages need at 100,000 leads (filters and
 # sort orders of the lead table); created by 0002_review, declared here so metadata matches.
 from central.models import Lead  # noqa: E402
 
-LEAD_INDEXES = (
-    Index("ix_leads_show_tag_time", Lead.show_id, Lead.tag, Lead.captured_at_corrected),
-    Index("ix_leads_show_score", Lead.show_id, Lead.score),
-    Index("ix_leads_show_staff", Lead.show_id, Lead.staff),
-    Index("ix_leads_show_device_time", Lead.show_id, Lead.device_id, Lead.captured_at_corrected),
-    Index("ix_leads_show_last_name", Lead.show_id, Lead.last_name),
-    Index("ix_leads_show_company", Lead.show_id, Lead.company),
-    Index("ix_leads_show_discarded", Lead.show_id, Lead.discarded),
-)
+IX_LEADS_SHOW_UPDATED = Index("ix_leads_show_updated", Lead.show_id, Lead.updated_at)
+_LIVE = Lead.merged_into.is_(None)
+LEAD_INDEXES = tuple(
+    Index(name, *cols, sqlite_where=_LIVE, postgresql_where=_LIVE) for name, cols in (
+        ("ix_leads_live_time", (Lead.show_id, Lead.discarded, Lead.captured_at_corrected, Lead.id)),
+        ("ix_leads_live_score", (Lead.show_id, Lead.discarded, Lead.score, Lead.id)),
+        ("ix_leads_live_tag_time", (Lead.show_id, Lead.discarded, Lead.tag, Lead.captured_at_corrected, Lead.id)),
+        ("ix_leads_live_staff_time", (Lead.show_id, Lead.discarded, Lead.staff, Lead.captured_at_corrected, Lead.id)),
+        ("ix_leads_live_device_time", (Lead.show_id, Lead.discarded, Lead.device_id, Lead.captured_at_corrected,
+                                       Lead.id)),
+        ("ix_leads_live_last_name", (Lead.show_id, Lead.discarded, Lead.last_name, Lead.id)),
+        ("ix_leads_live_company", (Lead.show_id, Lead.discarded, Lead.company, Lead.id)),
+    ))

@@ -165,23 +165,84 @@ def questions_of(form: Any, rows: list[tuple] | None = None, lang: str = "en") -
     return out
 
 
-def feedback(s: Session, show_id: str) -> rep.FeedbackReport:
-    """The feedback report of one show: two GROUP BYs and the arithmetic in ``report``."""
+_CACHE: dict[tuple[str, str, str], tuple[tuple, Any]] = {}
+_CACHE_MAX = 128
+
+
+def fingerprint(s: Session, show_id: str) -> tuple:
+    """What the report and calibration of a show depend on, read from indexes: any new or edited
+    lead moves ``max(updated_at)``, any outcome moves the outcome count or newest report time."""
+    newest = s.scalar(select(func.max(Lead.updated_at)).where(Lead.show_id == show_id))
+    n_out, last_out = s.execute(select(func.count(), func.max(Outcome.reported_at))
+                                .where(Outcome.show_id == show_id)).one()
+    show = s.get(Show, show_id)
+    return (str(newest), n_out, str(last_out), str(show.cost) if show else None,
+            show.form_version if show else None, hash(show.form_yaml) if show else None)
+
+
+def cached(s: Session, kind: str, show_id: str, compute: Any) -> Any:
+    """``compute()`` unless this process computed it for the same fingerprint already. The cache
+    is only a shortcut: processes stay stateless, and any change to the show's data misses it."""
+    key = (str(s.get_bind().url), kind, show_id)
+    fp = fingerprint(s, show_id)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == fp:
+        return hit[1]
+    value = compute()
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (fp, value)
+    return value
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def tag_counts(s: Session, show_id: str) -> list[tuple]:
+    """``(tag, discarded, status, n)``: totals from the leads' index, the outcome split from the
+    outcomes (a fraction of the leads) joined to their leads, no-outcome counts by subtraction."""
+    live = [Lead.show_id == show_id, Lead.merged_into.is_(None)]
+    totals = {(t, bool(d)): n for t, d, n in s.execute(
+        select(Lead.tag, Lead.discarded, func.count()).where(*live).group_by(Lead.tag, Lead.discarded))}
+    rows = []
+    for t, d, st, n in s.execute(
+            select(Lead.tag, Lead.discarded, Outcome.status, func.count()).select_from(Outcome)
+            .join(Lead, Lead.id == Outcome.lead_id).where(Outcome.show_id == show_id, *live)
+            .group_by(Lead.tag, Lead.discarded, Outcome.status)):
+        rows.append((t, bool(d), st, n))
+        totals[(t, bool(d))] = totals.get((t, bool(d)), 0) - n
+    rows += [(t, d, None, n) for (t, d), n in totals.items() if n]
+    return rows
+
+
+def answer_counts(s: Session, show_id: str) -> list[tuple]:
+    """``(question, value, status, n)`` computed the same way as :func:`tag_counts`."""
+    totals = {(q, v): n for q, v, n in s.execute(
+        select(LeadAnswer.question_id, LeadAnswer.value, func.count()).where(LeadAnswer.show_id == show_id)
+        .group_by(LeadAnswer.question_id, LeadAnswer.value))}
+    rows = []
+    for q, v, st, n in s.execute(
+            select(LeadAnswer.question_id, LeadAnswer.value, Outcome.status, func.count()).select_from(Outcome)
+            .join(LeadAnswer, LeadAnswer.lead_id == Outcome.lead_id).where(Outcome.show_id == show_id)
+            .group_by(LeadAnswer.question_id, LeadAnswer.value, Outcome.status)):
+        rows.append((q, v, st, n))
+        totals[(q, v)] = totals.get((q, v), 0) - n
+    rows += [(q, v, None, n) for (q, v), n in totals.items() if n]
+    return rows
+
+
+def feedback(s: Session, show_id: str, use_cache: bool = True) -> rep.FeedbackReport:
+    """The feedback report of one show (see ``report`` for the definitions)."""
     show = s.get(Show, show_id)
     form = load_show_form(show)
     refresh(s, show_id, form)
-    tag_rows = s.execute(
-        select(Lead.tag, Lead.discarded, Outcome.status, func.count())
-        .outerjoin(Outcome, Outcome.lead_id == Lead.id)
-        .where(Lead.show_id == show_id, Lead.merged_into.is_(None))
-        .group_by(Lead.tag, Lead.discarded, Outcome.status)).all()
-    answer_rows = s.execute(
-        select(LeadAnswer.question_id, LeadAnswer.value, Outcome.status, func.count())
-        .outerjoin(Outcome, Outcome.lead_id == LeadAnswer.lead_id)
-        .where(LeadAnswer.show_id == show_id)
-        .group_by(LeadAnswer.question_id, LeadAnswer.value, Outcome.status)).all()
-    cost = float(show.cost) if show is not None and show.cost is not None else None
-    return rep.build_report(tag_rows, cost, answer_rows, questions_of(form, answer_rows))
+
+    def compute() -> rep.FeedbackReport:
+        answer_rows = answer_counts(s, show_id)
+        cost = float(show.cost) if show is not None and show.cost is not None else None
+        return rep.build_report(tag_counts(s, show_id), cost, answer_rows, questions_of(form, answer_rows))
+    return cached(s, "feedback", show_id, compute) if use_cache else compute()
 
 
 def feedback_all(s: Session) -> tuple[rep.FeedbackReport, list[tuple[str, str, rep.FeedbackReport]]]:
@@ -200,20 +261,22 @@ def feedback_all(s: Session) -> tuple[rep.FeedbackReport, list[tuple[str, str, r
 
 
 def calibration_for(s: Session, show_id: str, step: int = 5) -> tuple[cal.Calibration | None, Any]:
-    """Calibration table of a show from its outcomes; (None, form) when the form cannot be read."""
+    """Calibration table of a show from its outcomes; (None, None) when the form cannot be read."""
     show = s.get(Show, show_id)
     form = load_show_form(show)
     if form is None:
         return None, None
     refresh(s, show_id, form)
-    # Leads discarded at review never reach sales whatever the thresholds, so they only count
-    # when sales reported an outcome for them anyway.
-    rows = s.execute(
-        select(Lead.score, Outcome.status, func.count(), LeadAnswerState.hot_ok, LeadAnswerState.warm_ok)
-        .outerjoin(Outcome, Outcome.lead_id == Lead.id)
-        .outerjoin(LeadAnswerState, LeadAnswerState.lead_id == Lead.id)
-        .where(Lead.show_id == show_id, Lead.merged_into.is_(None),
-               (Lead.discarded.is_(False)) | Outcome.status.is_not(None))
-        .group_by(Lead.score, Outcome.status, LeadAnswerState.hot_ok, LeadAnswerState.warm_ok)).all()
-    buckets = cal.buckets_from_counts(rows)
-    return cal.calibrate(buckets, int(form.scoring.hot), int(form.scoring.warm), step=step), form
+
+    def compute() -> cal.Calibration:
+        # Leads discarded at review never reach sales whatever the thresholds, so they only count
+        # when sales reported an outcome for them anyway.
+        rows = s.execute(
+            select(Lead.score, Outcome.status, func.count(), LeadAnswerState.hot_ok, LeadAnswerState.warm_ok)
+            .outerjoin(Outcome, Outcome.lead_id == Lead.id)
+            .outerjoin(LeadAnswerState, LeadAnswerState.lead_id == Lead.id)
+            .where(Lead.show_id == show_id, Lead.merged_into.is_(None),
+                   (Lead.discarded.is_(False)) | Outcome.status.is_not(None))
+            .group_by(Lead.score, Outcome.status, LeadAnswerState.hot_ok, LeadAnswerState.warm_ok)).all()
+        return cal.calibrate(cal.buckets_from_counts(rows), int(form.scoring.hot), int(form.scoring.warm), step=step)
+    return cached(s, f"calibration:{step}", show_id, compute), form

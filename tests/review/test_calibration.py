@@ -92,3 +92,18 @@ def test_no_outcomes_means_no_suggestion():
 def test_empty_show():
     c = cal.calibrate([], 70, 40)
     assert c.candidates and c.candidates[0].current and c.suggestion is None
+
+
+def test_suggestion_must_trade_fewer_false_hots_than_deals_lost():
+    # raising hot to 80 drops one false hot but also one deal: not worth it, no suggestion
+    b = cal.histogram_from_leads([{"score": s, "outcome": o} for s, o in [
+        (90, "closed_won"), (85, "closed_won"), (75, "closed_won"), (75, "closed_lost"), (20, "closed_lost")]])
+    c = cal.calibrate(b, hot=70, warm=40, keep=0.5)
+    assert c.suggestion is None
+    # with two false hots at 75 it is worth it: 1 deal for 2 wasted calls
+    b2 = cal.histogram_from_leads([{"score": s, "outcome": o} for s, o in [
+        (90, "closed_won"), (85, "closed_won"), (75, "closed_won"), (75, "closed_lost"), (72, "discarded"),
+        (20, "closed_lost")]])
+    c2 = cal.calibrate(b2, hot=70, warm=40, keep=0.5)
+    assert c2.suggestion is not None and 75 < c2.suggestion.hot <= 85 and c2.suggestion.false_hots == 0
+    assert c2.suggestion.won_in_hot == 2 and c2.suggestion.won_missed == 0

@@ -498,3 +498,24 @@ def test_users_admin_page_adds_users(app, as_admin):
     tok = csrf_of(c.get("/login").text)
     assert c.post("/login", data={"email": "new@example.com", "password": "long enough pw", "csrf": tok},
                   follow_redirects=False).status_code == 303
+
+
+def test_raising_a_lead_to_hot_notifies_sales_exactly_once(sqlite_url):
+    from central.app import create_app
+    from central.models import Notification
+    from central.settings import parse_settings
+    settings = parse_settings({"routing": {"default": {"email": ["sales-team@example.com"]}}}, "<test>", {})
+    app = create_app(sqlite_url, settings)
+    try:
+        b = sign_in(app, "marketer")
+        lead = first_lead(app, tag="warm", discarded=False)
+        url = f"/leads/{lead.id}"
+        b.post_form(url, url + "/tag", {"tag": "hot"})
+        b.post_form(url, url + "/tag", {"tag": ""})       # back to warm
+        b.post_form(url, url + "/tag", {"tag": "hot"})    # hot again: no second e-mail
+        with app.state.db.session() as s:
+            notes = s.scalars(select(Notification).where(Notification.lead_id == lead.id)).all()
+            assert [(n.kind, n.recipient, n.state) for n in notes] == [("email", "sales-team@example.com", "pending")]
+            assert notes[0].payload_json["tag"] == "hot" and "raised to hot in review" in notes[0].payload_json["reasons"]
+    finally:
+        app.state.db.dispose()

@@ -16,6 +16,7 @@ from central.models import Device, Lead, Show
 from central.web import leadedit
 from central.web.deps import PageNotFound, render, review, viewer, writer
 from central.web.export import csv_chunks, xlsx_bytes
+from central.web.hot import enqueue_hot
 from central.web.leadquery import LeadFilter, count_query, export_query, page_query
 from central.web.models import Outcome
 from central.web.security import Principal
@@ -34,10 +35,23 @@ def _show_or_404(s, show_id: str) -> Show:
     return show
 
 
+_STAFF_CACHE: dict[tuple[str, str], tuple[float, list[str]]] = {}
+STAFF_CACHE_S = 60.0
+
+
 def filter_options(s, show_id: str) -> dict[str, Any]:
-    """Values for the filter drop-downs (distinct staff and kiosks; indexes make these cheap)."""
-    staff = [r for (r,) in s.execute(select(Lead.staff).distinct().where(Lead.show_id == show_id,
-                                                                          Lead.staff.is_not(None)).order_by(Lead.staff))]
+    """Values for the filter drop-downs. The distinct staff names of 100,000 leads cost a scan of
+    an index, so they are kept for a minute per process (a name new this minute shows up at the
+    next refresh; filtering by it via the URL works at once)."""
+    import time
+    key = (str(s.get_bind().url), show_id)
+    hit = _STAFF_CACHE.get(key)
+    if hit is not None and time.monotonic() - hit[0] < STAFF_CACHE_S:
+        staff = hit[1]
+    else:
+        staff = [r for (r,) in s.execute(select(Lead.staff).distinct().where(
+            Lead.show_id == show_id, Lead.staff.is_not(None)).order_by(Lead.staff))]
+        _STAFF_CACHE[key] = (time.monotonic(), staff)
     kiosks = s.execute(select(Device.id, Device.name).where(Device.show_id == show_id).order_by(Device.name)).all()
     return {"staff": staff, "kiosks": kiosks}
 
@@ -179,25 +193,14 @@ def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, **kw)
             res = fn(s, *args, actor=me.email, source="web", now=rv.settings.clock(), **kw)
             results = res if isinstance(res, tuple) else (res,)
             hot = [r for r in results if r is not None and r.raised_to_hot]
-            if hot:
-                notify_raised_hot(s, [r.lead_id for r in hot])
+            for r in hot:
+                enqueue_hot(s, getattr(request.app.state, "settings", None), r.lead_id, rv.settings.clock())
     except leadedit.EditError as exc:
         return _back(lead_id, err=str(exc))
     except NotFound as exc:
         return _back(lead_id, err=str(exc))
     changed = any(r is not None for r in results)
     return _back(lead_id, msg=ok if changed else "Nothing changed.")
-
-
-def notify_raised_hot(s, lead_ids: list[str]) -> None:
-    """Tell sales about a lead raised to hot in review, through central's notification queue when
-    central offers the hook (``central.notify.enqueue_hot``); silently skipped otherwise."""
-    try:
-        from central.notify import enqueue_hot  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    for lid in lead_ids:
-        enqueue_hot(s, lid)
 
 
 @router.post("/leads/{lead_id}/contact")
