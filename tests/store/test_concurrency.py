@@ -2,56 +2,45 @@
 and several threads on one store (UI and sync worker): nothing acknowledged goes missing."""
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
-from kiosk.store import LeadStore, open_store
-from kiosk.store.journal import JournalStorage
-from kiosk.store.table import LeadDB
+from kiosk.store import open_store
 
 from .conftest import make_lead
 
 PER_WRITER = 120
+WRITER = """
+import sys
+from kiosk.store import LeadStore, new_lead
+from kiosk.store.journal import JournalStorage
+from kiosk.store.table import LeadDB
+data, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+store = LeadStore(LeadDB(data + "/leads", storage=JournalStorage, compact_min_bytes=16 << 10, compact_ratio=0.1))
+score = {"score": 55, "computed_tag": "warm", "override": None, "tag": "warm", "discarded": False,
+         "discard_reason": None, "reasons": [], "form_id": "bant", "form_version": "2026.1"}
+for i in range(n):
+    rec = store.save(new_lead(show_id="demo", kiosk_id=tag, staff="Ana", score=score, answers={"consent": True},
+                              contact={"first_name": f"{tag}{i}", "email": f"{tag}{i}@example.com"}))
+    if i % 5 == 0:
+        store.mark_sync(rec["id"], "central", 1, "sent")
+    print(rec["id"], flush=True)
+store.close()
+"""
 
 
-def _writer(data: Path, tag: str, w: int) -> None:
-    store = LeadStore(LeadDB(str(data / "leads"), storage=JournalStorage, compact_min_bytes=16 << 10,
-                             compact_ratio=0.1))
-    for i in range(PER_WRITER):
-        rec = store.save(make_lead(first=f"{tag}{i}", email=f"{tag}{i}@example.com"))
-        if i % 5 == 0:
-            store.mark_sync(rec["id"], "central", 1, "sent")
-        os.write(w, (rec["id"] + "\n").encode())
-    store.close()
-
-
-def test_two_processes_writing_and_compacting_the_same_directory(tmp_path: Path) -> None:
+def test_three_processes_writing_and_compacting_the_same_directory(tmp_path: Path) -> None:
     data = tmp_path / "data"
     open_store(data).close()
-    pipes, pids = [], []
-    for tag in ("A", "B", "C"):
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            try:
-                _writer(data, tag, w)
-            finally:
-                os._exit(0)
-        os.close(w)
-        pipes.append(r)
-        pids.append(pid)
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(data), tag, str(PER_WRITER)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for tag in "ABC"]
     acked: list[str] = []
-    for r in pipes:
-        buf = b""
-        while chunk := os.read(r, 65536):
-            buf += chunk
-        os.close(r)
-        acked += buf.decode().split()
-    for pid in pids:
-        _, status = os.waitpid(pid, 0)
-        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        acked += out.split()
     assert len(acked) == 3 * PER_WRITER
     store = open_store(data)
     try:
