@@ -243,6 +243,9 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
     if "default" in routing:
         default = _route(r, routing["default"], "routing.default", territories, chat_url, conditions=False)
 
+    if smtp is None and any(route.email for route in (*rules, default) if route is not None):
+        raise r.fail("smtp", "an [smtp] table (host, from): the routing rules send e-mail")
+
     n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s"})
     ans = r.table(data, "answers", "answers", {"product_interest", "follow_up"})
     lim = r.table(data, "limits", "limits", {"max_body_bytes", "max_batch", "enrollment_code_ttl_h"})

@@ -28,7 +28,7 @@ def st_env(request, tmp_path_factory):  # type: ignore[no-untyped-def]
         url = f"sqlite:///{tmp_path_factory.mktemp('st') / 'central.db'}"
     else:
         url = request.getfixturevalue("postgres_server").create_database()
-    app = create_app(url, settings_for(None), web=False)
+    app = create_app(url, settings_for(25), web=False)  # SMTP never contacted: no worker runs here
     with TestClient(app, raise_server_exceptions=False) as client:
         code = new_enrollment_code(app.state.db, "expo")
         enr = client.post("/api/v1/enroll", json={"code": code}).json()
@@ -52,8 +52,7 @@ def _check(case, client, enr, rng) -> int:  # type: ignore[no-untyped-def]
                 headers.pop(h, None)
             headers.update(sign_headers(enr["signing_secret"], body))
             headers["content-type"] = "application/json"
-    resp = client.request(kw["method"], kw["url"], params=kw.get("params"), headers=headers, content=body,
-                          cookies=kw.get("cookies"))
+    resp = client.request(kw["method"], kw["url"], params=kw.get("params"), headers=headers, content=body)
     assert resp.status_code < 500, f"{case.method} {case.path} -> {resp.status_code}: {resp.text[:500]}"
     return resp.status_code
 

@@ -76,6 +76,7 @@ def test_good_config_and_routing(tmp_path):
     ("[[routing.rules]]\nname = 'x'\n", "routing.rules[0]", "at least one recipient"),
     ("[routing.default]\nchat = true\n", "routing.default.chat", "webhook_url"),
     ("smtp = [", "(file)", "valid TOML"),
+    ("[routing.default]\nemail = ['a@example.com']\n", "smtp", "the routing rules send e-mail"),
 ])
 def test_errors_name_file_key_and_expectation(tmp_path, text, key, expected):
     path = _write(tmp_path, text)
