@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from kiosk.store import open_store
@@ -13,7 +14,7 @@ from .conftest import make_lead
 
 PER_WRITER = 120
 WRITER = """
-import sys
+import os, sys, time
 from kiosk.store import LeadStore, new_lead
 from kiosk.store.journal import JournalStorage
 from kiosk.store.table import LeadDB
@@ -21,6 +22,9 @@ data, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 store = LeadStore(LeadDB(data + "/leads", storage=JournalStorage, compact_min_bytes=16 << 10, compact_ratio=0.1))
 score = {"score": 55, "computed_tag": "warm", "override": None, "tag": "warm", "discarded": False,
          "discard_reason": None, "reasons": [], "form_id": "bant", "form_version": "2026.1"}
+t0 = time.monotonic()
+while not os.path.exists(data + "/go") and time.monotonic() - t0 < 60:  # start together
+    time.sleep(0.005)
 for i in range(n):
     rec = store.save(new_lead(show_id="demo", kiosk_id=tag, staff="Ana", score=score, answers={"consent": True},
                               contact={"first_name": f"{tag}{i}", "email": f"{tag}{i}@example.com"}))
@@ -36,6 +40,8 @@ def test_three_processes_writing_and_compacting_the_same_directory(tmp_path: Pat
     open_store(data).close()
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(data), tag, str(PER_WRITER)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for tag in "ABC"]
+    time.sleep(1.0)  # let them import and open; then all three write at once
+    (data / "go").touch()
     acked: list[str] = []
     for p in procs:
         out, err = p.communicate(timeout=120)
