@@ -114,11 +114,29 @@ def test_duplicate_scan_offers_update(run_ui, badge_video: Path, tmp_path: Path)
     assert leads[0]["contact"]["title"] == "Chief Technology Officer"
 
 
-def test_pin_screen_rejects_wrong_pin(run_ui, tmp_path: Path) -> None:
-    facts = run_ui("pin", tmp_path / "data", "none")
+def test_pin_screen_rejects_wrong_pin_then_staff_retag(run_ui, tmp_path: Path) -> None:
+    from forms import default_form_path, load_form, score
+    from kiosk.store import new_lead, open_store
+    data = tmp_path / "data"
+    form = load_form(default_form_path())
+    hot = {"budget": "approved", "authority": "decision_maker", "need": "critical", "timing": "0_3_months",
+           "evaluated_competitors": True, "role": "buyer", "follow_up": "demo", "consent": True}
+    cold = {"budget": "none", "authority": "researcher", "need": "nice_to_have", "timing": "no_plans",
+            "role": "buyer", "follow_up": "info_pack", "consent": True}
+    store = open_store(data)
+    for first, answers in (("Lena", hot), ("Otto", cold)):
+        store.save(new_lead(show_id="demo", kiosk_id="k", staff="Ana", contact={"first_name": first},
+                            answers=answers, score=score(form, answers).to_dict()))
+    store.close()
+    facts = run_ui("pin", data, "none")
     assert facts["after_wrong"] == "pin"
     assert facts["wrong_error"] == "Wrong PIN, try again"
-    assert facts["staff_count"] == 0 and facts["hot_count"] == 0
+    assert facts["staff_count"] == 2 and facts["hot_count"] == 1 and facts["search_count"] == 1
+    assert facts["lead_title"] == "Otto" and facts["retag_text"] == "Hot"
+    assert facts["override_text"] == "Tag set by staff (computed: Nurture)"
+    otto = [x for x in _store_leads(data) if x["contact"]["first_name"] == "Otto"][0]
+    assert otto["score"]["override"] == "hot" and otto["score"]["computed_tag"] == "nurture"
+    assert otto["version"] == 2 and otto["history"][-1]["actor"] == "Ana"
 
 
 def test_self_serve_idle_reset_clears_visitor(run_ui, tmp_path: Path) -> None:

@@ -237,10 +237,36 @@ def scenario_pin(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     tap(staff.ids.f_hot)
     yield None
     facts["hot_count"] = staff.count
+    tap(staff.ids.f_all)
+    yield None
+    # search with the on-screen keyboard
+    tap(staff.ids.search)
+    yield lambda: staff.keyboard.shown and staff.keyboard.height > 100
+    yield 0.1
+    from kiosk.app.scripted import type_on
+    type_on(staff.keyboard.vk, "otto")
+    yield lambda: staff.count == 1
+    facts["search_count"] = staff.count
+    staff.keyboard.hide()
+    yield 0.1
+    rows = [w for w in staff.rv.children[0].children if getattr(w, "lead_id", "")]
+    tap(rows[0])
+    yield lambda: app.sm.current == "lead"
+    yield None
+    yield None
+    lead = app.screen("lead")
+    facts["lead_title"] = lead.title_text
+    tap(lead.ids.t_hot)
+    yield lambda: lead.override_text != ""
+    facts["retag_text"] = lead.tag_text
+    facts["override_text"] = lead.override_text
+    app.root.export_to_png(str(out / "lead.png"))
+    tap(lead.ids.back)
+    yield lambda: app.sm.current == "staff"
+    yield None
+    yield None
     tap(staff.ids.exit)
     yield lambda: app.sm.current == "scan"
-    yield None
-    yield None
 
 
 def scenario_idle(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
