@@ -1,0 +1,1 @@
+"""Kivy language rules, one file per screen (package so the wheel ships them)."""
