@@ -60,7 +60,12 @@ class SoundBoard:
         try:
             path = self.directory / f"{name}.wav"
             if not path.exists():
-                write_tone(path, SOUNDS[name])
+                try:
+                    write_tone(path, SOUNDS[name])
+                except OSError:  # no writable home (a service user): synthesise into /tmp instead
+                    import tempfile
+                    path = write_tone(Path(tempfile.gettempdir()) / f"leadkiosk-{os.getuid()}-{name}.wav",
+                                      SOUNDS[name])
             from kivy.core.audio import SoundLoader
             sound = SoundLoader.load(str(path))
         except Exception as exc:  # no audio device, read-only home: stay silent

@@ -131,3 +131,33 @@ def test_run_without_display_prints_hint(tmp_path: Path) -> None:
     assert proc.returncode == 3
     assert "no display found" in proc.stderr and "xvfb-run -a leadkiosk run" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.ui
+def test_run_notifies_systemd_and_stops_on_sigterm(tmp_path: Path, child_env: dict) -> None:
+    """What the Pi's Type=notify unit relies on: READY=1 once the scan screen is up, WATCHDOG=1
+    pings from the UI loop, and a clean exit on SIGTERM."""
+    import signal
+    import time
+    sock_path = str(tmp_path / "notify.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(sock_path)
+        server.settimeout(30)
+        env = dict(child_env, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="2000000")
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--data", str(tmp_path / "data"),
+                                 "--camera", "none"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL)
+        try:
+            got = []
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline and got.count(b"WATCHDOG=1") < 2:
+                got.append(server.recv(128))
+            assert b"READY=1" in got and got.count(b"WATCHDOG=1") >= 2, got
+            assert got.index(b"READY=1") < got.index(b"WATCHDOG=1")
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert rc == 0, proc.stderr.read().decode()[-2000:]
