@@ -180,3 +180,27 @@ def test_trigger_after_save_delivers_a_hot_lead_fast(store, central, transport) 
         assert time.monotonic() - t0 < 1.0
     finally:
         worker.stop()
+
+
+def test_stop_records_the_answer_of_the_request_in_flight(store, central, transport) -> None:
+    server, state = central
+    for i in range(30):
+        store.save(make_lead(i))
+    transport.max_batch = 10
+    real_send = transport.send
+    started = __import__("threading").Event()
+
+    def slow_send(leads):
+        started.set()
+        time.sleep(0.4)
+        return real_send(leads)
+
+    transport.send = slow_send  # type: ignore[method-assign]
+    worker = SyncWorker(store, [transport], backoff=lambda: fast_backoff())
+    worker.start()
+    assert started.wait(5)
+    worker.stop()
+    stored = set(state.leads)
+    assert stored, "the request in flight must complete"
+    # everything central stored is marked sent on the kiosk: nothing it has is still pending
+    assert not stored & {l["id"] for l in store.pending("central")}
