@@ -29,27 +29,33 @@ log = logging.getLogger("central")
 def create_app(db_url: str | None = None, settings: Settings | None = None, *, migrate: bool = True,
                start_worker: bool = False, web: bool = True) -> FastAPI:
     """Build the app for ``db_url`` (argument > LEADKIOSK_CENTRAL_DB > sqlite:///central.db).
-    ``start_worker`` runs the notification worker thread for the app's lifetime (serve does);
+    ``start_worker`` runs the notification and CRM outbox worker threads for the app's lifetime;
     ``web=False`` leaves out the review web app (the API alone, as the ingest tests use it)."""
     from central.api import admin, kiosk
     from central.migrate import upgrade
     from central.notify.worker import NotificationWorker
+    from central.outbox import OutboxWorker
 
     settings = settings or load_settings()
     db = Database(db_url)
     if migrate:
         upgrade(db)
     worker = NotificationWorker(db, settings) if start_worker else None
+    outbox = OutboxWorker(db, settings) if start_worker else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if worker:
             worker.start()
+        if outbox:
+            outbox.start()
         try:
             yield
         finally:
             if worker:
                 worker.stop()
+            if outbox:
+                outbox.stop()
             db.dispose()
 
     app = FastAPI(title="leadkiosk central", version="1", lifespan=lifespan,

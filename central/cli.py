@@ -84,7 +84,7 @@ def register(subparsers: Any) -> None:
     _db_arg(p)
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("notify-worker", help="deliver queued hot-lead notifications")
+    p = sub.add_parser("notify-worker", help="deliver queued hot-lead notifications and CRM outbox rows")
     _db_arg(p)
     p.add_argument("--config", metavar="FILE")
     p.add_argument("--once", action="store_true", help="deliver what is due now and exit")
@@ -298,11 +298,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 @_guard
 def cmd_notify_worker(args: argparse.Namespace) -> int:
     from central.notify.worker import NotificationWorker
+    from central.outbox import OutboxWorker
     from central.settings import load_settings
-    worker = NotificationWorker(_db(args), load_settings(args.config))
+    settings = load_settings(args.config)
+    db = _db(args)
+    worker = NotificationWorker(db, settings)
+    outbox = OutboxWorker(db, settings)
     if args.once:
-        print(f"{worker.run_once(limit=10_000)} notification(s) sent")
+        print(f"{worker.run_once(limit=10_000)} notification(s) sent, {outbox.run_once(limit=10_000)} CRM push(es) sent")
         return 0
+    outbox.start()
     import signal
     import threading
     import time
