@@ -9,9 +9,6 @@ import json
 import sys
 from pathlib import Path
 
-VIDEO_SUFFIXES = {".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mjpg", ".mjpeg", ".mpg"}
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     decode = subparsers.add_parser(
         "decode", help="decode barcodes in images or video files (one JSON line per image or "
@@ -66,7 +63,7 @@ def cmd_parse_badge(args: argparse.Namespace) -> int:
 
 def cmd_decode(args: argparse.Namespace) -> int:
     from kiosk.errors import CameraError
-    from kiosk.scan.decode_files import decode_image_file, decode_video_file
+    from kiosk.scan.decode_files import decode_file
 
     if args.repeat_window < 0:
         _error("decode", f"--repeat-window: expected seconds >= 0, got {args.repeat_window}")
@@ -75,11 +72,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            if path.suffix.lower() in VIDEO_SUFFIXES:
-                lines = decode_video_file(path, args.repeat_window)
-            else:
-                lines = iter([decode_image_file(path)])
-            for line in lines:
+            for line in decode_file(path, args.repeat_window):
                 print(json.dumps(line, ensure_ascii=False), flush=True)
         except CameraError as exc:
             _error("decode", str(exc))

@@ -12,6 +12,26 @@ from kiosk.scan.decoder import Decoder
 from kiosk.scan.scanner import RepeatFilter
 
 
+VIDEO_SUFFIXES = {".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mjpg", ".mjpeg", ".mpg",
+                  ".ogv", ".wmv"}
+
+
+def decode_file(path: Path, repeat_window_s: float = 3.0) -> Iterator[dict[str, Any]]:
+    """Images give one result; videos (by suffix, or whatever OpenCV cannot read as an image
+    but can play) one per frame with a newly seen code."""
+    if not path.is_file():
+        raise CameraError(f"{path}: no such file")
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        return decode_video_file(path, repeat_window_s)
+    try:
+        return iter([decode_image_file(path)])
+    except CameraError:
+        try:
+            return decode_video_file(path, repeat_window_s)
+        except CameraError:
+            raise CameraError(f"{path}: neither an image nor a video OpenCV can read") from None
+
+
 def decode_image_file(path: Path, decoder: Decoder | None = None) -> dict[str, Any]:
     import cv2
     if not path.is_file():
@@ -31,7 +51,12 @@ def decode_video_file(path: Path, repeat_window_s: float = 3.0,
     from kiosk.scan.sources import OpenCVSource
     decoder = decoder or Decoder()
     repeats = RepeatFilter(repeat_window_s)
-    source = OpenCVSource(path=path).open()
+    source = OpenCVSource(path=path).open()  # opened now, so a bad file fails before iteration
+    return _video_results(path, source, decoder, repeats)
+
+
+def _video_results(path: Path, source: Any, decoder: Decoder,
+                   repeats: RepeatFilter) -> Iterator[dict[str, Any]]:
     try:
         index = 0
         for frame in source.frames():

@@ -53,7 +53,17 @@ def test_decode_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text("no pixels here")
     out = leadkiosk("decode", str(bad))
     assert out.returncode == 1
-    assert b"not an image" in out.stderr and b"Traceback" not in out.stderr
+    assert b"neither an image nor a video" in out.stderr and b"Traceback" not in out.stderr
+    out = leadkiosk("decode", str(tmp_path / "missing.png"))
+    assert out.returncode == 1 and b"no such file" in out.stderr
+
+
+def test_decode_video_without_video_suffix(demo_video: Path, tmp_path: Path) -> None:
+    clip = tmp_path / "clip.bin"
+    clip.write_bytes(demo_video.read_bytes())
+    out = leadkiosk("decode", str(clip), "--repeat-window", "10")
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.decode().splitlines()) == 1
 
 
 def test_parse_badge_argument_and_stdin() -> None:
