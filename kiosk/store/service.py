@@ -7,6 +7,7 @@ per-query document copies. Every method returns private copies: callers may muta
 """
 from __future__ import annotations
 
+import heapq
 import logging
 import pickle
 import re
@@ -266,9 +267,11 @@ class LeadStore:
                 if needle and needle not in self._text_of(doc_id, doc):
                     continue
                 hits.append(doc_id)
-            hits.sort(key=lambda d: self._when.get(d, ""), reverse=True)
-            if limit is not None:
-                hits = hits[:limit]
+            when = self._when
+            if limit is not None:  # a screen's page: no need to sort all 10,000
+                hits = heapq.nlargest(limit, hits, key=lambda d: when.get(d, ""))
+            else:
+                hits.sort(key=lambda d: when.get(d, ""), reverse=True)
             return [_copy(live[d]) for d in hits]
 
     def count(self) -> int:
@@ -308,9 +311,7 @@ class LeadStore:
                     if nxt and _time_key(nxt) > due:
                         continue
                 hits.append((0 if effective_tag(doc) == "hot" else 1, self._when.get(doc_id, ""), doc_id))
-            hits.sort()
-            if limit is not None:
-                hits = hits[:limit]
+            hits = heapq.nsmallest(limit, hits) if limit is not None else sorted(hits)
             return [_copy(live[d]) for _, _, d in hits]
 
     def mark_sync(self, lead_id: str, destination: str, version: int, state: str,
