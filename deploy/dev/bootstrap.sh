@@ -13,7 +13,7 @@ LEADKIOSK_APT_RUN=(python3 python3-venv python3-pip libzbar0 libmtdev1 libgl1 li
                    libgl1-mesa-dri xvfb xauth fonts-dejavu-core)
 # Tests: a real PostgreSQL server, Debian's Chromium for the browser tests, shellcheck and
 # systemd-analyze for the Pi deployment files.
-LEADKIOSK_APT_TEST=(postgresql chromium shellcheck systemd openssl)
+LEADKIOSK_APT_TEST=(postgresql chromium shellcheck systemd openssl dosfstools)
 
 _lk_log() { printf '[bootstrap] %s\n' "$*" >&2; }
 

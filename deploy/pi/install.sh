@@ -298,6 +298,12 @@ if [ -n "$BOOT_DATA_DIR" ]; then
         | install_content "$UNIT_DIR/leadkiosk-kiosk.service.d/50-data-dir.conf" 644
 fi
 install_file "$HERE/journald.conf.d/50-leadkiosk.conf" /etc/systemd/journald.conf.d/50-leadkiosk.conf 644
+# USB sticks for exports: mounted at /media/<label> for the kiosk user (no automounter on Lite).
+install_file "$HERE/usb-mount.sh" /usr/local/lib/leadkiosk/usb-mount.sh 755
+install_file "$HERE/systemd/leadkiosk-usb-mount@.service" "$UNIT_DIR/leadkiosk-usb-mount@.service" 644
+udev_changed=$CHANGES
+install_file "$HERE/udev/99-leadkiosk-usb.rules" /etc/udev/rules.d/99-leadkiosk-usb.rules 644
+udev_changed=$((CHANGES - udev_changed))
 units_changed=$((CHANGES - units_changed))
 
 if [ "$ENABLE" = 1 ]; then
@@ -330,6 +336,7 @@ fi
 # ---------------------------------------------------------------- done
 if [ "$ROOT" = / ] && [ -d /run/systemd/system ] && [ "$DRY_RUN" = 0 ] && [ "$units_changed" -gt 0 ]; then
     systemctl daemon-reload
+    if [ "$udev_changed" -gt 0 ] && command -v udevadm >/dev/null; then udevadm control --reload || true; fi
 fi
 if [ "$CHANGES" = 0 ]; then
     log "nothing to change"

@@ -31,6 +31,8 @@ def test_dry_run_lists_every_change_and_changes_nothing(fake_root: Path, wheels:
                      "link /opt/leadkiosk/current -> venvs/9.9.1",
                      "link /usr/local/bin/leadkiosk -> /opt/leadkiosk/current/bin/leadkiosk",
                      "install /etc/systemd/journald.conf.d/50-leadkiosk.conf",
+                     "install /usr/local/lib/leadkiosk/usb-mount.sh", "install /etc/udev/rules.d/99-leadkiosk-usb.rules",
+                     "install /etc/systemd/system/leadkiosk-usb-mount@.service",
                      "set consoleblank=0 vt.global_cursor_default=0 in /boot/firmware/cmdline.txt"):
         assert expected in text, f"missing {expected!r} in:\n{text}"
     for unit in UNITS:
