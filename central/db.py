@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext as _nullcontext
 from typing import Iterator
 
 import orjson
@@ -81,11 +81,25 @@ class Database:
         self._gate = WriteGate() if self.dialect == "sqlite" else None
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """An ORM session that commits when the block ends normally and rolls back otherwise."""
-        with self._sessions() as session:
-            with session.begin():
-                yield session
+    def session(self, write: bool = False) -> Iterator[Session]:
+        """An ORM session that commits when the block ends normally and rolls back otherwise.
+        ``write=True`` for sessions that write: on SQLite they then pass the write gate and start
+        with ``BEGIN IMMEDIATE`` (see ``write``), so an edit made while kiosks are syncing waits
+        its turn instead of failing with "database is locked"."""
+        gate = self._gate if write else None
+        if gate is not None:
+            gate.acquire(True)
+        try:
+            with self._sessions() as session:
+                if gate is not None:
+                    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+                with session.begin() if not session.in_transaction() else _nullcontext():
+                    yield session
+                if session.in_transaction():
+                    session.commit()
+        finally:
+            if gate is not None:
+                gate.release()
 
     def connect(self) -> Connection:
         return self.engine.connect()
