@@ -10,7 +10,7 @@ import pytest
 from kiosk.errors import StoreError
 from kiosk.store import LeadStore, open_store
 
-from .conftest import make_lead, make_score
+from .conftest import make_lead
 
 
 def test_save_returns_copy_and_get_roundtrips(store: LeadStore) -> None:
