@@ -126,15 +126,10 @@ class OpenCVSource(FrameSource):
         self._cap: Any = None
         self._next_at = 0.0
         self._failures = 0
+        self._pending: np.ndarray | None = None
         self._lock = threading.Lock()
         self.ended = False
         self.name = f"opencv:{index}" if index is not None else f"video:{path}"
-
-    @property
-    def frame_index(self) -> int:
-        """Index of the next frame (video files): lets callers compute video time."""
-        import cv2
-        return int(self._cap.get(cv2.CAP_PROP_POS_FRAMES)) if self._cap is not None else 0
 
     def open(self) -> "OpenCVSource":
         import cv2
@@ -142,8 +137,11 @@ class OpenCVSource(FrameSource):
             if not self.path.is_file():
                 raise CameraError(f"video file {self.path} does not exist")
             cap = cv2.VideoCapture(str(self.path))
-            if not cap.isOpened():
+            ok, first = cap.read() if cap.isOpened() else (False, None)
+            if not ok:
+                cap.release()
                 raise CameraError(f"cannot open video file {self.path} (not a video OpenCV reads)")
+            self._pending = first  # handed out by the first read(): no seek needed
         else:
             device = f"/dev/video{self.index}"
             if os.name == "posix" and not os.path.exists(device):
@@ -176,6 +174,9 @@ class OpenCVSource(FrameSource):
                 raise CameraError(f"{self.name} read before open() or after close()")
             if self.realtime:
                 _pace(self)
+            if self._pending is not None:
+                frame, self._pending = self._pending, None
+                return frame
             ok, frame = self._cap.read()
             if ok:
                 self._failures = 0
