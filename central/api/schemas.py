@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 
 def _no_nul(value: str) -> str:
@@ -92,7 +92,3 @@ SIGNED_HEADERS = [
     {"name": "webhook-timestamp", "in": "header", "required": True, "schema": {"type": "string"}},
     {"name": "webhook-signature", "in": "header", "required": True, "schema": {"type": "string"}},
 ]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")

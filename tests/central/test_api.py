@@ -202,7 +202,6 @@ def test_malformed_body_is_400_not_500(client, enroll):
 
 
 def test_nul_in_lead_rejected_alone(client, enroll, lead):
-    import json
     k = enroll()
     ok, bad = lead(), lead()
     bad["notes"] = "evil\u0000"
