@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from central.errors import CentralError, NotFound
 from central.models import Lead, LeadHistory, LeadVersion, Outbox, Show
-from central.web.models import OUTCOME_STATUSES, Outcome
+from central.web.models import OUTCOME_STATUSES, Outcome, ReviewRevision
 
 CONTACT_FIELDS = ("first_name", "last_name", "company", "title", "email", "phone", "country")
 TAGS = ("hot", "warm", "nurture")
@@ -115,7 +116,21 @@ def apply_changes(s: Session, lead: Lead, new_values: dict[str, Any], *, actor: 
     for dest in crm_destinations(s.get(Show, lead.show_id)):
         s.add(Outbox(lead_id=lead.id, destination=dest, version=version, payload_json=record,
                      state="pending", attempts=0, created_at=now, next_attempt_at=now))
+    bump_revision(s, lead.show_id)
     return EditResult(lead.id, version, changes, raised_to_hot=(old_tag != "hot" and lead.tag == "hot"))
+
+
+def bump_revision(s: Session, show_id: str) -> None:
+    """Count one more review change of the show (see ``ReviewRevision``)."""
+    done = s.execute(update(ReviewRevision).where(ReviewRevision.show_id == show_id)
+                     .values(rev=ReviewRevision.rev + 1))
+    if done.rowcount == 0:
+        try:
+            with s.begin_nested():
+                s.add(ReviewRevision(show_id=show_id, rev=1))
+        except IntegrityError:  # created by a concurrent edit: count on it
+            s.execute(update(ReviewRevision).where(ReviewRevision.show_id == show_id)
+                      .values(rev=ReviewRevision.rev + 1))
 
 
 def _clean(v: Any) -> Any:

@@ -113,6 +113,16 @@ class AnswerIndexMark(Base):
     watermark: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class ReviewRevision(Base):
+    """Per show, a counter every review edit bumps (in the edit's transaction): the report cache's
+    fingerprint changes with it even when two edits carry the same timestamp or clocks differ
+    between server processes."""
+
+    __tablename__ = "review_revisions"
+    show_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rev: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
 # Indexes on the core ``leads`` table that the review pages need at 100,000 leads (filters and
 # sort orders of the lead table); created by 0002_review, declared here so metadata matches.
 from central.models import Lead  # noqa: E402

@@ -15,7 +15,7 @@ from central.web import calibration as cal
 from central.web import report as rep
 from central.web.answers_index import load_show_form, refresh
 from central.web.leadquery import LeadFilter, where_clause
-from central.web.models import LeadAnswer, LeadAnswerState, Outcome
+from central.web.models import LeadAnswer, LeadAnswerState, Outcome, ReviewRevision
 
 
 @dataclass
@@ -114,7 +114,14 @@ class Charts:
 
 
 def charts(s: Session, f: LeadFilter) -> Charts:
-    """Chart data for the leads of a filtered view."""
+    """Chart data for the leads of a view; the unfiltered view of a show is cached like the report."""
+    if not f.active:
+        refresh(s, f.show_id)
+        return cached(s, "charts", f.show_id, lambda: _charts(s, f))
+    return _charts(s, f)
+
+
+def _charts(s: Session, f: LeadFilter) -> Charts:
     dialect = s.get_bind().dialect.name
     w = where_clause(f)
     hour = _hour_expr(dialect).label("h")
@@ -176,7 +183,8 @@ def fingerprint(s: Session, show_id: str) -> tuple:
     n_out, last_out = s.execute(select(func.count(), func.max(Outcome.reported_at))
                                 .where(Outcome.show_id == show_id)).one()
     show = s.get(Show, show_id)
-    return (str(newest), n_out, str(last_out), str(show.cost) if show else None,
+    rev = s.scalar(select(ReviewRevision.rev).where(ReviewRevision.show_id == show_id))
+    return (str(newest), n_out, str(last_out), rev, str(show.cost) if show else None,
             show.form_version if show else None, hash(show.form_yaml) if show else None)
 
 

@@ -118,6 +118,12 @@ def upgrade() -> None:
         sa.Column("watermark", UTC, nullable=True),
         sa.PrimaryKeyConstraint("show_id"),
     )
+    op.create_table(
+        "review_revisions",
+        sa.Column("show_id", sa.String(64), nullable=False),
+        sa.Column("rev", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("show_id"),
+    )
     op.create_index("ix_outcomes_show_reported", "outcomes", ["show_id", "reported_at"])
     op.create_index("ix_leads_show_updated", "leads", ["show_id", "updated_at"])
     live = sa.text("merged_into IS NULL")
@@ -130,6 +136,7 @@ def downgrade() -> None:
         op.drop_index(name, table_name="leads")
     op.drop_index("ix_leads_show_updated", table_name="leads")
     op.drop_index("ix_outcomes_show_reported", table_name="outcomes")
+    op.drop_table("review_revisions")
     op.drop_table("answer_index_marks")
     op.drop_index("ix_lead_answer_state_show_id", table_name="lead_answer_state")
     op.drop_table("lead_answer_state")
