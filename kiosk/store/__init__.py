@@ -1,7 +1,8 @@
 """The kiosk's local lead store: TinyDB on a durable journal storage (see ARCHITECTURE.md)."""
 from kiosk.errors import StoreError
 from kiosk.store.record import SCHEMA_VERSION, migrate, new_lead
-from kiosk.store.service import LeadStore, MemoryLeadStore, is_pending, open_store
+from kiosk.store.service import LeadStore, MemoryLeadStore, open_store
+from kiosk.store.sync_state import is_pending
 
 __all__ = ["LeadStore", "MemoryLeadStore", "SCHEMA_VERSION", "StoreError", "is_pending", "migrate",
            "new_lead", "open_store"]

@@ -19,14 +19,15 @@ from typing import Any, Iterable, Mapping
 
 from kiosk.errors import StoreError
 from kiosk.store.journal import JournalStorage, MemoryJournalStorage
-from kiosk.store.record import (CONTACT_FIELDS, EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, deep_merge, effective_tag,
+from kiosk.store.record import (EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, deep_merge, effective_tag,
                                 iso, json_copy, migrate, parse_time, utc_now, validate)
+from kiosk.store.retention import purged_copy, rescore_one, staff_discarded
+from kiosk.store.sync_state import apply_mark, is_pending
 from kiosk.store.table import JournalTable, LeadDB
 
 log = logging.getLogger("kiosk.store")
 
 TABLE = "leads"
-PURGED_VALUE = None
 
 
 def _copy(doc: Any) -> Any:
@@ -57,24 +58,6 @@ def _time_key(value: Any) -> str:
 
 def _norm_time(value: str | datetime | None) -> str | None:
     return None if value is None else iso(parse_time(value))
-
-
-def _sync_entry() -> dict[str, Any]:
-    return {"state": "pending", "sent_version": None, "attempts": 0, "last_error": None,
-            "last_attempt_at": None, "next_attempt_at": None, "sent_at": None, "attempt_version": None}
-
-
-def is_pending(doc: Mapping[str, Any], destination: str) -> bool:
-    """The contract's rule: this version not yet delivered to D, and not parked for this version.
-    Purged leads are never pending (central already has them; nothing is left to send)."""
-    if doc.get("purged"):
-        return False
-    entry = (doc.get("sync") or {}).get(destination) or {}
-    version = doc.get("version", 1)
-    sent = entry.get("sent_version")
-    if sent is not None and sent >= version:
-        return False
-    return not (entry.get("state") == "parked" and entry.get("attempt_version") == version)
 
 
 class LeadStore:
@@ -333,7 +316,7 @@ class LeadStore:
             for lead_id, destination, version, state, error, next_attempt_at in marks:
                 doc_id, cur = self._doc(lead_id)
                 new = changed.get(doc_id) or _copy(cur)
-                _apply_mark(new, destination, int(version), state, error, _norm_time(next_attempt_at), now)
+                apply_mark(new, destination, int(version), state, error, _norm_time(next_attempt_at), now)
                 changed[doc_id] = new
             self._replace(changed)
 
@@ -385,11 +368,11 @@ class LeadStore:
                 if show_id is not None and doc.get("show_id") != show_id:
                     continue
                 try:
-                    result = _rescore_one(score_answers, form, doc.get("answers") or {}, old.get("override"))
+                    result = rescore_one(score_answers, form, doc.get("answers") or {}, old.get("override"))
                 except Exception as exc:  # forms raises its own errors; one bad lead must not stop the rest
                     log.warning("rescore: lead %s kept its score: %s", doc.get("id"), exc)
                     continue
-                if old.get("discarded") and not result.get("discarded") and _staff_discarded(doc):
+                if old.get("discarded") and not result.get("discarded") and staff_discarded(doc):
                     result["discarded"], result["discard_reason"] = True, old.get("discard_reason")
                 new = _copy(doc)
                 diff = deep_merge(new.setdefault("score", {}), result, "score.")
@@ -421,17 +404,7 @@ class LeadStore:
                     continue
                 if _time_key(entry["sent_at"]) > cutoff:
                     continue
-                new = _copy(doc)
-                fmt = (new.get("contact") or {}).get("format")
-                new["contact"] = {k: None for k in CONTACT_FIELDS}
-                new["contact"]["format"] = fmt
-                new["notes"] = ""
-                for h in new.get("history") or []:
-                    for path, change in (h.get("changes") or {}).items():
-                        if path.startswith("contact") or path == "notes":
-                            change["old"] = change["new"] = PURGED_VALUE
-                new["purged"] = True
-                new["purged_at"] = stamp
+                new = purged_copy(doc, stamp)
                 changed[doc_id] = new
             self._replace(changed)
         return len(changed)
@@ -453,38 +426,6 @@ class LeadStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _apply_mark(doc: dict[str, Any], destination: str, version: int, state: str, error: str | None,
-                next_attempt_at: str | None, now: str) -> None:
-    entry = {**_sync_entry(), **(doc.setdefault("sync", {}).get(destination) or {})}
-    if state == "sent":
-        entry["sent_version"] = max(entry.get("sent_version") or 0, version)
-        entry.update(sent_at=now, last_attempt_at=now, last_error=None, next_attempt_at=None, attempts=0,
-                     attempt_version=version)
-        entry["state"] = "sent" if entry["sent_version"] >= doc.get("version", 1) else "pending"
-    elif state == "failed":
-        entry.update(state="failed", attempts=int(entry.get("attempts") or 0) + 1, last_error=error,
-                     last_attempt_at=now, next_attempt_at=next_attempt_at, attempt_version=version)
-    elif state == "parked":
-        entry.update(state="parked", last_error=error, last_attempt_at=now, next_attempt_at=None,
-                     attempt_version=version)
-    else:
-        entry.update(state="pending", next_attempt_at=next_attempt_at)
-    doc["sync"][destination] = entry
-
-
-def _rescore_one(score_answers: Any, form: Any, answers: Mapping[str, Any], override: str | None) -> dict[str, Any]:
-    """Consent is recorded in the record, not re-asked: score without requiring it."""
-    try:
-        return score_answers(form, answers, override=override, require_consent=False).to_dict()
-    except TypeError:
-        return score_answers(form, answers, override=override).to_dict()
-
-
-def _staff_discarded(doc: Mapping[str, Any]) -> bool:
-    return any("score.discarded" in (h.get("changes") or {}) and h.get("actor") != "rescore"
-               for h in doc.get("history") or [])
 
 
 class MemoryLeadStore(LeadStore):
