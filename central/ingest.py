@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
-from sqlalchemy import JSON, Connection, insert, select, update
+from sqlalchemy import JSON, Connection, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from central.clock import ClockSample, correct, load_anchors, record_sample
@@ -164,10 +164,16 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
             offset = measured if measured is not None else offset
     ids = list({c.id for c in checked if c is not None})
     state: dict[str, tuple[str, int, bool]] = {}
+    central_edit: set[str] = set()   # current version made centrally (review app: lead_versions.device_id NULL)
     for chunk in range(0, len(ids), 500):
-        for row in conn.execute(select(Lead.id, Lead.device_id, Lead.version, Lead.tag, Lead.discarded)
-                                .where(Lead.id.in_(ids[chunk:chunk + 500]))):
+        for row in conn.execute(
+                select(Lead.id, Lead.device_id, Lead.version, Lead.tag, Lead.discarded,
+                       LeadVersion.version.label("v_row"), LeadVersion.device_id.label("v_device"))
+                .outerjoin(LeadVersion, and_(LeadVersion.lead_id == Lead.id, LeadVersion.version == Lead.version))
+                .where(Lead.id.in_(ids[chunk:chunk + 500]))):
             state[row.id] = (row.device_id, row.version, row.tag == "hot" and not row.discarded)
+            if row.v_row is not None and row.v_device is None:
+                central_edit.add(row.id)
     original = dict(state)
     inserts: dict[str, dict[str, Any]] = {}
     updates: dict[str, dict[str, Any]] = {}
@@ -181,11 +187,17 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
         if prev is not None and prev[0] != device.id:
             result.update(status="conflict", reason="lead id belongs to another kiosk")
             continue
-        if prev is not None and lead.version == prev[1]:
+        if prev is not None and lead.version == prev[1] and lead.id not in central_edit:
             result["status"] = "duplicate"
             continue
         if prev is not None and lead.version < prev[1]:
             result.update(status="stale", reason=f"version {prev[1]} is already stored")
+            continue
+        if lead.id in central_edit:
+            # The kiosk never saw the central edit, so its version forks from an older one:
+            # storing it would silently undo that edit. Parked on the kiosk with the reason.
+            result.update(status="conflict", reason=f"version {prev[1]} was edited centrally (review app); "
+                                                    f"this kiosk's version {lead.version} would undo that edit")
             continue
         corrected, method = correct(lead.captured_at, lead.clock, anchors, offset)
         row = {"id": lead.id, "show_id": device.show_id, "device_id": device.id, "version": lead.version,

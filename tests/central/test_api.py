@@ -207,3 +207,23 @@ def test_nul_in_lead_rejected_alone(client, enroll, lead):
     bad["notes"] = "evil\u0000"
     res = k.send(ok, bad)
     assert [r["status"] for r in res] == ["stored", "rejected"] and "NUL" in res[1]["reason"]
+
+
+def test_kiosk_edit_after_central_edit_is_conflict_not_lost(client, enroll, lead):
+    """A review-app edit makes version 2 (lead_versions.device_id NULL). The kiosk's own version 2
+    (or 3) forks from version 1: refused as conflict rather than overwriting or dropping silently."""
+    from central.models import LeadVersion
+    from central.timeutil import utcnow
+    k = enroll()
+    mine = lead(notes="booth note")
+    k.send(mine)
+    web = dict(mine, version=2, notes="corrected by marketing")
+    with client.app.state.db.write() as conn:
+        conn.execute(LeadVersion.__table__.insert().values(lead_id=mine["id"], version=2, device_id=None,
+                                                           record_json=web, received_at=utcnow()))
+        conn.execute(Lead.__table__.update().where(Lead.id == mine["id"]).values(version=2, record_json=web))
+    res = k.send(dict(mine, version=2, notes="kiosk edit"), dict(mine, version=3, notes="kiosk edit 2"), mine)
+    assert [r["status"] for r in res] == ["conflict", "conflict", "stale"]
+    assert "edited centrally" in res[0]["reason"]
+    with client.app.state.db.begin() as conn:
+        assert conn.execute(select(Lead.record_json).where(Lead.id == mine["id"])).scalar()["notes"] == "corrected by marketing"
