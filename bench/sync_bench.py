@@ -16,10 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path

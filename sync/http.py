@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from sync.errors import AuthError, PermanentError, SyncError, TlsError, TransientError
+from sync.errors import AuthError, PermanentError, TlsError, TransientError
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 USER_AGENT = "leadkiosk-sync/0.1"
@@ -129,4 +129,4 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-__all__ = ["HttpClient", "HttpResponse", "check_status", "parse_retry_after", "SyncError"]
+__all__ = ["HttpClient", "HttpResponse", "check_status", "parse_retry_after"]

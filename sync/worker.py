@@ -187,6 +187,8 @@ class SyncWorker:
         A failing destination is retried at most ``max_attempts`` times and never waits longer
         than ``max_wait_s`` in total, so the command always ends."""
         deadline = time.monotonic() + max_wait_s
+        if not self._running:
+            self._stop.clear()  # a stopped worker can still be drained by hand
         for lane in self.lanes.values():
             lane.next_attempt_mono = 0.0
             failures = 0

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from sync.errors import AuthError, PermanentError, TransientError
+from sync.errors import AuthError, TransientError
 from sync.http import HttpClient, HttpResponse, check_status
 from sync.transports.base import ItemResult
 
@@ -158,5 +158,3 @@ class SalesforceTransport:
     def close(self) -> None:
         self.client.close()
 
-
-__all__ = ["SalesforceTransport", "RATING", "PermanentError"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from kiosk.cli import build_parser, main
 from kiosk.store import open_store
