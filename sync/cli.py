@@ -145,7 +145,16 @@ def cmd_status(args: argparse.Namespace) -> int:
             if d.get("state") in ("idle", "stopped"):
                 d["state"] = "configured"
         status["running"] = None
-        print(json.dumps(status, indent=2) if args.json else _table(status))
+        parked = worker.parked()
+        for name, rows in parked.items():
+            status["destinations"][name]["parked_leads"] = rows
+        if args.json:
+            print(json.dumps(status, indent=2))
+        else:
+            print(_table(status))
+            for name, rows in parked.items():
+                for r in rows:
+                    print(f"parked for {name}: {r['id']} v{r['version']} {r['who'] or ''}: {r['error']}")
         return EXIT_OK
     finally:
         store.close()

@@ -182,6 +182,24 @@ class SyncWorker:
         out["last_sync_at"] = last_ok
         return out
 
+    def parked(self, limit: int = 50) -> dict[str, list[dict]]:
+        """The leads each destination refused, with the reason, so staff can fix and re-save
+        them (an edit makes the new version pending again). Newest capture first; reads every
+        lead, so it is for the staff screen and the CLI, not for a status poll."""
+        out: dict[str, list[dict]] = {name: [] for name in self.lanes}
+        with self._store_lock:
+            leads = self.store.find()
+        for lead in leads:
+            for name, entry in (lead.get("sync") or {}).items():
+                if name in out and entry.get("state") == "parked" and len(out[name]) < limit \
+                        and entry.get("attempt_version", entry.get("version")) == lead.get("version"):
+                    c = lead.get("contact") or {}
+                    out[name].append({"id": lead["id"], "version": lead.get("version"),
+                                      "who": " ".join(x for x in (c.get("first_name"), c.get("last_name")) if x)
+                                      or c.get("email") or c.get("registration_id"),
+                                      "error": entry.get("last_error"), "at": entry.get("last_attempt_at")})
+        return out
+
     def run_once(self, max_wait_s: float = 10.0, max_attempts: int = 3) -> dict:
         """Drain what can be sent now, in the caller's thread (``leadkiosk sync --once``, tests).
         A failing destination is retried at most ``max_attempts`` times and never waits longer

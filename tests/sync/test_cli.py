@@ -72,6 +72,9 @@ def test_sync_once_exits_1_when_something_is_left(tmp_path: Path, central, capsy
     assert main(["sync", "--once", "--data", str(data), "--json"]) == 1
     st = json.loads(capsys.readouterr().out)["destinations"]["central"]
     assert (st["sent"], st["parked"]) == (1, 1)
+    assert main(["sync", "status", "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert f"parked for central: {bad['id']} v1 First1 Last1: central rejected: rejected by test" in out
     # offline: nothing listens any more; --once gives up within --max-wait and says why
     server.stop()
     store = open_store(data)
