@@ -149,7 +149,7 @@ def test_retry_after_is_honoured(store, central, transport, status) -> None:
     finally:
         worker.stop()
     assert state.leads, "lead never delivered"
-    assert 1.0 <= elapsed < 3.0
+    assert 1.0 <= elapsed < 5.0
     assert worker.status()["destinations"]["central"]["failed_requests"] == 1
 
 
@@ -177,7 +177,7 @@ def test_trigger_after_save_delivers_a_hot_lead_fast(store, central, transport) 
         worker.trigger()
         while lead["id"] not in state.leads and time.monotonic() - t0 < 5:
             time.sleep(0.005)
-        assert time.monotonic() - t0 < 1.0
+        assert time.monotonic() - t0 < 2.0  # the p95 target; typically ~20 ms
     finally:
         worker.stop()
 
