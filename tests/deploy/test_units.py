@@ -109,6 +109,8 @@ def test_kiosk_unit_contract() -> None:
     s = u["Service"]
     assert (s["Type"], s["NotifyAccess"], s["WatchdogSec"], s["Restart"]) == ("notify", "main", "30", "always")
     assert u["Unit"]["Conflicts"] == "getty@tty1.service" and "getty@tty1.service" in u["Unit"]["After"]
+    # a provisioning file that fails validation keeps the kiosk from starting as the demo show
+    assert u["Unit"]["Requires"] == "leadkiosk-firstboot.service" and "leadkiosk-firstboot.service" in u["Unit"]["After"]
     assert s["User"] == "leadkiosk" and s["TTYPath"] == "/dev/tty1"
     env = _env(u)
     assert env["SDL_VIDEODRIVER"] == "kmsdrm" and env["KIVY_WINDOW"] == "sdl2"
@@ -125,6 +127,7 @@ def test_enroll_unit_retries_only_what_can_succeed() -> None:
     assert fb["Unit"]["ConditionPathExists"] == "/boot/firmware/leadkiosk.toml"
     assert "leadkiosk-kiosk.service" in fb["Unit"]["Before"]
     assert "--no-enroll" in fb["Service"]["ExecStart"]
+    assert fb["Service"]["StandardError"] == "journal+console"
 
 
 def test_journald_is_bounded() -> None:
