@@ -77,7 +77,9 @@ def _worker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     data = _data(args)
     transports, note = load_destinations(data)
     store = open_store(data)
-    return SyncWorker(store, transports, on_config=config_writer(data)), store, note
+    worker = SyncWorker(store, transports)
+    worker.on_config = config_writer(data, worker)
+    return worker, store, note
 
 
 def _table(status: dict) -> str:

@@ -35,13 +35,19 @@ def apply_pulled_config(data_dir: Path, data: Mapping[str, Any]) -> str:
     return show_id
 
 
-def config_writer(data_dir: Path) -> Callable[[dict], None]:
+def config_writer(data_dir: Path, worker: SyncWorker | None = None,
+                  env: Mapping[str, str] | None = None) -> Callable[[dict], None]:
+    """The worker's ``on_config``: store the pulled show config, then (when given the worker)
+    apply its destinations at once."""
     def write(data: dict) -> None:
         try:
             show_id = apply_pulled_config(data_dir, data)
             log.info("show config for %s pulled from central", show_id)
         except Exception as exc:  # kiosk.errors.ConfigError or ours: keep the last good copy
             raise DestinationConfigError(f"pulled config refused, last copy kept: {exc}") from None
+        if worker is not None:
+            transports, _ = load_destinations(Path(data_dir), env=env)
+            worker.reconfigure(transports)
     return write
 
 
@@ -54,5 +60,7 @@ def build_worker(data_dir: str | Path, store: Any, env: Mapping[str, str] | None
     if not transports:
         log.info("sync: no destinations (%s)", note)
         return None
-    kwargs.setdefault("on_config", config_writer(Path(data_dir)))
-    return SyncWorker(store, transports, **kwargs)
+    worker = SyncWorker(store, transports, **kwargs)
+    if "on_config" not in kwargs:
+        worker.on_config = config_writer(Path(data_dir), worker, env)
+    return worker

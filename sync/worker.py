@@ -61,6 +61,8 @@ class _Lane:
     config_etag: str | None = None
     config_error: str | None = None
     inflight: tuple[list[dict], Future] | None = None  # the request on the wire and its batch
+    closing: bool = False                     # removed by reconfigure() or worker stopping
+    replacement: Transport | None = None      # new settings, swapped in between requests
     net: ThreadPoolExecutor | None = None     # the one thread that talks to this destination
 
     @property
@@ -91,9 +93,9 @@ class SyncWorker:
         self.heartbeat_interval_s = heartbeat_interval_s
         self.clock = clock
         self._store_lock = store_lock or threading.RLock()
-        make = backoff or (lambda: Backoff(base_s=0.5, cap_s=60.0))
-        self.lanes = {d.name: _Lane(transport=d, backoff=make()) for d in destinations}
-        for lane in self.lanes.values():
+        self._make_backoff = backoff or (lambda: Backoff(base_s=0.5, cap_s=60.0))
+        self.lanes = {d.name: _Lane(transport=d, backoff=self._make_backoff()) for d in destinations}
+        for lane in list(self.lanes.values()):
             reason = getattr(lane.transport, "reason", None)  # config.UnavailableTransport
             if reason:
                 lane.state, lane.last_error = "not_configured", reason
@@ -107,7 +109,7 @@ class SyncWorker:
             return
         self._stop.clear()
         self._running = True
-        for lane in self.lanes.values():
+        for lane in list(self.lanes.values()):
             lane.thread = threading.Thread(target=self._run_lane, args=(lane,),
                                            name=f"sync-{lane.name}", daemon=True)
             lane.thread.start()
@@ -115,16 +117,16 @@ class SyncWorker:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop after the request in flight (a request is never abandoned half-way by us)."""
         self._stop.set()
-        for lane in self.lanes.values():
+        for lane in list(self.lanes.values()):
             lane.wake.set()
         deadline = time.monotonic() + timeout
-        for lane in self.lanes.values():
+        for lane in list(self.lanes.values()):
             if lane.thread is not None:
                 lane.thread.join(max(0.0, deadline - time.monotonic()))
                 lane.thread = None
             lane.state = "stopped"
         self._running = False
-        for lane in self.lanes.values():
+        for lane in list(self.lanes.values()):
             if lane.net is not None:
                 lane.net.shutdown(wait=True)
                 lane.net = None
@@ -137,12 +139,41 @@ class SyncWorker:
         """"Sync now", also called after every save: wake the destinations at once. An
         exponential-backoff wait is cut short (the network may be back; staff asked); a wait the
         server asked for (Retry-After) is still honoured."""
-        for lane in self.lanes.values():
+        for lane in list(self.lanes.values()):
             if destination and lane.name != destination:
                 continue
             if not lane.retry_after_floor:
                 lane.next_attempt_mono = 0.0
             lane.wake.set()
+
+    def reconfigure(self, destinations: Sequence[Transport]) -> None:
+        """Apply a changed ``destinations:`` list (a config pulled from central) without a
+        restart: new destinations get a lane, removed ones finish their request in flight and
+        go, changed ones take the new transport between two requests."""
+        new = {d.name: d for d in destinations}
+        for name in [n for n in self.lanes if n not in new]:
+            lane = self.lanes.pop(name)
+            lane.closing = True
+            lane.wake.set()
+            if lane.thread is not None and lane.thread is not threading.current_thread():
+                lane.thread.join(30)
+            if lane.net is not None:
+                lane.net.shutdown(wait=True)
+            lane.transport.close()
+        for name, transport in new.items():
+            lane = self.lanes.get(name)
+            if lane is None:
+                lane = self.lanes[name] = _Lane(transport=transport, backoff=self._make_backoff())
+                reason = getattr(transport, "reason", None)
+                if reason:
+                    lane.state, lane.last_error = "not_configured", reason
+                if self._running:
+                    lane.thread = threading.Thread(target=self._run_lane, args=(lane,),
+                                                   name=f"sync-{name}", daemon=True)
+                    lane.thread.start()
+            else:
+                lane.replacement = transport
+                lane.wake.set()
 
     def status(self) -> dict:
         """For the staff area and ``leadkiosk sync status --json``: the store's durable counts
@@ -154,7 +185,7 @@ class SyncWorker:
                 durable = self.store.sync_status() or {}
         out: dict[str, Any] = {"running": self._running, "destinations": {}}
         last_ok = None
-        for name, lane in self.lanes.items():
+        for name, lane in list(self.lanes.items()):
             d = dict(durable.get(name) or {})
             if "pending" not in d:  # the store has never seen this destination: everything waits
                 with self._store_lock:
@@ -207,7 +238,7 @@ class SyncWorker:
         deadline = time.monotonic() + max_wait_s
         if not self._running:
             self._stop.clear()  # a stopped worker can still be drained by hand
-        for lane in self.lanes.values():
+        for lane in list(self.lanes.values()):
             lane.next_attempt_mono = 0.0
             failures = 0
             while not self._stop.is_set():
@@ -236,7 +267,7 @@ class SyncWorker:
                 log.exception("sync lane %s: recording the last answer failed", lane.name)
 
     def _lane_loop(self, lane: _Lane) -> None:
-        while not self._stop.is_set():
+        while not self._stop.is_set() and not lane.closing:
             lane.wake.clear()
             try:
                 wait = self._cycle(lane)
@@ -288,6 +319,12 @@ class SyncWorker:
         put on the wire *before* this batch's results are written to the store, so the store's
         fsync and the destination's work overlap. Still at most one request in flight per
         destination, and the next batch never holds a lead of the batch being marked."""
+        if lane.inflight is None and lane.replacement is not None:
+            old, lane.transport, lane.replacement = lane.transport, lane.replacement, None
+            old.close()
+            reason = getattr(lane.transport, "reason", None)
+            lane.state, lane.last_error = ("not_configured", reason) if reason else ("idle", None)
+            lane.attempt, lane.next_attempt_mono, lane.retry_after_floor = 0, 0.0, False
         if lane.inflight is None:
             batch = self._fetch(lane)
             if not batch:
@@ -313,7 +350,7 @@ class SyncWorker:
             lane.state, lane.last_error, lane.last_error_at = "not_configured", str(exc), self.clock()
             lane.next_attempt_mono = time.monotonic() + max(self.idle_poll_s, 1.0)
             return "wait"
-        if len(batch) >= lane.transport.max_batch and not self._stop.is_set():
+        if len(batch) >= lane.transport.max_batch and not self._stop.is_set() and not lane.closing:
             try:
                 nxt = self._fetch(lane, exclude={l["id"] for l in batch})
             except Exception:  # a store hiccup only costs the overlap; the next step reads again
@@ -335,8 +372,8 @@ class SyncWorker:
     def _finish_inflight(self, lane: _Lane) -> None:
         """On stop: wait for the request already on the wire and record its answer, so a lead
         central stored is not left looking unsent (it would only be re-sent as a duplicate)."""
+        lane.closing = True  # no further read-ahead
         while lane.inflight is not None:
-            self._stop.set()  # no further read-ahead
             self._step(lane)
 
     def _send_isolating(self, lane: _Lane, batch: list[dict]) -> list[ItemResult]:

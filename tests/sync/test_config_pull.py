@@ -11,8 +11,8 @@ from sync.worker import SyncWorker
 from .conftest import fast_backoff
 
 
-def _config(etag: str, destinations: list) -> dict:
-    return {"show": {"id": "fair", "name": "Fair 2026", "destinations": destinations},
+def _config(etag: str, destinations: list, show_id: str = "fair") -> dict:
+    return {"show": {"id": show_id, "name": "Fair 2026", "destinations": destinations},
             "form_yaml": None, "badge_yaml": None, "roster_csv": "registration_id,first_name\nR1,Ana\n",
             "destinations": destinations, "etag": etag}
 
@@ -44,3 +44,39 @@ def test_config_pulled_written_and_kept_when_broken(tmp_path: Path, store, centr
     # heartbeats carry the pending counts per destination
     assert state.heartbeats and state.heartbeats[-1]["pending"] == {"central": 0}
     assert state.heartbeats[-1]["clock"]["device_time"].endswith("Z")
+
+
+def test_destinations_from_a_pulled_config_apply_without_restart(tmp_path: Path, store, central, monkeypatch) -> None:
+    import time
+
+    from kiosk.cli import main
+    from sync.kiosk import build_worker
+    from sync.signing import new_secret
+    from sync.testing.crm_stubs import start_webhook_receiver
+
+    server, state = central
+    data = tmp_path / "kiosk"
+    assert main(["enroll", server.url, state.add_code(), "--data", str(data)]) == 0
+    secret = new_secret()
+    hook, hook_state = start_webhook_receiver(secret)
+    try:
+        monkeypatch.setenv("WEBHOOK_SECRET", secret)
+        worker = build_worker(data, store, config_interval_s=0.2, idle_poll_s=0.2,
+                              backoff=lambda: fast_backoff())
+        assert worker is not None and list(worker.lanes) == ["central"]
+        lead = store.save(make_lead(1))
+        worker.start()
+        try:
+            state.config = _config('"e9"', [{"name": "central", "kind": "central"},
+                                            {"name": "n8n", "kind": "webhook", "url": hook.url + "/h",
+                                             "secret_env": "WEBHOOK_SECRET"}], show_id="demo")
+            deadline = time.monotonic() + 10
+            while not hook_state.messages and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert list(worker.lanes) == ["central", "n8n"]
+            assert f"msg_{lead['id']}_v1" in hook_state.messages
+            assert lead["id"] in state.leads
+        finally:
+            worker.stop()
+    finally:
+        hook.stop()
