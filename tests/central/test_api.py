@@ -86,10 +86,9 @@ def test_lead_of_another_show_rejected(client, enroll, lead):
 def test_hot_lead_emails_sales_once(client, enroll, lead, smtp_server):
     k = enroll()
     hot = lead(tag="hot", country="DE", notes="wants a demo in March")
-    t0 = time.monotonic()
     assert k.send(hot)[0]["status"] == "stored"
     msgs = smtp_server.wait_for(1)
-    assert len(msgs) == 1 and msgs[0].at - t0 < 5
+    assert len(msgs) == 1                      # how fast: bench/ingest_bench.py, not a timed test
     m = msgs[0]
     assert m.rcpt_tos == ["dach@example.com"]           # routed by territory DACH
     body = m.message.get_payload()
