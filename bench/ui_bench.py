@@ -137,7 +137,7 @@ def child_bare(video: str, t_spawn: float) -> dict[str, Any]:
                 root.add_widget(w)
             self.tex = None
             self.last = 0
-            Clock.schedule_interval(self.pump, 1 / 30)
+            Clock.schedule_interval(self.pump, 0)  # same as the kiosk: check every frame
             return root
 
         def toggle(self, *_: Any) -> None:

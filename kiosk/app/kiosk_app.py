@@ -121,10 +121,14 @@ class KioskApp(App):
         Window.clearcolor = theme.BG
         root = KioskRoot()
         root.sm.transition = NoTransition()
-        for cls in (ScanScreen, DuplicateScreen, ContactScreen, QualifyScreen, DoneScreen,
-                    PinScreen, StaffScreen, LeadScreen, ToolsScreen):
-            root.sm.add_widget(cls())
+        self._screen_classes = {
+            "scan": ScanScreen, "duplicate": DuplicateScreen, "contact": ContactScreen,
+            "qualify": QualifyScreen, "done": DoneScreen, "pin": PinScreen, "staff": StaffScreen,
+            "lead": LeadScreen, "tools": ToolsScreen}
         self.sm = root.sm
+        # Only the scan screen is built before the first frame (cold start); the others follow one
+        # per frame once the kiosk is up, so no later tap pays for building a screen.
+        self.sm.add_widget(ScanScreen())
         root.sm.bind(current=self._on_screen)
         Window.bind(size=self._on_window_size)
         self._on_window_size(Window, Window.size)
@@ -137,12 +141,14 @@ class KioskApp(App):
         self.screen("scan").camera_state = "starting"
         self.start_camera()
         self._events = [
-            Clock.schedule_interval(self._pump_preview, 1.0 / 30),
+            # every frame: a fixed 1/30 s interval beats against a 30 fps camera and drops frames
+            Clock.schedule_interval(self._pump_preview, 0),
             Clock.schedule_interval(self._check_idle, 0.25),
             Clock.schedule_interval(lambda _dt: watchdog.ping(), watchdog.interval_s(default=5.0)),
         ]
         watchdog.ready()
         watchdog.status("scan screen ready")
+        Clock.schedule_once(self._build_rest, 0.5)
 
     def on_stop(self) -> None:
         for ev in self._events:
@@ -160,7 +166,20 @@ class KioskApp(App):
         self.portrait = size[1] > size[0]
 
     def screen(self, name: str) -> Any:
+        if not self.sm.has_screen(name):
+            self.sm.add_widget(self._screen_classes[name]())
         return self.sm.get_screen(name)
+
+    def show(self, name: str) -> None:
+        self.screen(name)
+        self.sm.current = name
+
+    def _build_rest(self, *_: Any) -> None:
+        for name in self._screen_classes:
+            if not self.sm.has_screen(name):
+                self.screen(name)
+                Clock.schedule_once(self._build_rest, 0)
+                return
 
     # --- camera ----------------------------------------------------------------------------------
     def start_camera(self) -> None:
@@ -212,25 +231,25 @@ class KioskApp(App):
             if entering:
                 self._clear_visitor()
             if self.sm.current not in STAFF_SCREENS:
-                self.sm.current = "scan"
+                self.show("scan")
         elif state == DUPLICATE:
             dup = self.screen("duplicate")
             dup.message = self.tr("dup.body", **flow.duplicate_text_values())
             c = (flow.duplicate or {}).get("contact") or {}
             dup.who = " · ".join(p for p in (" ".join(x for x in (c.get("first_name"), c.get("last_name")) if x),
                                               c.get("company")) if p)
-            self.sm.current = "duplicate"
+            self.show("duplicate")
         elif state == CONTACT:
             if entering:
                 self.screen("contact").load(flow.contact)
-            self.sm.current = "contact"
+            self.show("contact")
         elif state == QUALIFY:
             self.screen("qualify").error = "" if entering else self.screen("qualify").error
             self.screen("qualify").refresh(flow)
-            self.sm.current = "qualify"
+            self.show("qualify")
         elif state == DONE:
             self.screen("done").load(flow.saved, staffed=self.mode != "self_serve", updated=flow.updated())
-            self.sm.current = "done"
+            self.show("done")
             if self.mode == "self_serve":
                 saved = flow.saved
                 Clock.schedule_once(lambda _dt: self._auto_finish(saved), SELF_SERVE_DONE_S)
@@ -292,26 +311,26 @@ class KioskApp(App):
 
     # --- staff area ----------------------------------------------------------------------------------
     def open_staff(self) -> None:
-        self.sm.current = "pin"
+        self.show("pin")
 
     def enter_staff(self) -> None:
-        self.sm.current = "staff"
+        self.show("staff")
 
     def close_staff(self) -> None:
         self.flow.reset()
-        self.sm.current = "scan"
+        self.show("scan")
 
     def open_staff_list(self) -> None:
-        self.sm.current = "staff"
+        self.show("staff")
 
     def open_tools(self) -> None:
-        self.sm.current = "tools"
+        self.show("tools")
 
     def open_lead(self, lead_id: str) -> None:
         lead = self.services.staff.get(lead_id)
         if lead is not None:
             self.screen("lead").show(lead)
-            self.sm.current = "lead"
+            self.show("lead")
 
     def set_language(self, lang: str) -> None:
         self.services.staff.set_language(lang)
@@ -342,7 +361,7 @@ class KioskApp(App):
         if status.state == "reset":
             banner.visible = False
             self.flow.reset()
-            self.sm.current = "scan"
+            self.show("scan")
         elif status.state == "warn":
             banner.text = self.tr("idle.warning", seconds=max(1, int(status.seconds_left + 0.99)))
             banner.visible = True
