@@ -279,6 +279,9 @@ class CaptureFlow:
     def touch(self) -> None:
         self.last_activity = self._clock()
 
+    def seconds_idle(self) -> float:
+        return self._clock() - self.last_activity
+
     def idle_status(self) -> IdleStatus:
         """In self-serve mode a visitor who walks away must not leave their data on screen: warn,
         then reset. Staffed kiosks and the idle scan screen never time out."""

@@ -30,6 +30,7 @@ KV_DIR = Path(__file__).parent / "kv"
 KV_FILES = ("common", "scan", "contact", "qualify", "done", "pin", "staff", "lead", "tools")
 STAFF_SCREENS = ("pin", "staff", "lead", "tools")
 SELF_SERVE_DONE_S = 8.0
+STAFF_TIMEOUT_S = 120.0   # an unattended staff area closes itself: it shows every visitor's details
 _kv_loaded = False
 
 
@@ -356,6 +357,10 @@ class KioskApp(App):
 
     # --- self-serve idle ---------------------------------------------------------------------------
     def _check_idle(self, _dt: float) -> None:
+        if self.sm.current in STAFF_SCREENS:
+            if self.flow.seconds_idle() > STAFF_TIMEOUT_S:
+                self.close_staff()
+            return
         status = self.flow.idle_status()
         banner = self.root.banner
         if status.state == "reset":

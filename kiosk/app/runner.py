@@ -70,9 +70,27 @@ def configure_kivy(size: tuple[int, int] | None, fullscreen: bool) -> None:
     Config.set("graphics", "maxfps", "60")
 
 
+def _keep_running() -> None:
+    """At a booth an unexpected error in one callback must not take the kiosk down: log it and go
+    on (the lead store is already durable; the systemd watchdog still restarts a frozen UI)."""
+    import logging
+
+    from kivy.base import ExceptionHandler, ExceptionManager
+
+    class KeepRunning(ExceptionHandler):  # type: ignore[misc]
+        def handle_exception(self, inst: BaseException) -> Any:
+            if isinstance(inst, (KeyboardInterrupt, SystemExit)):
+                return ExceptionManager.RAISE
+            logging.getLogger("leadkiosk.app").error("unexpected error, kiosk keeps running", exc_info=inst)
+            return ExceptionManager.PASS
+
+    ExceptionManager.add_handler(KeepRunning())
+
+
 def run_kiosk(services: Any, size: tuple[int, int] | None, fullscreen: bool) -> int:
     configure_kivy(size, fullscreen)
     from kiosk.app.kiosk_app import KioskApp
+    _keep_running()
     app = KioskApp(services, fullscreen=fullscreen)
     import signal
     # systemd stops the kiosk with SIGTERM: leave through Kivy's normal stop (camera released,

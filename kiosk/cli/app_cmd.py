@@ -44,6 +44,8 @@ def _run(args: argparse.Namespace) -> int:
         print(NO_DISPLAY_HINT, file=sys.stderr)
         return 3
     fullscreen = bool(args.fullscreen) if args.fullscreen is not None else (is_raspberry_pi() and size is None)
+    import logging
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")  # journald adds time
     from kiosk.bootstrap import build_services
     try:
         services = build_services(data_dir(args.data), camera=args.camera, mode=args.mode)

@@ -38,14 +38,18 @@ class LeadScreen(Screen):
 
     def on_kv_post(self, _base: Any) -> None:
         app = App.get_running_app()
+        self._labels = {}
         for key, tkey in FIELDS:
             box = Factory.FieldBox()
-            box.add_widget(Factory.KMuted(text=app.tr(tkey)))
+            label = Factory.KMuted(text=app.tr(tkey))
+            self._labels[key] = (label, tkey)
+            box.add_widget(label)
             field = KField(key=key)
             field.bind(focus=self.on_field_focus)
             box.add_widget(field)
             self.fields.add_widget(box)
             self.inputs[key] = field
+        app.bind(lang=lambda a, _l: [lbl.__setattr__("text", a.tr(t)) for lbl, t in self._labels.values()])
 
     def on_field_focus(self, field: Any, focused: bool) -> None:
         if focused:

@@ -47,11 +47,12 @@ class QualifyScreen(Screen):
         self.last_step = flow.step == len(steps) - 1
         self.step_title = app.tr("qualify.consent_title") if step.is_consent else step.title
         if force or key != self._shown:
+            new_step = not self._shown or self._shown[0] != flow.step
             self._shown = key
-            self._build(flow, step, visible)
+            self._build(flow, step, visible, to_top=new_step)
         self._sync_states(flow)
 
-    def _build(self, flow: Any, step: Any, visible: tuple[str, ...]) -> None:
+    def _build(self, flow: Any, step: Any, visible: tuple[str, ...], to_top: bool = True) -> None:
         app = App.get_running_app()
         self.keyboard.hide()
         self.questions.clear_widgets()
@@ -76,7 +77,8 @@ class QualifyScreen(Screen):
         else:
             for qid in visible:
                 self.questions.add_widget(self._card(flow.form_view.question(qid, app.lang), accent))
-        self.scroll.scroll_y = 1
+        if to_top:  # a question appearing mid-step must not jump the visitor back to the top
+            self.scroll.scroll_y = 1
 
     def _card(self, q: QuestionView, accent: Any) -> Any:
         app = App.get_running_app()
