@@ -199,6 +199,11 @@ class CaptureFlow:
         self.last_activity = self._clock()
         self._notify()
 
+    def question_labels(self, qids: list[str], consent_label: str) -> str:
+        """The unanswered questions as the visitor sees them, for "Please answer: ..."."""
+        return ", ".join(consent_label if q == "consent" else self.form_view.question(q, self.lang).label
+                         for q in qids)
+
     def missing_in_step(self) -> list[str]:
         step = self.current_step()
         if step.is_consent:
@@ -215,9 +220,7 @@ class CaptureFlow:
             return
         missing = self.missing_in_step()
         if missing:
-            labels = [self.form_view.question(q, self.lang).label if q != "consent" else "consent"
-                      for q in missing]
-            raise FlowError("qualify.required", questions=", ".join(labels))
+            raise FlowError("qualify.required", missing=missing)
         if self.step + 1 < len(self.steps()):
             self.step += 1
             self._go(QUALIFY)

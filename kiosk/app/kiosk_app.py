@@ -294,7 +294,11 @@ class KioskApp(App):
         try:
             self.flow.next()
         except FlowError as exc:
-            self.screen("qualify").error = self.tr(exc.key, **exc.values)
+            values = dict(exc.values)
+            if "missing" in values:
+                values["questions"] = self.flow.question_labels(values.pop("missing"),
+                                                                self.tr("qualify.consent_title"))
+            self.screen("qualify").error = self.tr(exc.key, **values)
             self.sounds.play("error")
 
     def answer(self, qid: str, value: Any) -> None:
