@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import re
-import statistics
 import sys
 import tempfile
 import threading
@@ -134,6 +133,7 @@ def run_db(kind: str, url: str, leads: int, runs: int) -> list[tuple]:
     cases = [
         ("lead table, page 1", f"/shows/{SHOW}/leads", sql_table({})),
         ("lead table, hot + search", f"/shows/{SHOW}/leads?tag=hot&q=m%C3%BCller", sql_table({"tag": "hot", "q": "müller"})),
+        ("lead table, search all", f"/shows/{SHOW}/leads?q=acme", sql_table({"q": "acme"})),
         ("lead table, by score, page 500", f"/shows/{SHOW}/leads?sort=score&page=500",
          sql_table({"sort": "score", "page": "500"})),
         ("feedback report (cached)", f"/shows/{SHOW}/report", sql_report),

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from central.models import Lead, Show
-from central.web.models import AnswerIndexMark, LeadAnswer, LeadAnswerState
+from central.web.models import AnswerIndexMark, LeadAnswer, LeadAnswerState, Outcome, ReviewRevision
 
 BATCH = 2000
 
@@ -74,12 +74,15 @@ def refresh(s: Session, show_id: str, form: Any = None) -> int:
     Only leads updated since the show's watermark (less ``MARGIN``) are compared with the index,
     so the check costs one index range scan when nothing changed; the first run compares all."""
     newest = s.scalar(select(func.max(Lead.updated_at)).where(Lead.show_id == show_id))
-    mark = s.get(AnswerIndexMark, show_id)
     if newest is None:
         return 0
-    if mark is not None and mark.watermark is not None and _aware(mark.watermark) >= _aware(newest):
-        # nothing updated since; a lead inserted by a transaction that committed late would
-        # still change the count
+    rev = s.scalar(select(ReviewRevision.rev).where(ReviewRevision.show_id == show_id))
+    mark = s.get(AnswerIndexMark, show_id)
+    if mark is not None and mark.watermark is not None and _aware(mark.watermark) >= _aware(newest) \
+            and mark.rev == rev:
+        # Nothing updated since, and no review edit (whose timestamp could equal the watermark or
+        # come from a process whose clock is behind); a lead inserted by a transaction that
+        # committed late would still change the count.
         n_leads = s.scalar(select(func.count()).select_from(Lead).where(Lead.show_id == show_id))
         n_state = s.scalar(select(func.count()).select_from(LeadAnswerState)
                            .where(LeadAnswerState.show_id == show_id))
@@ -92,11 +95,12 @@ def refresh(s: Session, show_id: str, form: Any = None) -> int:
     if mark is None:
         try:
             with s.begin_nested():
-                s.add(AnswerIndexMark(show_id=show_id, watermark=newest))
+                s.add(AnswerIndexMark(show_id=show_id, watermark=newest, rev=rev))
         except IntegrityError:
             pass
     else:
-        mark.watermark = newest
+        mark.watermark = max(_aware(newest), _aware(mark.watermark)) if mark.watermark else newest
+        mark.rev = rev
     return total
 
 
@@ -107,9 +111,11 @@ def _aware(dt: datetime) -> datetime:
 def _refresh(s: Session, show_id: str, form: Any, since: datetime | None) -> int:
     total = 0
     while True:
-        q = (select(Lead.id, Lead.version, Lead.record_json["answers"].label("answers"), Lead.merged_into)
+        q = (select(Lead.id, Lead.version, Lead.record_json["answers"].label("answers"), Lead.merged_into,
+                    Outcome.status)
              # only the answers object leaves the database: decoding whole records was most of the cost
              .outerjoin(LeadAnswerState, LeadAnswerState.lead_id == Lead.id)
+             .outerjoin(Outcome, Outcome.lead_id == Lead.id)
              .where(Lead.show_id == show_id,
                     or_(LeadAnswerState.version.is_(None), LeadAnswerState.version != Lead.version)))
         if since is not None:
@@ -125,7 +131,8 @@ def _refresh(s: Session, show_id: str, form: Any, since: datetime | None) -> int
             sel = {} if r.merged_into else selections(form, answers)
             for qid, values in sel.items():
                 for v in dict.fromkeys(values):
-                    answer_rows.append({"lead_id": r.id, "question_id": qid[:100], "value": v, "show_id": show_id})
+                    answer_rows.append({"lead_id": r.id, "question_id": qid[:100], "value": v, "show_id": show_id,
+                                        "status": r.status})
             hot_ok, warm_ok = rule_flags(form, sel)
             state_rows.append({"lead_id": r.id, "show_id": show_id, "version": r.version,
                                "hot_ok": hot_ok, "warm_ok": warm_ok})

@@ -83,14 +83,17 @@ class FormVersion(Base):
 class LeadAnswer(Base):
     """One selected answer option per row, derived from the lead record, so the report can count
     answers against outcomes in SQL instead of parsing 100,000 JSON records per page view.
-    Kept current lazily: ``answers_index.refresh`` re-derives leads whose version changed."""
+    Kept current lazily: ``answers_index.refresh`` re-derives leads whose version changed."""  # noqa
 
     __tablename__ = "lead_answers"
     lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     show_id: Mapped[str] = mapped_column(String(64), nullable=False)
-    __table_args__ = (Index("ix_lead_answers_show_q", "show_id", "question_id", "value"),)
+    # the lead's outcome status, copied when the lead is (re)indexed; every outcome change is a
+    # new lead version, so the next refresh brings it up to date before any report is counted
+    status: Mapped[str | None] = mapped_column(String(16))
+    __table_args__ = (Index("ix_lead_answers_show_q", "show_id", "question_id", "value", "status"),)
 
 
 class LeadAnswerState(Base):
@@ -111,6 +114,7 @@ class AnswerIndexMark(Base):
     __tablename__ = "answer_index_marks"
     show_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     watermark: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rev: Mapped[int | None] = mapped_column(Integer)  # the show's ReviewRevision.rev at that refresh
 
 
 class ReviewRevision(Base):

@@ -225,19 +225,12 @@ def tag_counts(s: Session, show_id: str) -> list[tuple]:
 
 
 def answer_counts(s: Session, show_id: str) -> list[tuple]:
-    """``(question, value, status, n)`` computed the same way as :func:`tag_counts`."""
-    totals = {(q, v): n for q, v, n in s.execute(
-        select(LeadAnswer.question_id, LeadAnswer.value, func.count()).where(LeadAnswer.show_id == show_id)
-        .group_by(LeadAnswer.question_id, LeadAnswer.value))}
-    rows = []
-    for q, v, st, n in s.execute(
-            select(LeadAnswer.question_id, LeadAnswer.value, Outcome.status, func.count()).select_from(Outcome)
-            .join(LeadAnswer, LeadAnswer.lead_id == Outcome.lead_id).where(Outcome.show_id == show_id)
-            .group_by(LeadAnswer.question_id, LeadAnswer.value, Outcome.status)):
-        rows.append((q, v, st, n))
-        totals[(q, v)] = totals.get((q, v), 0) - n
-    rows += [(q, v, None, n) for (q, v), n in totals.items() if n]
-    return rows
+    """``(question, value, status, n)``: one GROUP BY over the answer index, which carries each
+    lead's outcome status (an index-only count on PostgreSQL)."""
+    return [tuple(r) for r in s.execute(
+        select(LeadAnswer.question_id, LeadAnswer.value, LeadAnswer.status, func.count())
+        .where(LeadAnswer.show_id == show_id)
+        .group_by(LeadAnswer.question_id, LeadAnswer.value, LeadAnswer.status))]
 
 
 def feedback(s: Session, show_id: str, use_cache: bool = True) -> rep.FeedbackReport:

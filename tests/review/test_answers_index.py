@@ -67,3 +67,19 @@ def test_cached_and_uncached_reports_agree(app):
     assert a.total == b.total and a.by_tag == b.by_tag
     assert {q: [(r.value, r.tally) for r in rows] for q, rows in a.answers.items()} == \
         {q: [(r.value, r.tally) for r in rows] for q, rows in b.answers.items()}
+
+
+def test_answer_index_follows_edits_with_equal_timestamps(app):
+    """Two outcome changes stamped with the same instant (the test clock stands still, as two
+    processes' clocks may disagree): the answer index still carries the latest status."""
+    b = sign_in(app, "admin")
+    b.get("/shows/expo/report")
+    with app.state.db.session() as s:
+        lead_id = s.scalars(select(LeadAnswer.lead_id).where(LeadAnswer.show_id == "expo")
+                            .order_by(LeadAnswer.lead_id)).first()
+    url = f"/leads/{lead_id}"
+    for status, extra in (("closed_won", {}), ("closed_lost", {"reason": "budget cut"}), ("active", {"stage": "demo"})):
+        b.post_form(url, url + "/outcome", {"status": status, **extra})
+        b.get("/shows/expo/report")
+        with app.state.db.session() as s:
+            assert set(s.scalars(select(LeadAnswer.status).where(LeadAnswer.lead_id == lead_id))) == {status}

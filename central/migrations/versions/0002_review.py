@@ -97,10 +97,11 @@ def upgrade() -> None:
         sa.Column("question_id", sa.String(100), nullable=False),
         sa.Column("value", sa.String(100), nullable=False),
         sa.Column("show_id", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(16), nullable=True),
         sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("lead_id", "question_id", "value"),
     )
-    op.create_index("ix_lead_answers_show_q", "lead_answers", ["show_id", "question_id", "value"])
+    op.create_index("ix_lead_answers_show_q", "lead_answers", ["show_id", "question_id", "value", "status"])
     op.create_table(
         "lead_answer_state",
         sa.Column("lead_id", sa.String(36), nullable=False),
@@ -116,6 +117,7 @@ def upgrade() -> None:
         "answer_index_marks",
         sa.Column("show_id", sa.String(64), nullable=False),
         sa.Column("watermark", UTC, nullable=True),
+        sa.Column("rev", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("show_id"),
     )
     op.create_table(

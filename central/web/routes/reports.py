@@ -1,7 +1,6 @@
 """The feedback report (per show and across shows), the show cost, and threshold calibration."""
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from central.models import Show
 from central.web import charts as ch
 from central.web import stats
-from central.web.deps import PageNotFound, allowed, render, review, viewer, writer
+from central.web.deps import PageNotFound, render, review, viewer, writer
 from central.web.models import FormVersion
 from central.web.security import Principal
 

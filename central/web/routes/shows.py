@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from central.errors import NotFound
 from central.models import Show
 from central.web import charts as ch
 from central.web import stats
@@ -12,13 +11,6 @@ from central.web.leadquery import LeadFilter
 from central.web.security import Principal
 
 router = APIRouter(include_in_schema=False)
-
-
-def get_show(s, show_id: str) -> Show:
-    show = s.get(Show, show_id)
-    if show is None:
-        raise NotFound(f"show {show_id}")
-    return show
 
 
 @router.get("/shows")
