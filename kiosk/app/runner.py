@@ -10,9 +10,9 @@ from typing import Any
 
 NO_DISPLAY_HINT = """leadkiosk: no display found (no $DISPLAY or $WAYLAND_DISPLAY, and not on a Linux console with KMS).
   - on a desktop, run it from a terminal inside your graphical session;
-  - on a server without a screen:   xvfb-run -a leadkiosk run
-  - to check it renders headless:   SDL_VIDEODRIVER=offscreen leadkiosk run
-  - to see every screen as PNG:     leadkiosk screenshots --out shots/"""
+  - on a server without a screen:   xvfb-run -a ./deploy/dev/run-kiosk   (or: xvfb-run -a .venv/bin/leadkiosk run)
+  - to check it renders headless:   SDL_VIDEODRIVER=offscreen ./deploy/dev/run-kiosk
+  - to see every screen as PNG:     .venv/bin/leadkiosk screenshots --out shots/"""
 
 
 def display_available(env: dict[str, str] | None = None) -> bool:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Generator, Iterator
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.tests.common import UnitTestTouch
+from kiosk.app.touch import ScriptTouch
 
 Step = Any
 Script = Callable[[App], Generator[Step, None, None]]
@@ -94,7 +94,7 @@ def tap(widget: Any) -> tuple[float, float]:
 
 
 def tap_at(x: float, y: float) -> None:
-    touch = UnitTestTouch(x, y)
+    touch = ScriptTouch(x, y)
     touch.touch_down()
     touch.touch_up()
 

@@ -129,7 +129,7 @@ def test_run_without_display_prints_hint(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "kiosk", "run", "--data", str(tmp_path)], env=env,
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert proc.returncode == 3
-    assert "no display found" in proc.stderr and "xvfb-run -a leadkiosk run" in proc.stderr
+    assert "no display found" in proc.stderr and "xvfb-run -a ./deploy/dev/run-kiosk" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
