@@ -215,7 +215,7 @@ def build_transports(specs: Sequence[DestinationSpec], data_dir: Path,
                 creds.ca_file = o["ca_file"]
             if o.get("insecure"):
                 creds.insecure = True
-            out.append(CentralTransport(creds, name=spec.name, max_batch=o.get("batch_size") or 500,
+            out.append(CentralTransport(creds, name=spec.name, max_batch=o.get("batch_size") or 1000,
                                         timeout=_timeout(o)))
         elif spec.kind == "hubspot":
             from sync.transports.hubspot import HubSpotTransport

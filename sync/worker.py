@@ -28,6 +28,7 @@ from sync.transports.base import ItemResult, Transport
 log = logging.getLogger("leadkiosk.sync")
 
 IDLE_POLL_S = 30.0
+MIN_BATCH = 25
 AUTH_MIN_DELAY_S = 60.0
 
 
@@ -62,6 +63,7 @@ class _Lane:
     config_error: str | None = None
     inflight: tuple[list[dict], Future] | None = None  # the request on the wire and its batch
     closing: bool = False                     # removed by reconfigure() or worker stopping
+    batch_size: int = 0                       # current batch size (AIMD below transport.max_batch)
     replacement: Transport | None = None      # new settings, swapped in between requests
     net: ThreadPoolExecutor | None = None     # the one thread that talks to this destination
 
@@ -295,7 +297,7 @@ class SyncWorker:
         return max(0.0, lane.next_attempt_mono - time.monotonic())
 
     def _fetch(self, lane: _Lane, exclude: set[str] | frozenset[str] = frozenset()) -> list[dict]:
-        size = max(1, lane.transport.max_batch)
+        size = self._batch_size(lane)
         now = time.monotonic()
         with self._store_lock:
             leads = self.store.pending(lane.name, limit=size + len(lane.retry_later) + len(exclude))
@@ -338,6 +340,8 @@ class SyncWorker:
         try:
             results = future.result()
         except TransientError as exc:
+            # a flaky link loses big requests first: halve (down to MIN_BATCH), grow back on success
+            lane.batch_size = max(min(MIN_BATCH, lane.transport.max_batch), len(batch) // 2)
             self._failed(lane, batch, str(exc), exc.retry_after, "backoff")
             return "wait"
         except AuthError as exc:
@@ -350,7 +354,9 @@ class SyncWorker:
             lane.state, lane.last_error, lane.last_error_at = "not_configured", str(exc), self.clock()
             lane.next_attempt_mono = time.monotonic() + max(self.idle_poll_s, 1.0)
             return "wait"
-        if len(batch) >= lane.transport.max_batch and not self._stop.is_set() and not lane.closing:
+        if len(batch) >= self._batch_size(lane):
+            lane.batch_size = min(lane.transport.max_batch, self._batch_size(lane) * 2)
+        if len(batch) >= self._batch_size(lane) and not self._stop.is_set() and not lane.closing:
             try:
                 nxt = self._fetch(lane, exclude={l["id"] for l in batch})
             except Exception:  # a store hiccup only costs the overlap; the next step reads again
@@ -363,6 +369,14 @@ class SyncWorker:
         lane.retry_after_floor = False
         lane.next_attempt_mono = 0.0
         return "more"
+
+    @staticmethod
+    def _batch_size(lane: _Lane) -> int:
+        """The transport's ceiling, or less after transient failures (each halves it, down to
+        MIN_BATCH) until full batches go through again (each doubles it back): on show Wi-Fi a
+        big request is the one that gets cut, on a good link a long queue wants the biggest."""
+        ceiling = max(1, lane.transport.max_batch)
+        return min(ceiling, lane.batch_size) if lane.batch_size > 0 else ceiling
 
     def _submit(self, lane: _Lane, batch: list[dict]) -> Future:
         if lane.net is None:
@@ -385,6 +399,8 @@ class SyncWorker:
         except PermanentError as exc:
             if not exc.splittable:
                 raise
+            if exc.status == 413:  # the destination's size limit: stay below it from now on
+                lane.batch_size = max(1, len(batch) // 2)
             if len(batch) == 1:
                 lead = batch[0]
                 return [ItemResult(lead["id"], lead["version"], "parked", str(exc))]

@@ -43,7 +43,7 @@ def dumps(obj: Any) -> bytes:
 class CentralTransport:
     kind = "central"
 
-    def __init__(self, creds: CentralCredentials, name: str = "central", max_batch: int = 500,
+    def __init__(self, creds: CentralCredentials, name: str = "central", max_batch: int = 1000,
                  timeout: tuple[float, float] = (5.0, 30.0), client: HttpClient | None = None):
         self.name = name
         self.creds = creds

@@ -204,3 +204,19 @@ def test_stop_records_the_answer_of_the_request_in_flight(store, central, transp
     assert stored, "the request in flight must complete"
     # everything central stored is marked sent on the kiosk: nothing it has is still pending
     assert not stored & {l["id"] for l in store.pending("central")}
+
+
+def test_batch_halves_on_transient_failure_and_grows_back(store, central, transport) -> None:
+    server, state = central
+    for i in range(400):
+        store.save(make_lead(i))
+    transport.max_batch = 100
+    worker = SyncWorker(store, [transport], backoff=lambda: fast_backoff())
+    lane = worker.lanes["central"]
+    state.queued_replies += [(503, {}), (503, {})]
+    assert worker._step(lane) == "wait" and worker._batch_size(lane) == 50
+    assert worker._step(lane) == "wait" and worker._batch_size(lane) == 25   # the floor (MIN_BATCH)
+    assert worker._step(lane) == "more" and worker._batch_size(lane) == 50
+    assert len(state.leads) in (25, 75)  # the next batch (50) may already be on the wire
+    worker.run_once()
+    assert worker._batch_size(lane) == 100 and len(state.leads) == 400
