@@ -101,6 +101,7 @@ def _vcard(c: dict) -> str:
 
 def _slug(text: str) -> str:
     import unicodedata
+    text = text.translate(str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "ß": "ss", "Æ": "AE", "æ": "ae"}))
     t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return "".join(ch for ch in t if ch.isalnum()) or "x"
 
