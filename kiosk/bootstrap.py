@@ -58,10 +58,13 @@ def camera_opener(spec: str | None) -> Callable[[], Any] | None:
     return lambda: open_spec(spec)
 
 
-def make_decoder() -> Callable[[Any], list[str]]:
-    """Decoder + repeat filter: the same badge in view is reported once per window."""
-    from kiosk.scan import Decoder, Scanner
-    scanner = Scanner(Decoder(), repeat_window_s=3.0)
+def make_decoder(profile: Any = None) -> Callable[[Any], list[str]]:
+    """Decoder + repeat filter: the same badge in view is reported once per window. Only the
+    symbologies the show's badge profile lists are decoded: fewer make idle frames cheaper, and a
+    PDF417 show then straightens skewed codes first (measured in bench/scan_bench.py)."""
+    from kiosk.scan import Decoder, Scanner, default_badge_profile
+    symbologies = (profile or default_badge_profile()).symbologies
+    scanner = Scanner(Decoder(symbologies), repeat_window_s=3.0)
     return lambda frame: [c.text for c in scanner.scan(frame)]
 
 
@@ -140,4 +143,4 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
     staff = StaffService(context, store, sync=sync,
                          export=lambda st, fmt, path: export_leads(st, fmt, path, context.show.id))
     return KioskServices(context=context, flow=flow, staff=staff, open_camera=camera_opener(context.camera_spec),
-                         decode=make_decoder(), sounds=sounds, closers=closers)
+                         decode=make_decoder(profile), sounds=sounds, closers=closers)
