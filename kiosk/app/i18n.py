@@ -116,6 +116,8 @@ TABLE: dict[str, dict[str, str]] = {
         "export.failed": "Export failed: {error}",
         "error.store": "Could not save: {error}",
         "error.generic": "Something went wrong: {error}",
+        "startup.title": "The kiosk cannot start",
+        "startup.retry": "Saved leads are safe. Trying again every {seconds} s; the kiosk starts by itself once the cause is fixed."
     },
     "de": {
         "app.title": "leadkiosk",
@@ -222,6 +224,8 @@ TABLE: dict[str, dict[str, str]] = {
         "export.failed": "Export fehlgeschlagen: {error}",
         "error.store": "Speichern fehlgeschlagen: {error}",
         "error.generic": "Etwas ist schiefgelaufen: {error}",
+        "startup.title": "Der Kiosk kann nicht starten",
+        "startup.retry": "Gespeicherte Leads sind sicher. Neuer Versuch alle {seconds} s; sobald die Ursache behoben ist, startet der Kiosk von selbst."
     },
 }
 

@@ -51,9 +51,50 @@ def _run(args: argparse.Namespace) -> int:
         services = build_services(data_dir(args.data), camera=args.camera, mode=args.mode)
     except KioskError as exc:
         print(f"leadkiosk run: {exc}", file=sys.stderr)
-        return 1
+        return _startup_error(args, size, fullscreen, str(exc))
     from kiosk.app.runner import run_kiosk
     return run_kiosk(services, size, fullscreen)
+
+
+def _startup_error(args: argparse.Namespace, size: tuple[int, int] | None, fullscreen: bool,
+                   message: str) -> int:
+    """Show why the kiosk cannot start and retry; once it can, start afresh in this process's
+    place (``exec``), so the kiosk comes up exactly as on a normal start."""
+    import logging
+    import os
+
+    from kiosk.app.runner import configure_kivy
+    from kiosk.bootstrap import build_services
+    from kiosk.errors import KioskError
+
+    logging.getLogger("leadkiosk.app").error("kiosk cannot start: %s", message)
+    language = "en"
+    try:
+        from kiosk.config import load_kiosk_settings
+        language = load_kiosk_settings(data_dir(args.data)).language
+    except Exception:  # noqa: BLE001  (the settings may be what is broken)
+        pass
+
+    def can_start() -> bool:
+        try:
+            services = build_services(data_dir(args.data), camera="none", mode=args.mode, with_sync=False,
+                                      sounds=False)
+        except KioskError as exc:
+            logging.getLogger("leadkiosk.app").info("still cannot start: %s", exc)
+            return False
+        services.close()
+        return True
+
+    configure_kivy(size, fullscreen)
+    from kiosk.app.startup_error import StartupErrorApp
+    app = StartupErrorApp(message, can_start, language=language,
+                          retry_s=float(os.environ.get("LEADKIOSK_STARTUP_RETRY_S", "5")))
+    app.run()
+    if not app.resumed:
+        return 1
+    logging.getLogger("leadkiosk.app").info("the cause is fixed: starting the kiosk")
+    os.execv(sys.executable, [sys.executable, "-m", "kiosk", *sys.argv[1:]])
+    return 0  # not reached
 
 
 def _screenshots(args: argparse.Namespace) -> int:
