@@ -10,6 +10,7 @@ staff area says why), so a missing CRM token never stops leads reaching central.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -195,51 +196,62 @@ def build_transports(specs: Sequence[DestinationSpec], data_dir: Path,
     data_dir = Path(data_dir)
     out: list[Transport] = []
     for spec in specs:
-        o = spec.options
-        verify: bool | str = o.get("ca_file") or True
-        missing = [o[k] for k in ("token_env", "secret_env", "client_id_env", "client_secret_env")
-                   if k in o and not _secret(o[k], data_dir, env)]
-        if missing:
-            out.append(UnavailableTransport(spec.name, spec.kind, f"{spec.name}: environment variable "
-                                            f"{', '.join(missing)} not set (nor in central.json secrets)"))
-            continue
-        if spec.kind == "central":
-            creds = load_credentials(data_dir)
-            if creds is None:
-                out.append(UnavailableTransport(spec.name, "central", "not enrolled: run `leadkiosk enroll URL CODE`"))
-                continue
-            from sync.transports.central import CentralTransport
-            if o.get("url"):
-                creds.url = o["url"]
-            if o.get("ca_file"):
-                creds.ca_file = o["ca_file"]
-            if o.get("insecure"):
-                creds.insecure = True
-            out.append(CentralTransport(creds, name=spec.name, max_batch=o.get("batch_size") or 1000,
-                                        timeout=_timeout(o)))
-        elif spec.kind == "hubspot":
-            from sync.transports.hubspot import HubSpotTransport
-            out.append(HubSpotTransport(
-                spec.name, _secret(o["token_env"], data_dir, env) or "",
-                base_url=o.get("base_url") or "https://api.hubapi.com",
-                id_property=o.get("id_property") or "leadkiosk_id",
-                property_prefix=o.get("property_prefix") or "leadkiosk_",
-                max_batch=o.get("batch_size") or 100, max_requests_per_10s=o.get("max_requests_per_10s") or 100,
-                legal_basis=o.get("legal_basis"), verify=verify, timeout=_timeout(o)))
-        elif spec.kind == "salesforce":
-            from sync.transports.salesforce import SalesforceTransport
-            out.append(SalesforceTransport(
-                spec.name, o["login_url"], _secret(o["client_id_env"], data_dir, env) or "",
-                _secret(o["client_secret_env"], data_dir, env) or "",
-                external_id_field=o.get("external_id_field") or "Leadkiosk_Id__c",
-                api_version=o.get("api_version") or "v60.0", lead_source=o.get("lead_source"),
-                custom_fields=o.get("custom_fields"), max_batch=o.get("batch_size") or 200,
-                verify=verify, timeout=_timeout(o)))
-        elif spec.kind == "webhook":
-            from sync.transports.webhook import WebhookTransport
-            out.append(WebhookTransport(spec.name, o["url"], _secret(o["secret_env"], data_dir, env) or "",
-                                        max_batch=o.get("batch_size") or 1, verify=verify, timeout=_timeout(o)))
+        transport = _build_one(spec, data_dir, env)
+        # what reconfigure() compares: same settings -> the running transport is kept (its OAuth
+        # token, its rate-limit window); secrets enter only as a fingerprint
+        secrets = [_secret(spec.options[k], data_dir, env) or "" for k in
+                   ("token_env", "secret_env", "client_id_env", "client_secret_env") if k in spec.options]
+        path = central_path(data_dir)
+        creds = path.read_bytes() if spec.kind == "central" and path.exists() else b""
+        transport.spec_key = hashlib.sha256(  # type: ignore[attr-defined]
+            json.dumps([spec.kind, spec.options, secrets, type(transport).__name__], sort_keys=True,
+                       default=str).encode() + creds).hexdigest()
+        out.append(transport)
     return out
+
+
+def _build_one(spec: DestinationSpec, data_dir: Path, env: Mapping[str, str]) -> Transport:
+    o = spec.options
+    verify: bool | str = o.get("ca_file") or True
+    missing = [o[k] for k in ("token_env", "secret_env", "client_id_env", "client_secret_env")
+               if k in o and not _secret(o[k], data_dir, env)]
+    if missing:
+        return UnavailableTransport(spec.name, spec.kind, f"{spec.name}: environment variable "
+                                    f"{', '.join(missing)} not set (nor in central.json secrets)")
+    if spec.kind == "central":
+        creds = load_credentials(data_dir)
+        if creds is None:
+            return UnavailableTransport(spec.name, "central", "not enrolled: run `leadkiosk enroll URL CODE`")
+        from sync.transports.central import CentralTransport
+        if o.get("url"):
+            creds.url = o["url"]
+        if o.get("ca_file"):
+            creds.ca_file = o["ca_file"]
+        if o.get("insecure"):
+            creds.insecure = True
+        return CentralTransport(creds, name=spec.name, max_batch=o.get("batch_size") or 1000,
+                                timeout=_timeout(o))
+    if spec.kind == "hubspot":
+        from sync.transports.hubspot import HubSpotTransport
+        return HubSpotTransport(
+            spec.name, _secret(o["token_env"], data_dir, env) or "",
+            base_url=o.get("base_url") or "https://api.hubapi.com",
+            id_property=o.get("id_property") or "leadkiosk_id",
+            property_prefix=o.get("property_prefix") or "leadkiosk_",
+            max_batch=o.get("batch_size") or 100, max_requests_per_10s=o.get("max_requests_per_10s") or 100,
+            legal_basis=o.get("legal_basis"), verify=verify, timeout=_timeout(o))
+    if spec.kind == "salesforce":
+        from sync.transports.salesforce import SalesforceTransport
+        return SalesforceTransport(
+            spec.name, o["login_url"], _secret(o["client_id_env"], data_dir, env) or "",
+            _secret(o["client_secret_env"], data_dir, env) or "",
+            external_id_field=o.get("external_id_field") or "Leadkiosk_Id__c",
+            api_version=o.get("api_version") or "v60.0", lead_source=o.get("lead_source"),
+            custom_fields=o.get("custom_fields"), max_batch=o.get("batch_size") or 200,
+            verify=verify, timeout=_timeout(o))
+    from sync.transports.webhook import WebhookTransport
+    return WebhookTransport(spec.name, o["url"], _secret(o["secret_env"], data_dir, env) or "",
+                            max_batch=o.get("batch_size") or 1, verify=verify, timeout=_timeout(o))
 
 
 # -- finding the show config -----------------------------------------------------------------

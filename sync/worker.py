@@ -173,9 +173,12 @@ class SyncWorker:
                     lane.thread = threading.Thread(target=self._run_lane, args=(lane,),
                                                    name=f"sync-{name}", daemon=True)
                     lane.thread.start()
-            else:
+            elif getattr(transport, "spec_key", None) is None or \
+                    getattr(transport, "spec_key", None) != getattr(lane.transport, "spec_key", None):
                 lane.replacement = transport
                 lane.wake.set()
+            else:  # unchanged: keep the running transport (token, rate-limit window)
+                transport.close()
 
     def status(self) -> dict:
         """For the staff area and ``leadkiosk sync status --json``: the store's durable counts

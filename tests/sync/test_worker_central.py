@@ -24,9 +24,10 @@ def test_offline_leads_all_delivered_once_server_comes_up_hot_first(store, centr
     worker.start()
     try:
         deadline = time.monotonic() + 5
-        while worker.status()["destinations"]["central"]["state"] != "backoff" and time.monotonic() < deadline:
-            time.sleep(0.01)
         st = worker.status()["destinations"]["central"]
+        while st["state"] != "backoff" and time.monotonic() < deadline:
+            time.sleep(0.01)
+            st = worker.status()["destinations"]["central"]
         assert st["state"] == "backoff" and st["pending"] == 1000 and "connection" in st["last_error"]
         assert st["failed"] > 0  # the staff area sees items failing, with the reason
         server2, state2 = start_central_stub(port=port)
