@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,18 @@ def default_config(show_id: str, name: str) -> dict:
             "retention_days": 30, "destinations": [{"name": "central", "kind": "central"}]}
 
 
+# A show id becomes a folder name on every kiosk (DATA/shows/<id>/), so central accepts only what a
+# kiosk can store: the same rule as kiosk.config.problems.SHOW_ID_RE (a test keeps them equal).
+SHOW_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
 def ensure_show(conn: Connection, show_id: str, name: str | None = None) -> bool:
     """Create the show with the default form if it does not exist; True if created."""
     if conn.execute(select(Show.id).where(Show.id == show_id)).first():
         return False
+    if not isinstance(show_id, str) or not SHOW_ID_RE.match(show_id):
+        raise ConfigError("show", "id", "a show id of letters, digits, . _ - (at most 64, no spaces), "
+                          f"e.g. \"expo2026\" (the name may be anything: --name), got {show_id!r}")
     form_yaml = default_form_text()
     now = utcnow()
     conn.execute(insert(Show).values(id=show_id, name=name or show_id, created_at=now, updated_at=now,
