@@ -7,6 +7,8 @@ import random
 import threading
 import time
 
+import pytest
+
 from sync.testing.chaos_proxy import ChaosProxy
 from sync.testing.memstore import make_lead
 from sync.transports.central import CentralTransport
@@ -18,6 +20,7 @@ WEIGHTS = {"pass": 0.40, "delay": 0.15, "drop": 0.10, "reset_after_commit": 0.12
            "http500": 0.08, "http429": 0.08, "http500_after_commit": 0.07}
 
 
+@pytest.mark.slow
 def test_chaos_every_lead_exactly_once_at_latest_version(store, central, creds, capsys) -> None:
     server, state = central
     proxy = ChaosProxy(server.port, WEIGHTS, seed=20261122, max_delay_s=0.2).start()
