@@ -14,12 +14,17 @@ SCALE_MIN, SCALE_MAX = 1, 5
 
 @dataclass(frozen=True)
 class Option:
-    """One answer a visitor can pick. ``short`` is the plain words used in score reasons."""
+    """One answer a visitor can pick. ``short`` is the plain words used in score reasons, in the
+    form's first language; ``shorts`` the same per language (None: ``short`` in every language)."""
 
     id: str
     label: Text
     points: int | float = 0
     short: str = ""
+    shorts: Text | None = None
+
+    def short_in(self, language: str | None) -> str:
+        return self.shorts[language] if language is not None and self.shorts else self.short
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,15 @@ class Condition:
 @dataclass(frozen=True)
 class Rule:
     """A must-have rule (``text`` = what it requires, e.g. "timing within 6 months") or a
-    disqualifier (``text`` = the discard reason sales will read)."""
+    disqualifier (``text`` = the discard reason sales will read). ``text`` is in the form's first
+    language, ``texts`` per language (None: ``text`` in every language)."""
 
     condition: Condition
     text: str
+    texts: Text | None = None
+
+    def text_in(self, language: str | None) -> str:
+        return self.texts[language] if language is not None and self.texts else self.text
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,10 @@ class Question:
     max_length: int | None = None
     low: Text | None = None    # scale: words under 1
     high: Text | None = None   # scale: words under 5
+    shorts: Text | None = None  # ``short`` per language (None: ``short`` in every language)
+
+    def short_in(self, language: str | None) -> str:
+        return self.shorts[language] if language is not None and self.shorts else self.short
 
     def option(self, option_id: str) -> Option | None:
         for opt in self.options:

@@ -11,6 +11,7 @@ from forms.errors import FormDefinitionError
 from forms.model import (KINDS, SCALE_MAX, SCALE_MIN, Condition, Consent, Form, Option, Question,
                          Rule, Scoring, Section)
 from forms.text import NO, YES, Text, builtin
+from forms.wording import REASONS
 from forms.yamlfile import Located
 
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -106,6 +107,33 @@ class _Builder:
             if lang not in value:
                 self.err(_join(p, lang), f"text in {lang} (every form language needs one)", value)
         return Text(out, langs[0])
+
+    def words(self, node: dict, key: str, path: str, what: str, default: Text) -> Text:
+        """``short``, ``says`` and ``reason``: one plain text used in every language (as forms
+        written before translations were possible do), or one text per form language like a label.
+        A mistake is reported and ``default`` returned so the other checks still run."""
+        if key not in node:
+            return default
+        value, p, langs = node[key], _join(path, key), self.languages
+        if isinstance(value, str) and value.strip():
+            return Text({lang: value.strip() for lang in langs}, langs[0])
+        if not isinstance(value, dict):
+            self.err(p, f"{what}: text, or one text per form language such as "
+                        f"{{{', '.join(f'{l}: ...' for l in langs)}}}; got {_plain(value)}", node, key)
+            return default
+        out = {}
+        for lang, t in value.items():
+            if lang not in langs:
+                self.err(_join(p, lang), f"a language listed in languages ({', '.join(langs)})", value, lang)
+            elif not isinstance(t, str) or not t.strip():
+                self.err(_join(p, lang), f"{what} in {lang}: non-empty text, got {_plain(t)}", value, lang)
+            else:
+                out[lang] = t.strip()
+        missing = [lang for lang in langs if lang not in value]
+        for lang in missing:
+            self.err(_join(p, lang), f"{what} in {lang} (given per language, {key} needs every form "
+                                     f"language: {', '.join(langs)})", value)
+        return Text(out, langs[0]) if len(out) == len(langs) else default
 
     def ident(self, node: dict, key: str, path: str, pattern: re.Pattern[str], what: str) -> str:
         value = node.get(key)
@@ -205,10 +233,9 @@ class _Builder:
             self.broken.add(qid)
         label = self.text(node, "label", path)
         help_ = self.text(node, "help", path, required=False)
-        short = node.get("short", qid.replace("_", " "))
-        if not isinstance(short, str) or not short.strip():
-            self.err(_join(path, "short"), f"the words used for this question in score reasons, got {_plain(short)}", node, "short")
-            short = qid
+        plain = (qid or "").replace("_", " ") or "?"
+        shorts = self.words(node, "short", path, "the words used for this question in score reasons",
+                            Text({lang: plain for lang in self.languages}, self.languages[0]))
         required = node.get("required", False)
         if not isinstance(required, bool):
             self.err(_join(path, "required"), f"true or false, got {_plain(required)}", node, "required")
@@ -220,13 +247,13 @@ class _Builder:
             options = self.parse_options(node, path, kind)
         elif kind == "yesno":
             pts = self.parse_points(node, path, {"yes": "yes", "no": "no", True: "yes", False: "no"}, "yes, no")
-            options = (Option("yes", builtin(YES, self.languages), pts.get("yes", 0), "yes"),
-                       Option("no", builtin(NO, self.languages), pts.get("no", 0), "no"))
+            yes, no = self._fixed("yes", YES), self._fixed("no", NO)
+            options = (Option("yes", builtin(YES, self.languages), pts.get("yes", 0), yes[self.languages[0]], yes),
+                       Option("no", builtin(NO, self.languages), pts.get("no", 0), no[self.languages[0]], no))
         elif kind == "scale":
             keys = {n: str(n) for n in range(SCALE_MIN, SCALE_MAX + 1)}
             pts = self.parse_points(node, path, keys, f"whole numbers {SCALE_MIN}-{SCALE_MAX}")
-            options = tuple(Option(str(n), Text({l: str(n) for l in self.languages}, self.languages[0]),
-                                   pts.get(str(n), 0), f"{n} of {SCALE_MAX}") for n in keys)
+            options = tuple(self._scale_option(n, pts.get(str(n), 0)) for n in keys)
             low = self.text(node, "low", path, required=False) if "low" in node else None
             high = self.text(node, "high", path, required=False) if "high" in node else None
         elif kind == "text":
@@ -235,12 +262,24 @@ class _Builder:
                 self.err(_join(path, "max_length"), f"a whole number of characters above 0, got {_plain(max_length)}", node, "max_length")
                 max_length = DEFAULT_TEXT_LENGTH
         q = Question(id=qid, kind=kind if kind in KINDS else "text", label=label, help=help_,
-                     options=options, required=required, show_if=show_if, short=short.strip(),
-                     max_length=max_length, low=low, high=high)
+                     options=options, required=required, show_if=show_if, short=shorts[self.languages[0]],
+                     max_length=max_length, low=low, high=high, shorts=shorts)
         if qid and qid not in self.questions and qid not in RESERVED_IDS:
             self.questions[qid] = q
             self.order.append(qid)
         return q
+
+    def _fixed(self, key: str, labels: dict[str, str]) -> Text:
+        """Reason words the form does not spell out (yes/no): the reason table's, else the built-in
+        label in lower case."""
+        return Text({lang: REASONS.get(lang, {}).get(key) or labels.get(lang, labels["en"]).lower()
+                     for lang in self.languages}, self.languages[0])
+
+    def _scale_option(self, n: int, points: int | float) -> Option:
+        first = self.languages[0]
+        shorts = Text({lang: REASONS.get(lang, REASONS.get(first, REASONS["en"]))["scale"].format(n=n, top=SCALE_MAX)
+                       for lang in self.languages}, first)
+        return Option(str(n), Text({lang: str(n) for lang in self.languages}, first), points, shorts[first], shorts)
 
     def parse_points(self, node: dict, path: str, keys: dict[Any, str], expected: str) -> dict[str, int | float]:
         raw = node.get("points")
@@ -287,14 +326,21 @@ class _Builder:
             if not _is_number(points):
                 self.err(_join(op, "points"), f"a number of points, got {_plain(points)}", o, "points")
                 points = 0
-            first = label.get(self.languages[0]) or oid.replace("_", " ")
-            default_short = first[0].lower() + first[1:] if len(first) > 1 and first[1].islower() else first
-            short = o.get("short", default_short)
-            if not isinstance(short, str) or not short.strip():
-                self.err(_join(op, "short"), f"the words used for this option in score reasons, got {_plain(short)}", o, "short")
-                short = oid
-            out.append(Option(oid, label, points, short.strip()))
+            shorts = self.words(o, "short", op, "the words used for this option in score reasons",
+                                self._default_short(label, oid or "?"))
+            out.append(Option(oid, label, points, shorts[self.languages[0]], shorts))
         return tuple(out)
+
+    def _default_short(self, label: Text, oid: str) -> Text:
+        """Without ``short`` an option is called by its label: in the first language with a
+        capital dropped ("Approved" -> "approved", as reasons always read); in the others as
+        written, since German nouns keep theirs."""
+        first = self.languages[0]
+        head = label.get(first) or oid.replace("_", " ")
+        out = {first: head[0].lower() + head[1:] if len(head) > 1 and head[1].islower() else head}
+        for lang in self.languages[1:]:
+            out[lang] = label.get(lang) or out[first]
+        return Text(out, first)
 
     def parse_conditions(self, node: dict, key: str, path: str, earlier_only: bool) -> tuple[Condition, ...]:
         if key not in node:
@@ -391,14 +437,14 @@ class _Builder:
                 hot, warm = t.get("hot"), t.get("warm")
                 if _is_number(hot) and _is_number(warm) and warm > hot:
                     self.err("scoring.thresholds.warm", f"a number not above hot ({hot}); got {warm}", t, "warm")
-        hot_req = self.parse_rules(node, "hot_requires", "says", lambda q: q.short)
-        warm_req = self.parse_rules(node, "warm_requires", "says", lambda q: q.short)
-        disq = self.parse_rules(node, "disqualifiers", "reason", lambda q: q.short)
+        hot_req = self.parse_rules(node, "hot_requires", "says")
+        warm_req = self.parse_rules(node, "warm_requires", "says")
+        disq = self.parse_rules(node, "disqualifiers", "reason")
         if not (_is_number(hot) and _is_number(warm)):
             return None
         return Scoring(hot=hot, warm=warm, hot_requires=hot_req, warm_requires=warm_req, disqualifiers=disq)
 
-    def parse_rules(self, node: dict, key: str, text_key: str, default) -> tuple[Rule, ...]:  # type: ignore[no-untyped-def]
+    def parse_rules(self, node: dict, key: str, text_key: str) -> tuple[Rule, ...]:
         if key not in node:
             return ()
         raw = node[key]
@@ -412,18 +458,19 @@ class _Builder:
             c = self.parse_condition(item, p, raw, None, False, CONDITION_KEYS + (text_key,))
             if c is None:
                 continue
-            text = item.get(text_key)
-            if text is None:
-                q = self.questions[c.question]
-                if key == "disqualifiers":
-                    words = sorted(c.in_ or ()) if c.in_ else []
-                    text = f"{q.short}: {', '.join(q.option(w).short for w in words)}" if words else q.short  # type: ignore[union-attr]
-                else:
-                    text = default(q)
-            elif not isinstance(text, str) or not text.strip():
-                self.err(_join(p, text_key), f"plain words for sales, got {_plain(text)}", item, text_key)
+            q = self.questions[c.question]
+            langs = self.languages
+            if key == "disqualifiers" and c.in_:
+                picked = sorted(c.in_)
+                default = Text({lang: f"{q.short_in(lang)}: {', '.join(q.option(w).short_in(lang) for w in picked)}"  # type: ignore[union-attr]
+                                for lang in langs}, langs[0])
+            else:
+                default = Text({lang: q.short_in(lang) for lang in langs}, langs[0])
+            before = len(self.problems)
+            texts = default if item.get(text_key) is None else self.words(item, text_key, p, "plain words for sales", default)
+            if len(self.problems) > before:
                 continue
-            out.append(Rule(c, text.strip()))
+            out.append(Rule(c, texts[langs[0]], texts))
         return tuple(out)
 
     @property

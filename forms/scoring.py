@@ -9,15 +9,11 @@ from typing import Any, Mapping
 from forms.answers import validate_answers
 from forms.errors import AnswerError
 from forms.model import TAGS, Form, Question, Rule
+from forms.wording import number, templates
 
 
 def _num(n: int | float) -> int | float:
     return int(n) if isinstance(n, float) and n.is_integer() else n
-
-
-def _signed(n: int | float) -> str:
-    n = _num(n)
-    return f"+{n}" if n >= 0 else f"{n}"
 
 
 @dataclass(frozen=True)
@@ -55,26 +51,37 @@ class ScoreResult:
                 "form_version": self.form_version}
 
 
-def _answer_words(q: Question | None, selected: list[str] | None, shown: bool) -> str:
+def _answer_words(q: Question | None, selected: list[str] | None, shown: bool, lang: str,
+                  t: Mapping[str, str]) -> str:
     if q is None or not shown:
-        return "not asked"
+        return t["not_asked"]
     if selected is None:
-        return "not answered"
+        return t["not_answered"]
     words = []
     for oid in selected:
         opt = q.option(oid)
-        words.append(opt.short if opt else oid)
-    return ", ".join(words) if words else "none picked"
+        words.append(opt.short_in(lang) if opt else oid)
+    return ", ".join(words) if words else t["none_picked"]
+
+
+def reason_language(form: Form, language: str | None) -> str:
+    """The language reasons are written in: ``language`` when the form has it, else the form's
+    first language (what stored leads and CRMs get, so the default never changes under them)."""
+    return language if language in form.languages else form.languages[0]
 
 
 def score(form: Form, answers: Mapping[str, Any], override: str | None = None, *,
-          require_consent: bool = True) -> ScoreResult:
+          require_consent: bool = True, language: str | None = None) -> ScoreResult:
     """Score one lead. Raises AnswerError naming every offending question, including a missing
     ``consent`` answer unless ``require_consent=False`` (re-scoring stored leads whose consent is
-    kept outside the answers)."""
+    kept outside the answers). ``reasons`` and ``discard_reason`` are worded in ``language``
+    (default and fallback: the form's first language); only words change with it, never numbers
+    or tags, so a screen can re-score a stored lead to explain it in the reader's language."""
     if override is not None and override not in TAGS:
         raise AnswerError({"override": f"expected one of {', '.join(TAGS)} or null, got {override!r}"})
     accepted, dropped, consent = validate_answers(form, answers, require_consent)
+    lang = reason_language(form, language)
+    t = templates(lang, form.languages[0])
     selected = {qid: form.question(qid).selected(v) for qid, v in accepted.items()}  # type: ignore[union-attr]
     visible = {q.id for q in form.visible_questions(accepted)}
 
@@ -86,7 +93,8 @@ def score(form: Form, answers: Mapping[str, Any], override: str | None = None, *
             if opt is None or opt.points == 0:
                 continue
             total += opt.points
-            reasons.append(f"{q.short} {opt.short} {_signed(opt.points)}")
+            reasons.append(t["points"].format(q=q.short_in(lang), o=opt.short_in(lang),
+                                              points=number(opt.points, lang, form.languages[0], signed=True)))
     total = _num(total)
 
     def failing(rules: tuple[Rule, ...]) -> list[Rule]:
@@ -95,8 +103,8 @@ def score(form: Form, answers: Mapping[str, Any], override: str | None = None, *
     def explain(tag: str, rules: list[Rule]) -> None:
         for r in rules:
             qid = r.condition.question
-            words = _answer_words(form.question(qid), selected.get(qid), qid in visible)
-            reasons.append(f"{tag} needs {r.text}: {words} does not qualify")
+            words = _answer_words(form.question(qid), selected.get(qid), qid in visible, lang, t)
+            reasons.append(t["needs"].format(tag=t[f"tag.{tag}"], says=r.text_in(lang), words=words))
 
     sc = form.scoring
     hot_fail, warm_fail = failing(sc.hot_requires), failing(sc.warm_requires)
@@ -110,16 +118,19 @@ def score(form: Form, answers: Mapping[str, Any], override: str | None = None, *
         computed = "warm"
     else:
         computed = "nurture"
-    reasons.append(f"{total} points: {computed} (warm from {_num(sc.warm)}, hot from {_num(sc.hot)})")
+    def num(n: int | float) -> str:
+        return number(n, lang, form.languages[0])
+
+    reasons.append(t["total"].format(total=num(total), tag=t[f"tag.{computed}"], warm=num(sc.warm), hot=num(sc.hot)))
 
     hits = [r for r in sc.disqualifiers if r.condition.holds(selected.get(r.condition.question))]
     for r in hits:
-        reasons.append(f"discarded: {r.text} (kept, a field marketer can reinstate it)")
+        reasons.append(t["discarded"].format(reason=r.text_in(lang)))
     if override is not None and override != computed:
-        reasons.append(f"staff set the tag to {override} (the form computed {computed})")
+        reasons.append(t["override"].format(override=t[f"tag.{override}"], computed=t[f"tag.{computed}"]))
     return ScoreResult(
         score=total, computed_tag=computed, override=override, discarded=bool(hits),
-        discard_reason=hits[0].text if hits else None, reasons=tuple(reasons),
+        discard_reason=hits[0].text_in(lang) if hits else None, reasons=tuple(reasons),
         dropped=tuple(f"{qid} hidden by its condition" for qid in dropped),
         form_id=form.id, form_version=form.version, answers=accepted, consent=consent,
         consent_version=form.consent.version)
