@@ -8,7 +8,10 @@ deduplicates (``duplicate``/``stale`` are successes).
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+import logging
+import time
+from datetime import datetime
+from typing import Any, Callable, Sequence
 
 from sync.enrollment import CentralCredentials
 from sync.errors import TransientError
@@ -16,7 +19,12 @@ from sync.http import HttpClient, HttpResponse, check_status
 from sync.signing import sign_headers
 from sync.transports.base import ItemResult, batch_key, wire_record
 
+log = logging.getLogger(__name__)
+
 SENT = {"stored", "duplicate", "stale"}
+# Central refuses a signature whose timestamp is more than 5 minutes off. A skew well below that is
+# not worth a correction (and a 401 for a revoked token carries server_time too).
+SKEW_WORTH_CORRECTING_S = 60.0
 PARK = {"rejected", "conflict"}
 
 
@@ -44,8 +52,14 @@ class CentralTransport:
     kind = "central"
 
     def __init__(self, creds: CentralCredentials, name: str = "central", max_batch: int = 1000,
-                 timeout: tuple[float, float] = (5.0, 30.0), client: HttpClient | None = None):
+                 timeout: tuple[float, float] = (5.0, 30.0), client: HttpClient | None = None,
+                 clock: Callable[[], float] = time.time):
         self.name = name
+        # A Pi 4 has no battery clock, and show Wi-Fi often blocks NTP while HTTPS works: its clock
+        # can be hours off. Signing with it would get every request refused forever, so the
+        # transport learns the offset from central's answer and signs in central's time.
+        self.clock = clock
+        self.clock_offset_s = 0.0
         self.creds = creds
         self.max_batch = max_batch
         self.base = creds.url.rstrip("/")
@@ -56,15 +70,35 @@ class CentralTransport:
         headers = {"Authorization": f"Bearer {self.creds.token}", "Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/json"
-            headers.update(sign_headers(self.creds.signing_secret, body))
+            headers.update(sign_headers(self.creds.signing_secret, body,
+                                        timestamp=self.clock() + self.clock_offset_s))
         return headers
+
+    def _learn_clock(self, resp: HttpResponse) -> bool:
+        """From a 401 that carries ``server_time``: True when our signing clock was off by enough
+        to explain the refusal, and the offset is now corrected (the caller signs again once)."""
+        try:
+            server = resp.json().get("server_time")
+            server_ts = datetime.fromisoformat(str(server).replace("Z", "+00:00")).timestamp()
+        except Exception:  # noqa: BLE001  (no usable server_time: a real credentials problem)
+            return False
+        offset = server_ts - self.clock()
+        if abs(offset - self.clock_offset_s) < SKEW_WORTH_CORRECTING_S:
+            return False
+        log.warning("%s: this kiosk's clock is %+.0f s off central's; signing in central's time",
+                    self.name, offset)
+        self.clock_offset_s = offset
+        return True
 
     def post(self, path: str, payload: Any, extra: dict[str, str] | None = None) -> HttpResponse:
         body = dumps(payload)
-        headers = self._headers(body)
-        if extra:
-            headers.update(extra)
-        resp = self.client.request("POST", self.base + path, body=body, headers=headers)
+        for _attempt in range(2):
+            headers = self._headers(body)
+            if extra:
+                headers.update(extra)
+            resp = self.client.request("POST", self.base + path, body=body, headers=headers)
+            if not (resp.status == 401 and self._learn_clock(resp)):
+                break
         if resp.status == 409:  # webhook-id collision: our fault only by bad luck; a new id fixes it
             raise TransientError(f"POST {path}: HTTP 409 {resp.text()}")
         return check_status(resp, f"POST {path}")
