@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 
 from kiosk.app.context import KioskContext
 from kiosk.app.form_view import FormView, StepView
+from kiosk.app.reasons import lead_reasons
 from kiosk.errors import KioskError, StoreError
 
 SCAN, DUPLICATE, CONTACT, QUALIFY, DONE = "scan", "duplicate", "contact", "qualify", "done"
@@ -274,6 +275,12 @@ class CaptureFlow:
 
     def updated(self) -> bool:
         return self.editing is not None
+
+    def reasons(self, lead: dict[str, Any] | None = None, language: str | None = None) -> tuple[list[str], str | None]:
+        """``(reasons, discard_reason)`` of the saved lead in the kiosk's language; the record
+        itself keeps the form's first language."""
+        return lead_reasons(self.context.form, lead if lead is not None else self.saved,
+                            language or self.context.language)
 
     def finish(self) -> None:
         self.reset()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.app.context import KioskContext
+from kiosk.app.reasons import lead_reasons
 from kiosk.app.usb import find_usb_mounts
 from kiosk.errors import KioskError
 
@@ -97,6 +98,10 @@ class StaffService:
         self._require(lead_id)
         return self.store.edit(lead_id, {"score": {"discarded": False, "discard_reason": None}},
                                actor=self._actor())
+
+    def reasons(self, lead: dict[str, Any], language: str | None = None) -> tuple[list[str], str | None]:
+        """``(reasons, discard_reason)`` in the kiosk's language, for the lead detail."""
+        return lead_reasons(self.context.form, lead, language or self.context.language)
 
     def _require(self, lead_id: str) -> dict[str, Any]:
         lead = self.store.get(lead_id)

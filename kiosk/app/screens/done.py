@@ -35,9 +35,9 @@ class DoneScreen(Screen):
         self.tag_color = theme.TAG_COLORS["discarded" if discarded else tag] if (
             discarded or tag in theme.TAG_COLORS) else theme.TAG_COLORS["nurture"]
         self.score_text = app.tr("done.score", score=score.get("score", 0))
-        lines = list(score.get("reasons") or [])
+        lines, discard_reason = app.services.flow.reasons(lead, app.lang)
         if discarded:
-            lines.insert(0, app.tr("done.discarded", reason=score.get("discard_reason") or ""))
+            lines.insert(0, app.tr("done.discarded", reason=discard_reason or ""))
         for line in lines:
             self.reasons_box.add_widget(Factory.KText(text=f"•  {line}", font_size=19))
 

@@ -64,8 +64,9 @@ class LeadScreen(Screen):
         self.title_text = name or contact.get("email") or app.tr("staff.unnamed")
         self.captured_text = app.tr("lead.captured", time=local_time(lead.get("captured_at")),
                                     staff=lead.get("staff") or "?")
+        reasons, discard_reason = app.services.staff.reasons(lead, app.lang)
         self.discarded = bool(score.get("discarded"))
-        self.discard_text = score.get("discard_reason") or ""
+        self.discard_text = discard_reason or ""
         tag = score.get("tag") or "nurture"
         key = "discarded" if self.discarded else tag
         self.tag_text = app.tr(f"tag.{key}")
@@ -81,7 +82,7 @@ class LeadScreen(Screen):
             field.text = str(contact.get(k) or "")
         self.discard_reason.text = ""
         self.reasons_box.clear_widgets()
-        for line in score.get("reasons") or []:
+        for line in reasons:
             self.reasons_box.add_widget(Factory.KText(text=f"•  {line}", font_size=18))
         self.message = message
         self.message_is_error = error
