@@ -118,6 +118,7 @@ def score(form: Form, answers: Mapping[str, Any], override: str | None = None, *
         computed = "warm"
     else:
         computed = "nurture"
+
     def num(n: int | float) -> str:
         return number(n, lang, form.languages[0])
 
