@@ -4,13 +4,12 @@ secret, and the kiosk user is the only one who should read it)."""
 from __future__ import annotations
 
 import json
-import os
 import socket
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from kiosk.atomicfile import atomic_write
 from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError
 
 CENTRAL_FILE = "central.json"
@@ -66,20 +65,7 @@ def save_credentials(data_dir: Path, creds: CentralCredentials) -> Path:
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     path = central_path(data_dir)
-    fd, tmp = tempfile.mkstemp(prefix=".central.", dir=data_dir)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(asdict(creds), fh, indent=2, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, json.dumps(asdict(creds), indent=2, sort_keys=True), mode=0o600)
     return path
 
 

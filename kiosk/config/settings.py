@@ -7,12 +7,12 @@ import json
 import os
 import re
 import socket
-import tempfile
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from kiosk.atomicfile import atomic_write
 from kiosk.config.pin import DEMO_PIN, DEMO_PIN_HASH, hash_pin, is_pin_hash, verify_pin
 from kiosk.config.problems import SHOW_ID_RE, Problems, config_error, is_number
 
@@ -157,33 +157,6 @@ def dumps_settings(settings: KioskSettings) -> str:
     lines += [f"{k} = {_toml_value(v)}" for k, v in d.items() if k != "camera"]
     lines += ["", "[camera]"] + [f"{k} = {_toml_value(v)}" for k, v in d["camera"].items()]
     return "\n".join(lines) + "\n"
-
-
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write-then-rename with fsync: a power cut at the booth leaves the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
 
 
 def save_kiosk_settings(data_dir: str | os.PathLike[str], settings: KioskSettings) -> Path:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import yaml
 
 from kiosk.config.problems import SHOW_ID_RE, Problems, config_error, is_number
-from kiosk.config.settings import atomic_write
+from kiosk.atomicfile import atomic_write, fsync_dir
 from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -303,7 +303,7 @@ def write_show(data_dir: str | os.PathLike[str], show_id: str, show_dict: Mappin
         os.replace(staging, final)
         staging = None
         shutil.rmtree(old, ignore_errors=True)
-        _fsync_dir(root)
+        fsync_dir(root, strict=False)
     except OSError as exc:
         raise config_error(str(final), [("(directory)", f"expected a writable location: {exc.strerror or exc}")]) from None
     finally:
@@ -312,14 +312,3 @@ def write_show(data_dir: str | os.PathLike[str], show_id: str, show_dict: Mappin
         if lock_fd >= 0:
             os.close(lock_fd)  # releases the lock
     return load_show(data_dir, show_id)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass

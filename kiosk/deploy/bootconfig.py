@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk.atomicfile import atomic_write
 from kiosk.deploy.errors import BootConfigError
 
 DEFAULT_BOOT_CONFIG = Path("/boot/firmware/leadkiosk.toml")  # Raspberry Pi OS Bookworm
@@ -173,40 +173,11 @@ def strip_keys_text(text: str, keys: tuple[str, ...]) -> str:
     return "# leadkiosk.toml (rewritten after provisioning removed the secrets)\n" + dumps(expected)
 
 
-def write_atomically(path: Path, text: str, mode: int | None = None) -> None:
-    """Temp file in the same directory, fsync, rename, fsync the directory: a power cut leaves
-    the old file or the new one. (FAT's rename is not journaled, but this is the best it offers.)"""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        if mode is not None:
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass  # some file systems (vfat on old kernels) refuse fsync on a directory
-
-
 def remove_secrets(path: Path, keys: tuple[str, ...]) -> bool:
     """Drop ``keys`` from the file on the boot partition; returns whether anything changed."""
     text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
     present = tomllib.loads(text)
     if not any(k in present for k in keys):
         return False
-    write_atomically(path, strip_keys_text(text, keys))
+    atomic_write(path, strip_keys_text(text, keys), mode=None)  # FAT: no chmod
     return True

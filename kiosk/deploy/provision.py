@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.deploy.bootconfig import BootConfig, remove_secrets, write_atomically
+from kiosk.atomicfile import atomic_write
+from kiosk.deploy.bootconfig import BootConfig, remove_secrets
 from kiosk.deploy.errors import StorageError
 from kiosk.deploy.kivyconfig import kivy_config_text
 from kiosk.deploy.storage import PROC_MOUNTS, check_data_dir, read_mounts
@@ -145,7 +146,7 @@ def write_kivy_config(cfg: BootConfig, kivy_home: Path, report: Report) -> None:
     except FileNotFoundError:
         current = None
     if current != text:
-        write_atomically(path, text, mode=0o644)
+        atomic_write(path, text, mode=0o644)
         report.add(f"write {path} (display {cfg.display}, rotation {cfg.rotation})")
 
 
@@ -179,7 +180,7 @@ def apply_settings(cfg: BootConfig, data_dir: Path, kivy_home: Path, mounts_file
         if changed:
             _chown(toml_path, owner)
             report.add(f"write {toml_path} ({', '.join(changed)})")
-        write_atomically(marker, json.dumps({"fingerprint": fingerprint, "source": str(cfg.source)}) + "\n", mode=0o640)
+        atomic_write(marker, json.dumps({"fingerprint": fingerprint, "source": str(cfg.source)}) + "\n", mode=0o640)
         _chown(marker, owner)
     write_kivy_config(cfg, kivy_home, report)
     if cfg.enrollment_code and cfg.central_url and _enrolled_url(data_dir) == cfg.central_url.rstrip("/"):

@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from kiosk.atomicfile import fsync_dir  # noqa: F401  (re-exported for the journal)
 from kiosk.errors import StoreError
 
 
@@ -74,15 +75,6 @@ def describe_os_error(action: str, path: Path | str, exc: OSError) -> str:
     }
     why = hints.get(exc.errno or 0, exc.strerror or str(exc))
     return f"cannot {action} {path}: {why} [{errno.errorcode.get(exc.errno or 0, exc.errno)}]"
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new file name durable: without it a power cut can undo the rename."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_all(fd: int, data: bytes) -> None:
