@@ -37,3 +37,21 @@ def lead_reasons(form: Any, lead: Mapping[str, Any] | None, language: str) -> tu
     if discard is not None and discard == default.discard_reason:
         discard = local.discard_reason
     return list(local.reasons), discard
+
+
+def reasons_for_override(form: Any, lead: Mapping[str, Any], override: str | None) -> list[str] | None:
+    """The reasons to store after staff re-tag ``lead``: the form's own words plus the line that
+    says staff set the tag (sales must see that a hot tag was a person's call, not the form's).
+    None when the stored score cannot be re-derived (form changed): then the record keeps its words."""
+    stored = dict(lead.get("score") or {})
+    if form is None or stored.get("form_id") != getattr(form, "id", None) \
+            or stored.get("form_version") != getattr(form, "version", None):
+        return None
+    try:
+        result = score(form, dict(lead.get("answers") or {}), override, require_consent=False)
+    except FormError as exc:
+        log.info("re-tag of lead %s keeps its stored reasons: %s", lead.get("id"), exc)
+        return None
+    if (result.score, result.computed_tag) != (stored.get("score"), stored.get("computed_tag")):
+        return None
+    return list(result.reasons)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.app.context import KioskContext
-from kiosk.app.reasons import lead_reasons
+from kiosk.app.reasons import lead_reasons, reasons_for_override
 from kiosk.app.usb import find_usb_mounts
 from kiosk.errors import KioskError
 
@@ -76,7 +76,7 @@ class StaffService:
         return self.store.get(lead_id)
 
     def edit_contact(self, lead_id: str, contact: dict[str, Any]) -> dict[str, Any]:
-        return self.store.edit(lead_id, {"contact": contact}, actor=self._actor())
+        return self._edited(self.store.edit(lead_id, {"contact": contact}, actor=self._actor()))
 
     def retag(self, lead_id: str, tag: str | None) -> dict[str, Any]:
         """The override sits beside the computed tag (never replacing it); None returns to computed."""
@@ -84,20 +84,24 @@ class StaffService:
             raise StaffError("error.generic", error=f"unknown tag {tag!r}")
         lead = self._require(lead_id)
         computed = (lead.get("score") or {}).get("computed_tag")
-        return self.store.edit(lead_id, {"score": {"override": tag, "tag": tag or computed}},
-                               actor=self._actor())
+        changes: dict[str, Any] = {"override": tag, "tag": tag or computed}
+        reasons = reasons_for_override(self.context.form, lead, tag)
+        if reasons is not None:
+            changes["reasons"] = reasons
+        return self._edited(self.store.edit(lead_id, {"score": changes}, actor=self._actor()))
 
     def discard(self, lead_id: str, reason: str) -> dict[str, Any]:
         if not reason or not reason.strip():
             raise StaffError("lead.discard_need_reason")
         self._require(lead_id)
-        return self.store.edit(lead_id, {"score": {"discarded": True, "discard_reason": reason.strip()}},
-                               actor=self._actor())
+        return self._edited(self.store.edit(lead_id, {"score": {"discarded": True,
+                                                                "discard_reason": reason.strip()}},
+                                            actor=self._actor()))
 
     def reinstate(self, lead_id: str) -> dict[str, Any]:
         self._require(lead_id)
-        return self.store.edit(lead_id, {"score": {"discarded": False, "discard_reason": None}},
-                               actor=self._actor())
+        return self._edited(self.store.edit(lead_id, {"score": {"discarded": False, "discard_reason": None}},
+                                            actor=self._actor()))
 
     def reasons(self, lead: dict[str, Any], language: str | None = None) -> tuple[list[str], str | None]:
         """``(reasons, discard_reason)`` in the kiosk's language, for the lead detail."""
@@ -111,6 +115,17 @@ class StaffService:
 
     def _actor(self) -> str:
         return self.context.staff or "staff"
+
+    def _edited(self, lead: dict[str, Any]) -> dict[str, Any]:
+        """An edited lead is a new version to deliver: wake the outbox now, as after a capture,
+        so sales see a re-tag to hot within seconds, not at the next backoff tick."""
+        trigger = getattr(self.sync, "trigger", None)
+        if callable(trigger):
+            try:
+                trigger()
+            except Exception:  # noqa: BLE001  (the edit is saved; delivery just waits its turn)
+                log.exception("waking the sync worker after an edit")
+        return lead
 
     # --- sync ------------------------------------------------------------------------------------
     def sync_status(self) -> dict[str, Any]:
