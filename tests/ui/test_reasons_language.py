@@ -109,4 +109,6 @@ def test_german_done_screen_and_lead_detail_on_a_real_window(tmp_path: Path, chi
     assert lead[-1] == "•  Personal hat den Tag auf Heiß gesetzt (das Formular ergab Warm)"
     assert facts["lead_discard_text"] == "Studium, kein Käufer"
     assert facts["stored_reasons"][0] == "budget approved +30"
-    assert facts["stored_after_retag"] == facts["stored_reasons"]
+    # the record stays in the form's first language, and now says that staff set the tag
+    assert facts["stored_after_retag"] == facts["stored_reasons"] + [
+        "staff set the tag to hot (the form computed warm)"]
