@@ -23,6 +23,7 @@ def show_info(show: Any) -> Any:
     branding = show.branding
     logo = getattr(branding, "logo", None)
     return ShowInfo(id=show.id, name=show.name, title=branding.title or show.name,
+                    titles=dict(getattr(branding, "titles", {}) or {}),
                     color=branding.color, logo=str(logo) if logo else None)
 
 

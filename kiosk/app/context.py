@@ -16,6 +16,10 @@ class ShowInfo:
     title: str = ""
     color: str = "#1565c0"
     logo: str | None = None
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def title_in(self, language: str) -> str:
+        return self.titles.get(language) or self.title or self.name
 
 
 @dataclass

@@ -104,7 +104,7 @@ class KioskApp(App):
         self.lang = self.translator.language
         self.mode = ctx.mode
         self.brand = list(ctx.hex_color())
-        self.show_title = ctx.show.title or ctx.show.name
+        self.show_title = ctx.show.title_in(self.lang)
         self.show_name = ctx.show.name
 
     # --- life cycle ------------------------------------------------------------------------------

@@ -37,6 +37,11 @@ class Branding:
     title: str = ""
     color: str = DEFAULT_COLOR
     logo: Path | None = None
+    titles: dict[str, str] = field(default_factory=dict)  # per language; ``title`` is the fallback
+
+    def title_in(self, language: str) -> str:
+        """The banner in the kiosk's language: visitors at an international show read their own."""
+        return self.titles.get(language) or self.title
 
     def get(self, key: str, default: Any = None) -> Any:  # dict-style access for older callers
         return getattr(self, key, default)
@@ -174,8 +179,21 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
         title = raw_b.get("title", branding.title)
         color = raw_b.get("color", DEFAULT_COLOR)
         logo = raw_b.get("logo")
-        if not isinstance(title, str):
-            p.add("branding.title", "text", title)
+        titles: dict[str, str] = {}
+        if isinstance(title, Mapping):
+            from kiosk.config.settings import LANGUAGES
+            bad = [k for k in title if k not in LANGUAGES]
+            if bad:
+                p.add("branding.title", f"languages among {', '.join(LANGUAGES)}, e.g. {{en: ..., de: ...}}",
+                      ", ".join(map(str, bad)))
+            for lang, text in title.items():
+                if not isinstance(text, str) or not text.strip():
+                    p.add(f"branding.title.{lang}", "text", text)
+                elif lang in LANGUAGES:
+                    titles[str(lang)] = text
+            title = titles.get("en") or next(iter(titles.values()), branding.title)
+        elif not isinstance(title, str):
+            p.add("branding.title", "text, or a mapping per language like {en: ..., de: ...}", title)
             title = branding.title
         if not isinstance(color, str) or not COLOR_RE.match(color):
             p.add("branding.color", "a colour like \"#1565c0\"", color)
@@ -189,7 +207,7 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
                 if not logo_path.is_file():
                     p.add("branding.logo", f"an existing image file; {logo_path} does not exist")
                     logo_path = None
-        branding = Branding(title=title, color=color, logo=logo_path)
+        branding = Branding(title=title, color=color, logo=logo_path, titles=titles)
     p.raise_if_any()
     return ShowConfig(id=sid, name=name, directory=directory, form_path=Path(form_path),
                       badge_profile_path=badge, roster_path=roster, retention_days=int(retention),
