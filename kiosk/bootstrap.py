@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 

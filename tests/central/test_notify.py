@@ -126,7 +126,7 @@ def test_concurrent_workers_send_each_row_once(db_url, lead, smtp_server):
         t.start()
     for t in threads:
         t.join(60)
-    msgs = smtp_server.wait_for(n, timeout=10)
+    smtp_server.wait_for(n, timeout=10)
     time.sleep(0.3)
     ids = sorted(m.message["X-Leadkiosk-Lead"] for m in smtp_server.messages)
     assert ids == sorted(str(i) for i in range(n))
