@@ -15,7 +15,7 @@ import threading
 import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from kiosk.errors import StoreError
 from kiosk.store.journal import JournalStorage, MemoryJournalStorage
@@ -63,7 +63,9 @@ def _norm_time(value: str | datetime | None) -> str | None:
 class LeadStore:
     """Lead records on a TinyDB database whose storage has ``commit``/``transaction``."""
 
-    def __init__(self, db: LeadDB) -> None:
+    def __init__(self, db: LeadDB, clock: Callable[[], datetime] = utc_now) -> None:
+        """``clock`` stamps edits, sync marks and purges: tests pass a controlled one."""
+        self._clock = clock
         self._db = db
         self._storage = db.storage
         self._table: JournalTable = db.table(TABLE)  # type: ignore[assignment]
@@ -217,7 +219,7 @@ class LeadStore:
                     score["tag"] = tag
             if not diff:
                 return _copy(cur)
-            now = iso()
+            now = iso(self._clock())
             new["version"] = int(cur.get("version", 1)) + 1
             new["updated_at"] = now
             new.setdefault("history", []).append(
@@ -312,7 +314,7 @@ class LeadStore:
                 raise StoreError(f"sync state {mark[3]!r} is not one of {', '.join(SYNC_STATES)}")
         with self._lock, self._storage.transaction():
             changed: dict[str, dict[str, Any]] = {}
-            now = iso()
+            now = iso(self._clock())
             for lead_id, destination, version, state, error, next_attempt_at in marks:
                 doc_id, cur = self._doc(lead_id)
                 new = changed.get(doc_id) or _copy(cur)
@@ -360,7 +362,7 @@ class LeadStore:
 
         changed: dict[str, dict[str, Any]] = {}
         with self._lock, self._storage.transaction():
-            now = iso()
+            now = iso(self._clock())
             for doc_id, doc in self._live().items():
                 old = doc.get("score") or {}
                 if old.get("form_id") not in (None, getattr(form, "id", None)):
@@ -392,7 +394,8 @@ class LeadStore:
         the empty record would overwrite central's copy."""
         if retention_days < 0:
             raise StoreError(f"retention_days must be >= 0, got {retention_days}")
-        cutoff = iso((now or utc_now()) - timedelta(days=retention_days))
+        now = now or self._clock()
+        cutoff = iso(now - timedelta(days=retention_days))
         stamp = iso(now)
         changed: dict[str, dict[str, Any]] = {}
         with self._lock, self._storage.transaction():
@@ -431,10 +434,10 @@ class LeadStore:
 class MemoryLeadStore(LeadStore):
     """The in-memory twin: the same service over :class:`MemoryJournalStorage`."""
 
-    def __init__(self) -> None:
-        super().__init__(LeadDB(storage=MemoryJournalStorage))
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__(LeadDB(storage=MemoryJournalStorage), clock=clock)
 
 
-def open_store(data_dir: str | Path) -> LeadStore:
+def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now) -> LeadStore:
     """Open (creating if needed) the durable store in ``DATA/leads``; raises StoreError."""
-    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage))
+    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage), clock=clock)

@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from kiosk.store import LeadStore, MemoryLeadStore, new_lead, open_store
+from tests.support.clock import FakeClock
 
 
 def make_score(tag: str = "warm", points: int = 50, override: str | None = None,
@@ -30,8 +31,14 @@ def lead_factory() -> Callable[..., dict[str, Any]]:
     return make_lead
 
 
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
 @pytest.fixture(params=["memory", "durable"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LeadStore]:
-    s: LeadStore = MemoryLeadStore() if request.param == "memory" else open_store(tmp_path / "data")
+def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[LeadStore]:
+    s: LeadStore = (MemoryLeadStore(clock=clock) if request.param == "memory"
+                    else open_store(tmp_path / "data", clock=clock))
     yield s
     s.close()

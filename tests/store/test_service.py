@@ -10,6 +10,8 @@ import pytest
 from kiosk.errors import StoreError
 from kiosk.store import LeadStore, open_store
 
+from tests.support.clock import FakeClock
+
 from .conftest import make_lead
 
 
@@ -108,7 +110,7 @@ def test_find_duplicate_by_registration_or_email(store: LeadStore) -> None:
     assert store.find_duplicate() is None
 
 
-def test_pending_order_and_mark_sync_never_bumps_version(store: LeadStore) -> None:
+def test_pending_order_and_mark_sync_never_bumps_version(store: LeadStore, clock: FakeClock) -> None:
     t0 = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
     w1 = store.save(make_lead(tag="warm", captured_at=t0))
     h2 = store.save(make_lead(tag="hot", captured_at=t0 + timedelta(minutes=2)))
@@ -123,11 +125,11 @@ def test_pending_order_and_mark_sync_never_bumps_version(store: LeadStore) -> No
     store.edit(h1["id"], {"notes": "call back"}, actor="Ana")
     store.mark_sync(h1["id"], "central", 1, "sent")
     assert h1["id"] in [x["id"] for x in store.pending("central")]
-    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    later = clock() + timedelta(hours=1)
     store.mark_sync(h2["id"], "central", 1, "failed", error="HTTP 503", next_attempt_at=later)
     assert h2["id"] in [x["id"] for x in store.pending("central")]
-    assert h2["id"] not in [x["id"] for x in store.pending("central", due_before=datetime.now(timezone.utc))]
-    time.sleep(0.003)  # last_error is the most recent attempt's (millisecond timestamps)
+    assert h2["id"] not in [x["id"] for x in store.pending("central", due_before=clock())]
+    clock.advance(seconds=1)  # last_error is the most recent attempt's
     store.mark_sync(w1["id"], "central", 1, "parked", error="rejected: bad email")
     assert w1["id"] not in [x["id"] for x in store.pending("central")]
     store.edit(w1["id"], {"contact": {"email": "fixed@example.com"}}, actor="Ana")
@@ -144,13 +146,13 @@ def test_pending_order_and_mark_sync_never_bumps_version(store: LeadStore) -> No
         store.mark_sync(h2["id"], "central", 1, "bogus")
 
 
-def test_purge_keeps_id_tag_scores_and_only_confirmed_old_leads(store: LeadStore) -> None:
-    now = datetime(2026, 12, 30, tzinfo=timezone.utc)
+def test_purge_keeps_id_tag_scores_and_only_confirmed_old_leads(store: LeadStore, clock: FakeClock) -> None:
     old = store.save(make_lead("Jörg", "Müller", email="j@example.com", tag="hot"))
     store.edit(old["id"], {"contact": {"phone": "+49 1"}}, actor="Ana")
     unsent = store.save(make_lead("Kim", "Unsent"))
-    store.mark_sync(old["id"], "central", 2, "sent")
-    assert store.purge(30, now=now - timedelta(days=60)) == 0  # not yet 30 days after confirmation
+    store.mark_sync(old["id"], "central", 2, "sent")  # confirmed at the store's clock
+    assert store.purge(30, now=clock() + timedelta(days=29)) == 0  # not yet 30 days after confirmation
+    now = clock.advance(days=31)
     assert store.purge(30, now=now) == 1
     rec = store.get(old["id"])
     assert rec["purged"] and rec["contact"]["email"] is None and rec["contact"]["first_name"] is None

@@ -1,0 +1,1 @@
+"""Test support shared by every area (clock, factories, waiting helpers)."""
