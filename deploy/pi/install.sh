@@ -25,7 +25,9 @@ Environment overrides (paths are inside the target root):
   LEADKIOSK_BOOT_CONFIG (/boot/firmware/leadkiosk.toml), LEADKIOSK_CMDLINE (/boot/firmware/cmdline.txt),
   LEADKIOSK_PYTHON (/usr/bin/python3), LEADKIOSK_PROC_MOUNTS (mount table to check; default
   /proc/mounts when installing into /), LEADKIOSK_PIP_ARGS (extra pip options, e.g.
-  "--no-index --find-links /media/usb/wheels"), LEADKIOSK_APT=0, LEADKIOSK_WHEEL, LEADKIOSK_DISPLAY.
+  "--no-index --find-links /media/usb/wheels"), LEADKIOSK_APT=0, LEADKIOSK_WHEEL, LEADKIOSK_DISPLAY,
+  LEADKIOSK_ROOT_RUNNER (command prefix that runs a command inside --root instead of chroot, for a
+  root of another architecture: "proot -0 -q qemu-aarch64-static -r DIR -b /proc -b /dev -b /sys").
 EOF
 }
 
@@ -86,7 +88,7 @@ doit() { [ "$DRY_RUN" = 1 ] || "$@"; }
 # A path inside the target root.
 R() { printf '%s%s' "${ROOT%/}" "$1"; }
 in_root() {
-    if [ "$USE_CHROOT" = 1 ]; then chroot "$ROOT" "$@"; else "$@"; fi
+    if [ "$USE_CHROOT" = 1 ]; then "${ROOT_RUNNER[@]}" "$@"; else "$@"; fi
 }
 # A path as the commands run by in_root see it.
 X() { if [ "$USE_CHROOT" = 1 ]; then printf '%s' "$1"; else R "$1"; fi; }
@@ -130,6 +132,16 @@ ROOT="$(cd "$ROOT" && pwd)"
 # then they run on this machine against the paths under --root (a staging tree for tests).
 USE_CHROOT="${LEADKIOSK_CHROOT:-1}"
 [ "$ROOT" = / ] && USE_CHROOT=0
+# How a command runs inside the target root: chroot, or (a root of another architecture, e.g. an
+# arm64 Pi image prepared on a PC) LEADKIOSK_ROOT_RUNNER, a command prefix such as
+# "proot -0 -q qemu-aarch64-static -r ROOT". The systemd tools (sysusers, tmpfiles, systemctl) always
+# run on this machine with --root, so they never need to execute the target's binaries.
+if [ -n "${LEADKIOSK_ROOT_RUNNER:-}" ]; then
+    read -r -a ROOT_RUNNER <<<"$LEADKIOSK_ROOT_RUNNER"
+    log "running commands inside $ROOT with: ${ROOT_RUNNER[*]}"
+else
+    ROOT_RUNNER=(chroot "$ROOT")
+fi
 if [ -r "$(R /etc/os-release)" ]; then
     codename="$(sed -nE 's/^VERSION_CODENAME="?([^"]*)"?$/\1/p' "$(R /etc/os-release)")"
     [ "$codename" = bookworm ] || log "note: made for Debian 12 / Raspberry Pi OS bookworm, this is '${codename:-unknown}'"
