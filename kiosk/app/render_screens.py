@@ -20,6 +20,13 @@ VCARD = ("BEGIN:VCARD\nVERSION:3.0\nN:Becker;Jana;;;\nFN:Jana Becker\nORG:Nordli
 GARBAGE = "ZX-2026#A7F3-9921-K"
 
 
+def _timeout_s() -> float:
+    """Seconds one size may take to stage every scene: 120 is ample on a Pi or a PC; a much slower
+    machine (arm64 under qemu-user emulation, where it takes several minutes) sets
+    LEADKIOSK_RENDER_TIMEOUT_S."""
+    return float(os.environ.get("LEADKIOSK_RENDER_TIMEOUT_S", "120"))
+
+
 def render_all(out: str | os.PathLike[str], sizes: list[tuple[int, int]], lang: str = "en") -> list[Path]:
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -29,7 +36,7 @@ def render_all(out: str | os.PathLike[str], sizes: list[tuple[int, int]], lang: 
         env["SDL_VIDEODRIVER"] = "offscreen"
     for w, h in sizes:
         cmd = [sys.executable, "-m", "kiosk.app.render_screens", str(out_dir), f"{w}x{h}", lang]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=_timeout_s() + 60)
         if proc.returncode != 0:
             sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
             raise RuntimeError(f"rendering screens at {w}x{h} failed (exit {proc.returncode})")
@@ -215,10 +222,10 @@ def _child(out: str, size: str, lang: str) -> int:
     services.context.idle_timeout_s = 0  # the idle timer must not interfere with staged scenes
     app = KioskApp(services)
     tag = f"{dims[0]}x{dims[1]}" + ("" if lang == "en" else f"-{lang}")
-    result = run_script(app, lambda a: _scenes(a, Path(out), tag), timeout_s=120)
+    result = run_script(app, lambda a: _scenes(a, Path(out), tag), timeout_s=_timeout_s())
     services.close()
     if not result["ok"]:
-        sys.stderr.write(str(result["error"]) + "\n")
+        sys.stderr.write(f"{result['error']!r}\n")  # repr: a bare TimeoutError() has no message
         return 1
     return 0
 

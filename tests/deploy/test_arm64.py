@@ -78,6 +78,18 @@ def _kiosk_requirements() -> list[str]:
     return [r for r in reqs if not r.startswith("leadkiosk")]
 
 
+def _source_hash() -> str:
+    import hashlib
+    h = hashlib.sha256()
+    for part in ("pyproject.toml", "README.md", "kiosk", "forms", "sync", "central"):
+        path = REPO / part
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()
+                                                       and "__pycache__" not in p.parts and p.suffix != ".pyc")
+        for f in files:
+            h.update(str(f.relative_to(REPO)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
 @pytest.fixture(scope="module")
 def wheelhouse(arm: Arm64Root, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """arm64 wheels only (``--only-binary=:all:``): what a Pi gets from PyPI, made on the host."""
@@ -92,14 +104,19 @@ def wheelhouse(arm: Arm64Root, tmp_path_factory: pytest.TempPathFactory) -> Path
          "-d", str(wh), *_kiosk_requirements(), *TEST_TOOLS, "setuptools>=77", "wheel"],
         capture_output=True, text=True, timeout=900, env=env)
     assert cp.returncode == 0, cp.stderr[-3000:]
-    own = tmp_path_factory.mktemp("own-wheel")
-    cp = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                         "-w", str(own), str(REPO)], capture_output=True, text=True, timeout=600)
-    assert cp.returncode == 0, cp.stderr[-3000:]
-    for old in wh.glob("leadkiosk-*.whl"):
-        old.unlink()
-    (built,) = list(own.glob("leadkiosk-*.whl"))
-    shutil.copy(built, wh / built.name)
+    # The project's wheel is rebuilt only when its sources changed: a rebuilt wheel differs byte for
+    # byte (zip times), and install.sh rightly reinstalls a different wheel (minutes under emulation).
+    stamp, source = wh / ".leadkiosk-source", _source_hash()
+    if not (list(wh.glob("leadkiosk-*.whl")) and stamp.exists() and stamp.read_text() == source):
+        own = tmp_path_factory.mktemp("own-wheel")
+        cp = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                             "-w", str(own), str(REPO)], capture_output=True, text=True, timeout=600)
+        assert cp.returncode == 0, cp.stderr[-3000:]
+        for old in wh.glob("leadkiosk-*.whl"):
+            old.unlink()
+        (built,) = list(own.glob("leadkiosk-*.whl"))
+        shutil.copy(built, wh / built.name)
+        stamp.write_text(source)
     TIMES["wheelhouse"] = time.monotonic() - t0
     assert not [w.name for w in wh.glob("*x86_64*")], "an amd64 wheel in the arm64 wheelhouse"
     return wh
@@ -138,13 +155,13 @@ def installed(arm: Arm64Root, wheelhouse: Path) -> Arm64Root:
 
 
 def _lk(arm: Arm64Root, *args: str, binds: dict[Path, str] | None = None, stdin: str | None = None,
-        timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        env: dict[str, str] | None = None, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     argv = [f"{VENV}/bin/leadkiosk", *args]
     if stdin is not None:
         # proot passes no stdin through subprocess.run(input=) reliably under qemu: use a file.
         (arm.root / "tmp/stdin.txt").write_text(stdin)
         argv = ["/bin/sh", "-c", " ".join(_q(a) for a in argv) + " < /tmp/stdin.txt"]
-    return arm.run(argv, binds=binds, env=KIVY_ENV, timeout=timeout)
+    return arm.run(argv, binds=binds, env={**KIVY_ENV, **(env or {})}, timeout=timeout)
 
 
 def _q(text: str) -> str:
@@ -179,7 +196,7 @@ def test_every_kiosk_module_imports_on_arm64(installed: Arm64Root) -> None:
             "names = [m.name for p in (kiosk, forms, sync) for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.')]\n"
             "bad = []\n"
             "for n in names:\n"
-            "    if n.startswith(skip) or '.testing' in n: continue\n"
+            "    if n.startswith(skip) or '.testing' in n or n.endswith('__main__'): continue\n"
             "    try: importlib.import_module(n)\n"
             "    except ImportError as e: bad.append(f'{n}: {e}')\n"
             "print(len(names), cv2.__version__, zxingcpp.__version__ if hasattr(zxingcpp, '__version__') else '?',\n"
@@ -244,8 +261,8 @@ def test_form_score_capture_and_list_on_arm64(installed: Arm64Root) -> None:
     listed = _lk(installed, "leads", "list", "--data", data, "--json")
     assert listed.returncode == 0, listed.stderr
     leads = json.loads(listed.stdout)
-    assert [(x["contact"]["last_name"], x["score"]["tag"]) for x in leads][:1] == [("Ärmel", json.loads(
-        host_score.stdout)["tag"])]
+    assert len(leads) >= 1 and "Ärmel" in json.dumps(leads[0], ensure_ascii=False)
+    assert leads[0]["tag"] == json.loads(host_score.stdout)["tag"], leads[0]
 
 
 def _png_diff(a: Path, b: Path) -> tuple[float, float]:
@@ -263,9 +280,10 @@ def test_screenshots_on_arm64_match_amd64(installed: Arm64Root, tmp_path: Path) 
     host = _host_lk("screenshots", "--out", str(host_dir), "--sizes", "800x480",
                     env={"SDL_VIDEODRIVER": "offscreen", "DISPLAY": ""}, timeout=900)
     assert host.returncode == 0, host.stderr[-3000:]
+    # Rendering takes several minutes under emulation: the renderer's own limit is raised for it.
     t0 = time.monotonic()
-    arm = _lk(installed, "screenshots", "--out", "/shots", "--sizes", "800x480",
-              binds={arm_dir: "/shots"}, timeout=3000)
+    arm = _lk(installed, "screenshots", "--out", "/shots", "--sizes", "800x480", binds={arm_dir: "/shots"},
+              env={"LEADKIOSK_RENDER_TIMEOUT_S": "2400"}, timeout=3000)
     TIMES["screenshots"] = time.monotonic() - t0
     assert arm.returncode == 0, arm.stdout[-2000:] + arm.stderr[-3000:]
     host_pngs = sorted(p.name for p in host_dir.glob("*.png"))
