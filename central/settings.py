@@ -51,10 +51,12 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from central.errors import ConfigError
+from central.timeutil import utcnow
 
 ENV_CONFIG = "LEADKIOSK_CENTRAL_CONFIG"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -101,6 +103,9 @@ class Settings:
     max_body_bytes: int = 16 * 1024 * 1024
     max_batch: int = 1000
     enrollment_code_ttl_h: float = 7 * 24
+    # The one wall clock of a central process (aware UTC): enrollment codes, signatures, leases,
+    # retries and "now" in reports read it, so tests run central on any date they choose.
+    clock: Callable[[], datetime] = field(default=utcnow, compare=False, repr=False)
 
     def admin_token_ok(self, token: str | None) -> bool:
         if not token or not self.admin_token_sha256:

@@ -23,7 +23,6 @@ from central.errors import NotificationError
 from central.models import Notification
 from central.notify.senders import deliver
 from central.settings import Settings
-from central.timeutil import utcnow
 
 log = logging.getLogger("central.notify")
 NOTIFY_CHANNEL = "leadkiosk_notifications"
@@ -81,7 +80,7 @@ class NotificationWorker:
 
     def run_once(self, limit: int = 50) -> int:
         """Deliver what is due now; return how many were sent."""
-        now = utcnow()
+        now = self.settings.clock()
         with self.db.begin() as conn:
             ids = [r[0] for r in conn.execute(select(Notification.id).where(_due(now))
                                               .order_by(Notification.next_attempt_at).limit(limit))]
@@ -93,7 +92,7 @@ class NotificationWorker:
         return sent
 
     def _deliver_one(self, nid: int) -> int:
-        now = utcnow()
+        now = self.settings.clock()
         with self.db.write(priority=True) as conn:
             row = conn.execute(
                 update(Notification).where(Notification.id == nid, _due(now))
@@ -117,11 +116,11 @@ class NotificationWorker:
             with self.db.write(priority=True) as conn:
                 conn.execute(update(Notification).where(Notification.id == nid).values(
                     state="retry", lease_until=None, last_error=str(exc)[:2000],
-                    next_attempt_at=utcnow() + timedelta(seconds=delay)))
+                    next_attempt_at=self.settings.clock() + timedelta(seconds=delay)))
             return 0
         with self.db.write(priority=True) as conn:
             conn.execute(update(Notification).where(Notification.id == nid).values(
-                state="sent", sent_at=utcnow(), lease_until=None, last_error=None))
+                state="sent", sent_at=self.settings.clock(), lease_until=None, last_error=None))
         return 1
 
     def run_forever(self, listen: bool = False) -> None:

@@ -440,4 +440,5 @@ class MemoryLeadStore(LeadStore):
 
 def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now) -> LeadStore:
     """Open (creating if needed) the durable store in ``DATA/leads``; raises StoreError."""
-    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage), clock=clock)
+    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage,
+                            clock=lambda: clock().timestamp()), clock=clock)

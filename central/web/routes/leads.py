@@ -93,7 +93,7 @@ def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
             result = s.execute(export_query(f).execution_options(yield_per=1000))
             yield from csv_chunks(EXPORT_HEADER, _export_rows(result))
 
-    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.csv"
+    name = f"leads-{show_id}-{rv.settings.clock().astimezone():%Y%m%d-%H%M}.csv"
     return StreamingResponse(gen(), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -105,7 +105,7 @@ def export_xlsx(request: Request, show_id: str, me: Principal = Depends(viewer))
     with rv.db.session() as s:
         _show_or_404(s, show_id)
         data = xlsx_bytes(EXPORT_HEADER, _export_rows(s.execute(export_query(f).execution_options(yield_per=1000))))
-    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.xlsx"
+    name = f"leads-{show_id}-{rv.settings.clock().astimezone():%Y%m%d-%H%M}.xlsx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
