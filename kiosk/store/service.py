@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from kiosk.errors import StoreError
 from kiosk.store.journal import JournalStorage, MemoryJournalStorage
-from kiosk.store.record import (EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, deep_merge, effective_tag,
+from kiosk.store.record import (EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, canonical_id, deep_merge, effective_tag,
                                 iso, json_copy, migrate, parse_time, utc_now, validate)
 from kiosk.store.retention import purged_copy, rescore_one, staff_discarded
 from kiosk.store.sync_state import apply_mark, is_pending
@@ -36,6 +36,15 @@ def _copy(doc: Any) -> Any:
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _key(lead_id: str) -> str:
+    """Lookups accept any spelling of a UUID (ids are stored in canonical form); other text is
+    looked up as given and simply not found."""
+    try:
+        return canonical_id(lead_id)
+    except StoreError:
+        return str(lead_id)
 
 
 def _fold(text: str) -> str:
@@ -156,7 +165,7 @@ class LeadStore:
         return text
 
     def _doc(self, lead_id: str) -> tuple[str, dict[str, Any]]:
-        doc_id = self._by_id.get(lead_id)
+        doc_id = self._by_id.get(_key(lead_id))
         doc = self._live().get(doc_id) if doc_id else None
         if doc is None:
             raise StoreError(f"no lead with id {lead_id!r} in this store")
@@ -174,6 +183,8 @@ class LeadStore:
         """Store a new lead; returns only once it is durable. Saving the identical record again
         (a double tap) is a no-op; a different record with a known id must go through edit."""
         rec = migrate(json_copy(dict(lead)))
+        if "id" in rec:
+            rec["id"] = canonical_id(rec["id"])
         validate(rec)
         rec.setdefault("sync", {})
         rec.setdefault("history", [])
@@ -196,7 +207,7 @@ class LeadStore:
 
     def get(self, lead_id: str) -> dict[str, Any] | None:
         with self._lock, self._storage.transaction():
-            doc_id = self._by_id.get(lead_id)
+            doc_id = self._by_id.get(_key(lead_id))
             doc = self._live().get(doc_id) if doc_id else None
             return _copy(doc) if doc is not None else None
 
