@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from central.models import Show
 from central.web import charts as ch
 from central.web import stats
-from central.web.deps import PageNotFound, render, review, viewer, writer
+from central.web.deps import PageNotFound, redirect, render, review, viewer, writer
 from central.web.models import FormVersion
 from central.web.security import Principal
 
@@ -53,13 +51,13 @@ def post_cost(request: Request, show_id: str, me: Principal = Depends(writer("co
             if value < 0 or value > Decimal("1e12"):
                 raise InvalidOperation
         except InvalidOperation:
-            return RedirectResponse(f"/shows/{show_id}/report?" + urlencode(
-                {"err": f"cost: expected an amount like 12500 or 12500.50, got {cost!r}"}), status_code=303)
+            return redirect(request, f"/shows/{show_id}/report",
+                            err=f"cost: expected an amount like 12500 or 12500.50, got {cost!r}")
     with review(request).db.session() as s:
         show = _show(s, show_id)
         show.cost = value
-    return RedirectResponse(f"/shows/{show_id}/report?msg=" + ("Show cost saved." if value is not None
-                                                               else "Show cost cleared."), status_code=303)
+    return redirect(request, f"/shows/{show_id}/report",
+                    msg="Show cost saved." if value is not None else "Show cost cleared.")
 
 
 @router.get("/shows/{show_id}/calibration")
@@ -84,7 +82,8 @@ def calibration_apply(request: Request, show_id: str, me: Principal = Depends(wr
     try:
         h, w = int(hot), int(warm)
     except ValueError:
-        return RedirectResponse(back + "?" + urlencode({"err": f"thresholds: expected whole numbers, got hot={hot!r} warm={warm!r}"}), status_code=303)
+        return redirect(request, back, err=f"thresholds: expected whole numbers, got hot={hot!r} warm={warm!r}")
+    err = ""
     with rv.db.session() as s:
         show = _show(s, show_id)
         try:
@@ -92,14 +91,20 @@ def calibration_apply(request: Request, show_id: str, me: Principal = Depends(wr
             new_yaml = form_with_thresholds(show.form_yaml, h, w, source=f"show {show_id} form")
             new = load_form_text(new_yaml, source=f"show {show_id} form")
         except FormError as exc:
-            return RedirectResponse(back + "?" + urlencode({"err": f"cannot apply: {exc}"}), status_code=303)
+            err = f"cannot apply: {exc}"
+    if err:  # notices are written after this block's transaction ends
+        return redirect(request, back, err=err)
+    with rv.db.session() as s:
+        show = _show(s, show_id)
         now = rv.settings.clock()
         have = set(s.scalars(select(FormVersion.version).where(FormVersion.show_id == show_id)))
         if old.version not in have:  # keep the version being replaced, for the record
             s.add(FormVersion(show_id=show_id, version=old.version, form_yaml=show.form_yaml, created_at=now,
                               created_by="(before calibration)", note="form in use before calibration"))
         if new.version in have:
-            return RedirectResponse(back + "?" + urlencode({"err": f"form version {new.version} exists already"}), status_code=303)
+            err = f"form version {new.version} exists already"
+            s.rollback()
+            return redirect(request, back, err=err)
         s.add(FormVersion(show_id=show_id, version=new.version, form_yaml=new_yaml, created_at=now,
                           created_by=me.email, note=note.strip()[:500] or
                           f"thresholds hot {h} (was {old.scoring.hot:g}), warm {w} (was {old.scoring.warm:g})"))
@@ -107,6 +112,5 @@ def calibration_apply(request: Request, show_id: str, me: Principal = Depends(wr
         show.form_version = new.version
         if hasattr(show, "updated_at"):
             show.updated_at = now
-    return RedirectResponse(back + "?" + urlencode({"msg": f"Form version {new.version} created (hot {h}, warm {w}). "
-                                                          "Existing leads keep their scores; new captures use it."}),
-                            status_code=303)
+    return redirect(request, back, msg=f"Form version {new.version} created (hot {h}, warm {w}). "
+                                       "Existing leads keep their scores; new captures use it.")
