@@ -38,6 +38,7 @@ Example::
     poll_interval_s = 0.2       # SQLite: how often a separate worker process looks for work
     retry_base_s = 5
     retry_max_s = 900
+    max_attempts = 10           # then the row is "failed": listed by `central notifications --failed`, retried by hand
 
     [answers]                    # which form questions hold these (question ids)
     product_interest = "product_interest"
@@ -96,6 +97,7 @@ class Settings:
     retry_base_s: float = 5.0
     retry_max_s: float = 900.0
     lease_s: float = 120.0
+    max_attempts: int = 10
     product_interest_question: str = "product_interest"
     follow_up_question: str = "follow_up"
     max_body_bytes: int = 16 * 1024 * 1024
@@ -246,7 +248,8 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
     if smtp is None and any(route.email for route in (*rules, default) if route is not None):
         raise r.fail("smtp", "an [smtp] table (host, from): the routing rules send e-mail")
 
-    n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s"})
+    n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s",
+                                                    "max_attempts"})
     ans = r.table(data, "answers", "answers", {"product_interest", "follow_up"})
     lim = r.table(data, "limits", "limits", {"max_body_bytes", "max_batch", "enrollment_code_ttl_h"})
     return Settings(
@@ -256,6 +259,7 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
         retry_base_s=r.num(n, "retry_base_s", "notify.retry_base_s", 5, 0.01, 3600),
         retry_max_s=r.num(n, "retry_max_s", "notify.retry_max_s", 900, 0.01, 86400),
         lease_s=r.num(n, "lease_s", "notify.lease_s", 120, 1, 3600),
+        max_attempts=int(r.num(n, "max_attempts", "notify.max_attempts", 10, 1, 1000)),
         product_interest_question=r.str_(ans, "product_interest", "answers.product_interest", "product_interest"),
         follow_up_question=r.str_(ans, "follow_up", "answers.follow_up", "follow_up"),
         max_body_bytes=int(r.num(lim, "max_body_bytes", "limits.max_body_bytes", 16 * 1024 * 1024, 1024, 1 << 30)),
