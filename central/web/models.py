@@ -39,6 +39,9 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    # a notice for the next page ({"msg": ..., "err": ...} as JSON), shown once (0003_security):
+    # kept here, not in the URL, so nobody can send a link that shows a fake message
+    flash: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ApiToken(Base):

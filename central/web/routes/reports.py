@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from central.models import Show
 from central.web import charts as ch
 from central.web import numbers as nb
 from central.web import stats
-from central.web.deps import PageNotFound, render, review, viewer, writer
+from central.web.deps import PageNotFound, redirect, render, review, viewer, writer
 from central.web.models import FormVersion, ReportSettings
 from central.web.security import Principal
 
@@ -52,8 +50,11 @@ MAX_COST = Decimal("100000000")  # 100 million: no trade show costs more; 1e9 is
 @router.post("/shows/{show_id}/cost")
 def post_cost(request: Request, show_id: str, me: Principal = Depends(writer("cost")), cost: str = Form(""),
               currency: str = Form(""), timezone: str = Form("")):
+    """Show cost with its currency (amounts read like CRM exports: "12.500,00 EUR"), and the time
+    zone the report counts days and hours in."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
     from central.web.amounts import AmountError, parse_amount
-    back = f"/shows/{show_id}/report?"
+    back = f"/shows/{show_id}/report"
     value = None
     cur = currency.strip().upper() or None
     if cost.strip():
@@ -61,22 +62,18 @@ def post_cost(request: Request, show_id: str, me: Principal = Depends(writer("co
             parsed = parse_amount(cost)
             value, cur = parsed.amount, parsed.currency or cur
             if value < 0 or value > MAX_COST:
-                raise AmountError(f"expected 0 to {MAX_COST:,.0f}")
+                raise AmountError(f"between 0 and {MAX_COST:,.0f}")
         except AmountError as exc:
-            return RedirectResponse(back + urlencode(
-                {"err": f"cost: expected an amount like 12,500 or 12500.50 EUR ({exc}), got {cost!r}"}), status_code=303)
+            return redirect(request, back, err=f"cost: expected an amount like 12,500 or 12500.50 EUR ({exc}), got {cost!r}")
         if cur is None or not (len(cur) == 3 and cur.isalpha()):
-            return RedirectResponse(back + urlencode(
-                {"err": f"currency: expected a 3-letter ISO code like EUR or USD, got {currency!r}"}), status_code=303)
+            return redirect(request, back, err=f"currency: expected a 3-letter ISO code like EUR or USD, got {currency!r}")
     zone = timezone.strip() or None
     if zone is not None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
-            return RedirectResponse(back + urlencode(
-                {"err": f"time zone: expected a name like Europe/Berlin or America/New_York, got {timezone!r}"}),
-                status_code=303)
+            return redirect(request, back, err=f"time zone: expected a name like Europe/Berlin or America/New_York, "
+                                               f"got {timezone!r}")
     with review(request).db.session() as s:
         show = _show(s, show_id)
         show.cost = value
@@ -84,8 +81,7 @@ def post_cost(request: Request, show_id: str, me: Principal = Depends(writer("co
         settings.currency = cur or settings.currency
         settings.timezone = zone
         s.add(settings)
-    return RedirectResponse(f"/shows/{show_id}/report?msg=" + ("Show cost saved." if value is not None
-                                                               else "Show cost cleared."), status_code=303)
+    return redirect(request, back, msg="Show cost saved." if value is not None else "Show cost cleared.")
 
 
 @router.get("/shows/{show_id}/calibration")
@@ -121,33 +117,37 @@ def calibration_apply(request: Request, show_id: str, me: Principal = Depends(wr
     try:
         h, w = int(hot), int(warm)
     except ValueError:
-        return RedirectResponse(back + "?" + urlencode({"err": f"thresholds: expected whole numbers, got hot={hot!r} warm={warm!r}"}), status_code=303)
+        return redirect(request, back, err=f"thresholds: expected whole numbers, got hot={hot!r} warm={warm!r}")
     if w > h:
-        return RedirectResponse(back + "?" + urlencode({"err": f"warm ({w}) must not be above hot ({h}): a lead "
-                                                              "that scores hot would first have to be warm. Lower warm or raise hot."}),
-                                status_code=303)
+        return redirect(request, back, err=f"warm ({w}) must not be above hot ({h}): a lead that scores hot would "
+                                           "first have to be warm. Lower warm or raise hot.")
     if confirm != "yes" or not note.strip():
-        return RedirectResponse(back + "?" + urlencode({"hot": h, "warm": w, "err": "Nothing applied: tick the confirmation "
-                                                        "and give a reason (it is stored with the form version)."}),
-                                status_code=303)
+        return redirect(request, f"{back}?hot={h}&warm={w}", err="Nothing applied: tick the confirmation and give a "
+                                                                  "reason (it is stored with the form version).")
+    err = msg = ""
     with rv.db.session() as s:
         show = _show(s, show_id)
         try:
             old = load_form_text(show.form_yaml, source=f"show {show_id} form")
             if (h, w) == (int(old.scoring.hot), int(old.scoring.warm)):
-                return RedirectResponse(back + "?" + urlencode({"msg": f"Form {old.version} already uses hot {h} / warm {w}: "
-                                                                      "no new version made."}), status_code=303)
+                msg = f"Form {old.version} already uses hot {h} / warm {w}: no new version made."
             new_yaml = form_with_thresholds(show.form_yaml, h, w, source=f"show {show_id} form")
             new = load_form_text(new_yaml, source=f"show {show_id} form")
         except FormError as exc:
-            return RedirectResponse(back + "?" + urlencode({"err": f"cannot apply: {exc}"}), status_code=303)
+            err = f"cannot apply: {exc}"
+    if err or msg:  # notices are written after this block's transaction ends
+        return redirect(request, back, err=err, msg=msg)
+    with rv.db.session() as s:
+        show = _show(s, show_id)
         now = rv.settings.clock()
         have = set(s.scalars(select(FormVersion.version).where(FormVersion.show_id == show_id)))
         if old.version not in have:  # keep the version being replaced, for the record
             s.add(FormVersion(show_id=show_id, version=old.version, form_yaml=show.form_yaml, created_at=now,
                               created_by="(before calibration)", note="form in use before calibration"))
         if new.version in have:
-            return RedirectResponse(back + "?" + urlencode({"err": f"form version {new.version} exists already"}), status_code=303)
+            err = f"form version {new.version} exists already"
+            s.rollback()
+            return redirect(request, back, err=err)
         s.add(FormVersion(show_id=show_id, version=new.version, form_yaml=new_yaml, created_at=now,
                           created_by=me.email, note=f"{note.strip()[:500]} (thresholds hot {h} (was {old.scoring.hot:g}), "
                                                     f"warm {w} (was {old.scoring.warm:g}))"))
@@ -155,6 +155,5 @@ def calibration_apply(request: Request, show_id: str, me: Principal = Depends(wr
         show.form_version = new.version
         if hasattr(show, "updated_at"):
             show.updated_at = now
-    return RedirectResponse(back + "?" + urlencode({"msg": f"Form version {new.version} created (hot {h}, warm {w}). "
-                                                          "Existing leads keep their scores; new captures use it."}),
-                            status_code=303)
+    return redirect(request, back, msg=f"Form version {new.version} created (hot {h}, warm {w}). "
+                                       "Existing leads keep their scores; new captures use it.")
