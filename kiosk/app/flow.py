@@ -171,7 +171,7 @@ class CaptureFlow:
         cleaned = {k: (str(fields.get(k) or "").strip() or None) for k in CONTACT_FIELDS}
         if not (cleaned["first_name"] or cleaned["last_name"] or cleaned["email"]):
             raise FlowError("contact.need_name")
-        if cleaned["email"] and not _EMAIL.match(cleaned["email"]):
+        if cleaned["email"] and not _EMAIL.fullmatch(cleaned["email"]):
             raise FlowError("contact.bad_email")
         self.contact.update(cleaned)
         self.step = 0

@@ -87,7 +87,7 @@ class ShowConfig:
 
 
 def show_dir(data_dir: str | os.PathLike[str], show_id: str) -> Path:
-    if not isinstance(show_id, str) or not SHOW_ID_RE.match(show_id):
+    if not isinstance(show_id, str) or not SHOW_ID_RE.fullmatch(show_id):
         raise ConfigError(f"show id: expected letters, digits, . _ - (at most 64), got {show_id!r}")
     return Path(data_dir) / "shows" / show_id
 
@@ -120,7 +120,7 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
         p.raise_if_any()
     p.unknown_keys(dict(data), TOP_KEYS)
     sid = data.get("id", expected_id)
-    if not isinstance(sid, str) or not SHOW_ID_RE.match(sid):
+    if not isinstance(sid, str) or not SHOW_ID_RE.fullmatch(sid):
         p.add("id", "a show id of letters, digits, . _ - (at most 64)", sid)
     elif expected_id is not None and sid != expected_id:
         p.add("id", f"{expected_id!r} (the show's directory name)", sid)
@@ -195,7 +195,7 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
         elif not isinstance(title, str):
             p.add("branding.title", "text, or a mapping per language like {en: ..., de: ...}", title)
             title = branding.title
-        if not isinstance(color, str) or not COLOR_RE.match(color):
+        if not isinstance(color, str) or not COLOR_RE.fullmatch(color):
             p.add("branding.color", "a colour like \"#1565c0\"", color)
             color = DEFAULT_COLOR
         logo_path = None
@@ -244,7 +244,7 @@ def list_shows(data_dir: str | os.PathLike[str]) -> list[ShowConfig]:
     root = Path(data_dir) / "shows"
     for path in sorted(root.glob(f"*/{SHOW_FILE}")) if root.is_dir() else []:
         sid = path.parent.name
-        if sid in out or not SHOW_ID_RE.match(sid):
+        if sid in out or not SHOW_ID_RE.fullmatch(sid):
             continue
         try:
             out[sid] = load_show(data_dir, sid)
