@@ -4,6 +4,7 @@ self-serve idle timer and the systemd watchdog. Business decisions stay in the f
 from __future__ import annotations
 
 import logging
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from kiosk.app.i18n import Translator
 from kiosk.app.services import KioskServices
 from kiosk.app.sounds import SoundBoard
 from kiosk.app.staff import StaffError
+from kiosk.scan.handled import HandledCodes
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).parent / "kv"
@@ -89,7 +91,10 @@ class KioskApp(App):
         self._reading = False
         self._shown_state = ""
         self._events: list[Any] = []
-        self.badges_seen: list[str] = []
+        self.badges_seen: deque[str] = deque(maxlen=64)
+        # A badge just handled is still in the visitor's hand when Scan shows again (item: re-reads).
+        self.handled_codes = HandledCodes()
+        self._capture_code: str | None = None
         self.title = "leadkiosk"
         self._apply_context()
 
@@ -162,6 +167,9 @@ class KioskApp(App):
         # Decoding only matters on the scan screen; elsewhere it would just burn the Pi's CPU.
         if self.feed is not None:
             self.feed.paused = current != "scan"
+        if current == "scan":
+            # decoding was paused: whatever was handled counts as still in view from now on
+            self.handled_codes.rearm()
 
     def _on_window_size(self, _win: Any, size: Any) -> None:
         self.portrait = size[1] > size[0]
@@ -188,8 +196,8 @@ class KioskApp(App):
             self.screen("scan").camera_state = "none"
             return
         self.feed = CameraFeed(self.services.open_camera, self.services.decode,
-                               on_code=self._on_code, on_error=self._on_camera_error,
-                               max_fps=self.services.max_fps)
+                               on_code=lambda _text: None, on_decoded=self._on_decoded,
+                               on_error=self._on_camera_error, max_fps=self.services.max_fps)
         self.feed.start()
 
     @mainthread
@@ -206,11 +214,17 @@ class KioskApp(App):
             self.screen("scan").show_frame(frame)
 
     @mainthread
+    def _on_decoded(self, texts: list[str]) -> None:
+        self.badges_seen.extend(texts)
+        for text in self.handled_codes.frame(texts):
+            self._on_code(text)
+
     def _on_code(self, text: str) -> None:
-        self.badges_seen.append(text)
         if self._reading or self.sm.current != "scan" or self.flow.state != SCAN:
             return
         self._reading = True
+        self.handled_codes.handled(text)
+        self._capture_code = text
         self.sounds.play("read")
 
         def proceed() -> None:
@@ -231,6 +245,7 @@ class KioskApp(App):
         if state == SCAN:
             if entering:
                 self._clear_visitor()
+                self._capture_code = None
             if self.sm.current not in STAFF_SCREENS:
                 self.show("scan")
         elif state == DUPLICATE:
@@ -249,6 +264,8 @@ class KioskApp(App):
             self.screen("qualify").refresh(flow)
             self.show("qualify")
         elif state == DONE:
+            if self._capture_code is not None:
+                self.handled_codes.mark_saved(self._capture_code)
             self.screen("done").load(flow.saved, staffed=self.mode != "self_serve", updated=flow.updated())
             self.show("done")
             if self.mode == "self_serve":
