@@ -23,7 +23,8 @@ def show_info(show: Any) -> Any:
     logo = getattr(branding, "logo", None)
     return ShowInfo(id=show.id, name=show.name, title=branding.title or show.name,
                     titles=dict(getattr(branding, "titles", {}) or {}),
-                    color=branding.color, logo=str(logo) if logo else None)
+                    color=branding.color, logo=str(logo) if logo else None,
+                    staff=tuple(getattr(show, "staff", ()) or ()))
 
 
 def load_show(data_dir: Path, show_id: str) -> tuple[Any, Any, Any]:

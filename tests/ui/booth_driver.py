@@ -71,7 +71,49 @@ def scenario_rescan(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]
     yield from stays_on_scan(app, 7.0, facts, "after_next_visitor")
 
 
-SCENARIOS: dict[str, Scenario] = {"rescan": scenario_rescan}
+def scenario_duty(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    """A fresh kiosk asks who is on duty; so does the staff area after closing itself from idle."""
+    from kiosk.app.scripted import tap, type_on
+    yield lambda: app.sm.current == "duty"
+    yield None
+    yield None
+    duty = app.screen("duty")
+    facts["first_screen"] = app.sm.current
+    facts["names"] = list(duty.buttons)
+    app.root.export_to_png(str(out / "duty.png"))
+    tap(duty.buttons["Ben"])
+    yield lambda: app.sm.current == "scan"
+    facts["on_duty"] = app.services.context.staff
+    yield None
+    yield None
+    # the staff area, left open, closes itself and asks again
+    tap(app.screen("scan").ids.staff_button)
+    yield lambda: app.sm.current == "pin"
+    yield None
+    yield None
+    pin = app.screen("pin")
+    keys = {w.text: w for w in pin.ids.keypad.children}
+    for digit in "1234":
+        tap(keys[digit])
+    tap(pin.ids.ok)
+    yield lambda: app.sm.current == "staff"
+    app.staff_timeout_s = 1.0
+    yield lambda: app.sm.current == "duty"
+    yield None
+    yield None
+    facts["after_idle"] = app.sm.current
+    facts["names_after_idle"] = list(duty.buttons)
+    # someone not on the list types their name
+    tap(duty.other_field)
+    yield lambda: duty.keyboard.shown and duty.keyboard.height > 100
+    yield 0.1
+    type_on(duty.keyboard.vk, "zoe")
+    tap(duty.ids.other_ok)
+    yield lambda: app.sm.current == "scan"
+    facts["on_duty_typed"] = app.services.context.staff
+
+
+SCENARIOS: dict[str, Scenario] = {"rescan": scenario_rescan, "duty": scenario_duty}
 
 
 def main(argv: list[str]) -> int:

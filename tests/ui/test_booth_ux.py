@@ -63,3 +63,25 @@ def test_badge_just_handled_is_not_read_again(run_booth, lingering_badge: Path, 
     assert 3.0 <= facts["reread_after_s"] <= 12.0          # a visitor still waiting is read again
     assert facts["after_next_visitor"] == ["scan"]         # never "Already captured" for the lead just saved
     assert len(_store_leads(data)) == 1
+
+
+def test_a_fresh_kiosk_asks_who_is_on_duty(run_booth, tmp_path: Path) -> None:
+    from kiosk.config import load_kiosk_settings
+    data = tmp_path / "data"
+    facts = run_booth("duty", data, staff="-")
+    assert facts["first_screen"] == "duty"
+    assert facts["names"] == ["Ana", "Ben", "Chris", "Dana"]          # the demo show's staff list
+    assert facts["on_duty"] == "Ben"
+    assert facts["after_idle"] == "duty"
+    assert facts["names_after_idle"][0] == "Ben"                      # "still me" is first
+    assert facts["on_duty_typed"] == "zoe"
+    assert load_kiosk_settings(data).staff == "zoe"                   # survives a restart
+
+
+def test_no_staff_never_reads_by_question_mark() -> None:
+    from kiosk.app.i18n import Translator
+    from kiosk.app.screens.duty import duty_names
+    t = Translator("en")
+    assert t("dup.body_nostaff", time="17:12") == "Already captured at 17:12: update it?"
+    assert duty_names(("Ana", "Ben"), "Ben") == ["Ben", "Ana"]
+    assert duty_names(("Ana",), "Zoe") == ["Zoe", "Ana"]
