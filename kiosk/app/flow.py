@@ -140,7 +140,7 @@ class CaptureFlow:
 
     def duplicate_text_values(self) -> dict[str, str]:
         dup = self.duplicate or {}
-        return {"time": local_time(dup.get("captured_at")), "staff": dup.get("staff") or "?"}
+        return {"time": local_time(dup.get("captured_at")), "staff": dup.get("staff") or ""}
 
     def accept_update(self) -> None:
         """Update the earlier lead instead of making a second one: its answers are the start,

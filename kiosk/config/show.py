@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 DEMO_SHOW_ID = "demo"
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 SHOW_FILE, FORM_FILE, BADGE_FILE, ROSTER_FILE = "show.yaml", "form.yaml", "badge.yaml", "roster.csv"
-TOP_KEYS = ("id", "name", "branding", "form", "badge_profile", "roster", "retention_days", "destinations")
+TOP_KEYS = ("id", "name", "branding", "form", "badge_profile", "roster", "retention_days", "destinations", "staff")
 BRANDING_KEYS = ("title", "color", "logo")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_RETENTION_DAYS = 30
@@ -61,6 +61,7 @@ class ShowConfig:
     retention_days: int = DEFAULT_RETENTION_DAYS
     destinations: list[dict[str, Any]] = field(default_factory=list)
     branding: Branding = field(default_factory=Branding)
+    staff: tuple[str, ...] = ()  # the show's booth staff: the kiosk's quick pick for "who is on duty"
     source: Path | None = None
     embedded: bool = False      # the built-in demo show
 
@@ -170,6 +171,17 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
                 p.add(f"destinations[{i}].name", f"a unique name ({d['name']!r} is used twice)")
             seen.add(d["name"])
 
+    raw_staff = data.get("staff", []) or []
+    staff: list[str] = []
+    if not isinstance(raw_staff, list):
+        p.add("staff", "a list of the booth staff's names, e.g. [Ana, Ben]", raw_staff)
+    else:
+        for i, person in enumerate(raw_staff):
+            if not isinstance(person, str) or not person.strip() or len(person.strip()) > 60:
+                p.add(f"staff[{i}]", "a name (1 to 60 characters)", person)
+            elif person.strip() not in staff:
+                staff.append(person.strip())
+
     branding = Branding(title=name if isinstance(name, str) else "")
     raw_b = data.get("branding", {}) or {}
     if not isinstance(raw_b, Mapping):
@@ -211,7 +223,7 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
     p.raise_if_any()
     return ShowConfig(id=sid, name=name, directory=directory, form_path=Path(form_path),
                       badge_profile_path=badge, roster_path=roster, retention_days=int(retention),
-                      destinations=[dict(d) for d in dests], branding=branding,
+                      destinations=[dict(d) for d in dests], branding=branding, staff=tuple(staff),
                       source=Path(source) if not embedded else DEMO_DIR / SHOW_FILE, embedded=embedded)
 
 
