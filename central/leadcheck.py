@@ -84,6 +84,11 @@ def check_lead(record: Any, *, device_show_id: str, product_question: str, follo
             raise ValueError
     except ValueError:
         raise Malformed(f"id: expected a UUID string like 0b0c6c9e-...-..., got {lead_id[:40]!r}") from None
+    if lead_id != lead_id.lower():
+        # One spelling per lead: the ownership check and every lookup compare text, so an
+        # upper-case copy of another kiosk's id would otherwise be a different lead.
+        lead_id = lead_id.lower()
+        record = {**record, "id": lead_id}
     version = record.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version < 2**31:
         raise Malformed(f"version: expected an integer >= 1, got {version!r}"[:200])

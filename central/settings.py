@@ -38,6 +38,7 @@ Example::
     poll_interval_s = 0.2       # SQLite: how often a separate worker process looks for work
     retry_base_s = 5
     retry_max_s = 900
+    max_attempts = 10           # then the row is "failed": listed by `central notifications --failed`, retried by hand
 
     [review]
     base_url = "https://leads.example.com"   # links in alerts: <base_url>/leads/<id>, <base_url>/inbox
@@ -45,6 +46,10 @@ Example::
     [answers]                    # which form questions hold these (question ids)
     product_interest = "product_interest"
     follow_up = "follow_up"
+
+    [http]
+    trusted_proxies = ["10.0.0.5", "10.1.0.0/16"]   # only these may set X-Forwarded-Proto/-For
+    docs = false                 # /docs and /openapi.json (off by default: they map the attack surface)
 """
 from __future__ import annotations
 
@@ -99,12 +104,15 @@ class Settings:
     retry_base_s: float = 5.0
     retry_max_s: float = 900.0
     lease_s: float = 120.0
+    max_attempts: int = 10
     product_interest_question: str = "product_interest"
     follow_up_question: str = "follow_up"
     max_body_bytes: int = 16 * 1024 * 1024
     max_batch: int = 1000
     enrollment_code_ttl_h: float = 7 * 24
     review_base_url: str | None = None   # https://leads.example.com: links in alerts to /leads/<id>
+    trusted_proxies: tuple[str, ...] = ()
+    docs: bool = False
 
     def admin_token_ok(self, token: str | None) -> bool:
         if not token or not self.admin_token_sha256:
@@ -197,7 +205,7 @@ class _Reader:
 
 def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | None = None) -> Settings:
     r = _Reader(source, dict(os.environ if env is None else env))
-    top = {"smtp", "chat", "admin", "territories", "routing", "notify", "answers", "limits", "review"}
+    top = {"smtp", "chat", "admin", "territories", "routing", "notify", "answers", "limits", "http", "review"}
     for k in data:
         if k not in top:
             raise r.fail(k, f"one of the known tables {sorted(top)}")
@@ -250,13 +258,20 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
     if smtp is None and any(route.email for route in (*rules, default) if route is not None):
         raise r.fail("smtp", "an [smtp] table (host, from): the routing rules send e-mail")
 
-    n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s"})
+    n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s",
+                                                    "max_attempts"})
     ans = r.table(data, "answers", "answers", {"product_interest", "follow_up"})
     lim = r.table(data, "limits", "limits", {"max_body_bytes", "max_batch", "enrollment_code_ttl_h"})
     rev = r.table(data, "review", "review", {"base_url"})
     base_url = r.str_(rev, "base_url", "review.base_url")
     if base_url is not None:
         base_url = _check_base_url(r, base_url)
+    h = r.table(data, "http", "http", {"trusted_proxies", "docs"})
+    proxies = r.strings(h, "trusted_proxies", "http.trusted_proxies", check=_ip_or_network,
+                        what="IP addresses or networks (10.0.0.5, 10.1.0.0/16)")
+    docs = h.get("docs", False)
+    if not isinstance(docs, bool):
+        raise r.fail("http.docs", "true or false", docs)
     return Settings(
         source=source, smtp=smtp, chat_webhook_url=chat_url, admin_token_sha256=admin,
         territories=territories, rules=rules, default_route=default,
@@ -264,12 +279,13 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
         retry_base_s=r.num(n, "retry_base_s", "notify.retry_base_s", 5, 0.01, 3600),
         retry_max_s=r.num(n, "retry_max_s", "notify.retry_max_s", 900, 0.01, 86400),
         lease_s=r.num(n, "lease_s", "notify.lease_s", 120, 1, 3600),
+        max_attempts=int(r.num(n, "max_attempts", "notify.max_attempts", 10, 1, 1000)),
         product_interest_question=r.str_(ans, "product_interest", "answers.product_interest", "product_interest"),
         follow_up_question=r.str_(ans, "follow_up", "answers.follow_up", "follow_up"),
         max_body_bytes=int(r.num(lim, "max_body_bytes", "limits.max_body_bytes", 16 * 1024 * 1024, 1024, 1 << 30)),
         max_batch=int(r.num(lim, "max_batch", "limits.max_batch", 1000, 1, 100_000)),
         enrollment_code_ttl_h=r.num(lim, "enrollment_code_ttl_h", "limits.enrollment_code_ttl_h", 168, 0.01, 24 * 365),
-        review_base_url=base_url,
+        review_base_url=base_url, trusted_proxies=proxies, docs=docs,
     )
 
 
@@ -286,6 +302,15 @@ def _check_base_url(r: _Reader, value: str) -> str:
             or any(ch.isspace() or ord(ch) < 32 for ch in value) or "@" in u.netloc):
         raise r.fail("review.base_url", expected, value)
     return value.strip().rstrip("/")
+
+
+def _ip_or_network(text: str) -> bool:
+    import ipaddress
+    try:
+        ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _route(r: _Reader, raw: Any, path: str, territories: dict, chat_url: str | None,

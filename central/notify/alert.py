@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 import urllib.parse
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -55,10 +54,13 @@ def words(payload: dict[str, Any]) -> dict[str, str]:
     return WORDS.get(str(payload.get("language") or "en"), WORDS["en"])
 
 
-def header_text(value: object, limit: int = 200) -> str:
-    """One line for a mail header: control characters (CR, LF, ...) become a space."""
-    text = _CONTROL.sub(" ", str(value if value is not None else "")).strip()
-    return text[:limit]
+def header_text(value: object, limit: int = 900) -> str:
+    """Text fit for one e-mail header: control characters (line breaks included, and Unicode line/
+    paragraph separators) become spaces and runs of spaces collapse. A visitor's name or company
+    comes from a badge, so a line break in it must neither stop the e-mail nor add a header."""
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+                   for ch in str(value if value is not None else ""))
+    return " ".join(text.split())[:limit]
 
 
 def slack_escape(text: object) -> str:

@@ -25,7 +25,8 @@ def message_id(notification_id: int, lead_id: object) -> str:
     """Stable per notification: if a crash after the SMTP server accepted the mail but before we
     recorded it makes us send again, mail systems and clients can drop the copy by Message-ID.
     Replies in a visitor's thread reference the first alert's id (``central.sales.alerts``)."""
-    return f"<leadkiosk-notification-{notification_id}-{header_text(lead_id, 80)}@leadkiosk>"
+    lead = header_text(lead_id, 100).replace(" ", "")
+    return f"<leadkiosk-notification-{notification_id}-{lead}@leadkiosk>"
 
 
 def subject(payload: dict[str, Any]) -> str:
@@ -40,16 +41,16 @@ def build_email(smtp: SmtpSettings, recipient: str, notification_id: int, payloa
     """Multipart: plain text first (what a lock screen shows), HTML with tap-to-call/mail links."""
     msg = EmailMessage()
     msg["From"] = smtp.sender
-    msg["To"] = header_text(recipient, 320)
-    msg["Subject"] = alert.subject(payload)
+    msg["To"] = header_text(recipient)
+    msg["Subject"] = header_text(alert.subject(payload))
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = message_id(notification_id, payload.get("lead_id"))
     thread = payload.get("thread") or {}
-    refs = [header_text(r, 200) for r in thread.get("references") or [] if isinstance(r, str)]
+    refs = [header_text(r, 200).replace(" ", "") for r in thread.get("references") or [] if isinstance(r, str)]
     if refs:
         msg["In-Reply-To"] = refs[-1]
         msg["References"] = " ".join(refs)
-    msg["X-Leadkiosk-Lead"] = header_text(payload.get("lead_id"), 80)
+    msg["X-Leadkiosk-Lead"] = header_text(payload.get("lead_id"), 100).replace(" ", "")
     msg.set_content(alert.text_body(payload))
     msg.add_alternative(alert.html_body(payload), subtype="html")
     return msg

@@ -86,12 +86,17 @@ class ShowInfo:
 
 def show_info(conn: Connection, show_id: str, cache: dict[str, ShowInfo]) -> ShowInfo:
     if show_id not in cache:
-        row = conn.execute(select(Show.name, Show.config_json, Show.form_yaml).where(Show.id == show_id)).first()
+        from central.web.models import ReportSettings
+        row = conn.execute(select(Show.name, Show.config_json, Show.form_yaml, ReportSettings.timezone)
+                           .outerjoin(ReportSettings, ReportSettings.show_id == Show.id)
+                           .where(Show.id == show_id)).first()
         if row is None:
             cache[show_id] = ShowInfo(show_id, "UTC", None)
         else:
+            # show.yaml's ``timezone`` (kiosks and alerts), else the one set for the show's report
             cfg = row.config_json or {}
-            cache[show_id] = ShowInfo(row.name or show_id, str(cfg.get("timezone") or "UTC"), _form(row.form_yaml))
+            zone = cfg.get("timezone") or row.timezone or "UTC"
+            cache[show_id] = ShowInfo(row.name or show_id, str(zone), _form(row.form_yaml))
     return cache[show_id]
 
 

@@ -156,15 +156,27 @@ def migrate(record: Mapping[str, Any]) -> dict[str, Any]:
     return rec
 
 
+def canonical_id(lead_id: Any) -> str:
+    """The one spelling of a lead id (lower-case, hyphenated UUID). Ids are compared as text
+    everywhere (store index, central's ownership check), so every boundary normalises with this;
+    anything that is not a hyphenated UUID raises StoreError."""
+    text = str(lead_id)
+    try:
+        canonical = str(uuid.UUID(text))
+    except ValueError:
+        raise StoreError(f"lead id {text[:60]!r} is not a UUID") from None
+    if len(text) != 36 or canonical != text.lower():
+        raise StoreError(f"lead id {text[:60]!r} is not a hyphenated UUID like {canonical}")
+    return canonical
+
+
 def validate(record: Mapping[str, Any]) -> None:
     """Refuse records the rest of the product could not use, naming the field."""
     missing = [k for k in REQUIRED_KEYS if k not in record]
     if missing:
         raise StoreError(f"lead record is missing {', '.join(missing)}")
-    try:
-        uuid.UUID(str(record["id"]))
-    except ValueError:
-        raise StoreError(f"lead id {record['id']!r} is not a UUID") from None
+    if canonical_id(record["id"]) != record["id"]:
+        raise StoreError(f"lead id {record['id']!r} is not a lower-case UUID like 0b0c6c9e-1111-4222-8333-444455556666")
     if not isinstance(record["version"], int) or record["version"] < 1:
         raise StoreError(f"lead {record['id']}: version must be a positive integer, got {record['version']!r}")
     for key in ("contact", "answers", "score"):
