@@ -59,10 +59,12 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from central.errors import ConfigError
+from central.timeutil import utcnow
 
 ENV_CONFIG = "LEADKIOSK_CENTRAL_CONFIG"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -113,6 +115,9 @@ class Settings:
     review_base_url: str | None = None   # https://leads.example.com: links in alerts to /leads/<id>
     trusted_proxies: tuple[str, ...] = ()
     docs: bool = False
+    # The one wall clock of a central process (aware UTC): enrollment codes, signatures, leases,
+    # retries and "now" in reports read it, so tests run central on any date they choose.
+    clock: Callable[[], datetime] = field(default=utcnow, compare=False, repr=False)
 
     def admin_token_ok(self, token: str | None) -> bool:
         if not token or not self.admin_token_sha256:
@@ -217,7 +222,7 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
         if security not in ("none", "starttls", "ssl"):
             raise r.fail("smtp.security", "one of none, starttls, ssl", security)
         sender = r.str_(s, "from", "smtp.from", required=True)
-        if not _EMAIL.match(sender):
+        if not _EMAIL.fullmatch(sender):
             raise r.fail("smtp.from", "an e-mail address", sender)
         smtp = SmtpSettings(host=r.str_(s, "host", "smtp.host", required=True),
                             port=int(r.num(s, "port", "smtp.port", 25, 1, 65535)), sender=sender,
