@@ -79,7 +79,8 @@ def export_leads(store: Any, fmt: str, path: Path, show_id: str | None = None) -
     writer = {"csv": write_csv, "xlsx": write_xlsx}[fmt]
     leads = store.find(show_id=show_id)
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as fh:
+    from kiosk.atomicfile import open_private
+    with open_private(tmp) as fh:  # visitors' data: 0640 whatever the umask
         count = writer(leads, fh)
         fh.flush()
         os.fsync(fh.fileno())

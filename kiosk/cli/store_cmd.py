@@ -224,7 +224,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         out = Path(args.out)
         tmp = out.with_name(out.name + ".tmp")
         try:
-            with open(tmp, "wb") as fh:
+            from kiosk.atomicfile import open_private
+            with open_private(tmp) as fh:  # visitors' data: 0640 whatever the umask
                 n = writer(leads, fh)
             tmp.replace(out)
         except OSError as exc:
