@@ -164,10 +164,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 os.environ[ENV_CONFIG] = str(Path(args.config).resolve())
             os.environ["LEADKIOSK_CENTRAL_WORKER"] = "1" if args.notify_worker == "thread" else "0"
             uvicorn.run("central.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                        log_level="warning", access_log=False)
+                        log_level="warning", access_log=False, proxy_headers=False)
         else:
             app = create_app(url, settings, start_worker=args.notify_worker == "thread")
-            uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+            uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False,
+                        proxy_headers=False)  # the app trusts only [http] trusted_proxies
     finally:
         if supervisor:
             supervisor.stop()

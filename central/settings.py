@@ -43,6 +43,10 @@ Example::
     [answers]                    # which form questions hold these (question ids)
     product_interest = "product_interest"
     follow_up = "follow_up"
+
+    [http]
+    trusted_proxies = ["10.0.0.5", "10.1.0.0/16"]   # only these may set X-Forwarded-Proto/-For
+    docs = false                 # /docs and /openapi.json (off by default: they map the attack surface)
 """
 from __future__ import annotations
 
@@ -103,6 +107,8 @@ class Settings:
     max_body_bytes: int = 16 * 1024 * 1024
     max_batch: int = 1000
     enrollment_code_ttl_h: float = 7 * 24
+    trusted_proxies: tuple[str, ...] = ()
+    docs: bool = False
 
     def admin_token_ok(self, token: str | None) -> bool:
         if not token or not self.admin_token_sha256:
@@ -195,7 +201,7 @@ class _Reader:
 
 def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | None = None) -> Settings:
     r = _Reader(source, dict(os.environ if env is None else env))
-    top = {"smtp", "chat", "admin", "territories", "routing", "notify", "answers", "limits"}
+    top = {"smtp", "chat", "admin", "territories", "routing", "notify", "answers", "limits", "http"}
     for k in data:
         if k not in top:
             raise r.fail(k, f"one of the known tables {sorted(top)}")
@@ -207,7 +213,7 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
         if security not in ("none", "starttls", "ssl"):
             raise r.fail("smtp.security", "one of none, starttls, ssl", security)
         sender = r.str_(s, "from", "smtp.from", required=True)
-        if not _EMAIL.match(sender):
+        if not _EMAIL.fullmatch(sender):
             raise r.fail("smtp.from", "an e-mail address", sender)
         smtp = SmtpSettings(host=r.str_(s, "host", "smtp.host", required=True),
                             port=int(r.num(s, "port", "smtp.port", 25, 1, 65535)), sender=sender,
@@ -252,6 +258,12 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
                                                     "max_attempts"})
     ans = r.table(data, "answers", "answers", {"product_interest", "follow_up"})
     lim = r.table(data, "limits", "limits", {"max_body_bytes", "max_batch", "enrollment_code_ttl_h"})
+    h = r.table(data, "http", "http", {"trusted_proxies", "docs"})
+    proxies = r.strings(h, "trusted_proxies", "http.trusted_proxies", check=_ip_or_network,
+                        what="IP addresses or networks (10.0.0.5, 10.1.0.0/16)")
+    docs = h.get("docs", False)
+    if not isinstance(docs, bool):
+        raise r.fail("http.docs", "true or false", docs)
     return Settings(
         source=source, smtp=smtp, chat_webhook_url=chat_url, admin_token_sha256=admin,
         territories=territories, rules=rules, default_route=default,
@@ -265,7 +277,17 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
         max_body_bytes=int(r.num(lim, "max_body_bytes", "limits.max_body_bytes", 16 * 1024 * 1024, 1024, 1 << 30)),
         max_batch=int(r.num(lim, "max_batch", "limits.max_batch", 1000, 1, 100_000)),
         enrollment_code_ttl_h=r.num(lim, "enrollment_code_ttl_h", "limits.enrollment_code_ttl_h", 168, 0.01, 24 * 365),
+        trusted_proxies=proxies, docs=docs,
     )
+
+
+def _ip_or_network(text: str) -> bool:
+    import ipaddress
+    try:
+        ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _route(r: _Reader, raw: Any, path: str, territories: dict, chat_url: str | None,

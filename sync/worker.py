@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence
 
 from sync.backoff import Backoff
 from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError, TransientError
+from sync.http import deadline as http_deadline
 from sync.transports.base import ItemResult, Transport
 
 log = logging.getLogger("leadkiosk.sync")
@@ -251,6 +252,10 @@ class SyncWorker:
         A failing destination is retried at most ``max_attempts`` times and never waits longer
         than ``max_wait_s`` in total, so the command always ends."""
         deadline = time.monotonic() + max_wait_s
+        with http_deadline(deadline):   # a request in flight is cut at the deadline too
+            return self._run_once(deadline, max_attempts)
+
+    def _run_once(self, deadline: float, max_attempts: int) -> dict:
         if not self._running:
             self._stop.clear()  # a stopped worker can still be drained by hand
         for lane in list(self.lanes.values()):

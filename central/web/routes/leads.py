@@ -2,10 +2,10 @@
 its edits."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from math import ceil
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from central.errors import NotFound
 from central.models import Device, Lead, Show
 from central.web import leadedit
-from central.web.deps import PageNotFound, render, review, viewer, writer
+from central.web.deps import PageNotFound, redirect, render, review, viewer, writer
 from central.web.export import csv_chunks, xlsx_bytes
 from central.web.hot import enqueue_hot
 from central.web.leadquery import LeadFilter, count_query, export_query, page_query
@@ -82,6 +82,13 @@ def _export_rows(rows):
                r.follow_up, r.product_interest, r.outcome, r.stage, r.outcome_reason, rec.get("notes")]
 
 
+def _download(show_id: str, ext: str, now: datetime) -> dict[str, str]:
+    """Content-Disposition with a file name of safe characters only: a show id stored before ids
+    were fully checked (or any odd one) must not break the header and drop the connection."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", show_id).strip("._") or "show"
+    return {"Content-Disposition": f'attachment; filename="leads-{safe[:64]}-{now:%Y%m%d-%H%M}.{ext}"'}
+
+
 @router.get("/shows/{show_id}/leads.csv")
 def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
     rv = review(request)
@@ -93,9 +100,8 @@ def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
             result = s.execute(export_query(f).execution_options(yield_per=1000))
             yield from csv_chunks(EXPORT_HEADER, _export_rows(result))
 
-    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.csv"
     return StreamingResponse(gen(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                             headers=_download(show_id, "csv", rv.settings.clock()))
 
 
 @router.get("/shows/{show_id}/leads.xlsx")
@@ -105,9 +111,8 @@ def export_xlsx(request: Request, show_id: str, me: Principal = Depends(viewer))
     with rv.db.session() as s:
         _show_or_404(s, show_id)
         data = xlsx_bytes(EXPORT_HEADER, _export_rows(s.execute(export_query(f).execution_options(yield_per=1000))))
-    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.xlsx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers=_download(show_id, "xlsx", rv.settings.clock()))
 
 
 @router.get("/leads/{lead_id}")
@@ -181,9 +186,8 @@ def answer_rows(form, answers: dict) -> list[tuple[str, str]]:
     return out
 
 
-def _back(lead_id: str, msg: str = "", err: str = "") -> RedirectResponse:
-    q = {k: v for k, v in (("msg", msg), ("err", err)) if v}
-    return RedirectResponse(f"/leads/{lead_id}" + ("?" + urlencode(q) if q else ""), status_code=303)
+def _back(request: Request, lead_id: str, msg: str = "", err: str = "") -> RedirectResponse:
+    return redirect(request, f"/leads/{lead_id}", msg, err)
 
 
 def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, **kw) -> RedirectResponse:
@@ -196,11 +200,11 @@ def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, **kw)
             for r in hot:
                 enqueue_hot(s, getattr(request.app.state, "settings", None), r.lead_id, rv.settings.clock())
     except leadedit.EditError as exc:
-        return _back(lead_id, err=str(exc))
+        return _back(request, lead_id, err=str(exc))
     except NotFound as exc:
-        return _back(lead_id, err=str(exc))
+        return _back(request, lead_id, err=str(exc))
     changed = any(r is not None for r in results)
-    return _back(lead_id, msg=ok if changed else "Nothing changed.")
+    return _back(request, lead_id, msg=ok if changed else "Nothing changed.")
 
 
 @router.post("/leads/{lead_id}/contact")

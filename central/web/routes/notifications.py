@@ -4,13 +4,10 @@ Why a page and not only the CLI: a failed row means a salesperson never heard of
 the admin who sees the review app every day must be able to notice it and send it again."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
 
 from central.notify.worker import list_notifications, retry_notification
-from central.web.deps import allowed, render, review, writer
+from central.web.deps import allowed, redirect, render, review, writer
 from central.web.security import Principal
 
 router = APIRouter(include_in_schema=False)
@@ -33,10 +30,9 @@ def notifications_retry(request: Request, notification_id: int, me: Principal = 
     row = retry_notification(review(request).db, notification_id)
     if row is None or row["state"] != "pending":
         why = "no such notification" if row is None else f"it is {row['state']}"
-        return RedirectResponse("/notifications?" + urlencode({"err": f"Notification {notification_id}: {why}."}),
-                                status_code=303)
+        return redirect(request, "/notifications", err=f"Notification {notification_id}: {why}.")
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()
-    return RedirectResponse("/notifications?" + urlencode(
-        {"msg": f"Notification {notification_id} (lead {row['lead_id']}) queued again."}), status_code=303)
+    return redirect(request, "/notifications",
+                    msg=f"Notification {notification_id} (lead {row['lead_id']}) queued again.")
