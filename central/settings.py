@@ -56,10 +56,12 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from central.errors import ConfigError
+from central.timeutil import utcnow
 
 ENV_CONFIG = "LEADKIOSK_CENTRAL_CONFIG"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -109,6 +111,9 @@ class Settings:
     enrollment_code_ttl_h: float = 7 * 24
     trusted_proxies: tuple[str, ...] = ()
     docs: bool = False
+    # The one wall clock of a central process (aware UTC): enrollment codes, signatures, leases,
+    # retries and "now" in reports read it, so tests run central on any date they choose.
+    clock: Callable[[], datetime] = field(default=utcnow, compare=False, repr=False)
 
     def admin_token_ok(self, token: str | None) -> bool:
         if not token or not self.admin_token_sha256:

@@ -205,7 +205,7 @@ class StaffService:
             raise StaffError("export.failed", error="export is not available")
         if self.keys is not None and self.keys.locked:
             raise StaffError("export.locked")
-        stamp = self._now().strftime("%Y%m%d-%H%M%S")
+        stamp = self._now().astimezone().strftime("%Y%m%d-%H%M%S")  # local time, naive or aware clock
         folder = mounts[0] / "leadkiosk"
         base = f"{self.context.show.id}-{self.context.kiosk_id}-{stamp}"
         try:

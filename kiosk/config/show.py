@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import yaml
 
 from kiosk.config.problems import SHOW_ID_RE, Problems, config_error, is_number
-from kiosk.atomicfile import atomic_write, fsync_dir
+from kiosk.atomicfile import PRIVATE, atomic_write, fsync_dir
 from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -321,7 +321,8 @@ def write_show(data_dir: str | os.PathLike[str], show_id: str, show_dict: Mappin
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
         staging = Path(tempfile.mkdtemp(prefix=f".{show_id}.new-", dir=root))
         for name, data in files.items():
-            atomic_write(staging / name, data, mode=0o644)
+            # the roster holds visitors' names and addresses: never world-readable
+            atomic_write(staging / name, data, mode=PRIVATE if name == ROSTER_FILE else 0o644)
         staging.chmod(0o755)
         # validate the staged copy exactly as load_show will read it
         show_from_dict(_read_yaml(staging / SHOW_FILE), staging, str(final / SHOW_FILE), expected_id=show_id)
