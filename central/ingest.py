@@ -102,6 +102,39 @@ def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> 
     return ids
 
 
+class _Unopened(dict):  # type: ignore[type-arg]
+    """A sealed lead central could not open (kept as the raw dict for its id/version)."""
+
+    def __init__(self, raw: dict[str, Any], reason: str) -> None:
+        super().__init__(raw)
+        self.reason = reason
+
+
+def _unseal(db: Database, device: AuthDevice, raw_leads: list[Any]) -> list[Any]:
+    """Leads from a locked kiosk carry their personal data sealed to central's key for that
+    device (sync/sealed_record.py): opened here, so everything after ingest sees the clear record
+    exactly as from an unlocked kiosk."""
+    if not any(isinstance(r, dict) and isinstance(r.get("sealed"), dict) for r in raw_leads):
+        return raw_leads
+    from central.device_keys import central_private_key
+    from sync.sealed_record import SealedRecordError, open_for_central
+
+    with db.begin() as conn:
+        key = central_private_key(conn, device.id)
+    out: list[Any] = []
+    for raw in raw_leads:
+        if not (isinstance(raw, dict) and isinstance(raw.get("sealed"), dict)):
+            out.append(raw)
+        elif key is None:
+            out.append(_Unopened(raw, "sealed personal data, but this device never asked for its central key"))
+        else:
+            try:
+                out.append(open_for_central(raw, key))
+            except SealedRecordError as exc:
+                out.append(_Unopened(raw, f"sealed personal data: {exc}"))
+    return out
+
+
 def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], settings: Settings, *,
                  now: datetime, clock: ClockSample | None = None, strict_unicode: bool = False,
                  worker: "NotificationWorker | None" = None,
@@ -111,8 +144,11 @@ def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], setting
     leased to it in the same transaction and handed over after the commit."""
     checked: list[CheckedLead | None] = []
     results: list[dict[str, Any]] = []
+    raw_leads = _unseal(db, device, raw_leads)
     for raw in raw_leads:
         try:
+            if isinstance(raw, _Unopened):
+                raise Malformed(raw.reason)
             lead = check_lead(raw, device_show_id=device.show_id, product_question=settings.product_interest_question,
                               follow_up_question=settings.follow_up_question, strict_unicode=strict_unicode)
             checked.append(lead)
