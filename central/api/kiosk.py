@@ -12,9 +12,11 @@ from sqlalchemy import update
 
 from central.api.common import (body_gate, check_device, check_signed, parse_json_object, preauthorize,
                                 remember, risky_unicode, state)
-from central.api.schemas import (BATCH_BODY_SCHEMA, HEARTBEAT_BODY_SCHEMA, SIGNED_HEADERS, BatchResponse,
-                                 ConfigResponse, EnrollRequest, EnrollResponse, HeartbeatResponse, Problem)
+from central.api.schemas import (BATCH_BODY_SCHEMA, DEVICE_KEY_BODY_SCHEMA, HEARTBEAT_BODY_SCHEMA, SIGNED_HEADERS,
+                                 BatchResponse, ConfigResponse, DeviceKeyResponse, EnrollRequest, EnrollResponse,
+                                 HeartbeatResponse, Problem)
 from central.clock import load_anchors, parse_sample, record_sample
+from central.device_keys import device_key
 from central.devices import enroll
 from central.errors import BadRequest, PayloadTooLarge
 from central.ingest import ingest_batch
@@ -124,5 +126,29 @@ async def post_heartbeat(request: Request, authorization: str | None = Header(de
             conn.execute(update(Device).where(Device.id == signed.device.id).values(
                 pending_json=pending, last_sync_at=last_sync, last_seen_at=signed.now))
         return {"device_id": signed.device.id, "server_time": iso(signed.now), "clock_offset_s": offset}
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/device-key", response_model=DeviceKeyResponse, responses=AUTH_ERRORS,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": DEVICE_KEY_BODY_SCHEMA}}},
+                            "parameters": SIGNED_HEADERS})
+async def post_device_key(request: Request, authorization: str | None = Header(default=None)) -> Any:
+    """This kiosk's central public key (it seals personal data to it) and its wrap key (it unlocks
+    its own private key with it). Signed like every kiosk request; a revoked device gets 401."""
+    db, settings = state(request)
+    headers = dict(request.headers)
+    device = await run_in_threadpool(preauthorize, db, authorization, headers, settings.clock())
+    body = await body_gate(request).read(request, 16 * 1024)
+
+    def work() -> dict[str, Any]:
+        signed = check_signed(db, authorization, headers, body, settings.clock(), device)
+        data = parse_json_object(body)
+        public = data.get("kiosk_public_key")
+        if public is not None and not isinstance(public, str):
+            raise BadRequest("kiosk_public_key: expected base64 text or null")
+        with db.write() as conn:
+            remember(conn, signed)
+        return device_key(db, signed.device, public)
 
     return await run_in_threadpool(work)

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 DEMO_SHOW_ID = "demo"
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 SHOW_FILE, FORM_FILE, BADGE_FILE, ROSTER_FILE = "show.yaml", "form.yaml", "badge.yaml", "roster.csv"
-TOP_KEYS = ("id", "name", "branding", "form", "badge_profile", "roster", "retention_days", "destinations", "staff")
+TOP_KEYS = ("id", "name", "branding", "form", "badge_profile", "roster", "retention_days", "destinations", "staff",
+            "timezone")
 BRANDING_KEYS = ("title", "color", "logo")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_RETENTION_DAYS = 30
@@ -151,6 +152,16 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
     if not is_number(retention) or int(retention) != retention or not 1 <= retention <= 3650:
         p.add("retention_days", "whole days from 1 to 3650 after which synced leads' personal data is purged", retention)
         retention = DEFAULT_RETENTION_DAYS
+
+    tz = data.get("timezone")
+    if tz is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            if not isinstance(tz, str) or not tz.strip():
+                raise ValueError
+            ZoneInfo(tz.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            p.add("timezone", "an IANA time zone name like \"Europe/Berlin\" (the show's local time)", tz)
 
     dests = data.get("destinations", [])
     if dests is None:
