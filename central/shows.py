@@ -75,6 +75,9 @@ def set_config(conn: Connection, show_id: str, *, form_yaml: str | None = None, 
         values["roster_csv"] = roster_csv
     if cost is not None:
         values["cost"] = cost
+    if show is not None and "timezone" in show:
+        show = dict(show)
+        show["timezone"] = check_show_timezone(show["timezone"])
     current = conn.execute(select(Show.config_json, Show.name).where(Show.id == show_id)).one()
     config = dict(current.config_json)
     if show is not None:
@@ -85,6 +88,20 @@ def set_config(conn: Connection, show_id: str, *, form_yaml: str | None = None, 
         values["name"] = name
     values["config_json"] = config
     conn.execute(update(Show).where(Show.id == show_id).values(**values))
+
+
+def check_show_timezone(value: Any, source: str = "show.yaml") -> str:
+    """``timezone`` in show.yaml: the IANA zone the show runs in (alerts give capture times in it)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    ok = isinstance(value, str) and value.strip() != ""
+    if ok:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            ok = False
+    if not ok:
+        raise ConfigError(source, "timezone", f"an IANA time zone name like \"Europe/Berlin\", got {value!r}")
+    return value.strip()
 
 
 def served_config(conn: Connection, show_id: str) -> dict:

@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterator
 
 from tinydb.storages import Storage
 
+from kiosk.atomicfile import open_private
 from kiosk.errors import StoreError
 from kiosk.store.files import (atomic_write, decode_line, dumps, encode_line, fsync_dir, loads,
                                preserve_copy, store_error, write_all)
@@ -476,8 +477,9 @@ class JournalStorage(Storage):
         self.events.append(message)
         log.warning("lead store %s: %s", self.dir, message)
         try:
-            with open(self.dir / "recovery.log", "a", encoding="utf-8") as fh:
-                fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(self._clock()))} {message}\n")
+            with open_private(self.dir / "recovery.log", append=True) as fh:  # it names leads: 0640
+                fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(self._clock()))} {message}\n"
+                         .encode("utf-8"))
         except OSError:
             pass
 
