@@ -213,7 +213,7 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
         if security not in ("none", "starttls", "ssl"):
             raise r.fail("smtp.security", "one of none, starttls, ssl", security)
         sender = r.str_(s, "from", "smtp.from", required=True)
-        if not _EMAIL.match(sender):
+        if not _EMAIL.fullmatch(sender):
             raise r.fail("smtp.from", "an e-mail address", sender)
         smtp = SmtpSettings(host=r.str_(s, "host", "smtp.host", required=True),
                             port=int(r.num(s, "port", "smtp.port", 25, 1, 65535)), sender=sender,

@@ -48,7 +48,7 @@ def ensure_show(conn: Connection, show_id: str, name: str | None = None) -> bool
     """Create the show with the default form if it does not exist; True if created."""
     if conn.execute(select(Show.id).where(Show.id == show_id)).first():
         return False
-    if not isinstance(show_id, str) or not SHOW_ID_RE.match(show_id):
+    if not isinstance(show_id, str) or not SHOW_ID_RE.fullmatch(show_id):
         raise ConfigError("show", "id", "a show id of letters, digits, . _ - (at most 64, no spaces), "
                           f"e.g. \"expo2026\" (the name may be anything: --name), got {show_id!r}")
     form_yaml = default_form_text()

@@ -23,7 +23,8 @@ def show_info(show: Any) -> Any:
     logo = getattr(branding, "logo", None)
     return ShowInfo(id=show.id, name=show.name, title=branding.title or show.name,
                     titles=dict(getattr(branding, "titles", {}) or {}),
-                    color=branding.color, logo=str(logo) if logo else None)
+                    color=branding.color, logo=str(logo) if logo else None,
+                    staff=tuple(getattr(show, "staff", ()) or ()))
 
 
 def load_show(data_dir: Path, show_id: str) -> tuple[Any, Any, Any]:
@@ -59,12 +60,14 @@ def camera_opener(spec: str | None) -> Callable[[], Any] | None:
 
 
 def make_decoder(profile: Any = None) -> Callable[[Any], list[str]]:
-    """Decoder + repeat filter: the same badge in view is reported once per window. Only the
+    """Decoder for the kiosk: every sighting is reported (no repeat window), because the app's
+    ``kiosk.scan.handled`` rule must see a just-handled badge in every frame to tell whether it has
+    left the view; the app acts on a code only in the scan state anyway. Only the
     symbologies the show's badge profile lists are decoded: fewer make idle frames cheaper, and a
     PDF417 show then straightens skewed codes first (measured in bench/scan_bench.py)."""
     from kiosk.scan import Decoder, Scanner, default_badge_profile
     symbologies = (profile or default_badge_profile()).symbologies
-    scanner = Scanner(Decoder(symbologies), repeat_window_s=3.0)
+    scanner = Scanner(Decoder(symbologies), repeat_window_s=0)
     return lambda frame: [c.text for c in scanner.scan(frame)]
 
 

@@ -90,7 +90,7 @@ def parse_destinations(entries: Any, source: str = "show.yaml") -> list[Destinat
             err.add(base, "expected a mapping with name and kind")
             continue
         name, kind = entry.get("name"), entry.get("kind")
-        if not isinstance(name, str) or not NAME_RE.match(name):
+        if not isinstance(name, str) or not NAME_RE.fullmatch(name):
             err.add(f"{base}.name", "expected a short lower-case name (letters, digits, - and _)")
         elif name in seen:
             err.add(f"{base}.name", f"expected a unique name; {name!r} is used twice")
@@ -116,7 +116,7 @@ def parse_destinations(entries: Any, source: str = "show.yaml") -> list[Destinat
             err.add(f"{base}.ca_file", "expected a path to a PEM CA bundle")
         for env_key in ("token_env", "secret_env", "client_id_env", "client_secret_env"):
             v = entry.get(env_key)
-            if env_key in ALLOWED[kind] and v is not None and (not isinstance(v, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", v)):
+            if env_key in ALLOWED[kind] and v is not None and (not isinstance(v, str) or not re.fullmatch(r"^[A-Za-z_][A-Za-z0-9_]*$", v)):
                 err.add(f"{base}.{env_key}", "expected an environment variable name")
         if kind == "central":
             _check_url(err, f"{base}.url", entry.get("url"), required=False)
@@ -138,10 +138,10 @@ def parse_destinations(entries: Any, source: str = "show.yaml") -> list[Destinat
                 if not entry.get(k):
                     err.add(f"{base}.{k}", "expected the name of an environment variable")
             ext = entry.get("external_id_field", "Leadkiosk_Id__c")
-            if not isinstance(ext, str) or not re.match(r"^[A-Za-z][A-Za-z0-9_]*__c$", ext):
+            if not isinstance(ext, str) or not re.fullmatch(r"^[A-Za-z][A-Za-z0-9_]*__c$", ext):
                 err.add(f"{base}.external_id_field", "expected a custom External ID field API name ending in __c")
             av = entry.get("api_version")
-            if av is not None and (not isinstance(av, str) or not re.match(r"^v?\d{2,3}\.\d$", av)):
+            if av is not None and (not isinstance(av, str) or not re.fullmatch(r"^v?\d{2,3}\.\d$", av)):
                 err.add(f"{base}.api_version", "expected a version like v60.0")
             cf = entry.get("custom_fields")
             if cf is not None and (not isinstance(cf, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in cf.items())):

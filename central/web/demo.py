@@ -8,6 +8,8 @@ say.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import random
 import uuid
 from dataclasses import dataclass
@@ -240,6 +242,10 @@ def load_demo(db: Database, *, show_id: str = "demo-2026", name: str = "Demo Exp
                 at = min(row["captured_at"] + timedelta(days=rng.randrange(7, 40)), now - timedelta(hours=1))
                 outcome = {"status": status, "stage": stage, "reason": reason,
                            "at": at.isoformat().replace("+00:00", "Z")}
+                amount = None
+                if status in ("closed_won", "active"):  # deal sizes as a B2B show sees them
+                    amount = Decimal(rng.choice((2500, 5000, 8000, 12500, 20000, 35000, 60000)))
+                    outcome.update(amount=str(amount), currency="EUR", close_date=at.date().isoformat())
                 row["record_json"]["outcome"] = outcome
                 row["record_json"]["version"] = row["version"] = 2
                 row["record_json"]["history"].append({"version": 2, "at": outcome["at"], "actor": "sales@demo.example",
@@ -247,7 +253,10 @@ def load_demo(db: Database, *, show_id: str = "demo-2026", name: str = "Demo Exp
                 hbuf.append({"lead_id": row["id"], "version": 2, "at": at, "actor": "sales@demo.example",
                              "source": "web", "changes_json": {"outcome": {"old": None, "new": outcome}}})
                 obuf.append({"lead_id": row["id"], "show_id": show_id, "status": status, "stage": stage,
-                             "reason": reason, "reported_at": at, "reported_by": "sales@demo.example"})
+                             "reason": reason, "reported_at": at, "reported_by": "sales@demo.example",
+                             "amount": amount, "currency": "EUR" if amount is not None else None,
+                             "close_date": at.date() if amount is not None and status == "closed_won" else None,
+                             "source": "demo"})
                 n_out += 1
         buf.append(row)
         if len(buf) >= batch:

@@ -140,7 +140,7 @@ class CaptureFlow:
 
     def duplicate_text_values(self) -> dict[str, str]:
         dup = self.duplicate or {}
-        return {"time": local_time(dup.get("captured_at")), "staff": dup.get("staff") or "?"}
+        return {"time": local_time(dup.get("captured_at")), "staff": dup.get("staff") or ""}
 
     def accept_update(self) -> None:
         """Update the earlier lead instead of making a second one: its answers are the start,
@@ -171,7 +171,7 @@ class CaptureFlow:
         cleaned = {k: (str(fields.get(k) or "").strip() or None) for k in CONTACT_FIELDS}
         if not (cleaned["first_name"] or cleaned["last_name"] or cleaned["email"]):
             raise FlowError("contact.need_name")
-        if cleaned["email"] and not _EMAIL.match(cleaned["email"]):
+        if cleaned["email"] and not _EMAIL.fullmatch(cleaned["email"]):
             raise FlowError("contact.bad_email")
         self.contact.update(cleaned)
         self.step = 0

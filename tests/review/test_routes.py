@@ -450,9 +450,19 @@ def test_cost_needs_marketer_and_validates(app, as_sales, as_marketer):
     assert as_sales.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "5"}).status_code == 403
     r = as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "lots"})
     assert as_marketer.notice(r).startswith("err: cost: expected an amount")
-    as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "30,000.50"})
+    r = as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "1e9", "currency": "EUR"})
+    assert as_marketer.notice(r).startswith("err: cost")      # 1e9 is no trade-show cost
+    r = as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "30,000.50"})
+    assert as_marketer.notice(r).startswith("err: currency")  # a cost needs its currency
+    as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "30.000,50", "currency": "eur",
+                                                                      "timezone": "Europe/Berlin"})
     with app.state.db.session() as s:
         assert float(s.get(Show, "expo").cost) == 30000.50
+    html = as_marketer.get("/shows/expo/report").text
+    assert "30,000.50 EUR" in html and "By hour of day (Europe/Berlin)" in html
+    r = as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "1", "currency": "EUR",
+                                                                          "timezone": "Mars/Olympus"})
+    assert as_marketer.notice(r).startswith("err: time zone")
 
 
 def test_calibration_apply_makes_a_form_version_and_rescores_nothing(app, as_marketer, as_sales):
@@ -465,6 +475,12 @@ def test_calibration_apply_makes_a_form_version_and_rescores_nothing(app, as_mar
                               {"hot": "80", "warm": "45"}).status_code == 403
     r = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply",
                               {"hot": "80", "warm": "45", "note": "agreed with sales"})
+    assert "confirmation" in as_marketer.notice(r)            # Apply asks for confirmation ...
+    r = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply",
+                              {"hot": "80", "warm": "45", "confirm": "yes"})
+    assert "reason" in as_marketer.notice(r)                  # ... and a reason
+    r = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply",
+                              {"hot": "80", "warm": "45", "note": "agreed with sales", "confirm": "yes"})
     assert as_marketer.notice(r).startswith("ok: Form version")
     from forms import load_form_text
     with app.state.db.session() as s:
@@ -477,8 +493,16 @@ def test_calibration_apply_makes_a_form_version_and_rescores_nothing(app, as_mar
         assert versions[form.version].created_by == "fm@example.com"
         after = {l.id: (l.score, l.tag, l.version) for l in s.scalars(select(Lead).where(Lead.show_id == "expo"))}
     assert after == before                                   # nothing rescored
-    r = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply", {"hot": "30", "warm": "60"})
-    assert as_marketer.notice(r).startswith("err: cannot apply")  # warm above hot is refused by the forms engine
+    again = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply",
+                                  {"hot": "80", "warm": "45", "note": "twice", "confirm": "yes"})
+    assert "already uses" in as_marketer.notice(again)        # same thresholds: no new version
+    with app.state.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(FormVersion).where(FormVersion.show_id == "expo")) == 2
+    r = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply",
+                              {"hot": "30", "warm": "60", "note": "x", "confirm": "yes"})
+    assert "must not be above hot" in as_marketer.notice(r)   # a clear message, not the engine's
+    html = as_marketer.get("/shows/expo/calibration").text
+    assert "Leads that would change tag" in html and "data-confirm=" in html and "onclick" not in html
 
 
 def test_charts_page_renders_svg(as_marketer):

@@ -2,6 +2,7 @@
 its edits."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from math import ceil
 from typing import Any
@@ -82,6 +83,13 @@ def _export_rows(rows):
                r.follow_up, r.product_interest, r.outcome, r.stage, r.outcome_reason, rec.get("notes")]
 
 
+def _download(show_id: str, ext: str, now: datetime) -> dict[str, str]:
+    """Content-Disposition with a file name of safe characters only: a show id stored before ids
+    were fully checked (or any odd one) must not break the header and drop the connection."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", show_id).strip("._") or "show"
+    return {"Content-Disposition": f'attachment; filename="leads-{safe[:64]}-{now:%Y%m%d-%H%M}.{ext}"'}
+
+
 @router.get("/shows/{show_id}/leads.csv")
 def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
     rv = review(request)
@@ -93,9 +101,8 @@ def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
             result = s.execute(export_query(f).execution_options(yield_per=1000))
             yield from csv_chunks(EXPORT_HEADER, _export_rows(result))
 
-    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.csv"
     return StreamingResponse(gen(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                             headers=_download(show_id, "csv", rv.settings.clock()))
 
 
 @router.get("/shows/{show_id}/leads.xlsx")
@@ -105,9 +112,8 @@ def export_xlsx(request: Request, show_id: str, me: Principal = Depends(viewer))
     with rv.db.session() as s:
         _show_or_404(s, show_id)
         data = xlsx_bytes(EXPORT_HEADER, _export_rows(s.execute(export_query(f).execution_options(yield_per=1000))))
-    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.xlsx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers=_download(show_id, "xlsx", rv.settings.clock()))
 
 
 @router.get("/leads/{lead_id}")
