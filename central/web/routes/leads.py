@@ -16,7 +16,7 @@ from central.models import Device, Lead, Show
 from central.web import leadedit
 from central.web.deps import PageNotFound, redirect, render, review, viewer, writer
 from central.web.export import csv_chunks, xlsx_bytes
-from central.web.hot import enqueue_hot
+from central.web.hot import enqueue_change
 from central.web.leadquery import LeadFilter, count_query, export_query, page_query
 from central.web.models import Outcome
 from central.web.recordview import display_record
@@ -193,15 +193,17 @@ def _back(request: Request, lead_id: str, msg: str = "", err: str = "") -> Redir
     return redirect(request, f"/leads/{lead_id}", msg, err)
 
 
-def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, **kw) -> RedirectResponse:
+def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, why: str | None = None,
+        **kw) -> RedirectResponse:
     rv = review(request)
     try:
         with rv.db.session() as s:
             res = fn(s, *args, actor=me.email, source="web", now=rv.settings.clock(), **kw)
             results = res if isinstance(res, tuple) else (res,)
-            hot = [r for r in results if r is not None and r.raised_to_hot]
-            for r in hot:
-                enqueue_hot(s, getattr(request.app.state, "settings", None), r.lead_id, rv.settings.clock())
+            for r in results:
+                if r is not None and ({"score.tag", "score.discarded", "notes"} & set(r.changes)):
+                    enqueue_change(s, getattr(request.app.state, "settings", None), r.lead_id, rv.settings.clock(),
+                                   changes=r.changes, actor=me.email, why=why)
     except leadedit.EditError as exc:
         return _back(request, lead_id, err=str(exc))
     except NotFound as exc:
@@ -225,8 +227,9 @@ def post_notes(request: Request, lead_id: str, me: Principal = Depends(writer("e
 
 
 @router.post("/leads/{lead_id}/tag")
-def post_tag(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), tag: str = Form("")):
-    return _do(request, lead_id, me, leadedit.set_override, lead_id, tag or None,
+def post_tag(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), tag: str = Form(""),
+             why: str = Form("")):
+    return _do(request, lead_id, me, leadedit.set_override, lead_id, tag or None, why=why,
                ok="Tag changed." if tag else "Tag override removed.")
 
 
