@@ -26,12 +26,7 @@ from central.db import Database, json_dumps
 from central.devices import AuthDevice
 from central.errors import DatabaseUnavailable
 from central.leadcheck import CheckedLead, Malformed, check_lead
-<<<<<<< HEAD
 from central.models import Device, Lead, LeadHistory, LeadVersion, Notification, Show
-from central.notify.routing import recipients
-=======
-from central.models import Device, Lead, LeadHistory, LeadVersion, Notification
->>>>>>> main
 from central.notify.worker import Claimed
 from central.sales.alerts import AlertLead, plan, rank_of, write_assignments
 from central.settings import Settings
@@ -108,23 +103,6 @@ def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> 
     return ids
 
 
-<<<<<<< HEAD
-@functools.lru_cache(maxsize=32)
-def _kinds_of(form_yaml: str) -> dict[str, str]:
-    from forms import FormError, load_form_text
-    try:
-        return {q.id: q.kind for q in load_form_text(form_yaml, source="<show form>").questions}
-    except FormError:
-        return {}
-
-
-def answer_kinds(db: Database, show_id: str) -> dict[str, str]:
-    """Question id -> kind from the show's current form (parsed once per form text), so ingest
-    can refuse an answer of the wrong shape; {} when the show has no form."""
-    with db.begin() as conn:
-        form_yaml = conn.execute(select(Show.form_yaml).where(Show.id == show_id)).scalar()
-    return _kinds_of(form_yaml) if form_yaml else {}
-=======
 class _Unopened(dict):  # type: ignore[type-arg]
     """A sealed lead central could not open (kept as the raw dict for its id/version)."""
 
@@ -156,7 +134,23 @@ def _unseal(db: Database, device: AuthDevice, raw_leads: list[Any]) -> list[Any]
             except SealedRecordError as exc:
                 out.append(_Unopened(raw, f"sealed personal data: {exc}"))
     return out
->>>>>>> main
+
+
+@functools.lru_cache(maxsize=32)
+def _kinds_of(form_yaml: str) -> dict[str, str]:
+    from forms import FormError, load_form_text
+    try:
+        return {q.id: q.kind for q in load_form_text(form_yaml, source="<show form>").questions}
+    except FormError:
+        return {}
+
+
+def answer_kinds(db: Database, show_id: str) -> dict[str, str]:
+    """Question id -> kind from the show's current form (parsed once per form text), so ingest
+    can refuse an answer of the wrong shape; {} when the show has no form."""
+    with db.begin() as conn:
+        form_yaml = conn.execute(select(Show.form_yaml).where(Show.id == show_id)).scalar()
+    return _kinds_of(form_yaml) if form_yaml else {}
 
 
 def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], settings: Settings, *,
@@ -168,11 +162,8 @@ def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], setting
     leased to it in the same transaction and handed over after the commit."""
     checked: list[CheckedLead | None] = []
     results: list[dict[str, Any]] = []
-<<<<<<< HEAD
-    kinds = answer_kinds(db, device.show_id)
-=======
     raw_leads = _unseal(db, device, raw_leads)
->>>>>>> main
+    kinds = answer_kinds(db, device.show_id)
     for raw in raw_leads:
         try:
             if isinstance(raw, _Unopened):

@@ -189,11 +189,34 @@ def _parse_capture_line(line: str) -> dict[str, Any]:
     return {"contact": contact, "answers": answers, "notes": obj.get("notes"), "staff": obj.get("staff")}
 
 
-<<<<<<< HEAD
 def _open(args: argparse.Namespace, readonly: bool = False) -> Any:
+    """The store, unlocked when ``--passphrase-stdin`` was given (a wrong passphrase raises
+    WrongPassphrase, a KioskError, so every command reports it as a clear error)."""
+    from kiosk.cli.keys_cmd import read_passphrase, unlock_store
+    from kiosk.errors import SealError
     from kiosk.store import open_store
 
-    return open_store(data_dir(args.data), readonly=readonly)
+    passphrase = None
+    if getattr(args, "passphrase_stdin", False):
+        try:
+            passphrase = read_passphrase()
+        except ValueError as exc:
+            raise SealError(str(exc)) from None
+    store = open_store(data_dir(args.data), readonly=readonly)
+    if passphrase is not None:
+        try:
+            unlock_store(store, passphrase)
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+SEALED_TEXT = "(sealed)"
+
+
+def _sealed(lead: dict[str, Any]) -> bool:
+    return isinstance(lead.get("sealed"), dict)
 
 
 def report_damage(store: Any) -> bool:
@@ -210,36 +233,6 @@ def report_damage(store: Any) -> bool:
           "`leadkiosk capture` opens the store for writing; leads central already holds are restored "
           "from central at the next sync.", file=sys.stderr)
     return True
-=======
-def _open(args: argparse.Namespace) -> Any:
-    """The store, unlocked when ``--passphrase-stdin`` was given (a wrong passphrase raises
-    WrongPassphrase, a KioskError, so every command reports it as a clear error)."""
-    from kiosk.cli.keys_cmd import read_passphrase, unlock_store
-    from kiosk.errors import SealError
-    from kiosk.store import open_store
-
-    passphrase = None
-    if getattr(args, "passphrase_stdin", False):
-        try:
-            passphrase = read_passphrase()
-        except ValueError as exc:
-            raise SealError(str(exc)) from None
-    store = open_store(data_dir(args.data))
-    if passphrase is not None:
-        try:
-            unlock_store(store, passphrase)
-        except BaseException:
-            store.close()
-            raise
-    return store
-
-
-SEALED_TEXT = "(sealed)"
-
-
-def _sealed(lead: dict[str, Any]) -> bool:
-    return isinstance(lead.get("sealed"), dict)
->>>>>>> main
 
 
 def cmd_leads_list(args: argparse.Namespace) -> int:
@@ -277,23 +270,18 @@ def cmd_leads_list(args: argparse.Namespace) -> int:
             name, company = SEALED_TEXT, SEALED_TEXT
         flag = " discarded" if s.get("discarded") else ""
         print(f"{lead['id']}  {lead.get('captured_at')}  {effective_tag(lead) or '-':7} v{lead.get('version')}  "
-<<<<<<< HEAD
-              f"{name}, {c.get('company') or '-'}{flag}")
-    print(f"{len(leads)} lead(s)", file=sys.stderr)
-    return 1 if damaged else 0
-=======
               f"{s.get('score') if s.get('score') is not None else '-':>3}  {name}, {company}{flag}")
     sealed = sum(1 for lead in leads if _sealed(lead))
     note = f"; personal data of {sealed} sealed (give the show passphrase with --passphrase-stdin)" if sealed else ""
     print(f"{len(leads)} lead(s){note}", file=sys.stderr)
-    return 0
+    return 1 if damaged else 0
 
 
 def cmd_leads_show(args: argparse.Namespace) -> int:
     from kiosk.errors import KioskError
 
     try:
-        store = _open(args)
+        store = _open(args, readonly=True)
         try:
             lead = store.get(args.lead_id)
         finally:
@@ -309,7 +297,6 @@ def cmd_leads_show(args: argparse.Namespace) -> int:
     if _sealed(lead):
         print("personal data sealed (give the show passphrase with --passphrase-stdin)", file=sys.stderr)
     return 0
->>>>>>> main
 
 
 def cmd_export(args: argparse.Namespace) -> int:

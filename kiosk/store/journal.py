@@ -168,19 +168,15 @@ class JournalStorage(Storage):
     """Durable TinyDB storage (see the module docstring). Raises :class:`StoreError` only."""
 
     def __init__(self, directory: str | os.PathLike[str], *, compact_min_bytes: int = 2 << 20,
-<<<<<<< HEAD
-                 compact_ratio: float = 0.5, readonly: bool = False) -> None:
+                 compact_ratio: float = 0.5, clock: Callable[[], float] = time.time,
+                 readonly: bool = False) -> None:
         """``readonly``: report what is on disk (damage included) and never write a byte: no
         recovery, no compaction, no recovery.log (read-only commands such as ``leads list``)."""
         super().__init__()
+        self._clock = clock  # epoch seconds: stamps in headers, damaged-file names, recovery.log
         self.readonly = readonly
         self.damage: list[str] = []      # data lost or at risk found at open: callers must say so loudly
         self.lost_ids: list[str] = []
-=======
-                 compact_ratio: float = 0.5, clock: Callable[[], float] = time.time) -> None:
-        super().__init__()
-        self._clock = clock  # epoch seconds: stamps in headers, damaged-file names, recovery.log
->>>>>>> main
         self.dir = Path(directory)
         self.snapshot_path = self.dir / SNAPSHOT
         self.journal_path = self.dir / JOURNAL
@@ -550,15 +546,11 @@ class JournalStorage(Storage):
             # the new journal exists under a temporary name before the old one is retired, so a
             # journal found missing at open is damage, not a compaction that stopped halfway
             nxt = journal.with_name(JOURNAL + ".next")
-            atomic_write(nxt, encode_line({"generation": new_gen, "created_at": time.time()}))
+            atomic_write(nxt, encode_line({"generation": new_gen, "created_at": self._clock()}))
             if journal.exists():
                 os.replace(journal, prev_journal)
-<<<<<<< HEAD
             os.replace(nxt, journal)
             fsync_dir(journal.parent)
-=======
-            atomic_write(journal, encode_line({"generation": new_gen, "created_at": self._clock()}))
->>>>>>> main
         except OSError as exc:
             # Part of the rotation may have happened (the journal we hold open may be retired):
             # never append to it again; rebuild from whatever is on disk before the next write.

@@ -559,10 +559,5 @@ def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, se
             sealer = sealer_for(data_dir)
         except SealError as exc:
             raise StoreError(f"cannot open the lead store: {exc}") from None
-<<<<<<< HEAD
-    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage, readonly=readonly),
-                     clock=clock, sealer=sealer)
-=======
-    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage,
+    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage, readonly=readonly,
                             clock=lambda: clock().timestamp()), clock=clock, sealer=sealer)
->>>>>>> main
