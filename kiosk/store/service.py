@@ -527,7 +527,7 @@ class LeadStore:
         """Data lost or at risk found when the store was opened (a missing, emptied, replaced or
         cut journal, damaged lines with the lead ids they held). Non-empty means: say so loudly
         (commands exit non-zero, the kiosk shows a banner, sync status reports it)."""
-        return list(self._storage.damage)
+        return list(self._storage.damage) + list(self._seal_events)
 
     @property
     def lost_ids(self) -> list[str]:

@@ -177,6 +177,7 @@ def test_damaged_sealed_box_is_reported_and_the_rest_stays_usable(data: Path) ->
     assert got["sealed"]["damage"] and got["contact"]["first_name"] is None  # type: ignore[index]
     assert got["score"]["tag"] == "warm"  # type: ignore[index]
     assert any("damaged sealed record" in e for e in store.events)
+    assert any("damaged sealed record" in e for e in store.damage)  # reported like any other damage
     with pytest.raises(StoreError, match="damaged"):
         store.edit(lead["id"], {"notes": "x"}, actor="Ana")
     store.close()
