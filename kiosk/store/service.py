@@ -512,6 +512,18 @@ class LeadStore:
         self._storage.compact()
 
     @property
+    def damage(self) -> list[str]:
+        """Data lost or at risk found when the store was opened (a missing, emptied, replaced or
+        cut journal, damaged lines with the lead ids they held). Non-empty means: say so loudly
+        (commands exit non-zero, the kiosk shows a banner, sync status reports it)."""
+        return list(self._storage.damage)
+
+    @property
+    def lost_ids(self) -> list[str]:
+        """Lead ids the damage named (where readable), for the report and the restore from central."""
+        return list(self._storage.lost_ids)
+
+    @property
     def events(self) -> list[str]:
         """Recovery events since open (damaged files moved aside, read-only periods, sealed
         records whose box does not open)."""
@@ -534,7 +546,8 @@ class MemoryLeadStore(LeadStore):
         super().__init__(LeadDB(storage=MemoryJournalStorage), clock=clock, sealer=sealer)
 
 
-def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None) -> LeadStore:
+def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None,
+               readonly: bool = False) -> LeadStore:
     """Open (creating if needed) the durable store in ``DATA/leads``; raises StoreError.
 
     Without ``sealer``, a data directory that has keys (``DATA/keys/kiosk.keys``) gets a locked
@@ -546,5 +559,5 @@ def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, se
             sealer = sealer_for(data_dir)
         except SealError as exc:
             raise StoreError(f"cannot open the lead store: {exc}") from None
-    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage,
+    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage, readonly=readonly,
                             clock=lambda: clock().timestamp()), clock=clock, sealer=sealer)
