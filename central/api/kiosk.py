@@ -30,8 +30,8 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("/enroll", response_model=EnrollResponse, responses={403: {"model": Problem}})
 def post_enroll(body: EnrollRequest, request: Request) -> dict[str, Any]:
     """Exchange a single-use enrollment code for this kiosk's device token and signing secret."""
-    db, _ = state(request)
-    return enroll(db, body.code, body.kiosk_name)
+    db, settings = state(request)
+    return enroll(db, body.code, body.kiosk_name, now=settings.clock())
 
 
 @router.get("/config", response_model=ConfigResponse, responses={401: {"model": Problem}, 304: {"description": "unchanged"}})
@@ -57,7 +57,7 @@ async def post_leads_batch(request: Request, authorization: str | None = Header(
     headers = dict(request.headers)
 
     def work() -> dict[str, Any]:
-        signed = check_signed(db, authorization, headers, body)
+        signed = check_signed(db, authorization, headers, body, settings.clock())
         data = parse_json_object(body)
         leads = data.get("leads")
         if not isinstance(leads, list):
@@ -84,7 +84,7 @@ async def post_heartbeat(request: Request, authorization: str | None = Header(de
     headers = dict(request.headers)
 
     def work() -> dict[str, Any]:
-        signed = check_signed(db, authorization, headers, body)
+        signed = check_signed(db, authorization, headers, body, settings.clock())
         data = parse_json_object(body)
         pending = data.get("pending") or {}
         if not isinstance(pending, dict) or len(pending) > 100 or not all(

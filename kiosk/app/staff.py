@@ -200,7 +200,7 @@ class StaffService:
             raise StaffError("export.no_usb")
         if self._export is None:
             raise StaffError("export.failed", error="export is not available")
-        stamp = self._now().strftime("%Y%m%d-%H%M%S")
+        stamp = self._now().astimezone().strftime("%Y%m%d-%H%M%S")  # local time, naive or aware clock
         folder = mounts[0] / "leadkiosk"
         base = f"{self.context.show.id}-{self.context.kiosk_id}-{stamp}"
         try:

@@ -94,7 +94,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
     from kiosk.errors import KioskError
     from kiosk.store import new_lead, open_store
-    from kiosk.store.record import iso
+    from kiosk.store.record import iso, utc_now
 
     root = data_dir(args.data)
     try:
@@ -114,11 +114,12 @@ def cmd_capture(args: argparse.Namespace) -> int:
                 lead_in = _parse_capture_line(line)
                 answers = lead_in["answers"]
                 result = score(form, answers)
+                at = utc_now()  # one reading: captured_at and the consent time agree
                 lead = new_lead(show_id=show["show_id"], kiosk_id=show["kiosk_id"],
                                 staff=lead_in.get("staff") or show["staff"], contact=lead_in["contact"],
                                 answers=answers, score=result.to_dict(), notes=lead_in.get("notes") or "",
-                                consent={"given": bool(answers.get("consent")), "text_version": form.consent.version,
-                                         "at": iso() if answers.get("consent") else None})
+                                captured_at=at, consent={"given": bool(answers.get("consent")), "text_version": form.consent.version,
+                                         "at": iso(at) if answers.get("consent") else None})
                 store.save(lead)
             except (ValueError, FormError, KioskError) as exc:
                 failed += 1
@@ -223,7 +224,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         out = Path(args.out)
         tmp = out.with_name(out.name + ".tmp")
         try:
-            with open(tmp, "wb") as fh:
+            from kiosk.atomicfile import open_private
+            with open_private(tmp) as fh:  # visitors' data: 0640 whatever the umask
                 n = writer(leads, fh)
             tmp.replace(out)
         except OSError as exc:

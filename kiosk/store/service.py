@@ -534,4 +534,5 @@ def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, se
             sealer = sealer_for(data_dir)
         except SealError as exc:
             raise StoreError(f"cannot open the lead store: {exc}") from None
-    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage), clock=clock, sealer=sealer)
+    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage,
+                            clock=lambda: clock().timestamp()), clock=clock, sealer=sealer)
