@@ -14,7 +14,7 @@ from central.models import Show
 from central.web import outcome_import as oi
 from central.web import outcome_vocab as vocab
 from central.web import stats
-from central.web.deps import PageNotFound, allowed, render, review, writer
+from central.web.deps import PageNotFound, allowed, redirect, render, review, writer
 from central.web.security import Principal
 
 router = APIRouter(include_in_schema=False)
@@ -29,9 +29,28 @@ def _show(s, show_id: str) -> Show:
 
 @router.get("/shows/{show_id}/outcomes/import")
 def import_page(request: Request, show_id: str, me: Principal = Depends(allowed("outcome"))):
+    from sqlalchemy import select
+    from central.web.crm_pull import crm_destinations
+    from central.web.models import CrmPull
     with review(request).db.session() as s:
         show = _show(s, show_id)
-    return render(request, "import.html", me, nav="shows", show=show, plan=None, **_choices())
+        crms = [str(d.get("name")) for d in crm_destinations(show.config_json)]
+        pulls = {p.destination: p for p in s.scalars(select(CrmPull).where(CrmPull.show_id == show_id))}
+    return render(request, "import.html", me, nav="shows", show=show, plan=None, crms=crms, pulls=pulls,
+                  **_choices())
+
+
+@router.post("/shows/{show_id}/outcomes/pull")
+async def pull_now(request: Request, show_id: str, me: Principal = Depends(writer("outcome"))):
+    """The *Pull from CRMs now* button: the scheduled pull, run at once for this show."""
+    from central.web import crm_pull
+    rv = review(request)
+    with rv.db.session() as s:
+        _show(s, show_id)
+    results = await run_in_threadpool(crm_pull.pull_show, rv.db, show_id, now=rv.settings.clock())
+    text = "; ".join(f"{r.destination}: {r.summary()}" for r in results) or "This show has no HubSpot or Salesforce destination."
+    failed = any(r.error for r in results)
+    return redirect(request, f"/shows/{show_id}/outcomes/import", msg="" if failed else text, err=text if failed else "")
 
 
 def _choices() -> dict[str, Any]:
