@@ -52,6 +52,20 @@ class Device(Base):
     clock_offset_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # server - device wall clock
 
 
+class DeviceKey(Base):
+    """Per kiosk: central's key pair for the personal data the kiosk seals to central, and the
+    wrap key the kiosk needs to unlock without its passphrase (handed out only to the device's
+    own signed requests, so never to a revoked device). Migration ``0001a_device_keys``."""
+    __tablename__ = "device_keys"
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    central_public_key: Mapped[str] = mapped_column(String(100))     # base64
+    central_private_key: Mapped[str] = mapped_column(String(100))    # base64, central's own secret
+    wrap_key: Mapped[str] = mapped_column(String(100))               # base64
+    kiosk_public_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTC)
+    updated_at: Mapped[datetime] = mapped_column(UTC)
+
+
 class EnrollmentCode(Base):
     __tablename__ = "enrollment_codes"
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -78,6 +78,9 @@ def export_leads(store: Any, fmt: str, path: Path, show_id: str | None = None) -
     from kiosk.store.export import write_csv, write_xlsx
     writer = {"csv": write_csv, "xlsx": write_xlsx}[fmt]
     leads = store.find(show_id=show_id)
+    if any(isinstance(lead.get("sealed"), dict) for lead in leads):
+        from kiosk.errors import LockedError
+        raise LockedError("visitors' personal data is sealed: unlock the kiosk to export")
     tmp = path.with_name(path.name + ".part")
     from kiosk.atomicfile import open_private
     with open_private(tmp) as fh:  # visitors' data: 0640 whatever the umask
@@ -107,6 +110,50 @@ def make_sync(data_dir: Path, store: Any, clock: Callable[[], datetime] | None =
     except SyncError as exc:  # a bad destination must not stop capture: leads wait in the store
         log.warning("sync disabled: %s", exc)
         return None
+
+
+# --- sealed personal data -------------------------------------------------------------------------
+def start_keys(data_dir: Path, store: Any, sync: Any, closers: list[Callable[[], None]]) -> Any:
+    """For a kiosk with keys: the unlock/lock handler the staff screen uses, served on
+    ``DATA/run/control.sock`` for ``leadkiosk unlock``/``lock`` too; an unlock wakes the sync
+    worker (CRM destinations wait for clear contact data). None for a kiosk without keys."""
+    from kiosk.seal import KeySealer
+    from kiosk.seal.control import ControlServer, make_handler
+
+    sealer = getattr(store, "sealer", None)
+    if not isinstance(sealer, KeySealer):
+        return None
+    handler = make_handler(data_dir, sealer)
+    if sync is not None:
+        sealer.on_change.append(lambda locked: None if locked else sync.trigger())
+    try:
+        server = ControlServer(data_dir, handler)
+        server.start()
+        closers.append(server.stop)
+    except OSError as exc:  # the screen still unlocks; only the command line cannot
+        log.warning("unlock socket not available: %s", exc)
+    return KeysAccess(sealer, handler)
+
+
+class KeysAccess:
+    """What the staff area needs of the keys: is it locked, unlock (passphrase or central), lock."""
+
+    def __init__(self, sealer: Any, handler: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        self._sealer = sealer
+        self._handler = handler
+
+    @property
+    def locked(self) -> bool:
+        return bool(self._sealer.locked)
+
+    def unlock(self, passphrase: str | None = None) -> dict[str, Any]:
+        req: dict[str, Any] = {"op": "unlock"}
+        if passphrase:
+            req["passphrase"] = passphrase
+        return self._handler(req)
+
+    def lock(self) -> dict[str, Any]:
+        return self._handler({"op": "lock"})
 
 
 # --- everything ----------------------------------------------------------------------------------
@@ -142,9 +189,10 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
     )
     closers: list[Callable[[], None]] = []
     if store is None:
-        store = open_store(data, clock=clock or utc_now)
+        store = open_store(data, clock=clock or utc_now)  # with keys on the card: sealed, locked until unlocked
         closers.append(store.close)
     sync = make_sync(data, store, clock) if with_sync else None
+    keys = start_keys(data, store, sync, closers)
     flow = CaptureFlow(context, store, make_parser(profile), score=score, new_lead=new_lead, now=clock or utc_now)
     if sync is not None:
         sync.start()
@@ -152,6 +200,6 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
         closers.append(lambda: sync.stop(timeout=3.0))
     staff = StaffService(context, store, sync=sync,
                          export=lambda st, fmt, path: export_leads(st, fmt, path, context.show.id),
-                         **({"now": clock} if clock else {}))
+                         keys=keys, **({"now": clock} if clock else {}))
     return KioskServices(context=context, flow=flow, staff=staff, open_camera=camera_opener(context.camera_spec),
                          decode=make_decoder(profile), sounds=sounds, closers=closers)

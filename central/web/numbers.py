@@ -151,11 +151,14 @@ class Dimension:
 
     @property
     def first_contact_median_s(self) -> float | None:
-        return percentile(self.first_contact_s, 0.5)
+        # the sales pages' own definition (issue 15), so the report and /sales agree
+        from central.sales.stats import summarize
+        return summarize(self.first_contact_s).median_s
 
     @property
     def first_contact_p90_s(self) -> float | None:
-        return percentile(self.first_contact_s, 0.9)
+        from central.sales.stats import summarize
+        return summarize(self.first_contact_s).p90_s
 
 
 @dataclass
