@@ -189,6 +189,22 @@ def cmd_pull_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _register_keys(data: "Path") -> None:
+    """A kiosk that already has keys (made before enrolling) learns central's public key now, so
+    leads captured while locked reach central readable; the central wrapper of its private key
+    follows at the next passphrase unlock (it is not in memory here)."""
+    try:
+        from kiosk.seal import Keyring
+        from kiosk.seal.central_link import register_with_central
+
+        ring = Keyring.load(data)
+        if ring is not None:
+            print(register_with_central(data, ring))
+    except Exception as exc:  # noqa: BLE001 - enrollment itself succeeded; keys register later
+        print(f"keys: not registered with central now ({exc}); they register at the next passphrase unlock",
+              file=sys.stderr)
+
+
 def cmd_enroll(args: argparse.Namespace) -> int:
     from kiosk.errors import KioskError
     from sync.enrollment import enroll
@@ -212,6 +228,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
           f"credentials in {data / 'central.json'} (mode 0600); central is now a sync destination")
     if args.insecure:
         print("warning: TLS verification is OFF for this central system (--insecure)", file=sys.stderr)
+    _register_keys(data)
     # the show config, so the kiosk can run the enrolled show right away (and offline later)
     try:
         from sync.kiosk import apply_pulled_config

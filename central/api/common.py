@@ -73,10 +73,11 @@ class SignedRequest:
     msg_id: str
 
 
-def check_signed(db: Database, authorization: str | None, headers: dict[str, str], body: bytes) -> SignedRequest:
+def check_signed(db: Database, authorization: str | None, headers: dict[str, str], body: bytes,
+                 now: datetime | None = None) -> SignedRequest:
     """Token and signature (read only). The replay check is ``remember`` inside the caller's
     write transaction, so the message id and what the request stored commit together."""
-    now = utcnow()
+    now = now or utcnow()
     with db.begin() as conn:
         device = authenticate(conn, authorization)
     msg_id = verify_signature(device, headers, body, now.timestamp())

@@ -10,9 +10,11 @@ from sqlalchemy import update
 
 from central.api.common import (check_device, check_signed, parse_json_object, read_body, remember,
                                 risky_unicode, state)
-from central.api.schemas import (BATCH_BODY_SCHEMA, HEARTBEAT_BODY_SCHEMA, SIGNED_HEADERS, BatchResponse,
-                                 ConfigResponse, EnrollRequest, EnrollResponse, HeartbeatResponse, Problem)
+from central.api.schemas import (BATCH_BODY_SCHEMA, DEVICE_KEY_BODY_SCHEMA, HEARTBEAT_BODY_SCHEMA, SIGNED_HEADERS,
+                                 BatchResponse, ConfigResponse, DeviceKeyResponse, EnrollRequest, EnrollResponse,
+                                 HeartbeatResponse, Problem)
 from central.clock import load_anchors, parse_sample, record_sample
+from central.device_keys import device_key
 from central.devices import enroll
 from central.errors import BadRequest, PayloadTooLarge
 from central.ingest import ingest_batch
@@ -30,8 +32,8 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("/enroll", response_model=EnrollResponse, responses={403: {"model": Problem}})
 def post_enroll(body: EnrollRequest, request: Request) -> dict[str, Any]:
     """Exchange a single-use enrollment code for this kiosk's device token and signing secret."""
-    db, _ = state(request)
-    return enroll(db, body.code, body.kiosk_name)
+    db, settings = state(request)
+    return enroll(db, body.code, body.kiosk_name, now=settings.clock())
 
 
 @router.get("/config", response_model=ConfigResponse, responses={401: {"model": Problem}, 304: {"description": "unchanged"}})
@@ -57,7 +59,7 @@ async def post_leads_batch(request: Request, authorization: str | None = Header(
     headers = dict(request.headers)
 
     def work() -> dict[str, Any]:
-        signed = check_signed(db, authorization, headers, body)
+        signed = check_signed(db, authorization, headers, body, settings.clock())
         data = parse_json_object(body)
         leads = data.get("leads")
         if not isinstance(leads, list):
@@ -84,7 +86,7 @@ async def post_heartbeat(request: Request, authorization: str | None = Header(de
     headers = dict(request.headers)
 
     def work() -> dict[str, Any]:
-        signed = check_signed(db, authorization, headers, body)
+        signed = check_signed(db, authorization, headers, body, settings.clock())
         data = parse_json_object(body)
         pending = data.get("pending") or {}
         if not isinstance(pending, dict) or len(pending) > 100 or not all(
@@ -107,5 +109,28 @@ async def post_heartbeat(request: Request, authorization: str | None = Header(de
             conn.execute(update(Device).where(Device.id == signed.device.id).values(
                 pending_json=pending, last_sync_at=last_sync, last_seen_at=signed.now))
         return {"device_id": signed.device.id, "server_time": iso(signed.now), "clock_offset_s": offset}
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/device-key", response_model=DeviceKeyResponse, responses=AUTH_ERRORS,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": DEVICE_KEY_BODY_SCHEMA}}},
+                            "parameters": SIGNED_HEADERS})
+async def post_device_key(request: Request, authorization: str | None = Header(default=None)) -> Any:
+    """This kiosk's central public key (it seals personal data to it) and its wrap key (it unlocks
+    its own private key with it). Signed like every kiosk request; a revoked device gets 401."""
+    db, _ = state(request)
+    body = await read_body(request, 16 * 1024)
+    headers = dict(request.headers)
+
+    def work() -> dict[str, Any]:
+        signed = check_signed(db, authorization, headers, body)
+        data = parse_json_object(body)
+        public = data.get("kiosk_public_key")
+        if public is not None and not isinstance(public, str):
+            raise BadRequest("kiosk_public_key: expected base64 text or null")
+        with db.write() as conn:
+            remember(conn, signed)
+        return device_key(db, signed.device, public)
 
     return await run_in_threadpool(work)

@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterator
 
 from tinydb.storages import Storage
 
+from kiosk.atomicfile import open_private
 from kiosk.errors import StoreError
 from kiosk.store.files import (atomic_write, decode_line, dumps, encode_line, fsync_dir, loads,
                                preserve_copy, store_error, write_all)
@@ -130,16 +131,17 @@ def apply_ops(tables: Tables, ops: list[Op], changed: set[tuple[str, str]] | Non
             changed.add((table, doc_id))
 
 
-def _stamp() -> str:
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
+def _stamp(now: float | None = None) -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)) + f"-{os.getpid()}"
 
 
 class JournalStorage(Storage):
     """Durable TinyDB storage (see the module docstring). Raises :class:`StoreError` only."""
 
     def __init__(self, directory: str | os.PathLike[str], *, compact_min_bytes: int = 2 << 20,
-                 compact_ratio: float = 0.5) -> None:
+                 compact_ratio: float = 0.5, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
+        self._clock = clock  # epoch seconds: stamps in headers, damaged-file names, recovery.log
         self.dir = Path(directory)
         self.snapshot_path = self.dir / SNAPSHOT
         self.journal_path = self.dir / JOURNAL
@@ -432,11 +434,11 @@ class JournalStorage(Storage):
         new_gen = self._generation + 1
         body = dumps(tables)
         header = dumps({"format": FORMAT, "format_version": FORMAT_VERSION, "generation": new_gen,
-                        "length": len(body), "crc32": zlib.crc32(body), "written_at": time.time()})
+                        "length": len(body), "crc32": zlib.crc32(body), "written_at": self._clock()})
         snap, prev_snap = self.snapshot_path, self.snapshot_path.with_name(SNAPSHOT + ".prev")
         journal, prev_journal = self.journal_path, self.journal_path.with_name(JOURNAL + ".prev")
         damaged = list(damaged or ())
-        stamp = _stamp()
+        stamp = _stamp(self._clock())
         try:
             for path in damaged:
                 if path.exists():
@@ -453,7 +455,7 @@ class JournalStorage(Storage):
                 os.replace(prev_snap.with_name(prev_snap.name + ".tmp"), prev_snap)
             if journal.exists():
                 os.replace(journal, prev_journal)
-            atomic_write(journal, encode_line({"generation": new_gen, "created_at": time.time()}))
+            atomic_write(journal, encode_line({"generation": new_gen, "created_at": self._clock()}))
         except OSError as exc:
             # Part of the rotation may have happened (the journal we hold open may be retired):
             # never append to it again; rebuild from whatever is on disk before the next write.
@@ -475,8 +477,9 @@ class JournalStorage(Storage):
         self.events.append(message)
         log.warning("lead store %s: %s", self.dir, message)
         try:
-            with open(self.dir / "recovery.log", "a", encoding="utf-8") as fh:
-                fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}\n")
+            with open_private(self.dir / "recovery.log", append=True) as fh:  # it names leads: 0640
+                fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(self._clock()))} {message}\n"
+                         .encode("utf-8"))
         except OSError:
             pass
 

@@ -88,9 +88,10 @@ class MemoryStore:
             return False
         return True
 
-    def pending(self, destination: str, limit: int | None = None) -> list[dict]:
+    def pending(self, destination: str, limit: int | None = None, accept: Any = None) -> list[dict]:
         with self._lock:
-            rows = [l for l in self._leads.values() if self._is_pending(l, destination)]
+            rows = [l for l in self._leads.values() if self._is_pending(l, destination)
+                    and (accept is None or accept(l))]
             rows.sort(key=lambda l: (TAG_RANK.get(l["score"]["tag"], 3), l["captured_at"], l["id"]))
             if limit is not None:
                 rows = rows[:limit]

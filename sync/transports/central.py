@@ -28,7 +28,7 @@ SKEW_WORTH_CORRECTING_S = 60.0
 PARK = {"rejected", "conflict"}
 
 
-def clock_sample() -> dict[str, Any]:
+def clock_sample(now: float | None = None) -> dict[str, Any]:
     """The device clock as central wants it (it measures each kiosk's offset from these and
     corrects capture times of kiosks whose clock was never synchronised)."""
     from datetime import datetime, timezone
@@ -39,7 +39,8 @@ def clock_sample() -> dict[str, Any]:
         sample.update(clock_info(env_clock_source()))
     except Exception:  # the clock probe is a nicety; never let it stop a delivery
         pass
-    sample["device_time"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    at = datetime.now(timezone.utc) if now is None else datetime.fromtimestamp(now, tz=timezone.utc)
+    sample["device_time"] = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return sample
 
 
@@ -105,7 +106,7 @@ class CentralTransport:
 
     # -- the outbox contract ---------------------------------------------------------------
     def send(self, leads: Sequence[dict]) -> list[ItemResult]:
-        resp = self.post("/api/v1/leads:batch", {"leads": [wire_record(l) for l in leads], "clock": clock_sample()},
+        resp = self.post("/api/v1/leads:batch", {"leads": [wire_record(l) for l in leads], "clock": clock_sample(self.clock())},
                          extra={"Idempotency-Key": batch_key(leads)})
         data = resp.json()
         results = data.get("results") if isinstance(data, dict) else None
@@ -150,7 +151,7 @@ class CentralTransport:
 
     def heartbeat(self, pending: dict[str, int], last_sync_at: str | None, clock: dict | None = None) -> None:
         self.post("/api/v1/heartbeat", {"pending": pending, "last_sync_at": last_sync_at,
-                                        "clock": clock or clock_sample()})
+                                        "clock": clock or clock_sample(self.clock())})
 
     def close(self) -> None:
         self.client.close()
