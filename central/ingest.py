@@ -13,6 +13,7 @@ SELECT for the ids it names and one multi-row INSERT per table, not a round trip
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
@@ -25,7 +26,7 @@ from central.db import Database, json_dumps
 from central.devices import AuthDevice
 from central.errors import DatabaseUnavailable
 from central.leadcheck import CheckedLead, Malformed, check_lead
-from central.models import Device, Lead, LeadHistory, LeadVersion, Notification
+from central.models import Device, Lead, LeadHistory, LeadVersion, Notification, Show
 from central.notify.worker import Claimed
 from central.sales.alerts import AlertLead, plan, rank_of, write_assignments
 from central.settings import Settings
@@ -135,6 +136,23 @@ def _unseal(db: Database, device: AuthDevice, raw_leads: list[Any]) -> list[Any]
     return out
 
 
+@functools.lru_cache(maxsize=32)
+def _kinds_of(form_yaml: str) -> dict[str, str]:
+    from forms import FormError, load_form_text
+    try:
+        return {q.id: q.kind for q in load_form_text(form_yaml, source="<show form>").questions}
+    except FormError:
+        return {}
+
+
+def answer_kinds(db: Database, show_id: str) -> dict[str, str]:
+    """Question id -> kind from the show's current form (parsed once per form text), so ingest
+    can refuse an answer of the wrong shape; {} when the show has no form."""
+    with db.begin() as conn:
+        form_yaml = conn.execute(select(Show.form_yaml).where(Show.id == show_id)).scalar()
+    return _kinds_of(form_yaml) if form_yaml else {}
+
+
 def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], settings: Settings, *,
                  now: datetime, clock: ClockSample | None = None, strict_unicode: bool = False,
                  worker: "NotificationWorker | None" = None,
@@ -145,12 +163,14 @@ def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], setting
     checked: list[CheckedLead | None] = []
     results: list[dict[str, Any]] = []
     raw_leads = _unseal(db, device, raw_leads)
+    kinds = answer_kinds(db, device.show_id)
     for raw in raw_leads:
         try:
             if isinstance(raw, _Unopened):
                 raise Malformed(raw.reason)
             lead = check_lead(raw, device_show_id=device.show_id, product_question=settings.product_interest_question,
-                              follow_up_question=settings.follow_up_question, strict_unicode=strict_unicode)
+                              follow_up_question=settings.follow_up_question, strict_unicode=strict_unicode,
+                              answer_kinds=kinds)
             checked.append(lead)
             results.append({"id": lead.id, "version": lead.version, "status": None, "reason": None})
         except Malformed as exc:

@@ -10,7 +10,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
 
 from central.search import search_text_of
 from central.timeutil import parse_iso
@@ -18,6 +18,10 @@ from central.timeutil import parse_iso
 TAGS = ("hot", "warm", "nurture")
 _CONTACT_KEYS = ("first_name", "last_name", "company", "title", "email", "phone", "country",
                  "registration_id", "format", "raw")
+
+
+MAX_DEPTH = 32          # a real record nests about 6 deep (history.changes.score.old.reasons)
+_CHOICE_KINDS = ("single", "multi")
 
 
 class Malformed(ValueError):
@@ -68,11 +72,83 @@ def check_unicode(record: Any) -> None:
         raise Malformed("contains a NUL character")
 
 
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Iteratively (a recursive walk is what a deep value would break): nesting beyond ``limit``
+    is refused here, before json.dumps or the database driver recurse into it and fail the batch."""
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, dict):
+            children = v.values()
+        elif isinstance(v, list):
+            children = v  # type: ignore[assignment]
+        else:
+            continue
+        if depth > limit:
+            raise Malformed(f"nested more than {limit} levels deep; a lead record never is")
+        stack.extend((c, depth + 1) for c in children)
+
+
+def _check_answers(answers: dict, kinds: Mapping[str, str]) -> None:
+    """Answer values by shape, and by the kind of question where the show's form knows it (an
+    integer for a single-choice question breaks every page and export that shows words)."""
+    for qid, value in answers.items():
+        path = f"answers.{str(qid)[:60]}"
+        if value is None:
+            continue
+        kind = kinds.get(qid)
+        if qid == "consent" or kind == "yesno":
+            ok = isinstance(value, bool)
+            want = "true or false"
+        elif kind in _CHOICE_KINDS:
+            ok = isinstance(value, str) or (isinstance(value, list) and all(isinstance(x, str) for x in value))
+            want = "an option id or a list of option ids"
+        elif kind == "scale":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            want = "an integer"
+        elif kind == "text":
+            ok = isinstance(value, str)
+            want = "text"
+        else:  # a question this form does not have (an older form version): any plain value
+            ok = isinstance(value, (str, bool, int, float)) or (
+                isinstance(value, list) and all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in value))
+            want = "a string, number, true/false or a list of option ids"
+        if not ok:
+            raise Malformed(f"{path}: expected {want}{f' ({kind} question)' if kind else ''}, "
+                            f"got {type(value).__name__}")
+
+
+def _check_history(history: Any, version: int) -> None:
+    if not isinstance(history, list):
+        raise Malformed("history: expected a list of objects")
+    for i, h in enumerate(history):
+        path = f"history[{i}]"
+        if not isinstance(h, dict):
+            raise Malformed(f"{path}: expected an object")
+        v = h.get("version")
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= version:
+            raise Malformed(f"{path}.version: expected an integer from 1 to the lead's version {version}, got {v!r}"[:200])
+        changes = h.get("changes", {})
+        if not isinstance(changes, dict):
+            raise Malformed(f"{path}.changes: expected an object of field: {{old, new}}, got {type(changes).__name__}")
+        for key, change in changes.items():
+            if not isinstance(change, dict):
+                raise Malformed(f"{path}.changes.{str(key)[:60]}: expected an object with old and new")
+        _opt_str(h, "actor", f"{path}.actor")
+        if h.get("at") is not None:
+            try:
+                parse_iso(h.get("at"))
+            except ValueError as exc:
+                raise Malformed(f"{path}.at: {exc}") from None
+
+
 def check_lead(record: Any, *, device_show_id: str, product_question: str, follow_up_question: str,
-               strict_unicode: bool = False) -> CheckedLead:
-    """Raise ``Malformed`` with the reason, or return the lead with its columns."""
+               strict_unicode: bool = False, answer_kinds: Mapping[str, str] | None = None) -> CheckedLead:
+    """Raise ``Malformed`` with the reason, or return the lead with its columns.
+    ``answer_kinds``: question id -> kind from the show's form, for the answers' shapes."""
     if not isinstance(record, dict):
         raise Malformed(f"lead: expected a JSON object, got {type(record).__name__}")
+    check_depth(record)
     if strict_unicode:
         check_unicode(record)
     if record.get("schema", 1) != 1:
@@ -143,9 +219,23 @@ def check_lead(record: Any, *, device_show_id: str, product_question: str, follo
     discard_reason = _opt_str(score, "discard_reason", "score.discard_reason")
     if record.get("notes") is not None and not isinstance(record.get("notes"), str):
         raise Malformed("notes: expected a string or null")
-    history = record.get("history", [])
-    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
-        raise Malformed("history: expected a list of objects")
+    _check_answers(answers, answer_kinds or {})
+    _check_history(record.get("history", []), version)
+    merged = record.get("merged_from")
+    if merged is not None and not (isinstance(merged, list) and all(
+            isinstance(m, str) and len(m) == 36 and m == m.lower() for m in merged)):
+        raise Malformed("merged_from: expected a list of lead ids (lower-case UUID strings)")
+    for key in ("consent", "outcome", "sync"):
+        if record.get(key) is not None and not isinstance(record.get(key), dict):
+            raise Malformed(f"{key}: expected an object or null, got {type(record.get(key)).__name__}")
+    outcome = record.get("outcome") or {}
+    for key in ("status", "stage", "reason", "at"):
+        _opt_str(outcome, key, f"outcome.{key}")
+    if record.get("updated_at") is not None:
+        try:
+            parse_iso(record.get("updated_at"))
+        except ValueError as exc:
+            raise Malformed(f"updated_at: {exc}") from None
     columns = {
         "kiosk_id": _clip(kiosk_id, 200), "tag": tag, "computed_tag": score.get("computed_tag"),
         "override": score.get("override"), "score": int(points) if points is not None else None,

@@ -111,6 +111,8 @@ class Settings:
     follow_up_question: str = "follow_up"
     max_body_bytes: int = 16 * 1024 * 1024
     max_batch: int = 1000
+    max_concurrent_bodies: int = 8      # request bodies read at once per process (memory bound)
+    body_timeout_s: float = 60.0        # a body that takes longer is cut (408)
     enrollment_code_ttl_h: float = 7 * 24
     review_base_url: str | None = None   # https://leads.example.com: links in alerts to /leads/<id>
     trusted_proxies: tuple[str, ...] = ()
@@ -266,7 +268,8 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
     n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s",
                                                     "max_attempts"})
     ans = r.table(data, "answers", "answers", {"product_interest", "follow_up"})
-    lim = r.table(data, "limits", "limits", {"max_body_bytes", "max_batch", "enrollment_code_ttl_h"})
+    lim = r.table(data, "limits", "limits", {"max_body_bytes", "max_batch", "enrollment_code_ttl_h",
+                                             "max_concurrent_bodies", "body_timeout_s"})
     rev = r.table(data, "review", "review", {"base_url"})
     base_url = r.str_(rev, "base_url", "review.base_url")
     if base_url is not None:
@@ -290,6 +293,8 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
         max_body_bytes=int(r.num(lim, "max_body_bytes", "limits.max_body_bytes", 16 * 1024 * 1024, 1024, 1 << 30)),
         max_batch=int(r.num(lim, "max_batch", "limits.max_batch", 1000, 1, 100_000)),
         enrollment_code_ttl_h=r.num(lim, "enrollment_code_ttl_h", "limits.enrollment_code_ttl_h", 168, 0.01, 24 * 365),
+        max_concurrent_bodies=int(r.num(lim, "max_concurrent_bodies", "limits.max_concurrent_bodies", 8, 1, 1000)),
+        body_timeout_s=r.num(lim, "body_timeout_s", "limits.body_timeout_s", 60, 0.1, 3600),
         review_base_url=base_url, trusted_proxies=proxies, docs=docs,
     )
 

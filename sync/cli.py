@@ -67,7 +67,7 @@ def _err(msg: str) -> None:
     print(f"leadkiosk: {msg}", file=sys.stderr)
 
 
-def _worker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _worker(args: argparse.Namespace, readonly: bool = False):  # type: ignore[no-untyped-def]
     """(worker, store, note) or raises SyncError/KioskError."""
     from kiosk.store import open_store
     from sync.config import load_destinations
@@ -76,7 +76,7 @@ def _worker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     data = _data(args)
     transports, note = load_destinations(data)
-    store = open_store(data)
+    store = open_store(data, readonly=readonly)
     worker = SyncWorker(store, transports)
     worker.on_config = config_writer(data, worker)
     return worker, store, note
@@ -136,7 +136,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from sync.errors import SyncError
 
     try:
-        worker, store, note = _worker(args)
+        worker, store, note = _worker(args, readonly=True)   # status never writes
     except (SyncError, KioskError) as exc:
         _err(str(exc))
         return EXIT_CONFIG
@@ -147,6 +147,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             if d.get("state") in ("idle", "stopped"):
                 d["state"] = "configured"
         status["running"] = None
+        status["store_damage"] = {"problems": store.damage, "lost_ids": store.lost_ids}
         parked = worker.parked()
         for name, rows in parked.items():
             status["destinations"][name]["parked_leads"] = rows
@@ -154,6 +155,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(json.dumps(status, indent=2))
         else:
             print(_table(status))
+            for problem in store.damage:
+                print(f"LEAD STORE DAMAGED: {problem}")
             for name, rows in parked.items():
                 for r in rows:
                     print(f"parked for {name}: {r['id']} v{r['version']} {r['who'] or ''}: {r['error']}")

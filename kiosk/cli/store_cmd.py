@@ -129,6 +129,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
         _err(str(exc))
         return 1
     failed = 0
+    damaged = report_damage(store)   # new leads are still saved: losing them too helps nobody
     out = sys.stdout
     try:
         for number, line in enumerate(sys.stdin, start=1):
@@ -155,7 +156,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
         store.close()
     if failed:
         _err(f"{failed} line(s) not captured")
-    return 1 if failed else 0
+    return 1 if failed or damaged else 0
 
 
 def _parse_capture_line(line: str) -> dict[str, Any]:
@@ -188,7 +189,7 @@ def _parse_capture_line(line: str) -> dict[str, Any]:
     return {"contact": contact, "answers": answers, "notes": obj.get("notes"), "staff": obj.get("staff")}
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace, readonly: bool = False) -> Any:
     """The store, unlocked when ``--passphrase-stdin`` was given (a wrong passphrase raises
     WrongPassphrase, a KioskError, so every command reports it as a clear error)."""
     from kiosk.cli.keys_cmd import read_passphrase, unlock_store
@@ -201,7 +202,7 @@ def _open(args: argparse.Namespace) -> Any:
             passphrase = read_passphrase()
         except ValueError as exc:
             raise SealError(str(exc)) from None
-    store = open_store(data_dir(args.data))
+    store = open_store(data_dir(args.data), readonly=readonly)
     if passphrase is not None:
         try:
             unlock_store(store, passphrase)
@@ -218,14 +219,31 @@ def _sealed(lead: dict[str, Any]) -> bool:
     return isinstance(lead.get("sealed"), dict)
 
 
+def report_damage(store: Any) -> bool:
+    """Say loudly on stderr what the store found lost; True if there was anything."""
+    damage = store.damage
+    if not damage:
+        return False
+    _err("THE LEAD STORE IS DAMAGED; some leads or edits are lost:")
+    for line in damage:
+        print(f"  - {line}", file=sys.stderr)
+    if store.lost_ids:
+        print(f"  lost lead id(s): {', '.join(store.lost_ids)}", file=sys.stderr)
+    print("  The damaged files are kept (*.damaged-*) and recorded in leads/recovery.log once the kiosk or "
+          "`leadkiosk capture` opens the store for writing; leads central already holds are restored "
+          "from central at the next sync.", file=sys.stderr)
+    return True
+
+
 def cmd_leads_list(args: argparse.Namespace) -> int:
     from kiosk.errors import KioskError
     from kiosk.store.record import effective_tag
 
     try:
-        store = _open(args)
+        store = _open(args, readonly=True)
         try:
             leads = store.find(tag=args.tag, text=args.text)
+            damaged = report_damage(store)
         finally:
             store.close()
     except KioskError as exc:
@@ -243,7 +261,7 @@ def cmd_leads_list(args: argparse.Namespace) -> int:
                         "sync": {d: e.get("state") for d, e in (lead.get("sync") or {}).items()}})
         json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
-        return 0
+        return 1 if damaged else 0
     for lead in leads:
         c, s = lead.get("contact") or {}, lead.get("score") or {}
         name = " ".join(x for x in (c.get("first_name"), c.get("last_name")) if x) or "(no name)"
@@ -256,14 +274,14 @@ def cmd_leads_list(args: argparse.Namespace) -> int:
     sealed = sum(1 for lead in leads if _sealed(lead))
     note = f"; personal data of {sealed} sealed (give the show passphrase with --passphrase-stdin)" if sealed else ""
     print(f"{len(leads)} lead(s){note}", file=sys.stderr)
-    return 0
+    return 1 if damaged else 0
 
 
 def cmd_leads_show(args: argparse.Namespace) -> int:
     from kiosk.errors import KioskError
 
     try:
-        store = _open(args)
+        store = _open(args, readonly=True)
         try:
             lead = store.get(args.lead_id)
         finally:

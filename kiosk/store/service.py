@@ -285,12 +285,19 @@ class LeadStore:
         with self._lock, self._storage.transaction():
             doc_id, stored = self._doc(lead_id)
             cur = self._out(stored)
-            if isinstance(cur.get("sealed"), dict) and any(k in PERSONAL_TOP_KEYS for k in changes):
+            personal = {k: changes[k] for k in PERSONAL_TOP_KEYS if k in changes}
+            locked = isinstance(cur.get("sealed"), dict)
+            if locked and personal:
                 if cur["sealed"].get("damage"):
                     raise StoreError(f"lead {lead_id}: its sealed personal data is damaged and cannot be edited")
-                raise LockedError(f"lead {lead_id}: the kiosk is locked; unlock it to change contact details or notes")
+                if not isinstance(personal.get("contact", {}), dict):
+                    raise LockedError(f"lead {lead_id}: the kiosk is locked; unlock it to change contact details or notes")
+                changes = {k: v for k, v in changes.items() if k not in personal}
             new = _copy(cur)
             diff = deep_merge(new, changes)
+            if locked and personal:  # sealed on top, unread: the old values stay sealed
+                for path in ([f"contact.{k}" for k in personal.get("contact", {})] + (["notes"] if "notes" in personal else [])):
+                    diff[path] = {"sealed": True}
             score = new.get("score")
             if isinstance(score, dict) and "computed_tag" in score:
                 tag = score.get("override") or score.get("computed_tag")
@@ -304,6 +311,10 @@ class LeadStore:
             new["updated_at"] = now
             new.setdefault("history", []).append(
                 {"version": new["version"], "at": now, "actor": actor, "changes": diff})
+            if locked and personal:
+                new["sealed"] = self._sealer.seal_change(cur["sealed"], personal, len(new["history"]) - 1)
+                self._replace({doc_id: new})
+                return new
             self._replace({doc_id: self._sealer.seal(_copy(new))})
             return new
 
@@ -512,6 +523,18 @@ class LeadStore:
         self._storage.compact()
 
     @property
+    def damage(self) -> list[str]:
+        """Data lost or at risk found when the store was opened (a missing, emptied, replaced or
+        cut journal, damaged lines with the lead ids they held). Non-empty means: say so loudly
+        (commands exit non-zero, the kiosk shows a banner, sync status reports it)."""
+        return list(self._storage.damage) + list(self._seal_events)
+
+    @property
+    def lost_ids(self) -> list[str]:
+        """Lead ids the damage named (where readable), for the report and the restore from central."""
+        return list(self._storage.lost_ids)
+
+    @property
     def events(self) -> list[str]:
         """Recovery events since open (damaged files moved aside, read-only periods, sealed
         records whose box does not open)."""
@@ -534,7 +557,8 @@ class MemoryLeadStore(LeadStore):
         super().__init__(LeadDB(storage=MemoryJournalStorage), clock=clock, sealer=sealer)
 
 
-def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None) -> LeadStore:
+def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None,
+               readonly: bool = False) -> LeadStore:
     """Open (creating if needed) the durable store in ``DATA/leads``; raises StoreError.
 
     Without ``sealer``, a data directory that has keys (``DATA/keys/kiosk.keys``) gets a locked
@@ -546,5 +570,5 @@ def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, se
             sealer = sealer_for(data_dir)
         except SealError as exc:
             raise StoreError(f"cannot open the lead store: {exc}") from None
-    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage,
+    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage, readonly=readonly,
                             clock=lambda: clock().timestamp()), clock=clock, sealer=sealer)

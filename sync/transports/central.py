@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Callable, Sequence
 
 from sync.enrollment import CentralCredentials
-from sync.errors import TransientError
+from sync.errors import PermanentError, TransientError
 from sync.http import HttpClient, HttpResponse, check_status
 from sync.signing import sign_headers
 from sync.transports.base import ItemResult, batch_key, wire_record
@@ -91,8 +91,9 @@ class CentralTransport:
         self.clock_offset_s = offset
         return True
 
-    def post(self, path: str, payload: Any, extra: dict[str, str] | None = None) -> HttpResponse:
-        body = dumps(payload)
+    def post(self, path: str, payload: Any, extra: dict[str, str] | None = None,
+             body: bytes | None = None) -> HttpResponse:
+        body = dumps(payload) if body is None else body
         for _attempt in range(2):
             headers = self._headers(body)
             if extra:
@@ -106,8 +107,15 @@ class CentralTransport:
 
     # -- the outbox contract ---------------------------------------------------------------
     def send(self, leads: Sequence[dict]) -> list[ItemResult]:
-        resp = self.post("/api/v1/leads:batch", {"leads": [wire_record(l) for l in leads], "clock": clock_sample(self.clock())},
-                         extra={"Idempotency-Key": batch_key(leads)})
+        payload = {"leads": [wire_record(l) for l in leads], "clock": clock_sample(self.clock())}
+        try:
+            body = dumps(payload)
+        except (ValueError, TypeError, RecursionError) as exc:
+            # A lead this kiosk cannot even encode would fail every round: refuse the batch as
+            # the server would (400), so the worker isolates that lead and parks it.
+            raise PermanentError(f"cannot encode the batch as JSON ({type(exc).__name__}: {str(exc)[:120]})",
+                                 status=400, splittable=True) from None
+        resp = self.post("/api/v1/leads:batch", payload, extra={"Idempotency-Key": batch_key(leads)}, body=body)
         data = resp.json()
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list):

@@ -127,3 +127,64 @@ def test_review_flow_in_chromium(app, server, browser, tmp_path):
     page.screenshot(path=str(shots / "08-calibration.png"), full_page=True)
     assert not errors, errors
     ctx.close()
+
+
+def _no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
+    width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1], f"page scrolls sideways at 390 px: content {width[0]} px wide"
+
+
+def test_sales_inbox_on_a_phone(app, server, browser, tmp_path):
+    """A rep at 390x844 (a phone) opens their inbox, accepts a hot lead and logs the first call;
+    no page scrolls sideways; no inline script is needed (plain forms)."""
+    from central.models import Lead
+    from central.sales.models import LeadAssignment, LeadClaim
+    shots = shot_dir(tmp_path)
+    email = USERS["sales"][0]
+    with app.state.db.session() as s:
+        leads = s.scalars(select(Lead).where(Lead.show_id == "expo", Lead.merged_into.is_(None),
+                                             Lead.discarded.is_(False)).order_by(Lead.tag, Lead.id).limit(6)).all()
+        for lead in leads:
+            s.add(LeadAssignment(lead_id=lead.id, rep=email, show_id="expo", reason="dial", tag=lead.tag,
+                                 assigned_at=app.state.review.settings.clock()))
+        hot = next(x for x in leads if x.tag == "hot")
+        # a hostile, very long name must wrap, not widen the page
+        rec = dict(hot.record_json)
+        rec["contact"] = dict(rec.get("contact") or {}, first_name="<!channel>" + "W" * 80, company="Navy" * 20)
+        hot.record_json = rec
+        hot_id = hot.id
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "/inbox")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/inbox")
+    first = page.locator(".lead-card").first
+    assert "hot" in first.locator(".tag").inner_text()                      # hot first
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(shots / "09-inbox-390.png"), full_page=True)
+    card = page.locator(f"#lead-{hot_id}")
+    assert card.locator("a[href^='tel:']").count() + card.locator("a[href^='mailto:']").count() >= 1
+    card.locator("button", has_text="Accept").tap()
+    page.wait_for_selector(".flash.ok")
+    card = page.locator(f"#lead-{hot_id}")
+    assert "You have it" in card.inner_text()
+    card.locator("select[name=channel]").select_option("phone")
+    card.locator("button", has_text="Contacted").tap()
+    page.wait_for_selector(".flash.ok")
+    assert "First contact logged." in page.inner_text(".flash.ok")
+    assert "by phone" in page.locator(f"#lead-{hot_id} .lc-contact").inner_text()
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(shots / "10-inbox-contacted-390.png"), full_page=True)
+    page.goto(server + "/settings/alerts")
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(shots / "11-alert-settings-390.png"), full_page=True)
+    with app.state.db.session() as s:
+        claim = s.get(LeadClaim, hot_id)
+        assert claim.claimed_by == email and claim.first_contact_channel == "phone"
+        assert claim.first_contact_s is not None and claim.first_contact_s >= 0
+    assert not errors, errors
+    ctx.close()

@@ -19,6 +19,7 @@ from central.web.export import csv_chunks, xlsx_bytes
 from central.web.hot import enqueue_change
 from central.web.leadquery import LeadFilter, count_query, export_query, page_query
 from central.web.models import Outcome
+from central.web.recordview import display_record
 from central.web.security import Principal
 
 router = APIRouter(include_in_schema=False)
@@ -125,13 +126,14 @@ def lead_page(request: Request, lead_id: str, me: Principal = Depends(viewer)):
         show = s.get(Show, lead.show_id)
         device = s.get(Device, lead.device_id)
         outcome = s.get(Outcome, lead_id)
-        hist = merged_history(list(leadedit.history(s, lead_id)), lead.record_json or {})
+        rec = display_record(lead.record_json)
+        hist = merged_history(list(leadedit.history(s, lead_id)), rec)
         from central.web.answers_index import load_show_form
         form = load_show_form(show)
-        answers = answer_rows(form, (lead.record_json or {}).get("answers") or {})
+        answers = answer_rows(form, rec["answers"])
         dests = leadedit.crm_destinations(show)
-        merged_from = (lead.record_json or {}).get("merged_from") or []
-    return render(request, "lead.html", me, nav="shows", lead=lead, rec=lead.record_json or {}, show=show,
+        merged_from = rec["merged_from"]
+    return render(request, "lead.html", me, nav="shows", lead=lead, rec=rec, show=show,
                   device=device, outcome=outcome, history=hist, answers=answers, dests=dests,
                   merged_from=merged_from, back=request.query_params.get("back", ""))
 
@@ -173,8 +175,9 @@ def answer_rows(form, answers: dict) -> list[tuple[str, str]]:
             v = answers[q.id]
             done.add(q.id)
             if q.kind in ("single", "multi"):
-                ids = [v] if isinstance(v, str) else list(v or [])
-                words = ", ".join(form.label(f"{q.id}.{i}", "en") if q.option(i) else str(i) for i in ids)
+                ids = list(v) if isinstance(v, list) else [] if v is None else [v]
+                words = ", ".join(form.label(f"{q.id}.{i}", "en") if isinstance(i, str) and q.option(i)
+                                  else str(i) for i in ids)
             elif q.kind == "yesno":
                 words = "yes" if v else "no"
             else:
