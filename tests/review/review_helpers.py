@@ -20,10 +20,10 @@ USERS = {"marketer": ("fm@example.com", "field_marketer"), "sales": ("sales@exam
 
 
 class Clock:
-    """A settable clock for session expiry tests."""
+    """A settable clock for session expiry tests (starting now, or at ``start``)."""
 
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(timezone.utc)
 
     def __call__(self) -> datetime:
         return self.now
@@ -68,10 +68,15 @@ def sqlite_url(tmp_path: Path, template_db: Path) -> str:
 
 
 @pytest.fixture
-def app(sqlite_url: str) -> Iterator[Any]:
+def app(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[Any]:
+    """The review app on a settable clock. Parametrize indirectly with ``"year-ahead"`` to run a
+    test on a clock 400 days after the real one (the guard: sessions read the app's clock only)."""
     from central.app import create_app
+    from tests.support.clock import YEAR_AHEAD
     a = create_app(sqlite_url)
-    a.state.review.settings.clock = Clock()
+    start = getattr(request, "param", "now")
+    assert start in ("now", "year-ahead"), start
+    a.state.review.settings.clock = Clock(datetime.now(timezone.utc) + YEAR_AHEAD if start == "year-ahead" else None)
     yield a
     a.state.db.dispose()
 

@@ -90,33 +90,50 @@ def test_review_flow_in_chromium(app, server, browser, tmp_path):
         lead = s.get(Lead, lead_id)
         assert (lead.tag, lead.override, lead.computed_tag) == ("nurture", "nurture", "hot")
 
-    # import outcomes from a CSV file (preview, then apply)
+    # import outcomes from Excel's "Unicode text" (UTF-16, tab separated): the mapping step proposes
+    # the columns, asks once what an unknown stage means, previews, then applies
     with app.state.db.session() as s:
-        ids = [r for (r,) in s.execute(select(Lead.id).where(Lead.show_id == "expo").order_by(Lead.id).limit(2))]
-    csv_path = tmp_path / "outcomes.csv"
-    csv_path.write_text(f"lead_id,status,stage,reason\n{ids[0]},won,,\n{ids[1]},active,proposal,\n"
-                        "00000000-0000-4000-8000-000000000000,lost,,\n", encoding="utf-8")
+        rows = s.execute(select(Lead.id, Lead.email).where(Lead.show_id == "expo", Lead.email.is_not(None),
+                                                          Lead.merged_into.is_(None)).order_by(Lead.id).limit(2)).all()
+    ids = [r.id for r in rows]
+    export = tmp_path / "deals.txt"
+    export.write_bytes(("Email\tDeal Stage\tAmount\tClose Date\r\n"
+                        f"{rows[0].email.upper()}\tClosed Won\t12,500.00\t2026-12-31 00:00\r\n"
+                        f"{rows[1].email}\tVerbal Commit\t3,000.00\t\r\n"
+                        "nobody@nowhere.example\tClosed Lost\t\t\r\n").encode("utf-16"))
     page.goto(server + "/shows/expo/outcomes/import")
-    page.set_input_files("input[name=file]", str(csv_path))
+    page.set_input_files("input[name=file]", str(export))
     page.click("#import-form button")
-    page.wait_for_selector("#matched")
-    assert page.inner_text("#n-matched") == "2" and page.inner_text("#n-unmatched") == "1"
-    assert "no lead with id 00000000" in page.inner_text("#unmatched")
+    page.wait_for_selector("#mapping")
+    assert "UTF-16" in page.inner_text("#detected") and "tab separated" in page.inner_text("#detected")
+    assert page.input_value("#col_email") == "Email" and page.input_value("#col_amount") == "Amount"
+    assert "Verbal Commit" in page.inner_text("#unknown-values") and page.locator("#apply").count() == 0
+    page.screenshot(path=str(shots / "05-import-mapping.png"), full_page=True)
+    page.select_option("select[name=uo_stage_1]", "active")
+    page.click("#repreview")
+    page.wait_for_selector("#apply")
+    assert page.inner_text("#n-updated") == "2" and page.inner_text("#n-unmatched") == "1"
+    assert "no lead of this show with email nobody@nowhere.example" in page.inner_text("#unmatched")
     page.screenshot(path=str(shots / "05-import-preview.png"), full_page=True)
     page.click("#apply")
     page.wait_for_selector("#import-result")
-    assert "1 row not matched" in page.inner_text("#import-result")
+    assert "2 outcomes recorded" in page.inner_text("#import-result")
     from central.web.models import Outcome
     with app.state.db.session() as s:
-        assert s.get(Outcome, ids[0]).status == "closed_won"
-        assert (s.get(Outcome, ids[1]).status, s.get(Outcome, ids[1]).stage) == ("active", "proposal")
+        won, active = s.get(Outcome, ids[0]), s.get(Outcome, ids[1])
+        assert (won.status, float(won.amount), str(won.close_date)) == ("closed_won", 12500.0, "2026-12-31")
+        assert (active.status, active.stage) == ("active", "Verbal Commit")
+    page.goto(server + "/shows/expo/outcomes/import")   # the same file again: remembered, nothing to change
+    page.set_input_files("input[name=file]", str(export))
+    page.click("#import-form button")
+    page.wait_for_selector("#mapping")
+    assert page.inner_text("#n-updated") == "0" and page.locator("#unknown-values").count() == 0
 
     # read the feedback report, the charts and the calibration
-    page.click("text=Read the feedback report")
-    page.wait_for_url("**/report")
+    page.goto(server + "/shows/expo/report")
     kpis = page.inner_text("#kpis")
     assert "leads" in kpis and "qualified" in kpis and "per closed deal" in kpis
-    assert page.locator("#by-tag tbody tr").count() == 4
+    assert page.locator("#by-tag tbody tr").count() == 5   # 3 tags, all, discarded at capture
     assert page.locator("#qualifiers .card").count() >= 5
     page.screenshot(path=str(shots / "06-report.png"), full_page=True)
     page.goto(server + "/shows/expo/charts")
