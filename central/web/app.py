@@ -33,7 +33,7 @@ def make_templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
     env = t.env
     env.filters.update(dt=fmt.dt, ago=fmt.ago, pct=fmt.pct, money=fmt.money, num=fmt.num, ratio=fmt.ratio, val=fmt.val,
-                       duration=fmt.duration)
+                       duration=fmt.duration, tel=fmt.tel)
     env.globals.update(static=STATIC_PREFIX)
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -85,3 +85,20 @@ def test_no_staff_never_reads_by_question_mark() -> None:
     assert t("dup.body_nostaff", time="17:12") == "Already captured at 17:12: update it?"
     assert duty_names(("Ana", "Ben"), "Ben") == ["Ben", "Ana"]
     assert duty_names(("Ana",), "Zoe") == ["Zoe", "Ana"]
+
+
+def test_keyboard_for_email_addresses_and_names(run_booth, tmp_path: Path) -> None:
+    facts = run_booth("keyboard", tmp_path / "data")
+    assert facts["email_layout"] == "email-en" and facts["text_layout"] == "text-en"
+    assert facts["email_first_layer"] == {"@": True, ".": True, ".com": True, "-": True, "_": True}
+    assert facts["email_typed"] == "ana-lu@example.com"
+    assert facts["first_typed"] == "Zoe"                       # one tap on Shift, one capital
+    assert facts["last_typed"] == "\u00d6zt\u00fcrk"              # accents, with Shift too
+    assert facts["company_typed"] == "ABc"                     # two taps lock, a third releases
+
+
+def test_german_keyboard_keeps_qwertz(run_booth, tmp_path: Path) -> None:
+    facts = run_booth("keyboard_de", tmp_path / "data", lang="de")
+    assert facts["layout"] == "text-de" and facts["row2"].startswith("qwertz")
+    assert facts["typed"] == "M\u00fcller"
+    assert facts["email_layout"] == "email-de" and facts["email_typed"] == "j@beispiel.com"
