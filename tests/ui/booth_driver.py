@@ -204,7 +204,59 @@ def scenario_keyboard_de(app: Any, out: Path, facts: dict[str, Any]) -> Iterator
     facts["email_typed"] = contact.inputs["email"].text
 
 
-SCENARIOS: dict[str, Scenario] = {"rescan": scenario_rescan, "duty": scenario_duty, "keyboard": scenario_keyboard,
+def _enter_staff(app: Any) -> Iterator[Any]:
+    from kiosk.app.scripted import tap
+    yield lambda: app.sm.current == "scan"
+    yield None
+    tap(app.screen("scan").ids.staff_button)
+    yield lambda: app.sm.current == "pin"
+    yield None
+    yield None
+    pin = app.screen("pin")
+    keys = {w.text: w for w in pin.ids.keypad.children}
+    for digit in "1234":
+        tap(keys[digit])
+    tap(pin.ids.ok)
+    yield lambda: app.sm.current == "staff"
+    yield None
+    yield None
+
+
+def scenario_german(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    """Staff switch the kiosk to German: status lines follow, the lead tag is an "Einstufung"."""
+    from kiosk.app.scripted import tap
+    yield from _enter_staff(app)
+    staff = app.screen("staff")
+    tap(staff.ids.tools)
+    yield lambda: app.sm.current == "tools"
+    yield None
+    yield None
+    tools = app.screen("tools")
+    tools.scroll.scroll_to(tools.ids.staff_save, animate=False)
+    yield 0.1
+    tap(tools.ids.staff_save)
+    yield lambda: tools.message != ""
+    facts["message_en"] = tools.message
+    tools.scroll.scroll_to(tools.ids.lang_de, animate=False)
+    yield 0.1
+    tap(tools.ids.lang_de)
+    yield lambda: app.lang == "de"
+    yield None
+    facts["message_de"] = tools.message
+    tap(tools.ids.back)
+    yield lambda: app.sm.current == "staff"
+    yield None
+    yield None
+    rows = [w for w in staff.rv.children[0].children if getattr(w, "lead_id", "")]
+    tap(rows[0])
+    yield lambda: app.sm.current == "lead"
+    yield None
+    yield None
+    lead = app.screen("lead")
+    facts["lead_texts"] = [w.text for w in lead.walk() if hasattr(w, "text") and isinstance(w.text, str)]
+
+
+SCENARIOS: dict[str, Scenario] = {"german": scenario_german, "rescan": scenario_rescan, "duty": scenario_duty, "keyboard": scenario_keyboard,
                                   "keyboard_de": scenario_keyboard_de}
 
 
