@@ -24,7 +24,7 @@ MODES = ("staffed", "self_serve")
 LANGUAGES = ("en", "de")
 SECRET_KEYS = ("enrollment_code", "staff_pin", "staff_pin_hash")
 KEYS = ("central_url", "enrollment_code", "show", "kiosk_name", "staff_pin", "staff_pin_hash",
-        "display", "rotation", "mode", "language", "data_dir")
+        "display", "rotation", "mode", "language", "data_dir", "allow_plain_http")
 _SHOW_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 _PIN_RE = re.compile(r"^[0-9]{4,12}$")
@@ -51,6 +51,7 @@ class BootConfig:
     mode: str | None = None
     language: str | None = None
     data_dir: str | None = None
+    allow_plain_http: bool = False   # LAB ONLY: central_url may be http:// to another machine
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -108,6 +109,19 @@ def parse_boot_config_text(text: str, source: str | Path = DEFAULT_BOOT_CONFIG) 
                     "(or give the PIN itself: staff_pin = \"4711\")")
     if "staff_pin" in raw and "staff_pin_hash" in raw:
         problems.append(("staff_pin", "expected either staff_pin or staff_pin_hash, not both"))
+    allow_plain = raw.get("allow_plain_http", False)
+    if not isinstance(allow_plain, bool):
+        problems.append(("allow_plain_http", f"expected true or false, got {allow_plain!r}"))
+        allow_plain = False
+    if url is not None:
+        from sync.enrollment import check_central_url
+        from sync.errors import DestinationConfigError
+        try:
+            check_central_url(url.rstrip("/"), allow_plain)
+        except DestinationConfigError:
+            problems.append(("central_url", f"expected an https:// URL, got {url!r}: plain http would send the "
+                                            "kiosk's token and visitors' data in clear over the show's network "
+                                            "(only for a lab: allow_plain_http = true)"))
     if code is not None and "central_url" not in raw:
         problems.append(("central_url", "expected the central system's URL: an enrollment code needs it"))
     display = _choice(raw, "display", DISPLAYS, problems)
@@ -126,7 +140,7 @@ def parse_boot_config_text(text: str, source: str | Path = DEFAULT_BOOT_CONFIG) 
     return BootConfig(source=Path(source), central_url=url, enrollment_code=code, show=show,
                       kiosk_name=name, staff_pin=pin, staff_pin_hash=pin_hash,
                       display=display or "hdmi", rotation=rotation or 0, mode=mode,
-                      language=language, data_dir=data_dir, raw=raw)
+                      language=language, data_dir=data_dir, allow_plain_http=allow_plain, raw=raw)
 
 
 def load_boot_config(path: Path = DEFAULT_BOOT_CONFIG) -> BootConfig:

@@ -227,7 +227,11 @@ def enroll_step(cfg: BootConfig, data_dir: Path, enroll_fn: EnrollFn | None = No
         settings = load_kiosk_settings(data_dir)
         name = cfg.kiosk_name or settings.kiosk_id
         try:
-            creds = fn(cfg.central_url, cfg.enrollment_code, data_dir, kiosk_name=name)
+            extra = {"allow_plain_http": True} if cfg.allow_plain_http else {}
+            if cfg.allow_plain_http:
+                report.add(f"WARNING: enrolling over plain http to {cfg.central_url} (allow_plain_http = true): "
+                           "lab only, the token and visitors' data cross the network in clear")
+            creds = fn(cfg.central_url, cfg.enrollment_code, data_dir, kiosk_name=name, **extra)
         except TransientError as exc:
             raise EnrollPending(f"cannot reach {cfg.central_url} yet ({exc}); will retry") from None
         except SyncError as exc:
