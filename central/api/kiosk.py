@@ -172,6 +172,6 @@ async def post_device_key(request: Request, authorization: str | None = Header(d
             raise BadRequest("kiosk_public_key: expected base64 text or null")
         with db.write() as conn:
             remember(conn, signed)
-        return device_key(db, signed.device, public)
+        return device_key(db, signed.device, public, signed.now)
 
     return await run_in_threadpool(work)

@@ -102,6 +102,7 @@ def test_roles(app, as_sales, as_marketer, as_admin):
     assert 'action="/leads/%s/tag"' % lead.id not in page and 'id="outcome-form"' in page
 
 
+@pytest.mark.parametrize("app", ["now", "year-ahead"], indirect=True)
 def test_session_expires_when_idle_and_at_max_age(app, as_admin):
     clock = app.state.review.settings.clock
     st = app.state.review.settings
