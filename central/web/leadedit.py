@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from central.errors import CentralError, NotFound
 from central.models import Lead, LeadHistory, LeadVersion, Outbox, Show
+from central.search import SEARCH_FIELDS, search_text_of
 from central.web.models import OUTCOME_STATUSES, Outcome, ReviewRevision
 
 CONTACT_FIELDS = ("first_name", "last_name", "company", "title", "email", "phone", "country")
@@ -108,6 +109,8 @@ def apply_changes(s: Session, lead: Lead, new_values: dict[str, Any], *, actor: 
             setattr(lead, col, changes[path]["new"])
     if "contact.email" in changes and isinstance(lead.email, str):
         lead.email = lead.email.strip().lower() or None
+    if any(p.startswith("contact.") for p in changes):
+        lead.search_text = search_text_of({k: getattr(lead, k) for k in SEARCH_FIELDS})
     s.add(LeadVersion(lead_id=lead.id, version=version, device_id=None, record_json=record, received_at=now))
     hist_changes = dict(changes)
     if note:

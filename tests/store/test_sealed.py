@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import StoreError, WrongPassphrase
-from kiosk.seal import KeySealer, Keyring
+from kiosk.seal import Keyring, KeySealer
 from kiosk.store import open_store
 from sync.sealed_record import open_box
 from tests.store.conftest import make_lead
@@ -227,3 +227,19 @@ def test_key_file_holds_no_private_key_in_clear(data: Path) -> None:
     import base64
     assert base64.b64encode(private).decode() not in (data / "keys" / "kiosk.keys").read_text()
     assert len(Keyring.load(data).data["keys"]) == 2  # type: ignore[union-attr]
+
+
+def test_staff_cannot_blank_a_sealed_contact_from_the_lead_screen(data: Path) -> None:
+    from forms import default_form_path, load_form
+
+    from kiosk.app.context import KioskContext, ShowInfo
+    from kiosk.app.staff import StaffError, StaffService
+    store = open_store(data)
+    lead = store.save(_lead())
+    ctx = KioskContext(kiosk_id="k1", show=ShowInfo("demo", "Demo"), form=load_form(default_form_path()), staff="Ana")
+    staff = StaffService(ctx, store)
+    with pytest.raises(StaffError, match="keys.locked_edit"):
+        staff.edit_contact(lead["id"], {"first_name": "", "email": ""})
+    store.sealer.unlock_passphrase(PASSPHRASE)  # type: ignore[attr-defined]
+    assert staff.edit_contact(lead["id"], {"title": "CTO"})["contact"]["title"] == "CTO"
+    store.close()
