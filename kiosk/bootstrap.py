@@ -182,6 +182,7 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
         language=language or settings.language, staff=settings.staff,
         idle_timeout_s=float(settings.idle_timeout_s),
         camera_spec=camera or settings.camera_source,
+        default_region=getattr(profile, "default_country", None),
         check_pin=settings.check_pin,
         list_shows=lambda: list_shows(data),
         load_show=lambda sid: load_show(data, sid)[:2],
