@@ -306,7 +306,7 @@ def main() -> int:
     print(f"{'metric':44} {'kiosk':>10} {'target':>18} {'ratio':>7}")
     print(f"{'taps, badge -> saved (hot lead)':44} {taps:>10} {CAPTURE_TARGET_TAPS:>18} "
           f"{taps / CAPTURE_TARGET_TAPS:>6.2f}x")
-    print(f"{'taps the app missed (tapped again, counted above)':44} {kiosk.get('missed_taps', 0):>10}")
+    print(f"{'taps the app missed (tapped again, counted)':44} {kiosk.get('missed_taps', 0):>10}")
     print(f"{'seconds, badge -> saved (scripted, no think time)':44} {kiosk['capture_s']:>8.2f} s "
           f"{'':>18} {'':>7}")
     print(f"notes: the kiosk's badge time includes its deliberate 0.22 s read flash (+ sound) before the contact "

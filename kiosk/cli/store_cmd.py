@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls = leads_sub.add_parser("list", help="list leads (newest first)", description="List leads, newest first.")
     add_data_argument(ls)
     ls.add_argument("--json", action="store_true", help="print a JSON array")
-    ls.add_argument("--tag", choices=("hot", "warm", "nurture"), default=None, help="only this tag")
+    ls.add_argument("--tag", choices=("hot", "warm", "nurture", "discarded"), default=None,
+                    help="only this tag (not discarded), or only discarded leads")
     ls.add_argument("--text", default=None, help="only leads whose name or company contains TEXT")
     _passphrase_argument(ls)
     ls.set_defaults(func=cmd_leads_list)
@@ -244,7 +245,12 @@ def cmd_leads_list(args: argparse.Namespace) -> int:
     try:
         store = _open(args, readonly=True)
         try:
-            leads = store.find(tag=args.tag, text=args.text)
+            if args.tag == "discarded":
+                leads = store.find(discarded=True, text=args.text)
+            elif args.tag:
+                leads = store.find(tag=args.tag, discarded=False, text=args.text)
+            else:
+                leads = store.find(text=args.text)
             damaged = report_damage(store)
         finally:
             store.close()

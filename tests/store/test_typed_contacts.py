@@ -55,3 +55,54 @@ def test_flow_normalises_typed_phone() -> None:
     flow.submit_contact({"first_name": "Lena", "phone": "0151 2345678", "country": "Deutschland"})
     assert flow.contact["phone"] == "+491512345678" and flow.contact["country"] == "DE"
     _ = (json, pytest)
+
+
+# --- item 9: small ones ---------------------------------------------------------------------------
+NURTURE_DISCARD = {"budget": "none", "authority": "researcher", "need": "nice_to_have", "timing": "no_plans",
+                   "role": "student", "follow_up": "info_pack", "consent": True}
+
+
+def test_leads_list_tag_discarded(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    r = run(["capture"], data, line({"first_name": "Hot"}, HOT) + "\n" + line({"first_name": "Stu"}, NURTURE_DISCARD) + "\n")
+    assert r.returncode == 0, r.stderr
+    hot_id, stu_id = r.stdout.split()
+    r = run(["leads", "list", "--tag", "discarded", "--json"], data)
+    assert r.returncode == 0, r.stderr
+    assert [x["id"] for x in json.loads(r.stdout)] == [stu_id]
+    r = run(["leads", "list", "--tag", "hot", "--json"], data)
+    assert [x["id"] for x in json.loads(r.stdout)] == [hot_id]
+
+
+def test_sync_without_destinations_says_so_and_once_exits_1(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run(["capture"], data, line({"first_name": "Ana"}, HOT) + "\n").returncode == 0
+    r = run(["sync", "status"], data)
+    assert r.returncode == 0 and "no sync destinations" in r.stdout and "1 lead(s)" in r.stdout, r.stdout
+    r = run(["sync", "--once"], data)
+    assert r.returncode == 1 and "1 lead(s) stay in the store unsent" in r.stdout, (r.returncode, r.stdout)
+
+
+def test_decode_reads_the_images_in_a_folder(tmp_path: Path) -> None:
+    import cv2
+    from kiosk.app.badge_video import badge_image
+    folder = tmp_path / "badges"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "a.png"), badge_image("BEGIN:VCARD\nVERSION:3.0\nN:Weber;Lena;;;\nEND:VCARD"))
+    (folder / "notes.txt").write_text("not an image")
+    r = run(["decode", str(folder)], tmp_path / "data")
+    assert r.returncode == 0, r.stderr
+    assert "no such file" not in r.stderr and "Weber" in r.stdout
+
+
+def test_camera_none_and_demo_are_accepted_and_listed(tmp_path: Path) -> None:
+    from kiosk.config import load_kiosk_settings
+    from kiosk.errors import ConfigError
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "kiosk.toml").write_text('[camera]\nsource = "none"\n')
+    assert load_kiosk_settings(data).camera_source == "none"
+    (data / "kiosk.toml").write_text('[camera]\nsource = "webcam"\n')
+    with pytest.raises(ConfigError) as err:
+        load_kiosk_settings(data)
+    assert "none, demo" in str(err.value)
