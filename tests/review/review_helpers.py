@@ -166,12 +166,18 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set LEADKIOSK_CHROMIUM)")
     from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
+
+    from tests.support.clock import real_clock_environ
+    with real_clock_environ():  # Chromium cannot run under libfaketime (run-tests-shifted)
+        p = sync_playwright().start()
+    try:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             yield b
         finally:
             b.close()
+    finally:
+        p.stop()
 
 
 

@@ -8,7 +8,10 @@ fails on any day, not only on the day the calendar happens to catch up with a fi
 """
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import datetime, timedelta, timezone
+from typing import Iterator
 
 YEAR_AHEAD = timedelta(days=400)
 CLOCK_STARTS = ("fixed", "year-ahead")
@@ -40,3 +43,23 @@ def clock_at(start: str) -> FakeClock:
     if start == "year-ahead":
         return FakeClock(datetime.now(timezone.utc).replace(microsecond=0) + YEAR_AHEAD)
     raise ValueError(f"clock start: expected one of {CLOCK_STARTS}, got {start!r}")
+
+
+@contextlib.contextmanager
+def real_clock_environ() -> Iterator[None]:
+    """While the block runs, processes started inherit no libfaketime preload (and no FAKETIME*).
+
+    For ``deploy/dev/run-tests-shifted`` (the suite with every clock moved by a year): an outside
+    component that cannot run shifted (Chromium and its Playwright driver: pages never finish
+    loading) is started on the real clock. Outside a shifted run this changes nothing."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("FAKETIME") or k == "LD_PRELOAD"}
+    try:
+        for k in saved:
+            del os.environ[k]
+        kept = [p for p in saved.get("LD_PRELOAD", "").split() if "faketime" not in p]
+        if kept:
+            os.environ["LD_PRELOAD"] = " ".join(kept)
+        yield
+    finally:
+        os.environ.pop("LD_PRELOAD", None)
+        os.environ.update(saved)
