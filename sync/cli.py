@@ -238,6 +238,15 @@ def cmd_enroll(args: argparse.Namespace) -> int:
           f"credentials in {data / 'central.json'} (mode 0600); central is now a sync destination")
     if args.insecure:
         print("warning: TLS verification is OFF for this central system (--insecure)", file=sys.stderr)
+    try:  # an enrolled kiosk must not keep the demo PIN: set one and show it this once
+        from kiosk.config.settings import ensure_real_pin
+        pin = ensure_real_pin(data)
+    except KioskError as exc:
+        pin = None
+        _err(f"could not set a staff PIN ({exc}); the staff area stays closed until one is set")
+    if pin:
+        print(f"staff PIN for this kiosk: {pin}  (the demo PIN 1234 no longer opens the staff area; "
+              "this PIN is shown only now: note it)")
     _register_keys(data)
     # the show config, so the kiosk can run the enrolled show right away (and offline later)
     try:
