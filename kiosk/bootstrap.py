@@ -184,6 +184,7 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
         language=language or settings.language, staff=settings.staff,
         idle_timeout_s=float(settings.idle_timeout_s),
         camera_spec=camera or settings.camera_source,
+        default_region=getattr(profile, "default_country", None),
         check_pin=lambda pin: load_kiosk_settings(data).check_pin(pin),  # a PIN set meanwhile counts
         list_shows=lambda: list_shows(data),
         load_show=lambda sid: load_show(data, sid)[:2],
