@@ -175,3 +175,24 @@ def test_streaming_xlsx_reader_reads_what_openpyxl_reads():
     assert read_table(data, name, "hiddenDataSheet").columns == ["Summary"]
     with pytest.raises(ImportFormatError, match="no sheet 'Nope'"):
         read_table(data, name, "Nope")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.one_of(st.binary(max_size=2000),
+                      st.text(max_size=400).map(lambda t: t.encode("utf-16")),
+                      st.text(alphabet=st.sampled_from(list('ab,;\t"\r\n\x00é€')), max_size=400).map(str.encode),
+                      st.binary(max_size=300).map(lambda b: b"PK\x03\x04" + b)))
+def test_any_bytes_read_or_refuse_clearly(data):
+    """Whatever is uploaded, the reader returns a table or an ImportFormatError: never another
+    exception (which the page would turn into a 500)."""
+    try:
+        t = read_table(data, "upload.csv")
+    except ImportFormatError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(t.columns, list) and all(isinstance(r, list) for r in t.rows)
+        oi.propose(t)
