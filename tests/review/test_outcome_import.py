@@ -196,3 +196,16 @@ def test_any_bytes_read_or_refuse_clearly(data):
     else:
         assert isinstance(t.columns, list) and all(isinstance(r, list) for r in t.rows)
         oi.propose(t)
+
+
+def test_match_by_badge_registration_id(app):
+    with app.state.db.session() as s:
+        lid, reg = s.execute(select(Lead.id, Lead.record_json["contact"]["registration_id"].as_string())
+                             .where(Lead.show_id == "expo", Lead.merged_into.is_(None))
+                             .order_by(Lead.id).limit(1)).one()
+    assert reg
+    p = run(app, "x.csv", f"Badge ID;Opportunity Stage;Amount\n{reg};Closed Won;1.234,50\nR0000000;Closed Won;\n".encode("cp1252"))
+    assert p.mapping.columns["registration_id"] == "Badge ID"
+    assert p.counts() == {"rows": 2, "matched": 1, "updated": 1, "unchanged": 0, "unmatched": 1, "rejected": 0}
+    with app.state.db.session() as s:
+        assert (s.get(Outcome, lid).status, s.get(Outcome, lid).amount) == ("closed_won", Decimal("1234.50"))
