@@ -206,11 +206,12 @@ def _merge_reason(record: dict[str, Any]) -> str:
 
 
 def _merge(conn: Connection, device: AuthDevice, lead: CheckedLead, current: int, settings: Settings,
-           now: datetime) -> "CheckedLead | dict[str, Any]":
+           now: datetime, pending: dict[str, dict[str, Any]]) -> "CheckedLead | dict[str, Any]":
     """The kiosk's version merged with the current central one (a new CheckedLead to store), or
-    the current record when this kiosk version was merged already (a re-send after a lost answer)."""
+    the current record when this kiosk version was merged already (a re-send after a lost answer).
+    ``pending``: records merged earlier in this batch, not written yet (they are the current ones)."""
     from sync.merge import merge_records
-    cur = conn.execute(select(Lead.record_json).where(Lead.id == lead.id)).scalar() or {}
+    cur = pending.get(lead.id) or conn.execute(select(Lead.record_json).where(Lead.id == lead.id)).scalar() or {}
     for h in cur.get("history") or []:
         if isinstance(h, dict) and h.get("merged_kiosk_version") == lead.version and h.get("device") == device.id:
             return cur
@@ -276,6 +277,7 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
     versions: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     candidates: list[AlertLead] = []
+    merged_now: dict[str, dict[str, Any]] = {}
     for lead, result in zip(checked, results):
         if lead is None:
             continue
@@ -294,7 +296,7 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
         if lead.id in central_edit and not (lead.record.get("base_version") == prev[1] and lead.version > prev[1]):
             # The kiosk never saw the current (central) version: merge field by field against
             # the version both started from; a same-field edit is kept as a conflict. Nothing dropped.
-            merged = _merge(conn, device, lead, prev[1], settings, now)
+            merged = _merge(conn, device, lead, prev[1], settings, now, merged_now)
             if isinstance(merged, dict):          # this kiosk version was merged before (lost response)
                 result.update(status="merged", merged_version=merged["version"], record=merged,
                               reason=_merge_reason(merged))
@@ -326,6 +328,7 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
         state[lead.id] = (device.id, lead.version, lead.hot)
         if status == "merged":
             central_edit.add(lead.id)
+            merged_now[lead.id] = lead.record
             result.update(status="merged", merged_version=lead.version, record=lead.record,
                           reason=_merge_reason(lead.record))
         else:
