@@ -310,6 +310,8 @@ class LeadStore:
                     score["tag"] = tag
             if not diff:
                 return _copy(cur)
+            from sync.merge import resolve
+            resolve(new, list(diff))      # staff set these fields: their two-way conflicts are settled
             now = iso(self._clock())
             new["version"] = int(cur.get("version", 1)) + 1
             new["updated_at"] = now
