@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
+from central.search import search_text_of
 from central.timeutil import parse_iso
 
 TAGS = ("hot", "warm", "nurture")
@@ -252,6 +253,7 @@ def check_lead(record: Any, *, device_show_id: str, product_question: str, follo
         "follow_up": _clip(_answer_text(answers.get(follow_up_question)), 300),
         "product_interest": _clip(_answer_text(answers.get(product_question)), 300),
     }
+    columns["search_text"] = search_text_of(columns)
     return CheckedLead(record=record, id=lead_id, version=version, captured_at=captured_at,
                        clock={"synchronised": sync, "monotonic_s": mono, "boot_id": boot},
                        columns=columns, hot=tag == "hot" and not discarded)

@@ -61,9 +61,10 @@ NURTURE_COLUMNS = ("lead_id", "show_id", "first_name", "last_name", "company", "
 
 
 def neutralise(value: Any) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ (or tab/CR) is prefixed with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Spreadsheet formula injection, by the one rule of ``sync.sheet`` (CSV: apostrophe before a
+    text that could run as a formula; plain numbers and phone numbers stay as they are)."""
+    from sync.sheet import csv_cell_safe
+    return csv_cell_safe("" if value is None else str(value))
 
 
 def nurture_rows(db: Database, show_id: str) -> Iterable[list[str]]:

@@ -54,6 +54,9 @@ def register(subparsers: Any) -> None:
     e.add_argument("--insecure", action="store_true",
                    help="do not verify the server's TLS certificate (test set-ups only)")
     e.add_argument("--ca-file", metavar="PEM", help="CA bundle for a central system with a private CA")
+    e.add_argument("--allow-plain-http", action="store_true",
+                   help="LAB ONLY: accept an http:// URL to another machine (token, secret and visitors' data "
+                        "then cross the network in clear); without it only https:// or loopback")
     e.set_defaults(func=cmd_enroll)
 
 
@@ -210,7 +213,7 @@ def _register_keys(data: "Path") -> None:
 
 def cmd_enroll(args: argparse.Namespace) -> int:
     from kiosk.errors import KioskError
-    from sync.enrollment import enroll
+    from sync.enrollment import check_central_url, enroll
     from sync.errors import SyncError
 
     data = _data(args)
@@ -223,7 +226,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         except Exception:  # settings unreadable: enrollment falls back to the hostname
             name = None
     try:
-        creds = enroll(args.url, args.code, data, kiosk_name=name, insecure=args.insecure, ca_file=args.ca_file)
+        warning = check_central_url(args.url.rstrip("/"), args.allow_plain_http)
+        if warning:
+            print(f"\n{'!' * 78}\n{warning}\n{'!' * 78}\n", file=sys.stderr)
+        creds = enroll(args.url, args.code, data, kiosk_name=name, insecure=args.insecure, ca_file=args.ca_file,
+                       allow_plain_http=args.allow_plain_http)
     except SyncError as exc:
         _err(str(exc))
         return EXIT_LEFT
@@ -231,6 +238,15 @@ def cmd_enroll(args: argparse.Namespace) -> int:
           f"credentials in {data / 'central.json'} (mode 0600); central is now a sync destination")
     if args.insecure:
         print("warning: TLS verification is OFF for this central system (--insecure)", file=sys.stderr)
+    try:  # an enrolled kiosk must not keep the demo PIN: set one and show it this once
+        from kiosk.config.settings import ensure_real_pin
+        pin = ensure_real_pin(data)
+    except KioskError as exc:
+        pin = None
+        _err(f"could not set a staff PIN ({exc}); the staff area stays closed until one is set")
+    if pin:
+        print(f"staff PIN for this kiosk: {pin}  (the demo PIN 1234 no longer opens the staff area; "
+              "this PIN is shown only now: note it)")
     _register_keys(data)
     # the show config, so the kiosk can run the enrolled show right away (and offline later)
     try:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from central.db import Database
 from central.models import Device, Lead, LeadHistory, Show
+from central.search import search_text
 from central.web.models import Outcome
 
 FIRST = ["Anna", "Jonas", "Sofia", "Lukas", "Emma", "Mateo", "Zoë", "Łukasz", "José", "Chloé", "Noah", "Mia",
@@ -151,7 +152,8 @@ def lead_rows(show_id: str, devices: list[tuple[str, str]], n: int, *, start: da
                "email": contact["email"], "first_name": first, "last_name": last, "company": company,
                "country": contact["country"], "follow_up": answers.get("follow_up"),
                "product_interest": ", ".join(pi) if pi else None, "record_json": record,
-               "received_at": at + timedelta(seconds=rng.randrange(5, 600)), "updated_at": at, "merged_into": None}
+               "received_at": at + timedelta(seconds=rng.randrange(5, 600)), "updated_at": at, "merged_into": None,
+               "search_text": search_text((first, last, company, contact["email"]))}
 
 
 def outcome_for(rng: random.Random, score: int, discarded: bool) -> tuple[str, str | None, str | None] | None:
@@ -186,6 +188,8 @@ def ensure_show(s: Session, show_id: str, name: str, form_yaml: str, *, cost: fl
                     form_yaml=form_yaml, badge_yaml=None, roster_csv=None, form_version=form.version,
                     updated_at=now)
         s.add(show)
+        from central.web.models import ReportSettings
+        s.add(ReportSettings(show_id=show_id, currency="EUR"))   # the demo deals are in EUR
     devs = s.execute(select(Device.id, Device.name).where(Device.show_id == show_id).order_by(Device.name)).all()
     if devs:
         return [(d.id, d.name) for d in devs]

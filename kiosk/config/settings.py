@@ -195,3 +195,40 @@ load_settings = load_kiosk_settings
 __all__ = ["KioskSettings", "default_settings", "settings_from_dict", "load_kiosk_settings",
            "load_settings", "save_kiosk_settings", "update_settings", "dumps_settings", "MODES",
            "LANGUAGES"]
+
+
+NEW_PIN_FILE = "staff_pin.once"
+
+
+def ensure_real_pin(data_dir: str | os.PathLike[str]) -> str | None:
+    """An enrolled kiosk must not keep the demo PIN (1234 opens every lead of the show): when
+    ``kiosk.toml`` still has it, set a random 6-digit PIN and return it, for the caller to show
+    once; None when a real PIN is set already."""
+    import secrets
+    if not load_kiosk_settings(data_dir).uses_demo_pin:
+        return None
+    pin = DEMO_PIN
+    while pin == DEMO_PIN:
+        pin = f"{secrets.randbelow(10 ** 6):06d}"
+    update_settings(data_dir, {"staff_pin": pin})
+    return pin
+
+
+def keep_new_pin_for_screen(data_dir: str | os.PathLike[str], pin: str) -> Path:
+    """Provisioning runs unattended: the generated PIN waits in ``staff_pin.once`` (0600) until
+    the kiosk's PIN screen shows it, once (:func:`take_new_pin`)."""
+    from kiosk.atomicfile import atomic_write
+    path = Path(data_dir) / NEW_PIN_FILE
+    atomic_write(path, pin + "\n", mode=0o600)
+    return path
+
+
+def take_new_pin(data_dir: str | os.PathLike[str]) -> str | None:
+    """The generated PIN waiting to be shown, removed as it is read (shown once)."""
+    path = Path(data_dir) / NEW_PIN_FILE
+    try:
+        pin = path.read_text(encoding="utf-8").strip()
+        path.unlink()
+    except OSError:
+        return None
+    return pin or None
