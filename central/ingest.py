@@ -210,7 +210,7 @@ def _merge(conn: Connection, device: AuthDevice, lead: CheckedLead, current: int
     """The kiosk's version merged with the current central one (a new CheckedLead to store), or
     the current record when this kiosk version was merged already (a re-send after a lost answer).
     ``pending``: records merged earlier in this batch, not written yet (they are the current ones)."""
-    from sync.merge import merge_records
+    from sync.merge import merge_records, touched
     cur = pending.get(lead.id) or conn.execute(select(Lead.record_json).where(Lead.id == lead.id)).scalar() or {}
     for h in cur.get("history") or []:
         if isinstance(h, dict) and h.get("merged_kiosk_version") == lead.version and h.get("device") == device.id:
@@ -223,7 +223,10 @@ def _merge(conn: Connection, device: AuthDevice, lead: CheckedLead, current: int
         base = conn.execute(q.where(LeadVersion.device_id == device.id, LeadVersion.version <= lead.version)
                             .order_by(LeadVersion.version.desc()).limit(1)).scalar()
     at = now.isoformat().replace("+00:00", "Z")
-    merged, _new = merge_records(base, lead.record, cur, at=at)
+    after = base_v if isinstance(base_v, int) else int((base or {}).get("version") or 0)
+    merged, _new = merge_records(base, lead.record, cur, at=at,
+                                 kiosk_touched=touched(lead.record.get("history"), after),
+                                 central_touched=touched(cur.get("history"), after))
     version = max(current, lead.version) + 1
     changes = {}
     for path in ("notes", "contact", "answers", "score", "outcome", "staff", "consent"):

@@ -55,18 +55,37 @@ def field_paths(*records: dict) -> list[str]:
     return paths
 
 
-def merge_records(base: dict | None, kiosk: dict, central: dict, *, at: str) -> tuple[dict, list[dict]]:
+def touched(history: Any, after_version: int) -> set[str]:
+    """Paths a side's history says it changed after ``after_version`` (also a change made and
+    undone again, which the values alone cannot show)."""
+    out: set[str] = set()
+    for h in history if isinstance(history, list) else []:
+        if isinstance(h, dict) and isinstance(h.get("version"), int) and h["version"] > after_version:
+            out.update(str(k) for k in (h.get("changes") or {}) if isinstance(h.get("changes"), dict))
+    return out
+
+
+def _in(path: str, paths: set[str] | None) -> bool:
+    return bool(paths) and any(path == p or path.startswith(p + ".") for p in paths)  # type: ignore[union-attr]
+
+
+def merge_records(base: dict | None, kiosk: dict, central: dict, *, at: str,
+                  kiosk_touched: set[str] | None = None,
+                  central_touched: set[str] | None = None) -> tuple[dict, list[dict]]:
     """(merged record, new conflicts). The merged record starts from ``central`` (its version,
     history and bookkeeping) with the kiosk's non-conflicting edits applied; existing conflicts
-    of both sides are kept (a field edited again by one side is no longer in conflict)."""
+    of both sides are kept (a field edited again by one side is no longer in conflict).
+    ``*_touched``: paths each side's history says it changed since the base (see ``touched``)."""
     base = base or {}
     merged = copy.deepcopy(central)
     new: list[dict] = []
     for path in field_paths(base, kiosk, central):
         b, k, c = _get(base, path), _get(kiosk, path), _get(central, path)
-        if k == c or k == b:
+        kiosk_changed = k != b or _in(path, kiosk_touched)
+        central_changed = c != b or _in(path, central_touched)
+        if k == c or not kiosk_changed:
             continue                      # same on both sides, or only central changed it
-        if c == b:
+        if not central_changed:
             _set(merged, path, k)         # only the kiosk changed it
             continue
         new.append({"field": path, "base": None if b is MISSING else b,

@@ -87,10 +87,11 @@ def get_config(request: Request, authorization: str | None = Header(default=None
 
 @router.get("/leads:updates", responses={401: {"model": Problem}})
 def get_lead_updates(request: Request, authorization: str | None = Header(default=None),
-                     since: str | None = None, limit: int = 500) -> Any:
+                     since: str | None = None, limit: int = 500, all: bool = False) -> Any:
     """The calling kiosk's leads whose current version was made centrally (review-app edits,
     merges), oldest change first: the kiosk takes them as new local versions (two-way sync).
-    ``since``: an ISO time from a previous answer's ``until``."""
+    ``since``: an ISO time from a previous answer's ``until``. ``all=true``: every lead of this
+    kiosk, edited centrally or not (a kiosk restoring leads its damaged store lost)."""
     from sqlalchemy import and_, exists, select
 
     from central.models import Lead, LeadVersion
@@ -104,8 +105,10 @@ def get_lead_updates(request: Request, authorization: str | None = Header(defaul
     now = settings.clock()
     central_made = exists().where(and_(LeadVersion.lead_id == Lead.id, LeadVersion.version == Lead.version,
                                        LeadVersion.device_id.is_(None)))
-    q = (select(Lead.record_json, Lead.updated_at).where(Lead.device_id == device.id, central_made)
+    q = (select(Lead.record_json, Lead.updated_at).where(Lead.device_id == device.id)
          .order_by(Lead.updated_at).limit(limit))
+    if not all:
+        q = q.where(central_made)
     if after is not None:
         q = q.where(Lead.updated_at > after)
     with db.begin() as conn:

@@ -342,7 +342,7 @@ class LeadStore:
         ``conflicts`` (shown in the staff area) and the result is a new local version, pending.
         Without local edits the remote version is taken as it is and counts as sent. A version
         not newer than what central already confirmed is ignored (a repeated answer)."""
-        from sync.merge import merge_records
+        from sync.merge import merge_records, touched
 
         remote = json_copy(dict(record))
         remote["id"] = canonical_id(remote.get("id"))
@@ -371,7 +371,9 @@ class LeadStore:
                     for path, change in (h.get("changes") or {}).items():
                         if isinstance(change, dict):
                             _set_path(base, path, change.get("old"))
-                merged, _conflicts = merge_records(base, cur, remote, at=now)
+                merged, _conflicts = merge_records(
+                    base, cur, remote, at=now, kiosk_touched=touched(local_edits, base_v),
+                    central_touched=touched(remote.get("history"), base_v))
                 new = {**merged, **keep, "version": remote_v + 1, "updated_at": now}
                 new["history"] = list(remote.get("history") or []) + [
                     {"version": remote_v + 1, "at": now, "actor": "merge with central",
@@ -586,6 +588,10 @@ class LeadStore:
     def compact(self) -> None:
         """Fold the journal into a new snapshot (a maintenance hook; saves do it when needed)."""
         self._storage.compact()
+
+    def note_recovery(self, message: str) -> None:
+        """Add a line to the recovery report (recovery.log), e.g. leads restored from central."""
+        self._storage._event(message)
 
     @property
     def damage(self) -> list[str]:

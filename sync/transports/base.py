@@ -41,7 +41,7 @@ class Transport(Protocol):
 class PullsUpdates(Protocol):
     """A destination that edits leads itself (central's review app) and hands the edits back."""
 
-    def pull_updates(self, since: str | None = None) -> tuple[list[dict], str | None]: ...
+    def pull_updates(self, since: str | None = None, everything: bool = False) -> tuple[list[dict], str | None]: ...
 
 
 def idempotency_key(lead_id: str, version: int) -> str:

@@ -169,10 +169,12 @@ class CentralTransport:
             return None
         return data
 
-    def pull_updates(self, since: str | None = None) -> tuple[list[dict], str | None]:
+    def pull_updates(self, since: str | None = None, everything: bool = False) -> tuple[list[dict], str | None]:
         """GET /api/v1/leads:updates: this kiosk's leads edited centrally since ``since``
-        (records, the ``until`` to ask from next time)."""
-        params = {"since": since} if since else None
+        (records, the ``until`` to ask from next time); ``everything``: all its leads."""
+        params = {"since": since} if since else {}
+        if everything:
+            params["all"] = "true"
         resp = self.client.request("GET", self.base + "/api/v1/leads:updates", headers=self._headers(None),
                                    params=params)
         data = check_status(resp, "GET /api/v1/leads:updates").json()

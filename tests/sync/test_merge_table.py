@@ -35,6 +35,18 @@ TABLE = [
 ]
 
 
+def test_a_change_undone_on_one_side_still_counts():
+    """central set the title away and back (ABA): its history says so, so the kiosk's edit of the
+    same field is a conflict, not silently taken."""
+    from sync.merge import touched
+    central = rec(version=3)
+    central["history"] = [{"version": 2, "changes": {"contact.title": {"old": "t0", "new": "x"}}},
+                          {"version": 3, "changes": {"contact.title": {"old": "x", "new": "t0"}}}]
+    merged, new = merge_records(rec(), rec(title="CEO"), central, at="t",
+                                kiosk_touched={"contact.title"}, central_touched=touched(central["history"], 1))
+    assert [c["field"] for c in new] == ["contact.title"] and merged["contact"]["title"] == "t0"
+
+
 def _get(record, path):
     cur = record
     for p in path.split("."):

@@ -109,3 +109,22 @@ def test_case2_central_edits_reach_the_kiosk(pair, capsys) -> None:
     assert code == 0
     rec, _ = _central_record(db, lead["id"])
     assert rec["notes"] == "follow up Monday" and rec["contact"]["company"] == "Initech" and "conflicts" not in rec
+
+
+def test_case5_leads_lost_locally_are_restored_from_central(pair, capsys) -> None:
+    central, data, db = pair
+    store = open_store(data)
+    ids = [store.save(make_lead(i))["id"] for i in (3, 4)]
+    store.close()
+    capsys.readouterr()
+    assert _sync(data, capsys)[0] == 0
+    (data / "leads" / "store.journal").write_bytes(b"")           # both saves are gone locally
+    code = main(["leads", "list", "--json", "--data", str(data)])
+    out = capsys.readouterr()
+    assert code == 1 and json.loads(out.out) == [] and "empty" in out.err
+    _sync(data, capsys)                                           # the next sync fetches them back
+    code = main(["leads", "list", "--json", "--data", str(data)])
+    listed = {x["id"] for x in json.loads(capsys.readouterr().out)}
+    assert code == 0 and listed == set(ids)
+    log = (data / "leads" / "recovery.log").read_text()
+    assert "restored 2 lead(s) from central" in log and all(i in log for i in ids)
