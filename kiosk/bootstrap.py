@@ -184,6 +184,7 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
         language=language or settings.language, staff=settings.staff,
         idle_timeout_s=float(settings.idle_timeout_s),
         camera_spec=camera or settings.camera_source,
+        default_region=getattr(profile, "default_country", None),
         check_pin=lambda pin: load_kiosk_settings(data).check_pin(pin),  # a PIN set meanwhile counts
         list_shows=lambda: list_shows(data),
         load_show=lambda sid: load_show(data, sid)[:2],
@@ -203,7 +204,7 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
     staff = StaffService(context, store, sync=sync,
                          export=lambda st, fmt, path: export_leads(st, fmt, path, context.show.id),
                          keys=keys, **({"now": clock} if clock else {}),
-                         pin_guard=PinGuard(data / GUARD_FILE),
+                         pin_guard=PinGuard(data / GUARD_FILE, **({"clock": lambda: clock().timestamp()} if clock else {})),
                          demo_pin_refused=lambda: (data / "central.json").exists()
                          and load_kiosk_settings(data).uses_demo_pin,
                          new_pin=lambda: take_new_pin(data))

@@ -111,9 +111,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         if not worker.lanes:
+            left = len(store.find())
             print(f"no sync destinations ({note}); enroll with `leadkiosk enroll URL CODE` or add "
-                  "destinations: to the show config")
-            return EXIT_OK
+                  f"destinations: to the show config; {left} lead(s) stay in the store unsent")
+            # --once promises exit 1 when anything is left: with nowhere to send, every lead is
+            return EXIT_LEFT if args.once and left else EXIT_OK
         if args.once:
             status = worker.run_once(max_wait_s=args.max_wait)
             status["source"] = note
@@ -158,6 +160,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(json.dumps(status, indent=2))
         else:
             print(_table(status))
+            if not status["destinations"]:
+                print(f"no sync destinations ({note}): enroll with `leadkiosk enroll URL CODE` or add "
+                      f"destinations: to the show config; {len(store.find())} lead(s) stay in the store")
             for problem in store.damage:
                 print(f"LEAD STORE DAMAGED: {problem}")
             for name, rows in parked.items():

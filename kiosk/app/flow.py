@@ -16,6 +16,7 @@ from kiosk.app.context import KioskContext
 from kiosk.app.form_view import FormView, StepView
 from kiosk.app.reasons import lead_reasons
 from kiosk.errors import KioskError, StoreError
+from kiosk.scan.badge.fields import typed_contact
 
 SCAN, DUPLICATE, CONTACT, QUALIFY, DONE = "scan", "duplicate", "contact", "qualify", "done"
 CONTACT_FIELDS: tuple[str, ...] = ("first_name", "last_name", "company", "title", "email", "phone", "country")
@@ -179,7 +180,8 @@ class CaptureFlow:
             raise FlowError("contact.need_name")
         if cleaned["email"] and not _EMAIL.fullmatch(cleaned["email"]):
             raise FlowError("contact.bad_email")
-        self.contact.update(cleaned)
+        # typed phones and countries end up like scanned ones: E.164 and ISO codes
+        self.contact.update(typed_contact(cleaned, self.context.default_region))
         self.step = 0
         self._go(QUALIFY)
 

@@ -20,7 +20,7 @@ FILE_NAME = "kiosk.toml"
 MODES = ("staffed", "self_serve")
 LANGUAGES = ("en", "de")
 KIOSK_ID_RE = re.compile(r"^(?=.*\S)[^\x00-\x1f\x7f]{1,64}$")  # any printable name: it is a label, not a path
-CAMERA_RE = re.compile(r"^(auto|demo|picamera2|opencv:\d+|video:.+|images:.+)$")
+CAMERA_RE = re.compile(r"^(auto|none|demo|picamera2|opencv:\d+|video:.+|images:.+)$")
 TOP_KEYS = ("kiosk_id", "mode", "language", "show", "staff_pin_hash", "staff", "idle_timeout_s", "camera")
 CAMERA_KEYS = ("source",)
 IDLE_RANGE = (5, 3600)
@@ -114,7 +114,7 @@ def settings_from_dict(data: Mapping[str, Any], source: str = "<settings>") -> K
             if "source" in cam:
                 v = cam["source"]
                 if not isinstance(v, str) or not CAMERA_RE.fullmatch(v):
-                    p.add("camera.source", "auto, picamera2, opencv:<index>, video:<path> or images:<dir>", v)
+                    p.add("camera.source", "auto, none, demo, picamera2, opencv:<index>, video:<path> or images:<dir>", v)
                 else:
                     out["camera_source"] = v
     p.raise_if_any()

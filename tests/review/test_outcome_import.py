@@ -156,3 +156,22 @@ def test_cli_import_json_dry_run_then_apply(app, sqlite_url, capsys, tmp_path):
     assert main(args) == 0                       # mapping remembered; the same file again: 0 changes
     assert json.loads(capsys.readouterr().out) == {"rows": 3, "matched": 2, "updated": 0, "unchanged": 2,
                                                    "unmatched": 1, "rejected": 0}
+
+
+def test_streaming_xlsx_reader_reads_what_openpyxl_reads():
+    """The fast reader (the standard library's XML parser) and openpyxl agree cell for cell on the
+    vendors' workbooks, dates in date-formatted cells included; the second sheet can be picked."""
+    import io
+    import zipfile
+    from central.web import outcome_files as of
+    rows = [("a@x.com", "closedwon", 12500.0, date(2026, 12, 31)), ("b@x.com", "Closed Lost", None, None),
+            ("c@x.com", "Won", 0.5, date(2027, 1, 2))]
+    for name, data in (ex.hubspot_xlsx(rows), ex.dynamics_xlsx(rows)):
+        fast = of._read_xlsx_stream(zipfile.ZipFile(io.BytesIO(data)), None)
+        full = of._read_xlsx_openpyxl(data, None)
+        assert (fast.columns, fast.rows, fast.sheets) == (full.columns, full.rows, full.sheets), name
+        assert "2026-12-31" in fast.rows[0]
+    name, data = ex.dynamics_xlsx(rows)
+    assert read_table(data, name, "hiddenDataSheet").columns == ["Summary"]
+    with pytest.raises(ImportFormatError, match="no sheet 'Nope'"):
+        read_table(data, name, "Nope")
