@@ -101,8 +101,10 @@ def read_upright(reader: TextReader, image: np.ndarray) -> list[OcrLine]:
     the card is tried turned by 90, 180 and 270 degrees and the orientation with the most
     confident text wins (a card held sideways reads as noise otherwise)."""
     lines = reader.read(image)
-    if sum(1 for ln in lines if ln.confidence >= 0.85) >= GOOD_ENOUGH:
-        return lines
+    confident = [ln for ln in lines if ln.confidence >= 0.85]
+    if len(confident) >= GOOD_ENOUGH or (
+            lines and len(confident) == len(lines) and sum(len(ln.text) for ln in lines) >= 10):
+        return lines  # a badge has two or three lines only: all of them clear is upright enough
     best = (_weight(lines), lines)
     for turns in (2, 1, 3):
         turned = np.ascontiguousarray(np.rot90(image, turns))
