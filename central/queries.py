@@ -11,8 +11,11 @@ from sqlalchemy import select
 from central.db import Database
 from central.models import Device, Lead
 from central.timeutil import iso
+from sync.record.fields import PERSON_FIELDS
+from sync.sheet import neutralise
 
-CONTACT_KEYS = ("first_name", "last_name", "company", "title", "email", "phone", "country", "registration_id")
+# The contact as the list/API shows it: the person and the registration id (not the raw badge).
+CONTACT_KEYS = PERSON_FIELDS + ("registration_id",)
 
 
 def _contact(record: dict) -> dict[str, Any]:
@@ -59,13 +62,12 @@ NURTURE_COLUMNS = ("lead_id", "show_id", "first_name", "last_name", "company", "
                    "captured_at")
 
 
-def neutralise(value: Any) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ (or tab/CR) is prefixed with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _cell(value: Any) -> Any:
+    """Empty for null; text guarded against formula injection; numbers stay numbers."""
+    return "" if value is None else neutralise(value)
 
 
-def nurture_rows(db: Database, show_id: str) -> Iterable[list[str]]:
+def nurture_rows(db: Database, show_id: str) -> Iterable[list[Any]]:
     q = (select(Lead).where(Lead.show_id == show_id, Lead.tag == "nurture", Lead.discarded.is_(False),
                             Lead.merged_into.is_(None)).order_by(Lead.captured_at_corrected, Lead.id))
     with db.session() as s:
@@ -73,7 +75,7 @@ def nurture_rows(db: Database, show_id: str) -> Iterable[list[str]]:
             rec = lead.record_json or {}
             c = rec.get("contact") or {}
             consent = rec.get("consent") or {}
-            yield [neutralise(v) for v in (
+            yield [_cell(v) for v in (
                 lead.id, lead.show_id, c.get("first_name"), c.get("last_name"), c.get("company"), c.get("title"),
                 c.get("email"), c.get("phone"), c.get("country"), "yes" if consent.get("given") else "no",
                 consent.get("text_version"), lead.score, lead.product_interest, iso(lead.captured_at_corrected))]

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from central.db import Database
 from central.models import Device, Lead, LeadHistory, Show
 from central.web.models import Outcome
+from sync.record.record import new_lead, wire_record
+from sync.record.timestamps import iso
 
 FIRST = ["Anna", "Jonas", "Sofia", "Lukas", "Emma", "Mateo", "Zoë", "Łukasz", "José", "Chloé", "Noah", "Mia",
          "Björn", "Ingrid", "Aarav", "Priya", "Yuki", "Kenji", "Olivia", "Liam", "Fatima", "Omar", "Elena",
@@ -131,16 +133,12 @@ def lead_rows(show_id: str, devices: list[tuple[str, str]], n: int, *, start: da
         sc = scorer(answers)
         staff = rng.choice(STAFF)
         lead_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        iso = at.isoformat().replace("+00:00", "Z")
-        record = {
-            "schema": 1, "id": lead_id, "version": 1, "show_id": show_id, "kiosk_id": dev_name, "staff": staff,
-            "captured_at": iso, "clock": {"synchronised": True, "source": "ntp", "monotonic_s": 1000.0 + i,
-                                          "boot_id": "demo"},
-            "updated_at": iso, "contact": contact, "answers": answers,
-            "consent": {"given": True, "text_version": "2026-1", "at": iso}, "score": sc,
-            "notes": answers.pop("notes", "") if "notes" in answers else "",
-            "history": [{"version": 1, "at": iso, "actor": staff, "changes": {}}], "outcome": None, "purged": False,
-        }
+        notes = answers.pop("notes", "") if "notes" in answers else ""
+        record = wire_record(new_lead(
+            show_id=show_id, kiosk_id=dev_name, staff=staff, contact=contact, answers=answers, score=sc,
+            consent={"given": True, "text_version": "2026-1", "at": iso(at)}, notes=notes, captured_at=at,
+            lead_id=lead_id, clock={"synchronised": True, "source": "ntp", "monotonic_s": 1000.0 + i,
+                                    "boot_id": "demo"}))
         pi = answers.get("product_interest")
         yield {"id": lead_id, "show_id": show_id, "device_id": dev_id, "kiosk_id": dev_name, "version": 1,
                "captured_at": at, "captured_at_corrected": at, "clock_method": "synchronised",

@@ -2,7 +2,8 @@
 
 Spreadsheet programs run a cell that starts with ``= + - @`` (or a tab / carriage return) as a
 formula, so a badge with ``=HYPERLINK(...)`` as its company would run on the marketer's laptop.
-Every text cell that starts that way gets a leading apostrophe (OWASP's advice), in both formats;
+Every text cell that starts that way gets a leading apostrophe (``sync.sheet.neutralise``, the
+guard kiosk and central share), in both formats;
 in XLSX the cell is also typed as a string so openpyxl never writes a formula. Text stays Unicode
 (CSV in UTF-8 with a BOM so Excel opens umlauts and accents correctly).
 """
@@ -13,14 +14,9 @@ import io
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from sync.sheet import neutralise
 
-
-def neutralise(value: Any) -> Any:
-    """Return ``value`` safe to put in a spreadsheet cell (only strings change)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+__all__ = ["csv_chunks", "neutralise", "xlsx_bytes"]
 
 
 def _cell(value: Any) -> Any:

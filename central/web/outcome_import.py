@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from central.models import Lead
-from central.web.models import OUTCOME_STATUSES, Outcome
+from central.web.models import Outcome
+from sync.record.fields import OUTCOME_STATUSES
 
 MAX_ROWS = 50_000
 MAX_BYTES = 10 * 1024 * 1024

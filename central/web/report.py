@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-TAGS = ("hot", "warm", "nurture")
-STATUSES = ("closed_won", "closed_lost", "discarded", "active")
+from sync.record.fields import OUTCOME_STATUSES as STATUSES
+from sync.record.fields import TAGS
 
 
 @dataclass

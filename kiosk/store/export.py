@@ -1,8 +1,8 @@
 """CSV and XLSX exports of the lead store, safe to open in Excel.
 
 A visitor types their company as ``=HYPERLINK(...)`` and the marketer's spreadsheet runs it:
-every text cell that a spreadsheet would read as a formula (leading ``=``, ``+``, ``-``, ``@``,
-tab or carriage return) gets a leading apostrophe (OWASP's advice). CSV is UTF-8 with a BOM so
+every text cell that a spreadsheet would read as a formula gets a leading apostrophe
+(``sync.sheet.neutralise``, the one guard kiosk and central share). CSV is UTF-8 with a BOM so
 Excel shows "Müller" rather than "MÃ¼ller".
 """
 from __future__ import annotations
@@ -12,9 +12,8 @@ import io
 import re
 from typing import IO, Any, Iterable, Mapping
 
-from kiosk.store.record import effective_tag
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from sync.record.record import effective_tag
+from sync.sheet import neutralise
 # Characters XML 1.0 (hence XLSX) cannot hold; badge payloads may carry e.g. GS (0x1d).
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -22,14 +21,6 @@ BASE_COLUMNS = ["id", "captured_at", "show_id", "kiosk_id", "staff", "first_name
                 "title", "email", "phone", "country", "registration_id", "badge_format", "tag", "computed_tag",
                 "override", "score", "discarded", "discard_reason", "reasons", "consent_given",
                 "consent_version", "notes", "version", "updated_at", "outcome", "purged"]
-
-
-def neutralise(value: Any) -> Any:
-    """Make one cell value inert: numbers and booleans stay as they are, text that a spreadsheet
-    would evaluate gets a leading apostrophe. Non-ASCII is untouched."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _answer_text(value: Any) -> Any:

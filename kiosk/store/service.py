@@ -22,7 +22,8 @@ from kiosk.store.journal import JournalStorage, MemoryJournalStorage
 from kiosk.store.record import (EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, deep_merge, effective_tag,
                                 iso, json_copy, migrate, parse_time, utc_now, validate)
 from kiosk.store.retention import purged_copy, rescore_one, staff_discarded
-from kiosk.store.sync_state import apply_mark, is_pending
+from sync.record.delivery import apply_mark, is_pending
+from sync.record.versioning import new_version, settle_tag
 from kiosk.store.table import JournalTable, LeadDB
 
 log = logging.getLogger("kiosk.store")
@@ -211,19 +212,10 @@ class LeadStore:
             doc_id, cur = self._doc(lead_id)
             new = _copy(cur)
             diff = deep_merge(new, changes)
-            score = new.get("score")
-            if isinstance(score, dict) and "computed_tag" in score:
-                tag = score.get("override") or score.get("computed_tag")
-                if score.get("tag") != tag:
-                    diff["score.tag"] = {"old": score.get("tag"), "new": tag}
-                    score["tag"] = tag
+            settle_tag(new, diff)
             if not diff:
                 return _copy(cur)
-            now = iso(self._clock())
-            new["version"] = int(cur.get("version", 1)) + 1
-            new["updated_at"] = now
-            new.setdefault("history", []).append(
-                {"version": new["version"], "at": now, "actor": actor, "changes": diff})
+            new_version(new, diff, actor=actor, at=self._clock(), previous=int(cur.get("version", 1)))
             self._replace({doc_id: new})
             return _copy(new)
 
@@ -362,7 +354,7 @@ class LeadStore:
 
         changed: dict[str, dict[str, Any]] = {}
         with self._lock, self._storage.transaction():
-            now = iso(self._clock())
+            now = self._clock()
             for doc_id, doc in self._live().items():
                 old = doc.get("score") or {}
                 if old.get("form_id") not in (None, getattr(form, "id", None)):
@@ -380,9 +372,7 @@ class LeadStore:
                 diff = deep_merge(new.setdefault("score", {}), result, "score.")
                 if not diff:
                     continue
-                new["version"] = int(doc.get("version", 1)) + 1
-                new["updated_at"] = now
-                new.setdefault("history", []).append({"version": new["version"], "at": now, "actor": actor, "changes": diff})
+                new_version(new, diff, actor=actor, at=now, previous=int(doc.get("version", 1)))
                 changed[doc_id] = new
             self._replace(changed)
         return len(changed)

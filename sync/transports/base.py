@@ -46,8 +46,3 @@ def batch_key(leads: Sequence[dict]) -> str:
     for destinations that deduplicate whole requests."""
     keys = sorted(idempotency_key(lead["id"], lead["version"]) for lead in leads)
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:32]
-
-
-def wire_record(lead: dict) -> dict:
-    """The lead as it leaves the kiosk: the kiosk's own sync bookkeeping stays home."""
-    return {k: v for k, v in lead.items() if k != "sync"}

@@ -16,16 +16,18 @@ from typing import Any, Callable, Sequence
 from sync.enrollment import CentralCredentials
 from sync.errors import TransientError
 from sync.http import HttpClient, HttpResponse, check_status
-from sync.signing import sign_headers
-from sync.transports.base import ItemResult, batch_key, wire_record
+from sync.record.signing import sign_headers
+from sync.record.protocol import DELIVERED as SENT
+from sync.record.protocol import PATH_BATCH, PATH_CONFIG, PATH_HEARTBEAT
+from sync.record.protocol import REFUSED as PARK
+from sync.record.record import wire_record
+from sync.transports.base import ItemResult, batch_key
 
 log = logging.getLogger(__name__)
 
-SENT = {"stored", "duplicate", "stale"}
 # Central refuses a signature whose timestamp is more than 5 minutes off. A skew well below that is
 # not worth a correction (and a 401 for a revoked token carries server_time too).
 SKEW_WORTH_CORRECTING_S = 60.0
-PARK = {"rejected", "conflict"}
 
 
 def clock_sample() -> dict[str, Any]:
@@ -105,7 +107,7 @@ class CentralTransport:
 
     # -- the outbox contract ---------------------------------------------------------------
     def send(self, leads: Sequence[dict]) -> list[ItemResult]:
-        resp = self.post("/api/v1/leads:batch", {"leads": [wire_record(l) for l in leads], "clock": clock_sample()},
+        resp = self.post(PATH_BATCH, {"leads": [wire_record(l) for l in leads], "clock": clock_sample()},
                          extra={"Idempotency-Key": batch_key(leads)})
         data = resp.json()
         results = data.get("results") if isinstance(data, dict) else None
@@ -138,7 +140,7 @@ class CentralTransport:
         headers = self._headers(None)
         if etag:
             headers["If-None-Match"] = etag
-        resp = self.client.request("GET", self.base + "/api/v1/config", headers=headers)
+        resp = self.client.request("GET", self.base + PATH_CONFIG, headers=headers)
         if resp.status == 304:
             return None
         data = check_status(resp, "GET /api/v1/config").json()
@@ -149,7 +151,7 @@ class CentralTransport:
         return data
 
     def heartbeat(self, pending: dict[str, int], last_sync_at: str | None, clock: dict | None = None) -> None:
-        self.post("/api/v1/heartbeat", {"pending": pending, "last_sync_at": last_sync_at,
+        self.post(PATH_HEARTBEAT, {"pending": pending, "last_sync_at": last_sync_at,
                                         "clock": clock or clock_sample()})
 
     def close(self) -> None:
