@@ -26,6 +26,17 @@ from central.timeutil import iso, utcnow
 log = logging.getLogger("central")
 
 
+def install_http_security(app: FastAPI, settings: Settings) -> None:
+    """Security headers on every response; proxy headers (X-Forwarded-Proto/-For) believed only
+    from the configured ``[http] trusted_proxies`` (uvicorn's own handling is off, see cli)."""
+    from central.httpsec import SecurityHeadersMiddleware
+
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+
+
 def create_app(db_url: str | None = None, settings: Settings | None = None, *, migrate: bool = True,
                start_worker: bool = False, web: bool = True) -> FastAPI:
     """Build the app for ``db_url`` (argument > LEADKIOSK_CENTRAL_DB > sqlite:///central.db).
@@ -58,9 +69,12 @@ def create_app(db_url: str | None = None, settings: Settings | None = None, *, m
                 outbox.stop()
             db.dispose()
 
+    # /docs and /openapi.json map the whole attack surface: off unless [http] docs = true.
+    docs = {} if settings.docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
     app = FastAPI(title="leadkiosk central", version="1", lifespan=lifespan,
                   description="Receives leads from the kiosk fleet, serves show configuration, "
-                              "notifies sales about hot leads.")
+                              "notifies sales about hot leads.", **docs)
+    install_http_security(app, settings)
     app.state.db = db
     app.state.settings = settings
     app.state.worker = worker

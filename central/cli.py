@@ -90,6 +90,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--once", action="store_true", help="deliver what is due now and exit")
     p.set_defaults(func=cmd_notify_worker)
 
+    p = sub.add_parser("notifications", help="the hot-lead notification queue (failed rows, retry)")
+    _db_arg(p)
+    p.add_argument("--failed", action="store_true", help="only rows that gave up after [notify] max_attempts")
+    p.add_argument("--json", action="store_true",
+                   help="JSON list: id, lead_id, kind, recipient, state, attempts, created_at, sent_at, "
+                        "next_attempt_at, last_error")
+    p.add_argument("--retry", metavar="ID", type=int, action="append", default=[],
+                   help="put this failed row back in the queue (repeatable)")
+    p.add_argument("--limit", type=int, default=1000)
+    p.set_defaults(func=cmd_notifications)
+
     p = sub.add_parser("check-config", help="validate a central config file")
     p.add_argument("config", metavar="FILE")
     p.set_defaults(func=cmd_check_config)
@@ -153,10 +164,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 os.environ[ENV_CONFIG] = str(Path(args.config).resolve())
             os.environ["LEADKIOSK_CENTRAL_WORKER"] = "1" if args.notify_worker == "thread" else "0"
             uvicorn.run("central.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                        log_level="warning", access_log=False)
+                        log_level="warning", access_log=False, proxy_headers=False)
         else:
             app = create_app(url, settings, start_worker=args.notify_worker == "thread")
-            uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+            uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False,
+                        proxy_headers=False)  # the app trusts only [http] trusted_proxies
     finally:
         if supervisor:
             supervisor.stop()
@@ -321,6 +333,32 @@ def cmd_notify_worker(args: argparse.Namespace) -> int:
         threading.Thread(target=_orphan_watch, daemon=True).start()
     worker.run_forever(listen=True)
     return 0
+
+
+@_guard
+def cmd_notifications(args: argparse.Namespace) -> int:
+    """List the queue (newest first); exit 1 if a --retry id does not exist or is not waiting."""
+    from central.notify.worker import list_notifications, retry_notification
+    db = _db(args)
+    status = 0
+    for nid in args.retry:
+        row = retry_notification(db, nid)
+        if row is None or row["state"] != "pending":
+            status = _fail(f"notification {nid}: " + ("no such row" if row is None else f"is {row['state']}"))
+        else:
+            print(f"notification {nid} (lead {row['lead_id']}) queued again", file=sys.stderr)
+    if args.retry and not args.failed and not args.json:
+        return status
+    rows = list_notifications(db, state="failed" if args.failed else None, limit=args.limit)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return status
+    for n in rows:
+        print(f"{n['id']:>6}  {n['state']:<8} {n['attempts']:>3}x  {n['kind']:<5} {n['recipient'][:40]:<40} "
+              f"lead {n['lead_id']}  {n['last_error'] or ''}")
+    if not rows:
+        print("no failed notifications" if args.failed else "no notifications")
+    return status
 
 
 @_guard

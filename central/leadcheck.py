@@ -52,6 +52,10 @@ def check_lead(record: Any, *, device_show_id: str, product_question: str, follo
     if strict_unicode and isinstance(record, dict):
         check_unicode(record)
     rec = validate(record)
+    if rec["id"] != rec["id"].lower():
+        # One spelling per lead: the ownership check and every lookup compare text, so an
+        # upper-case copy of another kiosk's id would otherwise be a different lead.
+        rec = {**rec, "id": rec["id"].lower()}
     show_id = rec.get("show_id")
     if show_id != device_show_id:
         raise Malformed(f"show_id: expected this kiosk's show {device_show_id!r}, got {str(show_id)[:100]!r}")

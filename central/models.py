@@ -178,3 +178,14 @@ class Outbox(Base):
         UniqueConstraint("lead_id", "destination", "version", name="uq_outbox_lead_dest_version"),
         Index("ix_outbox_due", "state", "next_attempt_at"),
     )
+
+
+class AuthThrottle(Base):
+    """Failed attempts per key (``login-account:<email>``, ``login-address:<ip>``,
+    ``enroll-address:<ip>``) so password and enrollment-code guessing slows down on every
+    process behind the load balancer alike (migration ``0003_security``)."""
+    __tablename__ = "auth_throttle"
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTC)
+    locked_until: Mapped[datetime | None] = mapped_column(UTC, nullable=True)

@@ -38,10 +38,15 @@ Example::
     poll_interval_s = 0.2       # SQLite: how often a separate worker process looks for work
     retry_base_s = 5
     retry_max_s = 900
+    max_attempts = 10           # then the row is "failed": listed by `central notifications --failed`, retried by hand
 
     [answers]                    # which form questions hold these (question ids)
     product_interest = "product_interest"
     follow_up = "follow_up"
+
+    [http]
+    trusted_proxies = ["10.0.0.5", "10.1.0.0/16"]   # only these may set X-Forwarded-Proto/-For
+    docs = false                 # /docs and /openapi.json (off by default: they map the attack surface)
 """
 from __future__ import annotations
 
@@ -96,11 +101,14 @@ class Settings:
     retry_base_s: float = 5.0
     retry_max_s: float = 900.0
     lease_s: float = 120.0
+    max_attempts: int = 10
     product_interest_question: str = "product_interest"
     follow_up_question: str = "follow_up"
     max_body_bytes: int = 16 * 1024 * 1024
     max_batch: int = 1000
     enrollment_code_ttl_h: float = 7 * 24
+    trusted_proxies: tuple[str, ...] = ()
+    docs: bool = False
 
     def admin_token_ok(self, token: str | None) -> bool:
         if not token or not self.admin_token_sha256:
@@ -193,7 +201,7 @@ class _Reader:
 
 def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | None = None) -> Settings:
     r = _Reader(source, dict(os.environ if env is None else env))
-    top = {"smtp", "chat", "admin", "territories", "routing", "notify", "answers", "limits"}
+    top = {"smtp", "chat", "admin", "territories", "routing", "notify", "answers", "limits", "http"}
     for k in data:
         if k not in top:
             raise r.fail(k, f"one of the known tables {sorted(top)}")
@@ -246,9 +254,16 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
     if smtp is None and any(route.email for route in (*rules, default) if route is not None):
         raise r.fail("smtp", "an [smtp] table (host, from): the routing rules send e-mail")
 
-    n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s"})
+    n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s",
+                                                    "max_attempts"})
     ans = r.table(data, "answers", "answers", {"product_interest", "follow_up"})
     lim = r.table(data, "limits", "limits", {"max_body_bytes", "max_batch", "enrollment_code_ttl_h"})
+    h = r.table(data, "http", "http", {"trusted_proxies", "docs"})
+    proxies = r.strings(h, "trusted_proxies", "http.trusted_proxies", check=_ip_or_network,
+                        what="IP addresses or networks (10.0.0.5, 10.1.0.0/16)")
+    docs = h.get("docs", False)
+    if not isinstance(docs, bool):
+        raise r.fail("http.docs", "true or false", docs)
     return Settings(
         source=source, smtp=smtp, chat_webhook_url=chat_url, admin_token_sha256=admin,
         territories=territories, rules=rules, default_route=default,
@@ -256,12 +271,23 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
         retry_base_s=r.num(n, "retry_base_s", "notify.retry_base_s", 5, 0.01, 3600),
         retry_max_s=r.num(n, "retry_max_s", "notify.retry_max_s", 900, 0.01, 86400),
         lease_s=r.num(n, "lease_s", "notify.lease_s", 120, 1, 3600),
+        max_attempts=int(r.num(n, "max_attempts", "notify.max_attempts", 10, 1, 1000)),
         product_interest_question=r.str_(ans, "product_interest", "answers.product_interest", "product_interest"),
         follow_up_question=r.str_(ans, "follow_up", "answers.follow_up", "follow_up"),
         max_body_bytes=int(r.num(lim, "max_body_bytes", "limits.max_body_bytes", 16 * 1024 * 1024, 1024, 1 << 30)),
         max_batch=int(r.num(lim, "max_batch", "limits.max_batch", 1000, 1, 100_000)),
         enrollment_code_ttl_h=r.num(lim, "enrollment_code_ttl_h", "limits.enrollment_code_ttl_h", 168, 0.01, 24 * 365),
+        trusted_proxies=proxies, docs=docs,
     )
+
+
+def _ip_or_network(text: str) -> bool:
+    import ipaddress
+    try:
+        ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _route(r: _Reader, raw: Any, path: str, territories: dict, chat_url: str | None,

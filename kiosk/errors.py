@@ -23,3 +23,15 @@ class BadgeParseError(KioskError):
 
 class StoreError(KioskError):
     """The lead store could not complete an operation (disk full, read-only, damaged)."""
+
+
+class SealError(KioskError):
+    """The kiosk's key file is missing or damaged, or a secret does not open it."""
+
+
+class WrongPassphrase(SealError):
+    """The show passphrase does not open the kiosk's key."""
+
+
+class LockedError(StoreError):
+    """Personal data was needed (edit contact, export) while the kiosk is locked."""

@@ -23,6 +23,8 @@ from typing import Any, Callable, Sequence
 
 from sync.backoff import Backoff
 from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError, TransientError
+from sync.http import deadline as http_deadline
+from sync.record.timestamps import iso
 from sync.transports.base import ItemResult, Transport
 
 log = logging.getLogger("leadkiosk.sync")
@@ -33,8 +35,7 @@ AUTH_MIN_DELAY_S = 60.0
 
 
 def utc_iso(ts: float | None = None) -> str:
-    dt = datetime.fromtimestamp(time.time() if ts is None else ts, tz=timezone.utc)
-    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(datetime.fromtimestamp(time.time() if ts is None else ts, tz=timezone.utc))
 
 
 @dataclass
@@ -241,6 +242,10 @@ class SyncWorker:
         A failing destination is retried at most ``max_attempts`` times and never waits longer
         than ``max_wait_s`` in total, so the command always ends."""
         deadline = time.monotonic() + max_wait_s
+        with http_deadline(deadline):   # a request in flight is cut at the deadline too
+            return self._run_once(deadline, max_attempts)
+
+    def _run_once(self, deadline: float, max_attempts: int) -> dict:
         if not self._running:
             self._stop.clear()  # a stopped worker can still be drained by hand
         for lane in list(self.lanes.values()):

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from sqlalchemy import select
 
 from central.api.common import check_admin, state
 from central.api.schemas import CodeResponse, Problem, RevokeResponse
+from central.errors import ConflictError, NotFound
 from central.devices import list_devices, new_enrollment_code, revoke
-from central.models import Notification
+from central.notify.worker import list_notifications, retry_notification
 from central.queries import list_leads, sales_queue
-from central.timeutil import iso
 
 router = APIRouter(prefix="/api/v1", tags=["admin"],
                    responses={401: {"model": Problem}, 403: {"model": Problem}})
@@ -45,17 +44,29 @@ def post_code(request: Request, show_id: str = ShowId, authorization: str | None
 
 @router.get("/admin/notifications")
 def get_notifications(request: Request, authorization: str | None = Header(default=None),
-                      state_: Literal["pending", "sending", "retry", "sent"] | None = Query(default=None, alias="state"),
+                      state_: Literal["pending", "sending", "retry", "sent", "failed"] | None = Query(
+                          default=None, alias="state"),
                       limit: int = Query(default=100, ge=1, le=1000)) -> list[dict[str, Any]]:
     db, settings = state(request)
     check_admin(settings, authorization)
-    q = select(Notification).order_by(Notification.id.desc()).limit(limit)
-    if state_:
-        q = q.where(Notification.state == state_)
-    with db.session() as s:
-        return [{"id": n.id, "lead_id": n.lead_id, "kind": n.kind, "recipient": n.recipient, "state": n.state,
-                 "attempts": n.attempts, "created_at": iso(n.created_at), "sent_at": iso(n.sent_at),
-                 "next_attempt_at": iso(n.next_attempt_at), "last_error": n.last_error} for n in s.scalars(q)]
+    return list_notifications(db, state=state_, limit=limit)
+
+
+@router.post("/admin/notifications/{notification_id}/retry", responses={404: {"model": Problem}})
+def post_notification_retry(request: Request, notification_id: int = Path(ge=1, le=2**62),
+                            authorization: str | None = Header(default=None)) -> dict[str, Any]:
+    """Put a failed row back in the queue (due now, attempts counted afresh)."""
+    db, settings = state(request)
+    check_admin(settings, authorization)
+    row = retry_notification(db, notification_id)
+    if row is None:
+        raise NotFound(f"no notification {notification_id}")
+    if row["state"] != "pending":
+        raise ConflictError(f"notification {notification_id} is {row['state']}, not waiting to be retried")
+    wake = getattr(request.app.state, "worker", None)
+    if wake is not None:
+        wake.wake()
+    return row
 
 
 @router.get("/sales-queue")

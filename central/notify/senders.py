@@ -10,6 +10,7 @@ import smtplib
 import socket
 import ssl
 import urllib.error
+import unicodedata
 import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -17,6 +18,14 @@ from typing import Any
 
 from central.errors import NotificationError
 from central.settings import Settings, SmtpSettings
+
+
+def header_text(value: object, limit: int = 900) -> str:
+    """Text fit for one e-mail header: control characters (line breaks included, and Unicode line/
+    paragraph separators) become spaces and runs of spaces collapse. A visitor's name or company
+    comes from a badge, so a line break in it must neither stop the e-mail nor add a header."""
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in str(value))
+    return " ".join(text.split())[:limit]
 
 
 def _name(contact: dict) -> str:
@@ -51,13 +60,14 @@ def text_body(payload: dict[str, Any]) -> str:
 def build_email(smtp: SmtpSettings, recipient: str, notification_id: int, payload: dict[str, Any]) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = smtp.sender
-    msg["To"] = recipient
-    msg["Subject"] = subject(payload)
+    msg["To"] = header_text(recipient)
+    msg["Subject"] = header_text(subject(payload))
     msg["Date"] = formatdate(usegmt=True)
     # Stable per notification: if a crash after the SMTP server accepted the mail but before we
     # recorded it makes us send again, mail systems and clients can drop the copy by Message-ID.
-    msg["Message-ID"] = f"<leadkiosk-notification-{notification_id}-{payload.get('lead_id')}@leadkiosk>"
-    msg["X-Leadkiosk-Lead"] = str(payload.get("lead_id"))
+    lead = header_text(payload.get("lead_id"), 100).replace(" ", "")
+    msg["Message-ID"] = f"<leadkiosk-notification-{notification_id}-{lead}@leadkiosk>"
+    msg["X-Leadkiosk-Lead"] = lead
     msg.set_content(text_body(payload))
     return msg
 

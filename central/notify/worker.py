@@ -23,7 +23,7 @@ from central.errors import NotificationError
 from central.models import Notification
 from central.notify.senders import deliver
 from central.settings import Settings
-from central.timeutil import utcnow
+from central.timeutil import iso, utcnow
 
 log = logging.getLogger("central.notify")
 NOTIFY_CHANNEL = "leadkiosk_notifications"
@@ -40,6 +40,33 @@ class Claimed:
 
 def backoff_s(settings: Settings, attempts: int) -> float:
     return min(settings.retry_max_s, settings.retry_base_s * (2 ** max(0, attempts - 1)))
+
+
+def retry_notification(db: Database, notification_id: int, now: datetime | None = None) -> dict[str, Any] | None:
+    """A person's "try again" for a failed (or waiting) row: due now, attempts counted afresh.
+    Returns the row's new state, or None when there is no such row."""
+    now = now or utcnow()
+    with db.write(priority=True) as conn:
+        row = conn.execute(update(Notification).where(Notification.id == notification_id,
+                                                      Notification.state.in_(("failed", "retry", "pending")))
+                           .values(state="pending", attempts=0, next_attempt_at=now, lease_until=None)
+                           .returning(Notification.id, Notification.state, Notification.lead_id)).first()
+        if row is None:
+            found = conn.execute(select(Notification.id, Notification.state, Notification.lead_id)
+                                 .where(Notification.id == notification_id)).first()
+            return None if found is None else {"id": found.id, "state": found.state, "lead_id": found.lead_id}
+    return {"id": row.id, "state": row.state, "lead_id": row.lead_id}
+
+
+def list_notifications(db: Database, *, state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """The queue as the admin API, the admin page and ``central notifications`` show it."""
+    q = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    if state:
+        q = q.where(Notification.state == state)
+    with db.session() as s:
+        return [{"id": n.id, "lead_id": n.lead_id, "kind": n.kind, "recipient": n.recipient, "state": n.state,
+                 "attempts": n.attempts, "created_at": iso(n.created_at), "sent_at": iso(n.sent_at),
+                 "next_attempt_at": iso(n.next_attempt_at), "last_error": n.last_error} for n in s.scalars(q)]
 
 
 def _due(now: datetime):  # type: ignore[no-untyped-def]
@@ -103,21 +130,40 @@ class NotificationWorker:
                            Notification.attempts)).first()
         if row is None:
             return 0  # another worker claimed it
+        if row.attempts > self.settings.max_attempts:
+            # Its lease ran out that often: the sender died mid-send each time (a payload that
+            # kills the process?). Stop here rather than take the worker down forever.
+            with self.db.write(priority=True) as conn:
+                conn.execute(update(Notification).where(Notification.id == nid).values(
+                    state="failed", lease_until=None, attempts=self.settings.max_attempts,
+                    last_error=f"no outcome recorded after {self.settings.max_attempts} attempts (lease expired)"))
+            return 0
         return self.deliver_claimed(Claimed(nid, row.kind, row.recipient, row.payload_json, row.attempts))
 
     def deliver_claimed(self, item: "Claimed") -> int:
-        """Send a row this worker holds the lease of, then record the outcome."""
+        """Send a row this worker holds the lease of, then record the outcome.
+
+        Any exception (not only ``NotificationError``: building the message from a hostile
+        payload can raise anything) is written on the row with backoff, so a row never sits in
+        ``sending`` with no error; after ``max_attempts`` it is ``failed`` and waits for a person
+        (``leadkiosk central notifications --failed``, the admin page) instead of retrying forever."""
         nid = item.id
         try:
             self.deliver(self.settings, item.kind, item.recipient, nid, item.payload)
-        except NotificationError as exc:
-            delay = backoff_s(self.settings, item.attempts)
-            log.warning("notification %s to %s failed (attempt %s), retry in %.0fs: %s",
-                        nid, item.recipient, item.attempts, delay, exc)
+        except Exception as exc:  # noqa: BLE001 - recorded on the row, see above
+            error = str(exc) if isinstance(exc, NotificationError) else f"{type(exc).__name__}: {exc}"
+            if item.attempts >= self.settings.max_attempts:
+                log.error("notification %s to %s failed %s times; given up until retried: %s",
+                          nid, item.recipient, item.attempts, error)
+                values: dict[str, Any] = {"state": "failed"}
+            else:
+                delay = backoff_s(self.settings, item.attempts)
+                log.warning("notification %s to %s failed (attempt %s), retry in %.0fs: %s",
+                            nid, item.recipient, item.attempts, delay, error)
+                values = {"state": "retry", "next_attempt_at": utcnow() + timedelta(seconds=delay)}
             with self.db.write(priority=True) as conn:
                 conn.execute(update(Notification).where(Notification.id == nid).values(
-                    state="retry", lease_until=None, last_error=str(exc)[:2000],
-                    next_attempt_at=utcnow() + timedelta(seconds=delay)))
+                    lease_until=None, last_error=error[:2000], **values))
             return 0
         with self.db.write(priority=True) as conn:
             conn.execute(update(Notification).where(Notification.id == nid).values(

@@ -32,7 +32,8 @@ class ReviewApp:
 def make_templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
     env = t.env
-    env.filters.update(dt=fmt.dt, ago=fmt.ago, pct=fmt.pct, money=fmt.money, num=fmt.num, ratio=fmt.ratio, val=fmt.val)
+    env.filters.update(dt=fmt.dt, ago=fmt.ago, pct=fmt.pct, money=fmt.money, num=fmt.num, ratio=fmt.ratio, val=fmt.val,
+                       duration=fmt.duration)
     env.globals.update(static=STATIC_PREFIX)
     env.trim_blocks = True
     env.lstrip_blocks = True
@@ -40,14 +41,14 @@ def make_templates() -> Jinja2Templates:
 
 
 def install(app: FastAPI, db: Database, settings: ReviewSettings | None = None) -> ReviewApp:
-    from central.web.routes import api, auth, leads, outcomes, reports, shows, users
+    from central.web.routes import api, auth, leads, notifications, outcomes, reports, shows, users
 
     review = ReviewApp(db, settings or ReviewSettings.from_env(), make_templates())
     if db.dialect == "sqlite":
         _sqlite_read_pragmas(db)
     app.state.review = review
     app.mount(STATIC_PREFIX, StaticFiles(directory=str(HERE / "static")), name="review-static")
-    for module in (auth, shows, leads, outcomes, reports, users, api):
+    for module in (auth, shows, leads, outcomes, reports, users, notifications, api):
         app.include_router(module.router)
     if not any(getattr(r, "path", None) == "/" for r in app.routes):
         @app.get("/", include_in_schema=False)

@@ -60,6 +60,9 @@ def register(sub: Any) -> None:
                    help=f"also create {', '.join(u for u, _, _ in DEMO_USERS)} with password {DEMO_PASSWORD!r}")
     p.set_defaults(func=cmd_demo_data)
 
+    from central.web import outcomes_cli
+    outcomes_cli.register(sub)
+
 
 def _fail(msg: str) -> int:
     print(f"leadkiosk central: {msg}", file=sys.stderr)

@@ -8,6 +8,8 @@ say.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import random
 import uuid
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from central.models import Device, Lead, LeadHistory, Show
 from central.web.models import Outcome
 from sync.record.record import new_lead, wire_record
 from sync.record.timestamps import iso
+from sync.record.versioning import new_version
 
 FIRST = ["Anna", "Jonas", "Sofia", "Lukas", "Emma", "Mateo", "Zoë", "Łukasz", "José", "Chloé", "Noah", "Mia",
          "Björn", "Ingrid", "Aarav", "Priya", "Yuki", "Kenji", "Olivia", "Liam", "Fatima", "Omar", "Elena",
@@ -237,15 +240,21 @@ def load_demo(db: Database, *, show_id: str = "demo-2026", name: str = "Demo Exp
                 status, stage, reason = o
                 at = min(row["captured_at"] + timedelta(days=rng.randrange(7, 40)), now - timedelta(hours=1))
                 outcome = {"status": status, "stage": stage, "reason": reason,
-                           "at": at.isoformat().replace("+00:00", "Z")}
+                           "at": iso(at)}
+                amount = None
+                if status in ("closed_won", "active"):  # deal sizes as a B2B show sees them
+                    amount = Decimal(rng.choice((2500, 5000, 8000, 12500, 20000, 35000, 60000)))
+                    outcome.update(amount=str(amount), currency="EUR", close_date=at.date().isoformat())
                 row["record_json"]["outcome"] = outcome
-                row["record_json"]["version"] = row["version"] = 2
-                row["record_json"]["history"].append({"version": 2, "at": outcome["at"], "actor": "sales@demo.example",
-                                                      "changes": {"outcome": {"old": None, "new": outcome}}})
+                row["version"] = new_version(row["record_json"], {"outcome": {"old": None, "new": outcome}},
+                                             actor="sales@demo.example", at=at)["version"]
                 hbuf.append({"lead_id": row["id"], "version": 2, "at": at, "actor": "sales@demo.example",
                              "source": "web", "changes_json": {"outcome": {"old": None, "new": outcome}}})
                 obuf.append({"lead_id": row["id"], "show_id": show_id, "status": status, "stage": stage,
-                             "reason": reason, "reported_at": at, "reported_by": "sales@demo.example"})
+                             "reason": reason, "reported_at": at, "reported_by": "sales@demo.example",
+                             "amount": amount, "currency": "EUR" if amount is not None else None,
+                             "close_date": at.date() if amount is not None and status == "closed_won" else None,
+                             "source": "demo"})
                 n_out += 1
         buf.append(row)
         if len(buf) >= batch:

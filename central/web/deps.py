@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Callable
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from central.web.security import SESSION_COOKIE, Principal, check_csrf, load_session
+from central.web.security import SESSION_COOKIE, Principal, check_csrf, load_session, set_flash, take_flash
 
 
 class LoginRequired(Exception):
@@ -76,10 +77,39 @@ def writer(permission: str = "view") -> Callable:
     return dep
 
 
+def flash(request: Request, msg: str = "", err: str = "") -> None:
+    """Keep a notice ("User added.", or an error) for the signed-in user's next page. Notices
+    live in the session, never in the URL (``?msg=`` would let anyone send a link with a fake
+    message): redirect to a plain URL after calling this."""
+    p = current_principal(request)
+    if p.session_id is None:
+        return
+    with review(request).db.session() as s:
+        set_flash(s, p.session_id, msg, err)
+
+
+def redirect(request: Request, url: str, msg: str = "", err: str = "") -> RedirectResponse:
+    """303 to ``url`` with a one-time notice kept in the session (see :func:`flash`)."""
+    if msg or err:
+        flash(request, msg, err)
+    return RedirectResponse(url, status_code=303)
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies are Secure when the request came over HTTPS (the scheme is the trusted proxy's
+    X-Forwarded-Proto only for ``[http] trusted_proxies``) or the operator forces it."""
+    return review(request).settings.secure_cookies or request.url.scheme == "https"
+
+
 def render(request: Request, name: str, me: Principal | None, nav: str = "", status_code: int = 200,
            **ctx):
-    """Render a page with the things every page needs (user, CSRF token, active nav item)."""
+    """Render a page with the things every page needs (user, CSRF token, active nav item, the
+    session's pending notice)."""
     rv = review(request)
-    ctx.update(me=me, nav=nav, csrf=me.csrf_token if me else "", msg=request.query_params.get("msg", ""),
-               err=ctx.get("err") or request.query_params.get("err", ""))
+    msg, err = "", ""
+    if me is not None and me.flash and me.session_id:
+        with rv.db.session() as s:
+            msg, err = take_flash(s, me.session_id)
+    ctx.update(me=me, nav=nav, csrf=me.csrf_token if me else "", msg=ctx.get("msg") or msg,
+               err=ctx.get("err") or err)
     return rv.templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -4,12 +4,15 @@ Sessions are rows in ``web_sessions`` keyed by the SHA-256 of a random cookie (s
 processes behind a load balancer all see them). A session ends when idle for ``idle_timeout_s``
 or older than ``max_age_s``. Every POST form carries the session's CSRF token (synchroniser token
 pattern); the sign-in form, which has no session yet, uses a double-submit cookie instead.
-Cookies are HttpOnly and SameSite=Lax.
+Cookies are HttpOnly and SameSite=Lax, and Secure whenever the request came over HTTPS (directly,
+or through a proxy listed in ``[http] trusted_proxies``). A one-time notice for the next page
+("User added.") is kept in the session row, never in the URL, so a link cannot show a fake message.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -50,6 +53,8 @@ class Principal:
     name: str
     role: str
     csrf_token: str | None = None
+    session_id: str | None = None   # sha256 of the cookie; None for API tokens
+    flash: str | None = None        # pending one-time notice (JSON {"msg", "err"})
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())
@@ -102,7 +107,26 @@ def load_session(session: Session, token: str | None, settings: ReviewSettings) 
     # Touch at most once a minute so page views do not all write.
     if now - _aware(row.last_seen_at) > timedelta(seconds=60):
         session.execute(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))
-    return Principal(user.id, user.email, user.name, user.role, row.csrf_token)
+    return Principal(user.id, user.email, user.name, user.role, row.csrf_token, row.id, row.flash)
+
+
+def set_flash(session: Session, session_id: str, msg: str = "", err: str = "") -> None:
+    """Keep a notice for the session's next page."""
+    session.execute(update(WebSession).where(WebSession.id == session_id)
+                    .values(flash=json.dumps({"msg": msg, "err": err})))
+
+
+def take_flash(session: Session, session_id: str) -> tuple[str, str]:
+    """The session's pending notice (msg, err), removed so it shows once."""
+    row = session.get(WebSession, session_id)
+    if row is None or not row.flash:
+        return "", ""
+    raw, row.flash = row.flash, None
+    try:
+        data = json.loads(raw)
+        return str(data.get("msg") or ""), str(data.get("err") or "")
+    except (ValueError, AttributeError):
+        return "", ""
 
 
 def end_session(session: Session, token: str | None) -> None:

@@ -22,7 +22,7 @@ CONTACT_FIELDS = fields.CONTACT_FIELDS
 SYNC_STATES = fields.SYNC_STATES
 EDITABLE_KEYS = fields.EDITABLE_KEYS
 
-__all__ = ["CONTACT_FIELDS", "EDITABLE_KEYS", "SCHEMA_VERSION", "SYNC_STATES", "deep_merge", "effective_tag",
+__all__ = ["CONTACT_FIELDS", "EDITABLE_KEYS", "SCHEMA_VERSION", "SYNC_STATES", "canonical_id", "deep_merge", "effective_tag",
            "empty_contact", "iso", "json_copy", "migrate", "new_lead", "parse_time", "utc_now", "validate"]
 
 T = TypeVar("T")
@@ -48,6 +48,10 @@ def new_lead(*, show_id: str, kiosk_id: str, staff: str | None, contact: Mapping
                                lead_id=lead_id, clock=facts)
     except RecordError as exc:
         raise StoreError(str(exc)) from exc
+
+
+def canonical_id(lead_id: Any) -> str:
+    return _store_error(record.canonical_id, lead_id)
 
 
 def json_copy(value: Any) -> Any:

@@ -25,6 +25,7 @@ def purged_copy(doc: Mapping[str, Any], stamp: str) -> dict[str, Any]:
         for path, change in (h.get("changes") or {}).items():
             if path.startswith("contact") or path == "notes":
                 change["old"] = change["new"] = PURGED_VALUE
+    new.pop("sealed", None)  # the sealed copy of the same details goes too
     new["purged"] = True
     new["purged_at"] = stamp
     return new

@@ -17,14 +17,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from kiosk.errors import StoreError
+from kiosk.errors import LockedError, StoreError
 from kiosk.store.journal import JournalStorage, MemoryJournalStorage
-from kiosk.store.record import (EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, deep_merge, effective_tag,
+from kiosk.store.record import (EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, canonical_id, deep_merge, effective_tag,
                                 iso, json_copy, migrate, parse_time, utc_now, validate)
 from kiosk.store.retention import purged_copy, rescore_one, staff_discarded
+from kiosk.store.sealing import NoSealer, Sealer
+from kiosk.store.table import JournalTable, LeadDB
 from sync.record.delivery import apply_mark, is_pending
 from sync.record.versioning import new_version, settle_tag
-from kiosk.store.table import JournalTable, LeadDB
+from sync.sealed_record import PERSONAL_TOP_KEYS, SealedRecordError, split_personal
 
 log = logging.getLogger("kiosk.store")
 
@@ -37,6 +39,15 @@ def _copy(doc: Any) -> Any:
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _key(lead_id: str) -> str:
+    """Lookups accept any spelling of a UUID (ids are stored in canonical form); other text is
+    looked up as given and simply not found."""
+    try:
+        return canonical_id(lead_id)
+    except StoreError:
+        return str(lead_id)
 
 
 def _fold(text: str) -> str:
@@ -64,9 +75,13 @@ def _norm_time(value: str | datetime | None) -> str | None:
 class LeadStore:
     """Lead records on a TinyDB database whose storage has ``commit``/``transaction``."""
 
-    def __init__(self, db: LeadDB, clock: Callable[[], datetime] = utc_now) -> None:
-        """``clock`` stamps edits, sync marks and purges: tests pass a controlled one."""
+    def __init__(self, db: LeadDB, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None) -> None:
+        """``clock`` stamps edits, sync marks and purges: tests pass a controlled one. ``sealer``
+        seals personal data on the way in and opens it (when unlocked) on the way out; the
+        default stores records as they are (see kiosk/store/sealing.py)."""
         self._clock = clock
+        self._sealer: Sealer = sealer or NoSealer()
+        self._seal_events: list[str] = []
         self._db = db
         self._storage = db.storage
         self._table: JournalTable = db.table(TABLE)  # type: ignore[assignment]
@@ -81,6 +96,42 @@ class LeadStore:
             self._reindex(None)
             self._storage.on_change = self._reindex
             self._migrate_old_records()
+            self._seal_clear_records()
+
+    def _seal_clear_records(self) -> None:
+        """Records written before this data directory had keys are sealed once, at open, in one
+        durable change set; the journal is then compacted twice so neither the current nor the
+        kept previous generation holds them in clear any more."""
+        clear = {doc_id: self._sealer.seal(_copy(doc)) for doc_id, doc in self._live().items()
+                 if self._sealer.needs_seal(doc)}
+        if not clear:
+            return
+        try:
+            self._replace(clear)
+            self._storage.compact()
+            self._storage.compact()
+            log.info("lead store: sealed the personal data of %d older record(s)", len(clear))
+        except StoreError as exc:
+            log.warning("lead store: could not seal older records yet: %s", exc)
+
+    @property
+    def sealer(self) -> Sealer:
+        return self._sealer
+
+    def _out(self, doc: Mapping[str, Any]) -> dict[str, Any]:
+        """A private copy for the caller: personal data in clear when the sealer is unlocked. A
+        sealed box that does not open is damage: reported (``events``, log) and the sealed form
+        returned, so the rest of the record (answers, score, sync) stays usable."""
+        out = _copy(doc)
+        try:
+            return self._sealer.reveal(out)
+        except SealedRecordError as exc:
+            message = f"damaged sealed record: {exc}"
+            if message not in self._seal_events:
+                self._seal_events.append(message)
+                log.error("lead store: %s", message)
+            out["sealed"]["damage"] = str(exc)
+            return out
 
     def _migrate_old_records(self) -> None:
         """The migration hook for older files: records of an older schema are brought up to date
@@ -135,9 +186,13 @@ class LeadStore:
             self._add_doc(doc_id, doc)
 
     def _add_doc(self, doc_id: str, doc: Mapping[str, Any]) -> None:
-        contact = doc.get("contact") or {}
-        reg = str(contact["registration_id"]).strip() if contact.get("registration_id") else None
-        email = str(contact["email"]).strip().casefold() if contact.get("email") else None
+        sealed = doc.get("sealed")
+        if isinstance(sealed, dict):
+            dedup = sealed.get("dedup") or {}
+            reg, email = dedup.get("registration_id"), dedup.get("email")
+        else:
+            contact = doc.get("contact") or {}
+            reg, email = self._sealer.dedup_keys(contact.get("registration_id"), contact.get("email"))
         self._keys[doc_id] = (doc.get("id"), reg, email)
         self._by_id[doc.get("id")] = doc_id
         if reg:
@@ -151,13 +206,22 @@ class LeadStore:
         opens never search, so the index build at open stays cheap)."""
         text = self._text.get(doc_id)
         if text is None:
+            if isinstance(doc.get("sealed"), dict):  # searchable only once unlocked; never cached locked
+                if self._sealer.locked:
+                    return ""
+                try:
+                    doc = self._sealer.reveal(_copy(doc))
+                except SealedRecordError:
+                    return ""
+                if isinstance(doc.get("sealed"), dict):
+                    return ""
             contact = doc.get("contact") or {}
             first, last = contact.get("first_name") or "", contact.get("last_name") or ""
             text = self._text[doc_id] = _fold(f"{first} {last}\n{last} {first}\n{contact.get('company') or ''}")
         return text
 
     def _doc(self, lead_id: str) -> tuple[str, dict[str, Any]]:
-        doc_id = self._by_id.get(lead_id)
+        doc_id = self._by_id.get(_key(lead_id))
         doc = self._live().get(doc_id) if doc_id else None
         if doc is None:
             raise StoreError(f"no lead with id {lead_id!r} in this store")
@@ -175,6 +239,8 @@ class LeadStore:
         """Store a new lead; returns only once it is durable. Saving the identical record again
         (a double tap) is a no-op; a different record with a known id must go through edit."""
         rec = migrate(json_copy(dict(lead)))
+        if "id" in rec:
+            rec["id"] = canonical_id(rec["id"])
         validate(rec)
         rec.setdefault("sync", {})
         rec.setdefault("history", [])
@@ -183,23 +249,32 @@ class LeadStore:
             doc_id = self._by_id.get(rec["id"])
             if doc_id is not None:
                 existing = self._live()[doc_id]
-                if existing == rec:
-                    return _copy(existing)
+                if self._same(existing, rec):
+                    return json_copy(rec)
                 raise StoreError(f"lead {rec['id']} is already saved (version {existing.get('version')}); "
                                  "use edit to change it")
+            stored = self._sealer.seal(json_copy(rec))
             try:
-                new_id = self._table.insert(rec)
+                new_id = self._table.insert(stored)
             except ValueError:  # doc id taken by another process a moment ago: take the next
                 self._table._next_id = None
-                new_id = self._table.insert(rec)
+                new_id = self._table.insert(stored)
             self._index_doc(str(new_id), self._live())
-            return _copy(self._live()[str(new_id)])
+            return json_copy(rec)  # the caller's own data: in clear even when locked
+
+    def _same(self, stored: Mapping[str, Any], clear: Mapping[str, Any]) -> bool:
+        """Is ``clear`` the record already stored (a double tap)? Compared without opening it."""
+        if not isinstance(stored.get("sealed"), dict):
+            return dict(stored) == dict(clear)
+        blanked, _ = split_personal(clear)
+        rest = {k: v for k, v in stored.items() if k != "sealed"}
+        return rest == blanked and self._sealer.same_personal(stored, clear)
 
     def get(self, lead_id: str) -> dict[str, Any] | None:
         with self._lock, self._storage.transaction():
-            doc_id = self._by_id.get(lead_id)
+            doc_id = self._by_id.get(_key(lead_id))
             doc = self._live().get(doc_id) if doc_id else None
-            return _copy(doc) if doc is not None else None
+            return self._out(doc) if doc is not None else None
 
     def edit(self, lead_id: str, changes: Mapping[str, Any], actor: str) -> dict[str, Any]:
         """Deep-merge ``changes``, bump the version and record old/new values with the actor.
@@ -209,15 +284,20 @@ class LeadStore:
             raise StoreError(f"cannot edit {', '.join(bad)}: editable fields are {', '.join(sorted(EDITABLE_KEYS))}")
         changes = json_copy(dict(changes))
         with self._lock, self._storage.transaction():
-            doc_id, cur = self._doc(lead_id)
+            doc_id, stored = self._doc(lead_id)
+            cur = self._out(stored)
+            if isinstance(cur.get("sealed"), dict) and any(k in PERSONAL_TOP_KEYS for k in changes):
+                if cur["sealed"].get("damage"):
+                    raise StoreError(f"lead {lead_id}: its sealed personal data is damaged and cannot be edited")
+                raise LockedError(f"lead {lead_id}: the kiosk is locked; unlock it to change contact details or notes")
             new = _copy(cur)
             diff = deep_merge(new, changes)
             settle_tag(new, diff)
             if not diff:
                 return _copy(cur)
             new_version(new, diff, actor=actor, at=self._clock(), previous=int(cur.get("version", 1)))
-            self._replace({doc_id: new})
-            return _copy(new)
+            self._replace({doc_id: self._sealer.seal(_copy(new))})
+            return new
 
     def find(self, tag: str | None = None, discarded: bool | None = None, staff: str | None = None,
              since: str | datetime | None = None, until: str | datetime | None = None,
@@ -227,6 +307,8 @@ class LeadStore:
         lo, hi = _norm_time(since), _norm_time(until)
         needle = _fold(text.strip()) if text else None
         with self._lock, self._storage.transaction():
+            if self._sealer.locked and self._text:
+                self._text.clear()  # names found while unlocked leave memory once locked
             live = self._live()
             hits = []
             for doc_id, doc in live.items():
@@ -249,7 +331,7 @@ class LeadStore:
                 hits = heapq.nlargest(limit, hits, key=lambda d: when.get(d, ""))
             else:
                 hits.sort(key=lambda d: when.get(d, ""), reverse=True)
-            return [_copy(live[d]) for d in hits]
+            return [self._out(live[d]) for d in hits]
 
     def count(self) -> int:
         with self._lock, self._storage.transaction():
@@ -262,15 +344,16 @@ class LeadStore:
         with self._lock, self._storage.transaction():
             live = self._live()
             ids: set[str] = set()
-            if registration_id and str(registration_id).strip():
-                ids |= self._by_reg.get(str(registration_id).strip(), set())
-            if email and str(email).strip():
-                ids |= self._by_email.get(str(email).strip().casefold(), set())
+            reg_key, email_key = self._sealer.dedup_keys(registration_id, email)
+            if reg_key:
+                ids |= self._by_reg.get(reg_key, set())
+            if email_key:
+                ids |= self._by_email.get(email_key, set())
             docs = [live[d] for d in ids if d in live and not live[d].get("purged")
                     and (show_id is None or live[d].get("show_id") == show_id)]
             if not docs:
                 return None
-            return _copy(min(docs, key=lambda d: _time_key(d.get("captured_at"))))
+            return self._out(min(docs, key=lambda d: _time_key(d.get("captured_at"))))
 
     def pending(self, destination: str, limit: int | None = None,
                 due_before: str | datetime | None = None) -> list[dict[str, Any]]:
@@ -289,7 +372,7 @@ class LeadStore:
                         continue
                 hits.append((0 if effective_tag(doc) == "hot" else 1, self._when.get(doc_id, ""), doc_id))
             hits = heapq.nsmallest(limit, hits) if limit is not None else sorted(hits)
-            return [_copy(live[d]) for _, _, d in hits]
+            return [self._out(live[d]) for _, _, d in hits]
 
     def mark_sync(self, lead_id: str, destination: str, version: int, state: str,
                   error: str | None = None, next_attempt_at: str | datetime | None = None) -> None:
@@ -408,8 +491,9 @@ class LeadStore:
 
     @property
     def events(self) -> list[str]:
-        """Recovery events since open (damaged files moved aside, read-only periods)."""
-        return list(self._storage.events)
+        """Recovery events since open (damaged files moved aside, read-only periods, sealed
+        records whose box does not open)."""
+        return list(self._storage.events) + list(self._seal_events)
 
     def close(self) -> None:
         self._db.close()
@@ -424,10 +508,20 @@ class LeadStore:
 class MemoryLeadStore(LeadStore):
     """The in-memory twin: the same service over :class:`MemoryJournalStorage`."""
 
-    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
-        super().__init__(LeadDB(storage=MemoryJournalStorage), clock=clock)
+    def __init__(self, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None) -> None:
+        super().__init__(LeadDB(storage=MemoryJournalStorage), clock=clock, sealer=sealer)
 
 
-def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now) -> LeadStore:
-    """Open (creating if needed) the durable store in ``DATA/leads``; raises StoreError."""
-    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage), clock=clock)
+def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None) -> LeadStore:
+    """Open (creating if needed) the durable store in ``DATA/leads``; raises StoreError.
+
+    Without ``sealer``, a data directory that has keys (``DATA/keys/kiosk.keys``) gets a locked
+    ``kiosk.seal.KeySealer`` anyway: no caller can write personal data in clear by forgetting to
+    pass one. ``kiosk/bootstrap.py`` passes the kiosk's own (the one the unlock screen opens)."""
+    if sealer is None:
+        from kiosk.seal import SealError, sealer_for
+        try:
+            sealer = sealer_for(data_dir)
+        except SealError as exc:
+            raise StoreError(f"cannot open the lead store: {exc}") from None
+    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage), clock=clock, sealer=sealer)

@@ -70,6 +70,20 @@ def new_lead(*, show_id: str, kiosk_id: str, staff: str | None, contact: Mapping
     return copied
 
 
+def canonical_id(lead_id: Any) -> str:
+    """The one spelling of a lead id (lower-case, hyphenated UUID). Ids are compared as text
+    everywhere (store index, central's ownership check), so every boundary normalises with this;
+    anything that is not a hyphenated UUID raises InvalidRecord."""
+    text = str(lead_id)
+    try:
+        canonical = str(uuid.UUID(text))
+    except ValueError:
+        raise InvalidRecord(f"lead id {text[:60]!r} is not a UUID") from None
+    if len(text) != 36 or canonical != text.lower():
+        raise InvalidRecord(f"lead id {text[:60]!r} is not a hyphenated UUID like {canonical}")
+    return canonical
+
+
 def json_copy(value: Any) -> Any:
     """A deep copy that also proves the value is JSON (what the journal and the wire will carry)."""
     try:

@@ -21,6 +21,7 @@ from sync.record.protocol import DELIVERED as SENT
 from sync.record.protocol import PATH_BATCH, PATH_CONFIG, PATH_HEARTBEAT
 from sync.record.protocol import REFUSED as PARK
 from sync.record.record import wire_record
+from sync.record.timestamps import iso
 from sync.transports.base import ItemResult, batch_key
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def clock_sample() -> dict[str, Any]:
         sample.update(clock_info(env_clock_source()))
     except Exception:  # the clock probe is a nicety; never let it stop a delivery
         pass
-    sample["device_time"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    sample["device_time"] = iso(datetime.now(timezone.utc))
     return sample
 
 

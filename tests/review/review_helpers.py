@@ -89,6 +89,15 @@ class Browser:
     def get(self, url: str, **kw: Any) -> Any:
         return self.client.get(url, **kw)
 
+    def notice(self, response: Any) -> str:
+        """Follow a form's 303 and return the notice the next page shows ("ok: ..." / "err: ...";
+        "" when none). Notices live in the session, never in the redirect's URL."""
+        assert response.status_code == 303, response.text[:500]
+        assert "msg=" not in response.headers["location"] and "err=" not in response.headers["location"]
+        html = self.client.get(response.headers["location"]).text
+        m = re.search(r'<div class="flash (ok|err)"[^>]*>(.*?)</div>', html, re.S)
+        return f"{m.group(1)}: {m.group(2)}" if m else ""
+
     def post_form(self, page_url: str, action: str, data: dict[str, str], **kw: Any) -> Any:
         page = self.client.get(page_url)
         assert page.status_code == 200, page.text[:500]

@@ -36,9 +36,16 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["memory", "durable"])
+@pytest.fixture(params=["memory", "durable", "sealed"])
 def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[LeadStore]:
-    s: LeadStore = (MemoryLeadStore(clock=clock) if request.param == "memory"
-                    else open_store(tmp_path / "data", clock=clock))
+    """The same contract for the in-memory twin, the durable store, and the durable store with
+    personal data sealed (unlocked, so every answer must be the same as unsealed)."""
+    if request.param == "memory":
+        s: LeadStore = MemoryLeadStore(clock=clock)
+    elif request.param == "durable":
+        s = open_store(tmp_path / "data", clock=clock)
+    else:
+        from tests.support.keys import unlocked_sealer
+        s = open_store(tmp_path / "data", clock=clock, sealer=unlocked_sealer(tmp_path / "data"))
     yield s
     s.close()

@@ -99,9 +99,14 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_lead(tmp_path: Path) ->
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
-def test_sigkill_leadkiosk_capture_keeps_every_printed_id(tmp_path: Path) -> None:
-    """The real command: ids it printed are durable even when killed mid-stream."""
+@pytest.mark.parametrize("sealed", [False, True], ids=["clear", "sealed"])
+def test_sigkill_leadkiosk_capture_keeps_every_printed_id(tmp_path: Path, sealed: bool) -> None:
+    """The real command: ids it printed are durable even when killed mid-stream (also with the
+    personal data sealed: the sealing happens before the journal write, inside the same save)."""
     data = tmp_path / "data"
+    if sealed:
+        from tests.support.keys import make_keys
+        make_keys(data)
     line = json.dumps({"contact": {"first_name": "Zoë", "last_name": "Ärger", "company": "Ünal GmbH"},
                        "answers": {"budget": "approved", "authority": "decision_maker", "need": "critical",
                                    "timing": "0_3_months", "evaluated_competitors": False, "role": "buyer",
@@ -141,6 +146,10 @@ def test_sigkill_leadkiosk_capture_keeps_every_printed_id(tmp_path: Path) -> Non
         printed += [x for x in lines[:-1] if x]
         assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode() if proc.stderr else ""
     store = open_store(data)
+    if sealed:
+        from tests.support.keys import PASSPHRASE
+        assert b"\xc3\x9cnal" not in b"".join(p.read_bytes() for p in (data / "leads").iterdir())
+        store.sealer.unlock_passphrase(PASSPHRASE)  # type: ignore[attr-defined]
     try:
         missing = [i for i in printed if store.get(i) is None]
         assert not missing, f"{len(missing)} printed ids lost"

@@ -98,11 +98,12 @@ def get_report(request: Request, show_id: str, authorization: str | None = Heade
         if s.get(Show, show_id) is None:
             raise HTTPException(404, f"no show {show_id}")
         r = stats.feedback(s, show_id)
-    tally = lambda t: {"leads": t.leads, "won": t.won, "lost": t.lost, "active": t.active,  # noqa: E731
-                       "discarded": t.discarded, "no_outcome": t.no_outcome, "conversion": t.conversion,
-                       "win_rate": t.win_rate}
+    tally = lambda t: {**t.to_json(), "conversion": t.conversion, "win_rate": t.win_rate}  # noqa: E731
+    atally = lambda t: {"leads": t.leads, "won": t.won, "lost": t.lost, "active": t.active,  # noqa: E731
+                        "discarded": t.sales_discarded, "no_outcome": t.no_outcome, "win_rate": t.win_rate}
     return {"show_id": show_id, "total": tally(r.total), "qualified": r.qualified,
+            "discarded_at_capture": r.numbers.discarded_at_capture,
             "by_tag": {k: tally(v) for k, v in r.by_tag.items()}, "cost": r.cost,
             "cost_per_lead": r.cost_per_lead, "cost_per_deal": r.cost_per_deal,
-            "answers": {q: [{"value": a.value, "label": a.label, **tally(a.tally), "lift": a.lift} for a in rows]
+            "answers": {q: [{"value": a.value, "label": a.label, **atally(a.tally), "lift": a.lift} for a in rows]
                         for q, rows in r.answers.items()}}

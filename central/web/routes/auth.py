@@ -6,7 +6,7 @@ import secrets
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from central.web.deps import CsrfFailed, current_principal, render, review, LoginRequired
+from central.web.deps import CsrfFailed, LoginRequired, current_principal, render, review, secure_cookies
 from central.web.security import (LOGIN_CSRF_COOKIE, SESSION_COOKIE, authenticate, check_csrf, end_session,
                                   start_session)
 
@@ -31,7 +31,7 @@ def login_page(request: Request, next: str = "", expired: int = 0):
     resp = render(request, "login.html", None, login_csrf=token, next=_safe_next(next),
                   err="Your session expired. Please sign in again." if expired else "")
     resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                    secure=review(request).settings.secure_cookies, path="/login")
+                    secure=secure_cookies(request), path="/login")
     return resp
 
 
@@ -49,7 +49,7 @@ def login_submit(request: Request, email: str = Form(""), password: str = Form("
                       err="Wrong e-mail or password.", status_code=401)
         return resp
     resp = RedirectResponse(_safe_next(next), status_code=303)
-    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=rv.settings.secure_cookies,
+    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure_cookies(request),
                     max_age=rv.settings.max_age_s, path="/")
     resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return resp

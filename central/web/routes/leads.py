@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from math import ceil
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from central.errors import NotFound
 from central.models import Device, Lead, Show
 from central.web import leadedit
-from central.web.deps import PageNotFound, render, review, viewer, writer
+from central.web.deps import PageNotFound, redirect, render, review, viewer, writer
 from central.web.export import csv_chunks, xlsx_bytes
 from central.web.hot import enqueue_hot
 from central.web.leadquery import LeadFilter, count_query, export_query, page_query
@@ -181,9 +180,8 @@ def answer_rows(form, answers: dict) -> list[tuple[str, str]]:
     return out
 
 
-def _back(lead_id: str, msg: str = "", err: str = "") -> RedirectResponse:
-    q = {k: v for k, v in (("msg", msg), ("err", err)) if v}
-    return RedirectResponse(f"/leads/{lead_id}" + ("?" + urlencode(q) if q else ""), status_code=303)
+def _back(request: Request, lead_id: str, msg: str = "", err: str = "") -> RedirectResponse:
+    return redirect(request, f"/leads/{lead_id}", msg, err)
 
 
 def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, **kw) -> RedirectResponse:
@@ -196,11 +194,11 @@ def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, **kw)
             for r in hot:
                 enqueue_hot(s, getattr(request.app.state, "settings", None), r.lead_id, rv.settings.clock())
     except leadedit.EditError as exc:
-        return _back(lead_id, err=str(exc))
+        return _back(request, lead_id, err=str(exc))
     except NotFound as exc:
-        return _back(lead_id, err=str(exc))
+        return _back(request, lead_id, err=str(exc))
     changed = any(r is not None for r in results)
-    return _back(lead_id, msg=ok if changed else "Nothing changed.")
+    return _back(request, lead_id, msg=ok if changed else "Nothing changed.")
 
 
 @router.post("/leads/{lead_id}/contact")

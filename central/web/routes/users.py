@@ -1,13 +1,11 @@
 """Admin page: list users and add one (the CLI ``leadkiosk central user add`` does the same)."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from central.web.deps import allowed, render, review, writer
+from central.web.deps import allowed, redirect, render, review, writer
 from central.web.models import ROLES, User
 from central.web.security import Principal
 from central.web.users import UserError, add_user
@@ -30,5 +28,5 @@ def users_add(request: Request, me: Principal = Depends(writer("users")), email:
         with rv.db.session() as s:
             add_user(s, email, role, password, name=name, now=rv.settings.clock())
     except UserError as exc:
-        return RedirectResponse("/users?" + urlencode({"err": str(exc)}), status_code=303)
-    return RedirectResponse("/users?" + urlencode({"msg": f"User {email.strip().lower()} added."}), status_code=303)
+        return redirect(request, "/users", err=str(exc))
+    return redirect(request, "/users", msg=f"User {email.strip().lower()} added.")
