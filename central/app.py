@@ -21,7 +21,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from central.db import Database
 from central.errors import AuthError, CentralError
 from central.settings import Settings, load_settings
-from central.timeutil import iso, utcnow
+from central.timeutil import iso
 
 log = logging.getLogger("central")
 
@@ -84,7 +84,7 @@ def create_app(db_url: str | None = None, settings: Settings | None = None, *, m
         body: dict = {"detail": str(exc)}
         headers = {}
         if isinstance(exc, AuthError) and exc.status_code == 401:
-            body["server_time"] = iso(utcnow())  # lets a kiosk with a wrong clock re-sign correctly
+            body["server_time"] = iso(settings.clock())  # lets a kiosk with a wrong clock re-sign correctly
             headers["WWW-Authenticate"] = "Bearer"
         if exc.status_code >= 500:
             log.error("%s: %s", type(exc).__name__, exc)
@@ -119,5 +119,6 @@ def create_app(db_url: str | None = None, settings: Settings | None = None, *, m
         if exc.name != "central.web":  # central/web/ absent; errors inside it must surface
             raise
     if mount is not None:
-        mount(app, db)
+        review = mount(app, db)
+        review.settings.clock = settings.clock  # one wall clock per process (tests may set either)
     return app

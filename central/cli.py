@@ -366,5 +366,6 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     from central.settings import load_settings
     s = load_settings(args.config)
     print(f"{args.config}: OK ({len(s.rules)} routing rule(s), default owner {'set' if s.default_route else 'not set'}, "
-          f"smtp {'set' if s.smtp else 'not set'}, chat {'set' if s.chat_webhook_url else 'not set'})")
+          f"smtp {'set' if s.smtp else 'not set'}, chat {'set' if s.chat_webhook_url else 'not set'}, "
+          f"review base_url {s.review_base_url or 'not set (alerts carry no link)'})")
     return 0

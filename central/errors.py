@@ -66,6 +66,18 @@ class PayloadTooLarge(CentralError):
     status_code = 413
 
 
+class RequestTimeout(CentralError):
+    """The request body did not arrive within ``[limits] body_timeout_s``."""
+
+    status_code = 408
+
+
+class Busy(CentralError):
+    """Every body-reading slot is taken (``[limits] max_concurrent_bodies``); retry shortly."""
+
+    status_code = 503
+
+
 class DatabaseUnavailable(CentralError):
     """The database cannot be reached or is locked for too long: worth retrying later."""
 

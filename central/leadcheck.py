@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
 
 from sync.record.errors import InvalidRecord
 from sync.record.timestamps import parse_wire_time
-from sync.record.validate import check_unicode, validate
+from sync.record.validate import check_depth, check_unicode, validate
 
 # A lead central refuses (the message names the field); kept under its old name for ingest.
 Malformed = InvalidRecord
@@ -47,11 +47,13 @@ def _answer_text(value: Any) -> str | None:
 
 
 def check_lead(record: Any, *, device_show_id: str, product_question: str, follow_up_question: str,
-               strict_unicode: bool = False) -> CheckedLead:
-    """Raise ``Malformed`` with the reason, or return the lead with its columns."""
+               strict_unicode: bool = False, answer_kinds: Mapping[str, str] | None = None) -> CheckedLead:
+    """Raise ``Malformed`` with the reason, or return the lead with its columns.
+    ``answer_kinds``: question id -> kind from the show's form, for the answers' shapes."""
     if strict_unicode and isinstance(record, dict):
+        check_depth(record)  # before json.dumps recurses into it
         check_unicode(record)
-    rec = validate(record)
+    rec = validate(record, answer_kinds=answer_kinds)
     if rec["id"] != rec["id"].lower():
         # One spelling per lead: the ownership check and every lookup compare text, so an
         # upper-case copy of another kiosk's id would otherwise be a different lead.

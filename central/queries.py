@@ -3,6 +3,7 @@ leads) and the nurture export for marketing."""
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -85,7 +86,9 @@ def export_nurture(db: Database, show_id: str, out: Path) -> int:
     """Write the CSV atomically (temp file + rename) so a half-written export is never picked up."""
     tmp = out.with_name(out.name + ".tmp")
     n = 0
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    os.fchmod(fd, 0o640)  # visitors' data: never world-readable, whatever the umask
+    with open(fd, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(NURTURE_COLUMNS)
         for row in nurture_rows(db, show_id):

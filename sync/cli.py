@@ -67,7 +67,7 @@ def _err(msg: str) -> None:
     print(f"leadkiosk: {msg}", file=sys.stderr)
 
 
-def _worker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _worker(args: argparse.Namespace, readonly: bool = False):  # type: ignore[no-untyped-def]
     """(worker, store, note) or raises SyncError/KioskError."""
     from kiosk.store import open_store
     from sync.config import load_destinations
@@ -76,7 +76,7 @@ def _worker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     data = _data(args)
     transports, note = load_destinations(data)
-    store = open_store(data)
+    store = open_store(data, readonly=readonly)
     worker = SyncWorker(store, transports)
     worker.on_config = config_writer(data, worker)
     return worker, store, note
@@ -136,7 +136,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from sync.errors import SyncError
 
     try:
-        worker, store, note = _worker(args)
+        worker, store, note = _worker(args, readonly=True)   # status never writes
     except (SyncError, KioskError) as exc:
         _err(str(exc))
         return EXIT_CONFIG
@@ -147,6 +147,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             if d.get("state") in ("idle", "stopped"):
                 d["state"] = "configured"
         status["running"] = None
+        status["store_damage"] = {"problems": store.damage, "lost_ids": store.lost_ids}
         parked = worker.parked()
         for name, rows in parked.items():
             status["destinations"][name]["parked_leads"] = rows
@@ -154,6 +155,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(json.dumps(status, indent=2))
         else:
             print(_table(status))
+            for problem in store.damage:
+                print(f"LEAD STORE DAMAGED: {problem}")
             for name, rows in parked.items():
                 for r in rows:
                     print(f"parked for {name}: {r['id']} v{r['version']} {r['who'] or ''}: {r['error']}")
@@ -189,6 +192,22 @@ def cmd_pull_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _register_keys(data: "Path") -> None:
+    """A kiosk that already has keys (made before enrolling) learns central's public key now, so
+    leads captured while locked reach central readable; the central wrapper of its private key
+    follows at the next passphrase unlock (it is not in memory here)."""
+    try:
+        from kiosk.seal import Keyring
+        from kiosk.seal.central_link import register_with_central
+
+        ring = Keyring.load(data)
+        if ring is not None:
+            print(register_with_central(data, ring))
+    except Exception as exc:  # noqa: BLE001 - enrollment itself succeeded; keys register later
+        print(f"keys: not registered with central now ({exc}); they register at the next passphrase unlock",
+              file=sys.stderr)
+
+
 def cmd_enroll(args: argparse.Namespace) -> int:
     from kiosk.errors import KioskError
     from sync.enrollment import enroll
@@ -212,6 +231,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
           f"credentials in {data / 'central.json'} (mode 0600); central is now a sync destination")
     if args.insecure:
         print("warning: TLS verification is OFF for this central system (--insecure)", file=sys.stderr)
+    _register_keys(data)
     # the show config, so the kiosk can run the enrolled show right away (and offline later)
     try:
         from sync.kiosk import apply_pulled_config

@@ -8,6 +8,7 @@ import socket
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from kiosk.atomicfile import atomic_write
 from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError
@@ -69,8 +70,13 @@ def save_credentials(data_dir: Path, creds: CentralCredentials) -> Path:
     return path
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def enroll(url: str, code: str, data_dir: Path, kiosk_name: str | None = None,
-           insecure: bool = False, ca_file: str | None = None) -> CentralCredentials:
+           insecure: bool = False, ca_file: str | None = None,
+           now: Callable[[], datetime] | None = None) -> CentralCredentials:
     """POST /api/v1/enroll and keep the answer. A 403 means the code is wrong or already used."""
     from sync.http import HttpClient, check_status
 
@@ -96,7 +102,7 @@ def enroll(url: str, code: str, data_dir: Path, kiosk_name: str | None = None,
     creds = CentralCredentials(
         url=base, device_id=data["device_id"], token=data["token"], signing_secret=data["signing_secret"],
         show_id=data.get("show_id"), show_name=data.get("show_name"), kiosk_name=name,
-        enrolled_at=datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        enrolled_at=(now or _utc_now)().isoformat(timespec="seconds").replace("+00:00", "Z"),
         insecure=insecure, ca_file=ca_file)
     save_credentials(data_dir, creds)
     return creds

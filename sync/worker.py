@@ -34,6 +34,16 @@ MIN_BATCH = 25
 AUTH_MIN_DELAY_S = 60.0
 
 
+def deliverable_by(kind: str) -> Callable[[dict], bool]:
+    """Which lead versions a destination can take now. A locked kiosk's leads carry personal data
+    sealed (sync/sealed_record.py): central gets the box sealed to its own key and opens it; a CRM
+    needs the clear contact, so for it they wait (pending, no attempt counted) until the kiosk is
+    unlocked, or central forwards them."""
+    if kind == "central":
+        return lambda lead: not isinstance(lead.get("sealed"), dict) or bool(lead["sealed"].get("central"))
+    return lambda lead: not isinstance(lead.get("sealed"), dict)
+
+
 def utc_iso(ts: float | None = None) -> str:
     return iso(datetime.fromtimestamp(time.time() if ts is None else ts, tz=timezone.utc))
 
@@ -308,7 +318,8 @@ class SyncWorker:
         size = self._batch_size(lane)
         now = time.monotonic()
         with self._store_lock:
-            leads = self.store.pending(lane.name, limit=size + len(lane.retry_later) + len(exclude))
+            leads = self.store.pending(lane.name, limit=size + len(lane.retry_later) + len(exclude),
+                                       accept=deliverable_by(lane.transport.kind))
         batch = []
         for lead in leads:
             if lead["id"] in exclude:

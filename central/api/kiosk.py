@@ -4,15 +4,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Header, Request, Response
+from fastapi.encoders import jsonable_encoder
+from pydantic import ValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from sqlalchemy import update
 
-from central.api.common import (check_device, check_signed, parse_json_object, read_body, remember,
-                                risky_unicode, state)
-from central.api.schemas import (BATCH_BODY_SCHEMA, HEARTBEAT_BODY_SCHEMA, SIGNED_HEADERS, BatchResponse,
-                                 ConfigResponse, EnrollRequest, EnrollResponse, HeartbeatResponse, Problem)
+from central.api.common import (body_gate, check_device, check_signed, parse_json_object, preauthorize,
+                                remember, risky_unicode, state)
+from central.api.schemas import (BATCH_BODY_SCHEMA, DEVICE_KEY_BODY_SCHEMA, HEARTBEAT_BODY_SCHEMA, SIGNED_HEADERS,
+                                 BatchResponse, ConfigResponse, DeviceKeyResponse, EnrollRequest, EnrollResponse,
+                                 HeartbeatResponse, Problem)
 from central.clock import load_anchors, parse_sample, record_sample
+from central.device_keys import device_key
 from central.devices import enroll
 from central.errors import BadRequest, PayloadTooLarge
 from central.ingest import ingest_batch
@@ -27,11 +31,22 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem}, 413: {"model": Problem}}
 
 
-@router.post("/enroll", response_model=EnrollResponse, responses={403: {"model": Problem}})
-def post_enroll(body: EnrollRequest, request: Request) -> dict[str, Any]:
+ENROLL_BODY_LIMIT = 4096  # a code and a kiosk name; nothing is authenticated yet, so keep it tiny
+
+
+@router.post("/enroll", response_model=EnrollResponse, responses={403: {"model": Problem}, 413: {"model": Problem}},
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": EnrollRequest.model_json_schema()}}}})
+async def post_enroll(request: Request) -> Any:
     """Exchange a single-use enrollment code for this kiosk's device token and signing secret."""
-    db, _ = state(request)
-    return enroll(db, body.code, body.kiosk_name)
+    db, settings = state(request)
+    raw = await body_gate(request).read(request, ENROLL_BODY_LIMIT)
+    try:
+        body = EnrollRequest.model_validate(parse_json_object(raw))
+    except ValidationError as exc:
+        return JSONResponse({"detail": jsonable_encoder(exc.errors(include_url=False, include_context=False))},
+                            status_code=422)
+    return await run_in_threadpool(enroll, db, body.code, body.kiosk_name, now=settings.clock())
 
 
 @router.get("/config", response_model=ConfigResponse, responses={401: {"model": Problem}, 304: {"description": "unchanged"}})
@@ -53,11 +68,13 @@ def get_config(request: Request, authorization: str | None = Header(default=None
 async def post_leads_batch(request: Request, authorization: str | None = Header(default=None)) -> Any:
     """Store a batch of lead versions; the result per lead says what the kiosk may mark as sent."""
     db, settings = state(request)
-    body = await read_body(request, settings.max_body_bytes)
     headers = dict(request.headers)
+    # token and signature headers before a byte of the body: a bad token costs no memory
+    device = await run_in_threadpool(preauthorize, db, authorization, headers, settings.clock())
+    body = await body_gate(request).read(request, settings.max_body_bytes)
 
     def work() -> dict[str, Any]:
-        signed = check_signed(db, authorization, headers, body)
+        signed = check_signed(db, authorization, headers, body, settings.clock(), device)
         data = parse_json_object(body)
         leads = data.get("leads")
         if not isinstance(leads, list):
@@ -80,11 +97,13 @@ async def post_leads_batch(request: Request, authorization: str | None = Header(
 async def post_heartbeat(request: Request, authorization: str | None = Header(default=None)) -> Any:
     """Pending counts per destination, last sync time and the device clock sample."""
     db, settings = state(request)
-    body = await read_body(request, 256 * 1024)
     headers = dict(request.headers)
+    # token and signature headers before a byte of the body: a bad token costs no memory
+    device = await run_in_threadpool(preauthorize, db, authorization, headers, settings.clock())
+    body = await body_gate(request).read(request, 256 * 1024)
 
     def work() -> dict[str, Any]:
-        signed = check_signed(db, authorization, headers, body)
+        signed = check_signed(db, authorization, headers, body, settings.clock(), device)
         data = parse_json_object(body)
         pending = data.get("pending") or {}
         if not isinstance(pending, dict) or len(pending) > 100 or not all(
@@ -107,5 +126,29 @@ async def post_heartbeat(request: Request, authorization: str | None = Header(de
             conn.execute(update(Device).where(Device.id == signed.device.id).values(
                 pending_json=pending, last_sync_at=last_sync, last_seen_at=signed.now))
         return {"device_id": signed.device.id, "server_time": iso(signed.now), "clock_offset_s": offset}
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/device-key", response_model=DeviceKeyResponse, responses=AUTH_ERRORS,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": DEVICE_KEY_BODY_SCHEMA}}},
+                            "parameters": SIGNED_HEADERS})
+async def post_device_key(request: Request, authorization: str | None = Header(default=None)) -> Any:
+    """This kiosk's central public key (it seals personal data to it) and its wrap key (it unlocks
+    its own private key with it). Signed like every kiosk request; a revoked device gets 401."""
+    db, settings = state(request)
+    headers = dict(request.headers)
+    device = await run_in_threadpool(preauthorize, db, authorization, headers, settings.clock())
+    body = await body_gate(request).read(request, 16 * 1024)
+
+    def work() -> dict[str, Any]:
+        signed = check_signed(db, authorization, headers, body, settings.clock(), device)
+        data = parse_json_object(body)
+        public = data.get("kiosk_public_key")
+        if public is not None and not isinstance(public, str):
+            raise BadRequest("kiosk_public_key: expected base64 text or null")
+        with db.write() as conn:
+            remember(conn, signed)
+        return device_key(db, signed.device, public)
 
     return await run_in_threadpool(work)

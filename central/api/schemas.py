@@ -55,6 +55,12 @@ class HeartbeatResponse(BaseModel):
     clock_offset_s: float | None
 
 
+class DeviceKeyResponse(BaseModel):
+    device_id: str
+    central_public_key: str
+    wrap_key: str
+
+
 class Problem(BaseModel):
     detail: str
     server_time: str | None = None
@@ -88,6 +94,10 @@ HEARTBEAT_BODY_SCHEMA = {
     "properties": {"pending": {"type": "object", "additionalProperties": {"type": "integer"}},
                    "last_sync_at": {"type": ["string", "null"], "format": "date-time"},
                    "clock": CLOCK_SCHEMA}}
+
+DEVICE_KEY_BODY_SCHEMA = {
+    "type": "object",
+    "properties": {"kiosk_public_key": {"type": ["string", "null"]}}}
 
 SIGNED_HEADERS = [
     {"name": "webhook-id", "in": "header", "required": True, "schema": {"type": "string"}},

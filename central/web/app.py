@@ -41,15 +41,16 @@ def make_templates() -> Jinja2Templates:
 
 
 def install(app: FastAPI, db: Database, settings: ReviewSettings | None = None) -> ReviewApp:
-    from central.web.routes import api, auth, leads, notifications, outcomes, reports, shows, users
+    from central.web.routes import api, auth, leads, notifications, outcomes, reports, sales, shows, users
 
     review = ReviewApp(db, settings or ReviewSettings.from_env(), make_templates())
     if db.dialect == "sqlite":
         _sqlite_read_pragmas(db)
     app.state.review = review
     app.mount(STATIC_PREFIX, StaticFiles(directory=str(HERE / "static")), name="review-static")
-    for module in (auth, shows, leads, outcomes, reports, users, notifications, api):
+    for module in (auth, shows, leads, outcomes, reports, sales, users, notifications, api):
         app.include_router(module.router)
+    app.include_router(sales.api_router)
     if not any(getattr(r, "path", None) == "/" for r in app.routes):
         @app.get("/", include_in_schema=False)
         def _root() -> RedirectResponse:

@@ -206,12 +206,12 @@ def ensure_show(s: Session, show_id: str, name: str, form_yaml: str, *, cost: fl
 def load_demo(db: Database, *, show_id: str = "demo-2026", name: str = "Demo Expo 2026", leads: int = 600,
               seed: int = 7, cost: float | None = 24000.0, start: date | None = None, days: int = 3,
               outcomes: bool = True, form_yaml: str | None = None, batch: int = 2000,
-              index: bool = True) -> DemoResult:
+              index: bool = True, now: datetime | None = None) -> DemoResult:
     """Fill ``show_id`` with ``leads`` leads (added to any already there) and outcomes; with
     ``index`` the report's answer index is built too, so the first report opens at once."""
     from forms import default_form_path
     form_yaml = form_yaml or default_form_path().read_text(encoding="utf-8")
-    now = datetime.now(timezone.utc)
+    now = now or datetime.now(timezone.utc)  # the demo's "today": its leads are the last days before it
     start = start or (now - timedelta(days=days + 30)).date()
     with db.session() as s:
         devices = ensure_show(s, show_id, name, form_yaml, cost=cost, now=now)

@@ -186,3 +186,7 @@ LEAD_INDEXES = tuple(
         ("ix_leads_live_last_name", (Lead.show_id, Lead.discarded, Lead.last_name, Lead.id)),
         ("ix_leads_live_company", (Lead.show_id, Lead.discarded, Lead.company, Lead.id)),
     ))
+
+# The sales tables (0003_sales) reference users; registering them here keeps "import the review
+# models" meaning "the whole schema".
+import central.sales.models  # noqa: E402,F401

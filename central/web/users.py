@@ -22,7 +22,7 @@ def add_user(s: Session, email: str, role: str, password: str, *, name: str = ""
              now: datetime | None = None, replace: bool = False) -> User:
     """Create a user (or, with ``replace``, reset an existing one's role and password)."""
     email = email.strip().lower()
-    if not EMAIL.match(email):
+    if not EMAIL.fullmatch(email):
         raise UserError(f"email: expected an address like name@example.com, got {email!r}")
     if role not in ROLES:
         raise UserError(f"role: expected one of {', '.join(ROLES)}, got {role!r}")

@@ -17,6 +17,7 @@ class ShowInfo:
     color: str = "#1565c0"
     logo: str | None = None
     titles: dict[str, str] = field(default_factory=dict)
+    staff: tuple[str, ...] = ()     # the show's booth staff (quick pick for who is on duty)
 
     def title_in(self, language: str) -> str:
         return self.titles.get(language) or self.title or self.name

@@ -38,8 +38,11 @@ class StaffService:
     def __init__(self, context: KioskContext, store: Any, sync: Any = None,
                  export: Callable[[Any, str, Path], int] | None = None,
                  find_usb: Callable[[], list[Path]] = find_usb_mounts,
-                 now: Callable[[], datetime] = datetime.now) -> None:
+                 now: Callable[[], datetime] = datetime.now, keys: Any = None) -> None:
+        """``keys`` (``kiosk.bootstrap.KeysAccess``) when personal data is sealed: ``locked``,
+        ``unlock(passphrase|None)``, ``lock()``; None for a kiosk without keys."""
         self.context = context
+        self.keys = keys
         self.store = store
         self.sync = sync
         self._export = export
@@ -200,7 +203,9 @@ class StaffService:
             raise StaffError("export.no_usb")
         if self._export is None:
             raise StaffError("export.failed", error="export is not available")
-        stamp = self._now().strftime("%Y%m%d-%H%M%S")
+        if self.keys is not None and self.keys.locked:
+            raise StaffError("export.locked")
+        stamp = self._now().astimezone().strftime("%Y%m%d-%H%M%S")  # local time, naive or aware clock
         folder = mounts[0] / "leadkiosk"
         base = f"{self.context.show.id}-{self.context.kiosk_id}-{stamp}"
         try:

@@ -28,7 +28,7 @@ IDLE_RANGE = (5, 3600)
 
 def _hostname() -> str:
     name = socket.gethostname().split(".")[0][:64] or "kiosk"
-    return name if KIOSK_ID_RE.match(name) else "kiosk"
+    return name if KIOSK_ID_RE.fullmatch(name) else "kiosk"
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def settings_from_dict(data: Mapping[str, Any], source: str = "<settings>") -> K
         if key not in data:
             return
         v = data[key]
-        if not isinstance(v, str) or (choices and v not in choices) or (pattern and not pattern.match(v)):
+        if not isinstance(v, str) or (choices and v not in choices) or (pattern and not pattern.fullmatch(v)):
             p.add(key, expected, v)
         else:
             out[key] = v
@@ -113,7 +113,7 @@ def settings_from_dict(data: Mapping[str, Any], source: str = "<settings>") -> K
             p.unknown_keys(dict(cam), CAMERA_KEYS, "camera.")
             if "source" in cam:
                 v = cam["source"]
-                if not isinstance(v, str) or not CAMERA_RE.match(v):
+                if not isinstance(v, str) or not CAMERA_RE.fullmatch(v):
                     p.add("camera.source", "auto, picamera2, opencv:<index>, video:<path> or images:<dir>", v)
                 else:
                     out["camera_source"] = v

@@ -63,7 +63,7 @@ def _str(raw: dict[str, Any], key: str, problems: list[tuple[str, str]], pattern
     if key not in raw:
         return None
     value = raw[key]
-    if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
+    if not isinstance(value, str) or (pattern is not None and not pattern.fullmatch(value)):
         problems.append((key, f"expected {expected}, got {value!r}"))
         return None
     return value

@@ -72,6 +72,11 @@ class KeySealer:
             self._private = dict(keys)
         self._changed()
 
+    def unlocked_keys(self) -> dict[str, bytes]:
+        """The private keys now in memory (for wrapping them for central right after an unlock)."""
+        with self._lock:
+            return dict(self._private)
+
     def lock(self) -> None:
         with self._lock:
             self._private = {}

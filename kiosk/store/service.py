@@ -356,9 +356,12 @@ class LeadStore:
             return self._out(min(docs, key=lambda d: _time_key(d.get("captured_at"))))
 
     def pending(self, destination: str, limit: int | None = None,
-                due_before: str | datetime | None = None) -> list[dict[str, Any]]:
+                due_before: str | datetime | None = None,
+                accept: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
         """Lead versions still to deliver to ``destination``: hot first, then oldest capture.
-        With ``due_before``, leads whose ``next_attempt_at`` is later are left out (backoff)."""
+        With ``due_before``, leads whose ``next_attempt_at`` is later are left out (backoff).
+        ``accept`` sees each record as it would be returned (sealed while locked) and leaves out
+        those the destination cannot take now, before ``limit`` counts."""
         due = _norm_time(due_before)
         with self._lock, self._storage.transaction():
             live = self._live()
@@ -371,8 +374,17 @@ class LeadStore:
                     if nxt and _time_key(nxt) > due:
                         continue
                 hits.append((0 if effective_tag(doc) == "hot" else 1, self._when.get(doc_id, ""), doc_id))
-            hits = heapq.nsmallest(limit, hits) if limit is not None else sorted(hits)
-            return [self._out(live[d]) for _, _, d in hits]
+            if accept is None:
+                hits = heapq.nsmallest(limit, hits) if limit is not None else sorted(hits)
+                return [self._out(live[d]) for _, _, d in hits]
+            out = []
+            for _, _, d in sorted(hits):
+                rec = self._out(live[d])
+                if accept(rec):
+                    out.append(rec)
+                    if limit is not None and len(out) >= limit:
+                        break
+            return out
 
     def mark_sync(self, lead_id: str, destination: str, version: int, state: str,
                   error: str | None = None, next_attempt_at: str | datetime | None = None) -> None:
@@ -490,6 +502,18 @@ class LeadStore:
         self._storage.compact()
 
     @property
+    def damage(self) -> list[str]:
+        """Data lost or at risk found when the store was opened (a missing, emptied, replaced or
+        cut journal, damaged lines with the lead ids they held). Non-empty means: say so loudly
+        (commands exit non-zero, the kiosk shows a banner, sync status reports it)."""
+        return list(self._storage.damage)
+
+    @property
+    def lost_ids(self) -> list[str]:
+        """Lead ids the damage named (where readable), for the report and the restore from central."""
+        return list(self._storage.lost_ids)
+
+    @property
     def events(self) -> list[str]:
         """Recovery events since open (damaged files moved aside, read-only periods, sealed
         records whose box does not open)."""
@@ -512,7 +536,8 @@ class MemoryLeadStore(LeadStore):
         super().__init__(LeadDB(storage=MemoryJournalStorage), clock=clock, sealer=sealer)
 
 
-def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None) -> LeadStore:
+def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None,
+               readonly: bool = False) -> LeadStore:
     """Open (creating if needed) the durable store in ``DATA/leads``; raises StoreError.
 
     Without ``sealer``, a data directory that has keys (``DATA/keys/kiosk.keys``) gets a locked
@@ -524,4 +549,5 @@ def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, se
             sealer = sealer_for(data_dir)
         except SealError as exc:
             raise StoreError(f"cannot open the lead store: {exc}") from None
-    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage), clock=clock, sealer=sealer)
+    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage, readonly=readonly,
+                            clock=lambda: clock().timestamp()), clock=clock, sealer=sealer)

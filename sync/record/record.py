@@ -100,8 +100,14 @@ def effective_tag(record: Mapping[str, Any]) -> str | None:
 
 
 def wire_record(lead: Mapping[str, Any]) -> dict[str, Any]:
-    """The lead as it leaves the kiosk: the kiosk's own sync bookkeeping stays home."""
-    return {k: v for k, v in lead.items() if k != "sync"}
+    """The lead as it leaves the kiosk: the kiosk's own sync bookkeeping stays home, and of a
+    sealed record only the box sealed to central travels (the kiosk's own box and its duplicate
+    hashes are of no use elsewhere)."""
+    out = {k: v for k, v in lead.items() if k != "sync"}
+    sealed = out.get("sealed")
+    if isinstance(sealed, dict):
+        out["sealed"] = {"v": sealed.get("v"), "central": sealed.get("central")}
+    return out
 
 
 # --- migration -------------------------------------------------------------------------------

@@ -113,14 +113,11 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-def verify(secret: str | bytes, headers: Mapping[str, str], body: bytes | str,
-           tolerance_s: float = DEFAULT_TOLERANCE_S, now: float | None = None) -> VerifiedMessage:
-    """Check a request's signature headers against the raw body bytes; raise ``SignatureError``
-    unless one ``v1`` signature matches and the timestamp is within ``tolerance_s`` of ``now``.
-
-    Replay of a still-fresh message id is not detectable here (it needs storage): the caller
-    checks ``VerifiedMessage.msg_id`` against what it has seen.
-    """
+def check_headers(headers: Mapping[str, str], tolerance_s: float = DEFAULT_TOLERANCE_S,
+                  now: float | None = None) -> tuple[str, int, str]:
+    """Everything :func:`verify` checks without the body: the three headers are present and the
+    timestamp is fresh. A server calls this BEFORE reading a body, so a request that cannot pass
+    costs it no memory. Returns (message id, timestamp, signature header)."""
     msg_id = _header(headers, HEADER_ID)
     ts_text = _header(headers, HEADER_TIMESTAMP)
     sig_text = _header(headers, HEADER_SIGNATURE)
@@ -137,7 +134,18 @@ def verify(secret: str | bytes, headers: Mapping[str, str], body: bytes | str,
         raise SignatureError("timestamp_too_old", f"{HEADER_TIMESTAMP} {timestamp} is more than {tolerance_s:g}s old")
     if timestamp > current + tolerance_s:
         raise SignatureError("timestamp_too_new", f"{HEADER_TIMESTAMP} {timestamp} is more than {tolerance_s:g}s in the future")
+    return msg_id, timestamp, sig_text
 
+
+def verify(secret: str | bytes, headers: Mapping[str, str], body: bytes | str,
+           tolerance_s: float = DEFAULT_TOLERANCE_S, now: float | None = None) -> VerifiedMessage:
+    """Check a request's signature headers against the raw body bytes; raise ``SignatureError``
+    unless one ``v1`` signature matches and the timestamp is within ``tolerance_s`` of ``now``.
+
+    Replay of a still-fresh message id is not detectable here (it needs storage): the caller
+    checks ``VerifiedMessage.msg_id`` against what it has seen.
+    """
+    msg_id, timestamp, sig_text = check_headers(headers, tolerance_s, now)
     expected = _digest(secret_key(secret), msg_id, timestamp, _as_bytes(body))
     for entry in sig_text.split(" "):
         version, sep, value = entry.partition(",")

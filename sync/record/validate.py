@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, Mapping
 
 from sync.record.errors import InvalidRecord
 from sync.record.fields import CONTACT_FIELDS, SCHEMA_VERSION, TAGS
 from sync.record.timestamps import parse_wire_time
 
 _TAG_WORDS = ", ".join(TAGS[:-1]) + " or " + TAGS[-1]
+MAX_DEPTH = 32          # a real record nests about 6 deep (history.changes.score.old.reasons)
+_CHOICE_KINDS = ("single", "multi")
 
 
 def opt_str(obj: dict[str, Any], key: str, path: str) -> str | None:
@@ -38,13 +40,89 @@ def check_unicode(record: Any) -> None:
         raise InvalidRecord("contains a NUL character")
 
 
-def validate(record: Any) -> dict[str, Any]:
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Iteratively (a recursive walk is what a deep value would break): nesting beyond ``limit``
+    is refused here, before json.dumps or the database driver recurse into it and fail the batch."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        children: Any
+        if isinstance(v, dict):
+            children = v.values()
+        elif isinstance(v, list):
+            children = v
+        else:
+            continue
+        if depth > limit:
+            raise InvalidRecord(f"nested more than {limit} levels deep; a lead record never is")
+        stack.extend((c, depth + 1) for c in children)
+
+
+def _check_answers(answers: dict[str, Any], kinds: Mapping[str, str]) -> None:
+    """Answer values by shape, and by the kind of question where the show's form knows it (an
+    integer for a single-choice question breaks every page and export that shows words)."""
+    for qid, value in answers.items():
+        path = f"answers.{str(qid)[:60]}"
+        if value is None:
+            continue
+        kind = kinds.get(qid)
+        if qid == "consent" or kind == "yesno":
+            ok = isinstance(value, bool)
+            want = "true or false"
+        elif kind in _CHOICE_KINDS:
+            ok = isinstance(value, str) or (isinstance(value, list) and all(isinstance(x, str) for x in value))
+            want = "an option id or a list of option ids"
+        elif kind == "scale":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            want = "an integer"
+        elif kind == "text":
+            ok = isinstance(value, str)
+            want = "text"
+        else:  # a question this form does not have (an older form version): any plain value
+            ok = isinstance(value, (str, bool, int, float)) or (
+                isinstance(value, list) and all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in value))
+            want = "a string, number, true/false or a list of option ids"
+        if not ok:
+            raise InvalidRecord(f"{path}: expected {want}{f' ({kind} question)' if kind else ''}, "
+                                f"got {type(value).__name__}")
+
+
+def _check_history(history: Any, version: int) -> None:
+    if not isinstance(history, list):
+        raise InvalidRecord("history: expected a list of objects")
+    for i, h in enumerate(history):
+        path = f"history[{i}]"
+        if not isinstance(h, dict):
+            raise InvalidRecord(f"{path}: expected an object")
+        v = h.get("version")
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= version:
+            raise InvalidRecord(f"{path}.version: expected an integer from 1 to the lead's version {version}, "
+                                f"got {v!r}"[:200])
+        changes = h.get("changes", {})
+        if not isinstance(changes, dict):
+            raise InvalidRecord(f"{path}.changes: expected an object of field: {{old, new}}, "
+                                f"got {type(changes).__name__}")
+        for key, change in changes.items():
+            if not isinstance(change, dict):
+                raise InvalidRecord(f"{path}.changes.{str(key)[:60]}: expected an object with old and new")
+        opt_str(h, "actor", f"{path}.actor")
+        if h.get("at") is not None:
+            try:
+                parse_wire_time(h.get("at"))
+            except InvalidRecord as exc:
+                raise InvalidRecord(f"{path}.at: {exc}") from None
+
+
+def validate(record: Any, *, answer_kinds: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Raise ``InvalidRecord`` naming the first field the rest of the product could not use;
     return the record (typed) when it is usable. Checks every field a reader relies on: id,
     version, capture time, clock facts, contact, answers, score (tags, points, discard), notes,
-    history. Does not check which show the lead belongs to: that is the receiver's business."""
+    history, outcome. ``answer_kinds`` (question id -> kind from the show's form) checks the
+    answers' shapes by question. Does not check which show the lead belongs to: that is the
+    receiver's business."""
     if not isinstance(record, dict):
         raise InvalidRecord(f"lead: expected a JSON object, got {type(record).__name__}")
+    check_depth(record)
     if record.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise InvalidRecord(f"schema: expected {SCHEMA_VERSION}, got {record.get('schema')!r}")
     lead_id = record.get("id")
@@ -80,7 +158,8 @@ def validate(record: Any) -> dict[str, Any]:
         raise InvalidRecord("contact: expected an object")
     for key in CONTACT_FIELDS:
         opt_str(contact, key, f"contact.{key}")
-    if not isinstance(record.get("answers", {}), dict):
+    answers = record.get("answers", {})
+    if not isinstance(answers, dict):
         raise InvalidRecord("answers: expected an object")
     score = record.get("score")
     if not isinstance(score, dict):
@@ -102,7 +181,21 @@ def validate(record: Any) -> dict[str, Any]:
     opt_str(score, "discard_reason", "score.discard_reason")
     if record.get("notes") is not None and not isinstance(record.get("notes"), str):
         raise InvalidRecord("notes: expected a string or null")
-    history = record.get("history", [])
-    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
-        raise InvalidRecord("history: expected a list of objects")
+    _check_answers(answers, answer_kinds or {})
+    _check_history(record.get("history", []), version)
+    merged = record.get("merged_from")
+    if merged is not None and not (isinstance(merged, list) and all(
+            isinstance(m, str) and len(m) == 36 and m == m.lower() for m in merged)):
+        raise InvalidRecord("merged_from: expected a list of lead ids (lower-case UUID strings)")
+    for key in ("consent", "outcome", "sync"):
+        if record.get(key) is not None and not isinstance(record.get(key), dict):
+            raise InvalidRecord(f"{key}: expected an object or null, got {type(record.get(key)).__name__}")
+    outcome = record.get("outcome") or {}
+    for key in ("status", "stage", "reason", "at"):
+        opt_str(outcome, key, f"outcome.{key}")
+    if record.get("updated_at") is not None:
+        try:
+            parse_wire_time(record.get("updated_at"))
+        except InvalidRecord as exc:
+            raise InvalidRecord(f"updated_at: {exc}") from None
     return record

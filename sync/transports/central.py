@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Callable, Sequence
 
 from sync.enrollment import CentralCredentials
-from sync.errors import TransientError
+from sync.errors import PermanentError, TransientError
 from sync.http import HttpClient, HttpResponse, check_status
 from sync.record.signing import sign_headers
 from sync.record.protocol import DELIVERED as SENT
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 SKEW_WORTH_CORRECTING_S = 60.0
 
 
-def clock_sample() -> dict[str, Any]:
+def clock_sample(now: float | None = None) -> dict[str, Any]:
     """The device clock as central wants it (it measures each kiosk's offset from these and
     corrects capture times of kiosks whose clock was never synchronised)."""
     from datetime import datetime, timezone
@@ -42,7 +42,8 @@ def clock_sample() -> dict[str, Any]:
         sample.update(clock_info(env_clock_source()))
     except Exception:  # the clock probe is a nicety; never let it stop a delivery
         pass
-    sample["device_time"] = iso(datetime.now(timezone.utc))
+    at = datetime.now(timezone.utc) if now is None else datetime.fromtimestamp(now, tz=timezone.utc)
+    sample["device_time"] = iso(at)
     return sample
 
 
@@ -93,8 +94,9 @@ class CentralTransport:
         self.clock_offset_s = offset
         return True
 
-    def post(self, path: str, payload: Any, extra: dict[str, str] | None = None) -> HttpResponse:
-        body = dumps(payload)
+    def post(self, path: str, payload: Any, extra: dict[str, str] | None = None,
+             body: bytes | None = None) -> HttpResponse:
+        body = dumps(payload) if body is None else body
         for _attempt in range(2):
             headers = self._headers(body)
             if extra:
@@ -108,8 +110,15 @@ class CentralTransport:
 
     # -- the outbox contract ---------------------------------------------------------------
     def send(self, leads: Sequence[dict]) -> list[ItemResult]:
-        resp = self.post(PATH_BATCH, {"leads": [wire_record(l) for l in leads], "clock": clock_sample()},
-                         extra={"Idempotency-Key": batch_key(leads)})
+        payload = {"leads": [wire_record(l) for l in leads], "clock": clock_sample(self.clock())}
+        try:
+            body = dumps(payload)
+        except (ValueError, TypeError, RecursionError) as exc:
+            # A lead this kiosk cannot even encode would fail every round: refuse the batch as
+            # the server would (400), so the worker isolates that lead and parks it.
+            raise PermanentError(f"cannot encode the batch as JSON ({type(exc).__name__}: {str(exc)[:120]})",
+                                 status=400, splittable=True) from None
+        resp = self.post(PATH_BATCH, payload, extra={"Idempotency-Key": batch_key(leads)}, body=body)
         data = resp.json()
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list):
@@ -153,7 +162,7 @@ class CentralTransport:
 
     def heartbeat(self, pending: dict[str, int], last_sync_at: str | None, clock: dict | None = None) -> None:
         self.post(PATH_HEARTBEAT, {"pending": pending, "last_sync_at": last_sync_at,
-                                        "clock": clock or clock_sample()})
+                                        "clock": clock or clock_sample(self.clock())})
 
     def close(self) -> None:
         self.client.close()

@@ -4,6 +4,7 @@ client that enrolls and signs its requests with the shared ``sync.record.signing
 from __future__ import annotations
 
 import email
+import email.policy
 import json
 import threading
 import time
@@ -43,7 +44,7 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         if self.fail:
             return "451 4.3.0 try again later"
-        msg = email.message_from_bytes(envelope.content)
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.cond:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), msg, time.monotonic()))
             self.cond.notify_all()

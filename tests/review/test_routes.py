@@ -542,6 +542,7 @@ def test_raising_a_lead_to_hot_notifies_sales_exactly_once(sqlite_url):
         with app.state.db.session() as s:
             notes = s.scalars(select(Notification).where(Notification.lead_id == lead.id)).all()
             assert [(n.kind, n.recipient, n.state) for n in notes] == [("email", "sales-team@example.com", "pending")]
-            assert notes[0].payload_json["tag"] == "hot" and "raised to hot in review" in notes[0].payload_json["reasons"]
+            assert notes[0].payload_json["tag"] == "hot"
+            assert notes[0].payload_json["raised"]["by"] == "fm@example.com"   # who raised it (and why)
     finally:
         app.state.db.dispose()

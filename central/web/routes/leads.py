@@ -2,6 +2,7 @@
 its edits."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from math import ceil
 from typing import Any
@@ -15,9 +16,10 @@ from central.models import Device, Lead, Show
 from central.web import leadedit
 from central.web.deps import PageNotFound, redirect, render, review, viewer, writer
 from central.web.export import csv_chunks, xlsx_bytes
-from central.web.hot import enqueue_hot
+from central.web.hot import enqueue_change
 from central.web.leadquery import LeadFilter, count_query, export_query, page_query
 from central.web.models import Outcome
+from central.web.recordview import display_record
 from central.web.security import Principal
 
 router = APIRouter(include_in_schema=False)
@@ -81,6 +83,13 @@ def _export_rows(rows):
                r.follow_up, r.product_interest, r.outcome, r.stage, r.outcome_reason, rec.get("notes")]
 
 
+def _download(show_id: str, ext: str, now: datetime) -> dict[str, str]:
+    """Content-Disposition with a file name of safe characters only: a show id stored before ids
+    were fully checked (or any odd one) must not break the header and drop the connection."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", show_id).strip("._") or "show"
+    return {"Content-Disposition": f'attachment; filename="leads-{safe[:64]}-{now:%Y%m%d-%H%M}.{ext}"'}
+
+
 @router.get("/shows/{show_id}/leads.csv")
 def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
     rv = review(request)
@@ -92,9 +101,8 @@ def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
             result = s.execute(export_query(f).execution_options(yield_per=1000))
             yield from csv_chunks(EXPORT_HEADER, _export_rows(result))
 
-    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.csv"
     return StreamingResponse(gen(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                             headers=_download(show_id, "csv", rv.settings.clock()))
 
 
 @router.get("/shows/{show_id}/leads.xlsx")
@@ -104,9 +112,8 @@ def export_xlsx(request: Request, show_id: str, me: Principal = Depends(viewer))
     with rv.db.session() as s:
         _show_or_404(s, show_id)
         data = xlsx_bytes(EXPORT_HEADER, _export_rows(s.execute(export_query(f).execution_options(yield_per=1000))))
-    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.xlsx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers=_download(show_id, "xlsx", rv.settings.clock()))
 
 
 @router.get("/leads/{lead_id}")
@@ -119,13 +126,14 @@ def lead_page(request: Request, lead_id: str, me: Principal = Depends(viewer)):
         show = s.get(Show, lead.show_id)
         device = s.get(Device, lead.device_id)
         outcome = s.get(Outcome, lead_id)
-        hist = merged_history(list(leadedit.history(s, lead_id)), lead.record_json or {})
+        rec = display_record(lead.record_json)
+        hist = merged_history(list(leadedit.history(s, lead_id)), rec)
         from central.web.answers_index import load_show_form
         form = load_show_form(show)
-        answers = answer_rows(form, (lead.record_json or {}).get("answers") or {})
+        answers = answer_rows(form, rec["answers"])
         dests = leadedit.crm_destinations(show)
-        merged_from = (lead.record_json or {}).get("merged_from") or []
-    return render(request, "lead.html", me, nav="shows", lead=lead, rec=lead.record_json or {}, show=show,
+        merged_from = rec["merged_from"]
+    return render(request, "lead.html", me, nav="shows", lead=lead, rec=rec, show=show,
                   device=device, outcome=outcome, history=hist, answers=answers, dests=dests,
                   merged_from=merged_from, back=request.query_params.get("back", ""))
 
@@ -167,8 +175,9 @@ def answer_rows(form, answers: dict) -> list[tuple[str, str]]:
             v = answers[q.id]
             done.add(q.id)
             if q.kind in ("single", "multi"):
-                ids = [v] if isinstance(v, str) else list(v or [])
-                words = ", ".join(form.label(f"{q.id}.{i}", "en") if q.option(i) else str(i) for i in ids)
+                ids = list(v) if isinstance(v, list) else [] if v is None else [v]
+                words = ", ".join(form.label(f"{q.id}.{i}", "en") if isinstance(i, str) and q.option(i)
+                                  else str(i) for i in ids)
             elif q.kind == "yesno":
                 words = "yes" if v else "no"
             else:
@@ -184,15 +193,17 @@ def _back(request: Request, lead_id: str, msg: str = "", err: str = "") -> Redir
     return redirect(request, f"/leads/{lead_id}", msg, err)
 
 
-def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, **kw) -> RedirectResponse:
+def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, why: str | None = None,
+        **kw) -> RedirectResponse:
     rv = review(request)
     try:
         with rv.db.session() as s:
             res = fn(s, *args, actor=me.email, source="web", now=rv.settings.clock(), **kw)
             results = res if isinstance(res, tuple) else (res,)
-            hot = [r for r in results if r is not None and r.raised_to_hot]
-            for r in hot:
-                enqueue_hot(s, getattr(request.app.state, "settings", None), r.lead_id, rv.settings.clock())
+            for r in results:
+                if r is not None and ({"score.tag", "score.discarded", "notes"} & set(r.changes)):
+                    enqueue_change(s, getattr(request.app.state, "settings", None), r.lead_id, rv.settings.clock(),
+                                   changes=r.changes, actor=me.email, why=why)
     except leadedit.EditError as exc:
         return _back(request, lead_id, err=str(exc))
     except NotFound as exc:
@@ -216,8 +227,9 @@ def post_notes(request: Request, lead_id: str, me: Principal = Depends(writer("e
 
 
 @router.post("/leads/{lead_id}/tag")
-def post_tag(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), tag: str = Form("")):
-    return _do(request, lead_id, me, leadedit.set_override, lead_id, tag or None,
+def post_tag(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), tag: str = Form(""),
+             why: str = Form("")):
+    return _do(request, lead_id, me, leadedit.set_override, lead_id, tag or None, why=why,
                ok="Tag changed." if tag else "Tag override removed.")
 
 

@@ -62,8 +62,9 @@ class LeadScreen(Screen):
         score = lead.get("score") or {}
         name = " ".join(p for p in (contact.get("first_name"), contact.get("last_name")) if p)
         self.title_text = name or contact.get("email") or app.tr("staff.unnamed")
-        self.captured_text = app.tr("lead.captured", time=local_time(lead.get("captured_at")),
-                                    staff=lead.get("staff") or "?")
+        when = local_time(lead.get("captured_at"))
+        self.captured_text = (app.tr("lead.captured", time=when, staff=lead["staff"]) if lead.get("staff")
+                              else app.tr("lead.captured_nostaff", time=when))
         reasons, discard_reason = app.services.staff.reasons(lead, app.lang)
         self.discarded = bool(score.get("discarded"))
         self.discard_text = discard_reason or ""
