@@ -50,8 +50,8 @@ def check_lead(record: Any, *, device_show_id: str, product_question: str, follo
                strict_unicode: bool = False, answer_kinds: Mapping[str, str] | None = None) -> CheckedLead:
     """Raise ``Malformed`` with the reason, or return the lead with its columns.
     ``answer_kinds``: question id -> kind from the show's form, for the answers' shapes."""
+    check_depth(record)  # before json.dumps or the database driver recurse into it
     if strict_unicode and isinstance(record, dict):
-        check_depth(record)  # before json.dumps recurses into it
         check_unicode(record)
     rec = validate(record, answer_kinds=answer_kinds)
     if rec["id"] != rec["id"].lower():

@@ -117,12 +117,12 @@ def validate(record: Any, *, answer_kinds: Mapping[str, str] | None = None) -> d
     """Raise ``InvalidRecord`` naming the first field the rest of the product could not use;
     return the record (typed) when it is usable. Checks every field a reader relies on: id,
     version, capture time, clock facts, contact, answers, score (tags, points, discard), notes,
-    history, outcome. ``answer_kinds`` (question id -> kind from the show's form) checks the
-    answers' shapes by question. Does not check which show the lead belongs to: that is the
-    receiver's business."""
+    history, outcome. ``answer_kinds`` (question id -> kind from the show's form; ``{}`` = no
+    form known) checks the answers' values too: central does, for what any device sends; the kiosk
+    store does not, its answers came through ``forms.score`` against the form itself. Does not check which show the lead belongs to: that is the
+    receiver's business, as are the receiver's limits (:func:`check_depth`, :func:`check_unicode`)."""
     if not isinstance(record, dict):
         raise InvalidRecord(f"lead: expected a JSON object, got {type(record).__name__}")
-    check_depth(record)
     if record.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise InvalidRecord(f"schema: expected {SCHEMA_VERSION}, got {record.get('schema')!r}")
     lead_id = record.get("id")
@@ -181,7 +181,8 @@ def validate(record: Any, *, answer_kinds: Mapping[str, str] | None = None) -> d
     opt_str(score, "discard_reason", "score.discard_reason")
     if record.get("notes") is not None and not isinstance(record.get("notes"), str):
         raise InvalidRecord("notes: expected a string or null")
-    _check_answers(answers, answer_kinds or {})
+    if answer_kinds is not None:
+        _check_answers(answers, answer_kinds)
     _check_history(record.get("history", []), version)
     merged = record.get("merged_from")
     if merged is not None and not (isinstance(merged, list) and all(
