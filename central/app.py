@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 
 from central.db import Database
-from central.errors import AuthError, CentralError
+from central.errors import AuthError, CentralError, TooManyAttempts
 from central.settings import Settings, load_settings
 from central.timeutil import iso
 
@@ -86,6 +86,8 @@ def create_app(db_url: str | None = None, settings: Settings | None = None, *, m
         if isinstance(exc, AuthError) and exc.status_code == 401:
             body["server_time"] = iso(settings.clock())  # lets a kiosk with a wrong clock re-sign correctly
             headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TooManyAttempts):
+            headers["Retry-After"] = str(int(exc.retry_after_s) + 1)
         if exc.status_code >= 500:
             log.error("%s: %s", type(exc).__name__, exc)
         return JSONResponse(body, status_code=exc.status_code, headers=headers)

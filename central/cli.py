@@ -249,8 +249,15 @@ def cmd_devices(args: argparse.Namespace) -> int:
     for d in devices:
         state = "REVOKED" if d["revoked_at"] else "active"
         print(f"{d['device_id']}  {d['show_id']:<16} {d['name']:<16} {state:<8} last seen {d['last_seen_at'] or 'never'}"
-              f"  pending {d['pending']}")
+              f"  pending {_pending_text(d['pending'])}")
     return 0
+
+
+def _pending_text(pending: object) -> str:
+    """``{"central": 3, "hubspot": 0}`` -> ``central 3, hubspot 0``; nothing reported -> ``-``."""
+    if isinstance(pending, dict):
+        return ", ".join(f"{k} {v}" for k, v in sorted(pending.items())) or "-"
+    return "-" if pending in (None, "") else str(pending)
 
 
 def _read(path: Path | None, what: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -24,7 +25,8 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def device_key(db: Database, device: AuthDevice, kiosk_public_key: str | None = None) -> dict[str, Any]:
+def device_key(db: Database, device: AuthDevice, kiosk_public_key: str | None = None,
+               now: datetime | None = None) -> dict[str, Any]:
     """The calling kiosk's central public key and wrap key, made on first use. ``kiosk_public_key``
     (base64, 32 bytes) is recorded for the audit trail when given."""
     from nacl.public import PrivateKey
@@ -36,7 +38,7 @@ def device_key(db: Database, device: AuthDevice, kiosk_public_key: str | None = 
             raw = b""
         if len(raw) != 32:
             raise BadRequest("kiosk_public_key: expected base64 of 32 bytes")
-    now = utcnow()
+    now = now or utcnow()
     with db.write() as conn:
         row = conn.execute(select(DeviceKey.central_public_key, DeviceKey.wrap_key, DeviceKey.kiosk_public_key)
                            .where(DeviceKey.device_id == device.id)).first()

@@ -66,6 +66,16 @@ class PayloadTooLarge(CentralError):
     status_code = 413
 
 
+class TooManyAttempts(CentralError):
+    """Guessing is being slowed down (sign-in, enrollment codes); ``retry_after_s`` says how long."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after_s: float):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class RequestTimeout(CentralError):
     """The request body did not arrive within ``[limits] body_timeout_s``."""
 

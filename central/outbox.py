@@ -131,12 +131,25 @@ class OutboxWorker:
                      next_attempt_at=retry_at(backoff_s(self.settings, row.attempts)))
         return 0
 
+    def pull_outcomes(self) -> None:
+        """Read outcomes back from the shows' CRMs when due (the review app's CRM pull, issue 16);
+        absent without the review app."""
+        try:
+            from central.web.crm_pull import pull_due
+        except ImportError:
+            return
+        pull_due(self.db, now=self.settings.clock(), env=self.env)
+
     def run_forever(self, interval_s: float = 2.0) -> None:
         while not self._stop.is_set():
             try:
                 self.run_once()
             except Exception:  # a CRM or database hiccup must not end the thread
                 log.exception("outbox pass failed; retrying")
+            try:
+                self.pull_outcomes()
+            except Exception:
+                log.exception("CRM outcome pull failed; retrying at the next pass")
             self._stop.wait(interval_s)
 
     def start(self) -> "OutboxWorker":

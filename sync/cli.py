@@ -54,6 +54,9 @@ def register(subparsers: Any) -> None:
     e.add_argument("--insecure", action="store_true",
                    help="do not verify the server's TLS certificate (test set-ups only)")
     e.add_argument("--ca-file", metavar="PEM", help="CA bundle for a central system with a private CA")
+    e.add_argument("--allow-plain-http", action="store_true",
+                   help="LAB ONLY: accept an http:// URL to another machine (token, secret and visitors' data "
+                        "then cross the network in clear); without it only https:// or loopback")
     e.set_defaults(func=cmd_enroll)
 
 
@@ -210,7 +213,7 @@ def _register_keys(data: "Path") -> None:
 
 def cmd_enroll(args: argparse.Namespace) -> int:
     from kiosk.errors import KioskError
-    from sync.enrollment import enroll
+    from sync.enrollment import check_central_url, enroll
     from sync.errors import SyncError
 
     data = _data(args)
@@ -223,7 +226,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         except Exception:  # settings unreadable: enrollment falls back to the hostname
             name = None
     try:
-        creds = enroll(args.url, args.code, data, kiosk_name=name, insecure=args.insecure, ca_file=args.ca_file)
+        warning = check_central_url(args.url.rstrip("/"), args.allow_plain_http)
+        if warning:
+            print(f"\n{'!' * 78}\n{warning}\n{'!' * 78}\n", file=sys.stderr)
+        creds = enroll(args.url, args.code, data, kiosk_name=name, insecure=args.insecure, ca_file=args.ca_file,
+                       allow_plain_http=args.allow_plain_http)
     except SyncError as exc:
         _err(str(exc))
         return EXIT_LEFT

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import time
@@ -19,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from sync.enrollment import CentralCredentials, central_path, load_credentials
+from sync.enrollment import CentralCredentials, central_path, check_central_url, load_credentials
 from sync.errors import DestinationConfigError
 from sync.transports.base import ItemResult, Transport
+
+log = logging.getLogger("sync.config")
 
 KINDS = ("central", "hubspot", "salesforce", "webhook")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -233,6 +236,12 @@ def _build_one(spec: DestinationSpec, data_dir: Path, env: Mapping[str, str],
             creds.ca_file = o["ca_file"]
         if o.get("insecure"):
             creds.insecure = True
+        try:  # a hand-edited central.json must not send leads in clear either
+            warning = check_central_url(creds.url, creds.allow_plain_http)
+        except DestinationConfigError as exc:
+            return UnavailableTransport(spec.name, "central", str(exc))
+        if warning:
+            log.warning(warning)
         return CentralTransport(creds, name=spec.name, max_batch=o.get("batch_size") or 1000,
                                 timeout=_timeout(o), clock=clock)
     if spec.kind == "hubspot":

@@ -1,6 +1,7 @@
 """The kiosk protocol (ARCHITECTURE.md, "Kiosk <-> central wire protocol")."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Header, Request, Response
@@ -18,13 +19,17 @@ from central.api.schemas import (BATCH_BODY_SCHEMA, DEVICE_KEY_BODY_SCHEMA, HEAR
 from central.clock import load_anchors, parse_sample, record_sample
 from central.device_keys import device_key
 from central.devices import enroll
-from central.errors import BadRequest, PayloadTooLarge
+from central.db import Database
+from central.errors import BadRequest, Forbidden, PayloadTooLarge, TooManyAttempts
+from central.settings import Settings
+from central.throttle import ENROLL_ADDRESS, Throttle, wait_message
 from central.ingest import ingest_batch
 from central.models import Device
 from central.shows import served_config
 from central.timeutil import iso, parse_iso
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
+log = logging.getLogger("central.security")
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "no/unknown/revoked token, bad signature or timestamp"},
     409: {"model": Problem, "description": "webhook-id already used (replay)"},
@@ -46,7 +51,25 @@ async def post_enroll(request: Request) -> Any:
     except ValidationError as exc:
         return JSONResponse({"detail": jsonable_encoder(exc.errors(include_url=False, include_context=False))},
                             status_code=422)
-    return await run_in_threadpool(enroll, db, body.code, body.kiosk_name, now=settings.clock())
+    return await run_in_threadpool(_enroll_throttled, db, settings, body, request.client.host if request.client else "unknown")
+
+
+def _enroll_throttled(db: Database, settings: Settings, body: EnrollRequest, address: str) -> dict[str, Any]:
+    """Codes are single-use and expire, but are typed by people, so not long: a guesser is held
+    back per address after a few wrong codes (logged), and then not even a right code passes."""
+    throttle = Throttle(db, settings.clock)
+    key = f"enroll-address:{address}"
+    wait = throttle.wait_s([key])
+    if wait > 0:
+        log.warning("enrollment refused (throttled) from %s, %.0f s to wait", address, wait)
+        raise TooManyAttempts(f"too many wrong enrollment codes from this address: try again in {wait_message(wait)}",
+                              wait)
+    try:
+        return enroll(db, body.code, body.kiosk_name, now=settings.clock())
+    except Forbidden:
+        log.info("enrollment with a wrong code from %s", address)
+        throttle.failed([(key, ENROLL_ADDRESS)], "enrollment")
+        raise
 
 
 @router.get("/config", response_model=ConfigResponse, responses={401: {"model": Problem}, 304: {"description": "unchanged"}})
@@ -149,6 +172,6 @@ async def post_device_key(request: Request, authorization: str | None = Header(d
             raise BadRequest("kiosk_public_key: expected base64 text or null")
         with db.write() as conn:
             remember(conn, signed)
-        return device_key(db, signed.device, public)
+        return device_key(db, signed.device, public, signed.now)
 
     return await run_in_threadpool(work)

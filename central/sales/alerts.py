@@ -58,12 +58,14 @@ def rank_of(tag: str | None, discarded: bool) -> int:
 def load_dials(conn: Connection) -> tuple[list[Dial], Window]:
     """Every active sales user's dial and the quarter-end window (two small reads per batch)."""
     from central.web.models import User
-    rows = conn.execute(select(RepSettings, User.email, User.name).join(User, User.id == RepSettings.user_id)
+    r_ = RepSettings
+    rows = conn.execute(select(r_.mode, r_.threshold, r_.countries, r_.products, r_.quiet_start, r_.quiet_end,
+                               r_.timezone, r_.language, User.email, User.name)
+                        .join(User, User.id == r_.user_id)
                         .where(User.disabled.is_(False), User.role.in_(("sales", "admin")))).all()
-    dials = [Dial(email=r.email, mode=r.RepSettings.mode, threshold=r.RepSettings.threshold,
-                  countries=frozenset(r.RepSettings.countries or ()), products=frozenset(r.RepSettings.products or ()),
-                  quiet_start=r.RepSettings.quiet_start, quiet_end=r.RepSettings.quiet_end,
-                  timezone=r.RepSettings.timezone, language=r.RepSettings.language, name=r.name) for r in rows]
+    dials = [Dial(email=r.email, mode=r.mode, threshold=r.threshold, countries=frozenset(r.countries or ()),
+                  products=frozenset(r.products or ()), quiet_start=r.quiet_start, quiet_end=r.quiet_end,
+                  timezone=r.timezone, language=r.language, name=r.name) for r in rows]
     w = conn.execute(select(SalesWindow.days, SalesWindow.points).where(SalesWindow.id == 1)).first()
     return dials, Window(w.days, w.points) if w else Window()
 

@@ -80,3 +80,11 @@ def val(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     return str(v)
+
+
+def tel(v: Any) -> str:
+    """A ``tel:`` URI for a stored phone number: digits and a leading + only (RFC 3966 global
+    numbers), so a phone dials "+49 151 2345678" as typed on the badge."""
+    text = str(v or "").strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return ("tel:+" if text.startswith("+") else "tel:") + digits if digits else ""

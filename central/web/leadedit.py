@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import select, update
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from central.errors import CentralError, NotFound
 from central.models import Lead, LeadHistory, LeadVersion, Outbox, Show
+from central.search import SEARCH_FIELDS, search_text_of
 from central.web.models import Outcome, ReviewRevision
 from sync.record.fields import OUTCOME_STATUSES, TAGS
 from sync.record.fields import PERSON_FIELDS as CONTACT_FIELDS  # what the review page may edit
@@ -76,6 +78,8 @@ def apply_changes(s: Session, lead: Lead, new_values: dict[str, Any], *, actor: 
             setattr(lead, col, changes[path]["new"])
     if "contact.email" in changes and isinstance(lead.email, str):
         lead.email = lead.email.strip().lower() or None
+    if any(p.startswith("contact.") for p in changes):
+        lead.search_text = search_text_of({k: getattr(lead, k) for k in SEARCH_FIELDS})
     s.add(LeadVersion(lead_id=lead.id, version=version, device_id=None, record_json=record, received_at=now))
     hist_changes = dict(changes)
     if note:
@@ -188,8 +192,11 @@ def merge(s: Session, keep_id: str, other_id: str, *, actor: str, source: str, n
 
 
 def set_outcome(s: Session, lead_id: str, status: str, *, stage: str | None = None, reason: str | None = None,
-                actor: str, source: str, now: datetime, lead: Lead | None = None) -> EditResult | None:
-    """Record what sales made of a lead. ``discarded`` needs a reason, ``active`` a stage."""
+                actor: str, source: str, now: datetime, lead: Lead | None = None,
+                amount: Decimal | float | str | None = None, currency: str | None = None,
+                close_date: date | None = None) -> EditResult | None:
+    """Record what sales made of a lead. ``discarded`` needs a reason, ``active`` a stage; the deal's
+    amount (with its currency) and close date travel with it when the CRM knows them."""
     status = (status or "").strip().lower()
     stage, reason = _clean(stage), _clean(reason)
     if status not in OUTCOME_STATUSES:
@@ -200,21 +207,33 @@ def set_outcome(s: Session, lead_id: str, status: str, *, stage: str | None = No
         raise EditError("status active: a stage is required (for example 'proposal')")
     if status != "active":
         stage = None
+    value = None if amount is None or amount == "" else Decimal(str(amount)).quantize(Decimal("0.01"))
+    if value is not None and (value < 0 or value > Decimal("1e13")):
+        raise EditError(f"amount: expected 0 to 10,000,000,000,000, got {amount}")
+    currency = (currency or "").strip().upper() or None
+    if currency is not None and (len(currency) != 3 or not currency.isalpha()):
+        raise EditError(f"currency: expected a 3-letter code like EUR, got {currency!r}")
     lead = lead or load_lead(s, lead_id)
     if lead.merged_into:
         lead = load_lead(s, lead.merged_into)
-    outcome = {"status": status, "stage": stage, "reason": reason,
-               "at": iso(now)}
+    outcome: dict[str, Any] = {"status": status, "stage": stage, "reason": reason, "at": iso(now)}
+    if value is not None or currency or close_date:
+        outcome.update(amount=None if value is None else str(value), currency=currency,
+                       close_date=close_date.isoformat() if close_date else None)
     current = (lead.record_json or {}).get("outcome") or {}
-    if all(current.get(k) == outcome[k] for k in ("status", "stage", "reason")):
+    keys = ("status", "stage", "reason", "amount", "currency", "close_date")
+    if all(current.get(k) == outcome.get(k) for k in keys):
         return None
     res = apply_changes(s, lead, {"outcome": outcome}, actor=actor, source=source, now=now)
     row = s.get(Outcome, lead.id)
+    src = source if not source.startswith("crm:") else source[:64]
     if row is None:
         s.add(Outcome(lead_id=lead.id, show_id=lead.show_id, status=status, stage=stage, reason=reason,
-                      reported_at=now, reported_by=actor))
+                      reported_at=now, reported_by=actor, amount=value, currency=currency, close_date=close_date,
+                      source=src))
     else:
         row.status, row.stage, row.reason, row.reported_at, row.reported_by = status, stage, reason, now, actor
+        row.amount, row.currency, row.close_date, row.source = value, currency, close_date, src
     return res
 
 

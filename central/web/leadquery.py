@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Select, and_, func, or_, select
 
 from central.models import Device, Lead
+from central.search import fold
 from central.web.models import Outcome
 from sync.record.fields import TAGS
 
@@ -152,16 +153,9 @@ def where_clause(f: LeadFilter) -> list[Any]:
         w.append(select(Outcome.lead_id).where(Outcome.lead_id == Lead.id,
                                                Outcome.status == f.outcome).exists())
     if f.q:
-        q = f.q
-        if "@" in q and " " not in q:
-            w.append(Lead.email.ilike(_like(q), escape="\\"))
-        else:
-            terms = []
-            for word in q.split()[:4]:
-                pat = _like(word)
-                terms.append(or_(Lead.first_name.ilike(pat, escape="\\"), Lead.last_name.ilike(pat, escape="\\"),
-                                 Lead.company.ilike(pat, escape="\\"), Lead.email.ilike(pat, escape="\\")))
-            w.append(and_(*terms))
+        # every word, folded like leads.search_text (central/search.py), must occur in it
+        words = fold(f.q).split()[:4]
+        w.extend(Lead.search_text.like(_like(word), escape="\\") for word in words)
     return w
 
 

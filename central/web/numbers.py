@@ -56,7 +56,8 @@ class LeadFacts:
     kiosk: str | None = None
     captured_at: datetime | None = None
     score: int | None = None
-    first_contact_s: float | None = None   # time to first contact, where known (issue 15)
+    first_contact_s: float | None = None   # time to first contact, where known (sales claims, issue 15)
+    rep: str | None = None                 # the sales rep who claimed / first contacted the lead
 
 
 def fate_of(status: str | None) -> str:
@@ -151,11 +152,14 @@ class Dimension:
 
     @property
     def first_contact_median_s(self) -> float | None:
-        return percentile(self.first_contact_s, 0.5)
+        # the sales pages' own definition (issue 15), so the report and /sales agree
+        from central.sales.stats import summarize
+        return summarize(self.first_contact_s).median_s
 
     @property
     def first_contact_p90_s(self) -> float | None:
-        return percentile(self.first_contact_s, 0.9)
+        from central.sales.stats import summarize
+        return summarize(self.first_contact_s).p90_s
 
 
 @dataclass
@@ -171,6 +175,7 @@ class ShowNumbers:
     by_kiosk: dict[str, Dimension] = field(default_factory=dict)
     by_day: dict[str, Dimension] = field(default_factory=dict)
     by_hour: dict[str, Dimension] = field(default_factory=dict)
+    by_rep: dict[str, Dimension] = field(default_factory=dict)
     first_contact: Dimension = field(default_factory=lambda: Dimension("all"))
 
     @property
@@ -205,12 +210,13 @@ def tally(facts: Iterable[LeadFacts], *, currency: str | None = None, tz: tzinfo
     by_tag = {t: Count() for t in TAGS}
     by_computed = {t: Count() for t in TAGS}
     dac_by_tag = {t: 0 for t in TAGS}
-    dims: dict[str, dict[str, Dimension]] = {"staff": {}, "kiosk": {}, "day": {}, "hour": {}}
+    dims: dict[str, dict[str, Dimension]] = {"staff": {}, "kiosk": {}, "day": {}, "hour": {}, "rep": {}}
     first = Dimension("all")
     dac = 0
     for f in facts:
         keys = {"staff": f.staff or "(none)",
-                "kiosk": (kiosk_name(f.kiosk) if kiosk_name else f.kiosk) or "(none)"}
+                "kiosk": (kiosk_name(f.kiosk) if kiosk_name else f.kiosk) or "(none)",
+                "rep": f.rep or "(not claimed)"}
         if f.captured_at is not None:
             at = f.captured_at if f.captured_at.tzinfo else f.captured_at.replace(tzinfo=timezone.utc)
             local = at.astimezone(tz)
@@ -233,7 +239,7 @@ def tally(facts: Iterable[LeadFacts], *, currency: str | None = None, tz: tzinfo
     order = lambda d: dict(sorted(d.items()))  # noqa: E731
     by_staff = dict(sorted(dims["staff"].items(), key=lambda kv: (-kv[1].count.revenue, -kv[1].leads, kv[0])))
     return ShowNumbers(by_tag, by_computed, dac, dac_by_tag, currency, by_staff, order(dims["kiosk"]),
-                       order(dims["day"]), order(dims["hour"]), first)
+                       order(dims["day"]), order(dims["hour"]), order(dims["rep"]), first)
 
 
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:

@@ -178,7 +178,10 @@ def fingerprint(s: Session, show_id: str) -> tuple:
                                 .where(Outcome.show_id == show_id)).one()
     show = s.get(Show, show_id)
     rev = s.scalar(select(ReviewRevision.rev).where(ReviewRevision.show_id == show_id))
-    return (str(newest), n_out, str(last_out), rev, report_settings(s, show_id), str(show.cost) if show else None,
+    from central.sales.models import LeadClaim
+    claims = tuple(s.execute(select(func.count(LeadClaim.first_contact_s), func.max(LeadClaim.first_contact_at))
+                             .where(LeadClaim.show_id == show_id)).one())
+    return (str(newest), str(claims), n_out, str(last_out), rev, report_settings(s, show_id), str(show.cost) if show else None,
             show.form_version if show else None, hash(show.form_yaml) if show else None)
 
 
@@ -219,11 +222,15 @@ def show_zone(name: str | None):  # type: ignore[no-untyped-def]
 def show_facts(s: Session, show_id: str) -> list[nb.LeadFacts]:
     """One small row per live lead: the input of :func:`numbers.tally`. (Per lead rather than a
     GROUP BY so days and hours can be counted in the show's own time zone.)"""
+    from central.sales.models import LeadClaim   # time to first contact, recorded by sales (issue 15)
     q = (select(Lead.tag, Lead.computed_tag, Lead.discarded, Outcome.status, Outcome.amount, Outcome.currency,
-                Lead.staff, func.coalesce(Device.name, Lead.kiosk_id), Lead.captured_at_corrected, Lead.score)
+                Lead.staff, func.coalesce(Device.name, Lead.kiosk_id), Lead.captured_at_corrected, Lead.score,
+                LeadClaim.first_contact_s, func.coalesce(LeadClaim.first_contact_by, LeadClaim.claimed_by))
          .outerjoin(Outcome, Outcome.lead_id == Lead.id).outerjoin(Device, Device.id == Lead.device_id)
+         .outerjoin(LeadClaim, LeadClaim.lead_id == Lead.id)
          .where(Lead.show_id == show_id, Lead.merged_into.is_(None)))
-    return [nb.LeadFacts(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in s.execute(q)]
+    return [nb.LeadFacts(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
+            for r in s.execute(q)]
 
 
 def show_numbers(s: Session, show_id: str, use_cache: bool = True) -> nb.ShowNumbers:

@@ -79,6 +79,11 @@ class StaffService:
         return self.store.get(lead_id)
 
     def edit_contact(self, lead_id: str, contact: dict[str, Any]) -> dict[str, Any]:
+        """Refused while the lead's details are sealed: the form shows them blank, and saving it
+        would overwrite what the visitor gave with nothing."""
+        current = self.store.get(lead_id)
+        if current is not None and isinstance(current.get("sealed"), dict):
+            raise StaffError("keys.locked_edit")
         return self._edited(self.store.edit(lead_id, {"contact": contact}, actor=self._actor()))
 
     def retag(self, lead_id: str, tag: str | None) -> dict[str, Any]:

@@ -286,16 +286,27 @@ class LeadStore:
         with self._lock, self._storage.transaction():
             doc_id, stored = self._doc(lead_id)
             cur = self._out(stored)
-            if isinstance(cur.get("sealed"), dict) and any(k in PERSONAL_TOP_KEYS for k in changes):
+            personal = {k: changes[k] for k in PERSONAL_TOP_KEYS if k in changes}
+            locked = isinstance(cur.get("sealed"), dict)
+            if locked and personal:
                 if cur["sealed"].get("damage"):
                     raise StoreError(f"lead {lead_id}: its sealed personal data is damaged and cannot be edited")
-                raise LockedError(f"lead {lead_id}: the kiosk is locked; unlock it to change contact details or notes")
+                if not isinstance(personal.get("contact", {}), dict):
+                    raise LockedError(f"lead {lead_id}: the kiosk is locked; unlock it to change contact details or notes")
+                changes = {k: v for k, v in changes.items() if k not in personal}
             new = _copy(cur)
             diff = deep_merge(new, changes)
+            if locked and personal:  # sealed on top, unread: the old values stay sealed
+                for path in ([f"contact.{k}" for k in personal.get("contact", {})] + (["notes"] if "notes" in personal else [])):
+                    diff[path] = {"sealed": True}
             settle_tag(new, diff)
             if not diff:
                 return _copy(cur)
             new_version(new, diff, actor=actor, at=self._clock(), previous=int(cur.get("version", 1)))
+            if locked and personal:
+                new["sealed"] = self._sealer.seal_change(cur["sealed"], personal, len(new["history"]) - 1)
+                self._replace({doc_id: new})
+                return new
             self._replace({doc_id: self._sealer.seal(_copy(new))})
             return new
 
@@ -506,7 +517,7 @@ class LeadStore:
         """Data lost or at risk found when the store was opened (a missing, emptied, replaced or
         cut journal, damaged lines with the lead ids they held). Non-empty means: say so loudly
         (commands exit non-zero, the kiosk shows a banner, sync status reports it)."""
-        return list(self._storage.damage)
+        return list(self._storage.damage) + list(self._seal_events)
 
     @property
     def lost_ids(self) -> list[str]:

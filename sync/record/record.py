@@ -107,6 +107,8 @@ def wire_record(lead: Mapping[str, Any]) -> dict[str, Any]:
     sealed = out.get("sealed")
     if isinstance(sealed, dict):
         out["sealed"] = {"v": sealed.get("v"), "central": sealed.get("central")}
+        if sealed.get("overlays"):
+            out["sealed"]["overlays"] = [{"central": ov.get("central")} for ov in sealed["overlays"]]
     return out
 
 

@@ -145,3 +145,25 @@ def test_api_report_agrees(app, as_admin):
     assert body["discarded_at_capture"] == n.discarded_at_capture
     for t in TAGS:
         assert {k: body["by_tag"][t][k] for k in n.by_tag[t].to_json()} == n.by_tag[t].to_json()
+
+
+def test_time_to_first_contact_agrees_with_the_sales_pages(app, as_marketer):
+    from central.sales.models import LeadClaim
+    from central.sales.stats import time_to_first_contact
+    from central.web import stats
+    with app.state.db.session() as s:
+        ids = [l for (l,) in s.execute(stats.select(Lead.id).where(Lead.show_id == "expo", Lead.discarded.is_(False),
+                                                                   Lead.merged_into.is_(None)).limit(7))]
+        for i, lid in enumerate(ids):
+            s.add(LeadClaim(lead_id=lid, show_id="expo", claimed_by="rep@example.com", claimed_at=T0,
+                            first_contact_at=T0, first_contact_by="rep@example.com" if i % 2 else "other@example.com",
+                            first_contact_s=600.0 * (i + 1)))
+    with app.state.db.session() as s:
+        theirs = time_to_first_contact(s, "expo")
+        n = stats.show_numbers(s, "expo")
+    assert n.first_contact.first_contact_median_s == theirs["show"].median_s
+    assert n.first_contact.first_contact_p90_s == theirs["show"].p90_s
+    for rep, t in theirs["reps"].items():
+        assert (n.by_rep[rep].first_contact_median_s, n.by_rep[rep].first_contact_p90_s) == (t.median_s, t.p90_s)
+    html = as_marketer.get("/shows/expo/report").text
+    assert 'id="by-rep"' in html and "other@example.com" in html

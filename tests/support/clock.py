@@ -1,7 +1,17 @@
-"""A controlled clock: code under test takes ``clock`` (a callable returning an aware datetime)."""
+"""A controlled clock: code under test takes ``clock`` (a callable returning an aware datetime).
+
+The guard against tests that depend on the calendar: fixtures built on :func:`clock_at` run each
+test once on a fixed date and once on a clock 400 days ahead of the real one. Code that reads the
+real clock instead of the one it was given is then more than a year off within one test, so its
+timestamps, retention cut-offs, backoff deadlines or session expiries come out wrong and the test
+fails on any day, not only on the day the calendar happens to catch up with a fixed date.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+
+YEAR_AHEAD = timedelta(days=400)
+CLOCK_STARTS = ("fixed", "year-ahead")
 
 
 class FakeClock:
@@ -16,3 +26,17 @@ class FakeClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+    def epoch(self) -> float:
+        """The same instant in epoch seconds, for components whose clock is ``time.time``-shaped."""
+        return self.now.timestamp()
+
+
+def clock_at(start: str) -> FakeClock:
+    """``fixed``: the default date above. ``year-ahead``: 400 days after the real now (whole
+    seconds), so it never meets the real calendar."""
+    if start == "fixed":
+        return FakeClock()
+    if start == "year-ahead":
+        return FakeClock(datetime.now(timezone.utc).replace(microsecond=0) + YEAR_AHEAD)
+    raise ValueError(f"clock start: expected one of {CLOCK_STARTS}, got {start!r}")

@@ -113,7 +113,151 @@ def scenario_duty(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     facts["on_duty_typed"] = app.services.context.staff
 
 
-SCENARIOS: dict[str, Scenario] = {"rescan": scenario_rescan, "duty": scenario_duty}
+def _press(app: Any, vk: Any, *names: str) -> Iterator[Any]:
+    """Tap keys by name or character on the keyboard's current layer, a frame apart (the layer
+    may change after each)."""
+    from kiosk.app.scripted import key_center, tap_at
+    for name in names:
+        tap_at(*key_center(vk, name))
+        yield None
+        yield None
+
+
+def _focus(screen: Any, field: Any) -> Iterator[Any]:
+    """Scroll a field into view, then tap it (a finger can only tap what is on screen)."""
+    from kiosk.app.scripted import tap
+    screen.scroll.scroll_to(field, padding=12, animate=False)
+    yield 0.1
+    tap(field)
+    yield lambda: field.focus
+    yield 0.1
+
+
+def scenario_keyboard(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    """Typing a visitor's name and e-mail address on the on-screen keyboard, one finger only."""
+    from kiosk.app.scripted import key_center, tap
+    scan = app.screen("scan")
+    yield lambda: app.sm.current == "scan"
+    yield None
+    tap(scan.ids.manual)
+    yield lambda: app.sm.current == "contact"
+    yield None
+    yield None
+    contact = app.screen("contact")
+    kb = contact.keyboard
+    vk = kb.vk
+    # a name: one tap on Shift gives one capital; accents are one layer away (with Shift too)
+    yield from _focus(contact, contact.inputs["first_name"])
+    yield lambda: kb.shown and kb.height > 100
+    facts["text_layout"] = vk.layout
+    yield from _press(app, vk, "shift1", *"zoe")
+    facts["first_typed"] = contact.inputs["first_name"].text
+    yield from _focus(contact, contact.inputs["last_name"])
+    yield from _press(app, vk, "shift1", "sym", "\u00f6", "sym", *"zt", "sym", "\u00fc", "sym", *"rk")
+    facts["last_typed"] = contact.inputs["last_name"].text
+    # two taps on Shift lock capitals until the next tap
+    yield from _focus(contact, contact.inputs["company"])
+    from kiosk.app.scripted import tap_at
+    tap_at(*key_center(vk, "shift1"))          # a quick double tap
+    tap_at(*key_center(vk, "shift1"))
+    yield None
+    yield from _press(app, vk, *"ab", "shift1", "c")
+    facts["company_typed"] = contact.inputs["company"].text
+    # the e-mail field: @ . .com - _ on the first layer
+    yield from _focus(contact, contact.inputs["email"])
+    facts["email_layout"] = vk.layout
+    first_layer = {}
+    for ch in ("@", ".", ".com", "-", "_"):
+        try:
+            key_center(vk, ch)
+            first_layer[ch] = True
+        except KeyError:
+            first_layer[ch] = False
+    facts["email_first_layer"] = first_layer
+    yield from _press(app, vk, *"ana", "-", *"lu", "@", *"example", ".com")
+    facts["email_typed"] = contact.inputs["email"].text
+    app.root.export_to_png(str(out / "keyboard.png"))
+
+
+def scenario_keyboard_de(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    """The German QWERTZ layout keeps working: umlauts on the first layer, y and z swapped."""
+    from kiosk.app.scripted import tap
+    scan = app.screen("scan")
+    yield lambda: app.sm.current == "scan"
+    yield None
+    tap(scan.ids.manual)
+    yield lambda: app.sm.current == "contact"
+    yield None
+    yield None
+    contact = app.screen("contact")
+    kb = contact.keyboard
+    vk = kb.vk
+    yield from _focus(contact, contact.inputs["last_name"])
+    yield lambda: kb.shown and kb.height > 100
+    facts["layout"] = vk.layout
+    facts["row2"] = "".join(k[1] or "" for k in vk.available_layouts[vk.layout]["normal_2"])
+    yield from _press(app, vk, "shift1", *"m\u00fcller")
+    facts["typed"] = contact.inputs["last_name"].text
+    yield from _focus(contact, contact.inputs["email"])
+    facts["email_layout"] = vk.layout
+    yield from _press(app, vk, *"j", "@", *"beispiel", ".com")
+    facts["email_typed"] = contact.inputs["email"].text
+
+
+def _enter_staff(app: Any) -> Iterator[Any]:
+    from kiosk.app.scripted import tap
+    yield lambda: app.sm.current == "scan"
+    yield None
+    tap(app.screen("scan").ids.staff_button)
+    yield lambda: app.sm.current == "pin"
+    yield None
+    yield None
+    pin = app.screen("pin")
+    keys = {w.text: w for w in pin.ids.keypad.children}
+    for digit in "1234":
+        tap(keys[digit])
+    tap(pin.ids.ok)
+    yield lambda: app.sm.current == "staff"
+    yield None
+    yield None
+
+
+def scenario_german(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    """Staff switch the kiosk to German: status lines follow, the lead tag is an "Einstufung"."""
+    from kiosk.app.scripted import tap
+    yield from _enter_staff(app)
+    staff = app.screen("staff")
+    tap(staff.ids.tools)
+    yield lambda: app.sm.current == "tools"
+    yield None
+    yield None
+    tools = app.screen("tools")
+    tools.scroll.scroll_to(tools.ids.staff_save, animate=False)
+    yield 0.1
+    tap(tools.ids.staff_save)
+    yield lambda: tools.message != ""
+    facts["message_en"] = tools.message
+    tools.scroll.scroll_to(tools.ids.lang_de, animate=False)
+    yield 0.1
+    tap(tools.ids.lang_de)
+    yield lambda: app.lang == "de"
+    yield None
+    facts["message_de"] = tools.message
+    tap(tools.ids.back)
+    yield lambda: app.sm.current == "staff"
+    yield None
+    yield None
+    rows = [w for w in staff.rv.children[0].children if getattr(w, "lead_id", "")]
+    tap(rows[0])
+    yield lambda: app.sm.current == "lead"
+    yield None
+    yield None
+    lead = app.screen("lead")
+    facts["lead_texts"] = [w.text for w in lead.walk() if hasattr(w, "text") and isinstance(w.text, str)]
+
+
+SCENARIOS: dict[str, Scenario] = {"german": scenario_german, "rescan": scenario_rescan, "duty": scenario_duty, "keyboard": scenario_keyboard,
+                                  "keyboard_de": scenario_keyboard_de}
 
 
 def main(argv: list[str]) -> int:

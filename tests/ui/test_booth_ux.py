@@ -85,3 +85,40 @@ def test_no_staff_never_reads_by_question_mark() -> None:
     assert t("dup.body_nostaff", time="17:12") == "Already captured at 17:12: update it?"
     assert duty_names(("Ana", "Ben"), "Ben") == ["Ben", "Ana"]
     assert duty_names(("Ana",), "Zoe") == ["Zoe", "Ana"]
+
+
+def test_keyboard_for_email_addresses_and_names(run_booth, tmp_path: Path) -> None:
+    facts = run_booth("keyboard", tmp_path / "data")
+    assert facts["email_layout"] == "email-en" and facts["text_layout"] == "text-en"
+    assert facts["email_first_layer"] == {"@": True, ".": True, ".com": True, "-": True, "_": True}
+    assert facts["email_typed"] == "ana-lu@example.com"
+    assert facts["first_typed"] == "Zoe"                       # one tap on Shift, one capital
+    assert facts["last_typed"] == "\u00d6zt\u00fcrk"              # accents, with Shift too
+    assert facts["company_typed"] == "ABc"                     # two taps lock, a third releases
+
+
+def test_german_keyboard_keeps_qwertz(run_booth, tmp_path: Path) -> None:
+    facts = run_booth("keyboard_de", tmp_path / "data", lang="de")
+    assert facts["layout"] == "text-de" and facts["row2"].startswith("qwertz")
+    assert facts["typed"] == "M\u00fcller"
+    assert facts["email_layout"] == "email-de" and facts["email_typed"] == "j@beispiel.com"
+
+
+def test_german_wording(run_booth, tmp_path: Path) -> None:
+    from forms import default_form_path, load_form, score
+    from kiosk.store import new_lead, open_store
+    data = tmp_path / "data"
+    form = load_form(default_form_path())
+    answers = {"budget": "approved", "authority": "decision_maker", "need": "critical", "timing": "0_3_months",
+               "evaluated_competitors": True, "role": "buyer", "follow_up": "demo", "consent": True}
+    store = open_store(data)
+    store.save(new_lead(show_id="demo", kiosk_id="k", staff="Ana", contact={"first_name": "Lena"},
+                        answers=answers, score=score(form, answers).to_dict()))
+    store.close()
+    facts = run_booth("german", data)
+    assert facts["message_en"].startswith("Staff on duty") or "Ana" in facts["message_en"]
+    assert facts["message_de"] != facts["message_en"] and "Ana" in facts["message_de"]
+    texts = " | ".join(facts["lead_texts"])
+    assert "Einstufung setzen" in texts and "Warum diese Einstufung" in texts, texts
+    assert "Tag setzen" not in texts and "dieser Tag" not in texts
+    assert form.question("timing").option("0_3_months").label["de"] == "Innerhalb von 3 Monaten"

@@ -62,6 +62,8 @@ class LeadScreen(Screen):
         score = lead.get("score") or {}
         name = " ".join(p for p in (contact.get("first_name"), contact.get("last_name")) if p)
         self.title_text = name or contact.get("email") or app.tr("staff.unnamed")
+        if isinstance(lead.get("sealed"), dict):
+            self.title_text = app.tr("keys.sealed_name")
         when = local_time(lead.get("captured_at"))
         self.captured_text = (app.tr("lead.captured", time=when, staff=lead["staff"]) if lead.get("staff")
                               else app.tr("lead.captured_nostaff", time=when))
