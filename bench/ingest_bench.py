@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     total = args.kiosks * args.batches * args.batch_size
     print(f"\nIngest: {args.kiosks} kiosks x {args.batches} batches x {args.batch_size} leads = {total} leads per database; "
           f"signed requests over HTTP on loopback; {os.cpu_count()} CPUs (shared)\n")
-    print(f"| database | server processes | leads stored | seconds | leads/s | baseline: bare INSERT loop, leads/s | ratio | target |")
+    print("| database | server processes | leads stored | seconds | leads/s | baseline: bare INSERT loop, leads/s | ratio | target |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         target = ">= 2,000/s: " + ("met" if r["rate"] >= 2000 else "NOT met") if "Postgre" in r["label"] else "-"

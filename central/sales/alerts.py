@@ -22,7 +22,7 @@ from sqlalchemy import Connection, insert, select
 from central.models import Lead, Notification, Show
 from central.notify.routing import route_for
 from central.notify.senders import message_id
-from central.sales.dials import Dial, LeadFacts, Window, in_window, quiet_until, wants, widened
+from central.sales.dials import Dial, LeadFacts, Window, quiet_until, wants, widened
 from central.sales.models import LeadAssignment, RepSettings, SalesWindow, VisitorKey
 from central.sales.visitor import visitor_keys
 from central.settings import Settings
