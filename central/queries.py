@@ -13,7 +13,6 @@ from central.db import Database
 from central.models import Device, Lead
 from central.timeutil import iso
 from sync.record.fields import PERSON_FIELDS
-from sync.sheet import neutralise
 
 # The contact as the list/API shows it: the person and the registration id (not the raw badge).
 CONTACT_KEYS = PERSON_FIELDS + ("registration_id",)
@@ -63,12 +62,14 @@ NURTURE_COLUMNS = ("lead_id", "show_id", "first_name", "last_name", "company", "
                    "captured_at")
 
 
-def _cell(value: Any) -> Any:
-    """Empty for null; text guarded against formula injection; numbers stay numbers."""
-    return "" if value is None else neutralise(value)
+def neutralise(value: Any) -> str:
+    """Spreadsheet formula injection, by the one rule of ``sync.sheet`` (CSV: apostrophe before a
+    text that could run as a formula; plain numbers and phone numbers stay as they are)."""
+    from sync.sheet import csv_cell_safe
+    return csv_cell_safe("" if value is None else str(value))
 
 
-def nurture_rows(db: Database, show_id: str) -> Iterable[list[Any]]:
+def nurture_rows(db: Database, show_id: str) -> Iterable[list[str]]:
     q = (select(Lead).where(Lead.show_id == show_id, Lead.tag == "nurture", Lead.discarded.is_(False),
                             Lead.merged_into.is_(None)).order_by(Lead.captured_at_corrected, Lead.id))
     with db.session() as s:
@@ -76,7 +77,7 @@ def nurture_rows(db: Database, show_id: str) -> Iterable[list[Any]]:
             rec = lead.record_json or {}
             c = rec.get("contact") or {}
             consent = rec.get("consent") or {}
-            yield [_cell(v) for v in (
+            yield [neutralise(v) for v in (
                 lead.id, lead.show_id, c.get("first_name"), c.get("last_name"), c.get("company"), c.get("title"),
                 c.get("email"), c.get("phone"), c.get("country"), "yes" if consent.get("given") else "no",
                 consent.get("text_version"), lead.score, lead.product_interest, iso(lead.captured_at_corrected))]

@@ -173,6 +173,8 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
     from kiosk.store.record import utc_now
 
     from kiosk.config import load_kiosk_settings, update_settings
+    from kiosk.config.pinguard import GUARD_FILE, PinGuard
+    from kiosk.config.settings import take_new_pin
 
     data = Path(data_dir)
     settings = load_kiosk_settings(data)
@@ -182,7 +184,8 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
         language=language or settings.language, staff=settings.staff,
         idle_timeout_s=float(settings.idle_timeout_s),
         camera_spec=camera or settings.camera_source,
-        check_pin=settings.check_pin,
+        default_region=getattr(profile, "default_country", None),
+        check_pin=lambda pin: load_kiosk_settings(data).check_pin(pin),  # a PIN set meanwhile counts
         list_shows=lambda: list_shows(data),
         load_show=lambda sid: load_show(data, sid)[:2],
         persist=lambda changes: update_settings(data, changes),
@@ -200,6 +203,10 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
         closers.append(lambda: sync.stop(timeout=3.0))
     staff = StaffService(context, store, sync=sync,
                          export=lambda st, fmt, path: export_leads(st, fmt, path, context.show.id),
-                         keys=keys, **({"now": clock} if clock else {}))
+                         keys=keys, **({"now": clock} if clock else {}),
+                         pin_guard=PinGuard(data / GUARD_FILE),
+                         demo_pin_refused=lambda: (data / "central.json").exists()
+                         and load_kiosk_settings(data).uses_demo_pin,
+                         new_pin=lambda: take_new_pin(data))
     return KioskServices(context=context, flow=flow, staff=staff, open_camera=camera_opener(context.camera_spec),
                          decode=make_decoder(profile), sounds=sounds, closers=closers)

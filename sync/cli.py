@@ -112,9 +112,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         if not worker.lanes:
+            left = len(store.find())
             print(f"no sync destinations ({note}); enroll with `leadkiosk enroll URL CODE` or add "
-                  "destinations: to the show config")
-            return EXIT_OK
+                  f"destinations: to the show config; {left} lead(s) stay in the store unsent")
+            # --once promises exit 1 when anything is left: with nowhere to send, every lead is
+            return EXIT_LEFT if args.once and left else EXIT_OK
         if args.once:
             status = worker.run_once(max_wait_s=args.max_wait)
             status["source"] = note
@@ -159,6 +161,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(json.dumps(status, indent=2))
         else:
             print(_table(status))
+            if not status["destinations"]:
+                print(f"no sync destinations ({note}): enroll with `leadkiosk enroll URL CODE` or add "
+                      f"destinations: to the show config; {len(store.find())} lead(s) stay in the store")
             for problem in store.damage:
                 print(f"LEAD STORE DAMAGED: {problem}")
             for name, rows in parked.items():
@@ -239,6 +244,15 @@ def cmd_enroll(args: argparse.Namespace) -> int:
           f"credentials in {data / 'central.json'} (mode 0600); central is now a sync destination")
     if args.insecure:
         print("warning: TLS verification is OFF for this central system (--insecure)", file=sys.stderr)
+    try:  # an enrolled kiosk must not keep the demo PIN: set one and show it this once
+        from kiosk.config.settings import ensure_real_pin
+        pin = ensure_real_pin(data)
+    except KioskError as exc:
+        pin = None
+        _err(f"could not set a staff PIN ({exc}); the staff area stays closed until one is set")
+    if pin:
+        print(f"staff PIN for this kiosk: {pin}  (the demo PIN 1234 no longer opens the staff area; "
+              "this PIN is shown only now: note it)")
     _register_keys(data)
     # the show config, so the kiosk can run the enrolled show right away (and offline later)
     try:

@@ -24,3 +24,15 @@ def test_help_runs_without_heavy_imports() -> None:
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["central", "report", "--db", "sqlite:///x.db", "--show", "s", "--json"],
+    ["central", "outcomes", "import", "--db", "sqlite:///x.db", "--show", "s", "f.csv", "--map", "Email=email",
+     "--map", "Phase=stage", "--map-value", "stage:Signed=closed_won", "--dry-run", "--json"],
+    ["central", "outcomes", "pull", "--db", "sqlite:///x.db", "--show", "s"],
+])
+def test_issue16_commands_parse(argv: list[str]) -> None:
+    """``central report``, ``central outcomes import|pull`` with exactly the options issue 16 states."""
+    args = build_parser().parse_args(argv)
+    assert callable(args.func) and args.show == "s"

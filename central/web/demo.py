@@ -187,6 +187,8 @@ def ensure_show(s: Session, show_id: str, name: str, form_yaml: str, *, cost: fl
                     form_yaml=form_yaml, badge_yaml=None, roster_csv=None, form_version=form.version,
                     updated_at=now)
         s.add(show)
+        from central.web.models import ReportSettings
+        s.add(ReportSettings(show_id=show_id, currency="EUR"))   # the demo deals are in EUR
     devs = s.execute(select(Device.id, Device.name).where(Device.show_id == show_id).order_by(Device.name)).all()
     if devs:
         return [(d.id, d.name) for d in devs]

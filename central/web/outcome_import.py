@@ -266,17 +266,21 @@ def _match(s: Session, show_id: str, p: ImportPlan) -> None:
     base = select(Lead.id, Lead.email, Lead.first_name, Lead.last_name, Lead.company, Lead.merged_into,
                   Lead.record_json["contact"]["registration_id"].as_string().label("reg"))
     found: dict[tuple[str, str], list[Any]] = {}
-    for f, col in (("lead_id", Lead.id), ("email", func.lower(Lead.email))):
-        vals = sorted({r.key for r in todo if r.key_field == f})
-        for i in range(0, len(vals), 500):
-            for hit in s.execute(base.where(col.in_(vals[i:i + 500]), Lead.show_id == show_id)):
-                k = hit.id if f == "lead_id" else (hit.email or "").lower()
-                found.setdefault((f, k), []).append(hit)
-    if any(r.key_field == "registration_id" for r in todo):
-        want = {r.key for r in todo if r.key_field == "registration_id"}
-        for hit in s.execute(base.where(Lead.show_id == show_id, Lead.merged_into.is_(None))):
-            if hit.reg and hit.reg in want:
-                found.setdefault(("registration_id", hit.reg), []).append(hit)
+    want = {(r.key_field, r.key) for r in todo}
+    if len(want) > 1000 or any(r.key_field == "registration_id" for r in todo):
+        # a big export: one pass over the show's leads (its index) beats thousands of IN lookups
+        # on lower(email), which no index serves
+        for hit in s.execute(base.where(Lead.show_id == show_id)):
+            for key in (("lead_id", hit.id), ("email", (hit.email or "").lower()), ("registration_id", hit.reg or "")):
+                if key in want:
+                    found.setdefault(key, []).append(hit)
+    else:
+        for f, col in (("lead_id", Lead.id), ("email", func.lower(Lead.email))):
+            vals = sorted({r.key for r in todo if r.key_field == f})
+            for i in range(0, len(vals), 500):
+                for hit in s.execute(base.where(col.in_(vals[i:i + 500]), Lead.show_id == show_id)):
+                    k = hit.id if f == "lead_id" else (hit.email or "").lower()
+                    found.setdefault((f, k), []).append(hit)
     targets = {h.merged_into or h.id for hits in found.values() for h in hits}
     current = {o.lead_id: o for o in s.scalars(select(Outcome).where(Outcome.lead_id.in_(list(targets))))} if targets else {}
     if len(targets) > 900:  # IN lists that long: read the show's outcomes once instead

@@ -33,6 +33,7 @@ class KioskContext:
     staff: str = ""
     idle_timeout_s: float = 60.0
     camera_spec: str = "auto"
+    default_region: str | None = None           # the show's badge profile default_country: typed phones
     check_pin: Callable[[str], bool] = lambda pin: False
     list_shows: Callable[[], list[ShowInfo]] = field(default=lambda: [])
     # (show_id) -> (ShowInfo, form): loading another show's config, raising ConfigError when bad.

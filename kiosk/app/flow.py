@@ -16,6 +16,7 @@ from kiosk.app.context import KioskContext
 from kiosk.app.form_view import FormView, StepView
 from kiosk.app.reasons import lead_reasons
 from kiosk.errors import KioskError, StoreError
+from kiosk.scan.badge.fields import typed_contact
 from sync.record.fields import PERSON_FIELDS as CONTACT_FIELDS  # what the contact screen edits
 from sync.record.record import empty_contact as _record_contact
 
@@ -180,7 +181,8 @@ class CaptureFlow:
             raise FlowError("contact.need_name")
         if cleaned["email"] and not _EMAIL.fullmatch(cleaned["email"]):
             raise FlowError("contact.bad_email")
-        self.contact.update(cleaned)
+        # typed phones and countries end up like scanned ones: E.164 and ISO codes
+        self.contact.update(typed_contact(cleaned, self.context.default_region))
         self.step = 0
         self._go(QUALIFY)
 

@@ -6,6 +6,7 @@ override" and "discard needs a reason" are tested without a window.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time as dtime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -13,6 +14,7 @@ from typing import Any, Callable
 from kiosk.app.context import KioskContext
 from kiosk.app.reasons import lead_reasons, reasons_for_override
 from kiosk.app.usb import find_usb_mounts
+from kiosk.config.pinguard import PinGuard
 from kiosk.errors import KioskError
 from sync.record.fields import TAGS
 
@@ -34,13 +36,30 @@ def start_of_today_utc(now: datetime | None = None) -> str:
     return midnight.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+@dataclass(frozen=True)
+class PinAttempt:
+    """What the PIN pad shows: ``ok``, or why not (a translation key and the seconds to wait)."""
+
+    ok: bool
+    key: str = ""
+    wait_s: int = 0
+
+
 class StaffService:
     def __init__(self, context: KioskContext, store: Any, sync: Any = None,
                  export: Callable[[Any, str, Path], int] | None = None,
                  find_usb: Callable[[], list[Path]] = find_usb_mounts,
-                 now: Callable[[], datetime] = datetime.now, keys: Any = None) -> None:
+                 now: Callable[[], datetime] = datetime.now, keys: Any = None,
+                 pin_guard: PinGuard | None = None, demo_pin_refused: Callable[[], bool] = lambda: False,
+                 new_pin: Callable[[], str | None] = lambda: None) -> None:
         """``keys`` (``kiosk.bootstrap.KeysAccess``) when personal data is sealed: ``locked``,
-        ``unlock(passphrase|None)``, ``lock()``; None for a kiosk without keys."""
+        ``unlock(passphrase|None)``, ``lock()``; None for a kiosk without keys. ``pin_guard``
+        slows guessing (persisted in the data dir by bootstrap); ``demo_pin_refused`` is true
+        on an enrolled kiosk still on the demo PIN; ``new_pin`` hands out a PIN provisioning
+        generated, once."""
+        self.pin_guard = pin_guard or PinGuard(None)
+        self._demo_pin_refused = demo_pin_refused
+        self._new_pin = new_pin
         self.context = context
         self.keys = keys
         self.store = store
@@ -50,6 +69,23 @@ class StaffService:
         self._now = now
 
     # --- access ----------------------------------------------------------------------------------
+    def try_pin(self, pin: str) -> PinAttempt:
+        """The PIN pad's check: waits after repeated wrong PINs (surviving a restart), and an
+        enrolled kiosk does not open with the demo PIN."""
+        wait = self.pin_guard.wait_s()
+        if wait > 0:
+            return PinAttempt(False, "pin.wait", int(wait) + 1)
+        if self._demo_pin_refused():
+            return PinAttempt(False, "pin.demo_refused")
+        if self.check_pin(pin):
+            self.pin_guard.succeeded()
+            return PinAttempt(True)
+        wait = self.pin_guard.failed()
+        return PinAttempt(False, "pin.wait" if wait else "pin.wrong", int(wait) + 1 if wait else 0)
+
+    def take_new_pin(self) -> str | None:
+        return self._new_pin()
+
     def check_pin(self, pin: str) -> bool:
         """Wrong PINs are simply refused; the hash check itself lives in kiosk.config.pin."""
         if not pin:

@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls = leads_sub.add_parser("list", help="list leads (newest first)", description="List leads, newest first.")
     add_data_argument(ls)
     ls.add_argument("--json", action="store_true", help="print a JSON array")
-    ls.add_argument("--tag", choices=TAGS, default=None, help="only this tag")
+    ls.add_argument("--tag", choices=(*TAGS, "discarded"), default=None,
+                    help="only this tag (not discarded), or only discarded leads")
     ls.add_argument("--text", default=None, help="only leads whose name or company contains TEXT")
     _passphrase_argument(ls)
     ls.set_defaults(func=cmd_leads_list)
@@ -105,7 +106,7 @@ def _active_show(root: Path) -> dict[str, Any]:
     show = load_show(root, settings.show)
     return {"show_id": show.id, "kiosk_id": settings.kiosk_id or socket.gethostname(),
             "staff": settings.staff or None, "form_path": str(show.form_path) if show.form_path else None,
-            "retention_days": show.retention_days}
+            "retention_days": show.retention_days, "default_region": show.badge_profile.default_country}
 
 
 def _load_form(path: str | None) -> Any:
@@ -119,6 +120,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
     from forms import FormError, score
 
     from kiosk.errors import KioskError
+    from kiosk.scan.badge.fields import typed_contact
     from kiosk.store import new_lead, open_store
     from kiosk.store.record import iso, utc_now
 
@@ -143,7 +145,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
                 result = score(form, answers)
                 at = utc_now()  # one reading: captured_at and the consent time agree
                 lead = new_lead(show_id=show["show_id"], kiosk_id=show["kiosk_id"],
-                                staff=lead_in.get("staff") or show["staff"], contact=lead_in["contact"],
+                                staff=lead_in.get("staff") or show["staff"],
+                                contact=typed_contact(lead_in["contact"], show["default_region"]),
                                 answers=answers, score=result.to_dict(), notes=lead_in.get("notes") or "",
                                 captured_at=at, consent={"given": bool(answers.get("consent")), "text_version": form.consent.version,
                                          "at": iso(at) if answers.get("consent") else None})
@@ -164,7 +167,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
 def _parse_capture_line(line: str) -> dict[str, Any]:
     """Check one input line's shape and say exactly what is wrong (ValueError)."""
     try:
-        obj = json.loads(line)
+        obj = json.loads(line.rstrip("\r\n"))   # the newline would move the error to line 2, column 1
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(obj, dict):
@@ -244,7 +247,12 @@ def cmd_leads_list(args: argparse.Namespace) -> int:
     try:
         store = _open(args, readonly=True)
         try:
-            leads = store.find(tag=args.tag, text=args.text)
+            if args.tag == "discarded":
+                leads = store.find(discarded=True, text=args.text)
+            elif args.tag:
+                leads = store.find(tag=args.tag, discarded=False, text=args.text)
+            else:
+                leads = store.find(text=args.text)
             damaged = report_damage(store)
         finally:
             store.close()

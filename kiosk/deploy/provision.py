@@ -235,6 +235,19 @@ def _register_keys(data_dir: Path, report: Report) -> None:
 EnrollFn = Callable[..., Any]
 
 
+def _no_demo_pin(data_dir: Path, owner: tuple[int, int] | None, report: Report) -> None:
+    """An enrolled kiosk does not open with the demo PIN: when the boot file gave none, generate
+    one; it waits (0600) for the kiosk's PIN screen to show it once, never in a log."""
+    from kiosk.config.settings import ensure_real_pin, keep_new_pin_for_screen
+    pin = ensure_real_pin(data_dir)
+    if pin is None:
+        return
+    _chown(data_dir / KIOSK_TOML, owner)
+    path = keep_new_pin_for_screen(data_dir, pin)
+    _chown(path, owner)
+    report.add("set a random staff PIN (no staff_pin in the boot file): the kiosk's PIN screen shows it once")
+
+
 def _enrolled_url(data_dir: Path) -> str | None:
     try:
         url = json.loads((data_dir / "central.json").read_text()).get("url")
@@ -278,6 +291,7 @@ def enroll_step(cfg: BootConfig, data_dir: Path, enroll_fn: EnrollFn | None = No
         owner = _owner_of(data_dir)
         _chown(central_json, owner)
         report.add(f"enrolled with {cfg.central_url} as {getattr(creds, 'device_id', '?')}")
+        _no_demo_pin(data_dir, owner, report)
         _register_keys(data_dir, report)
         show_id = getattr(creds, "show_id", None)
         if cfg.show is None and show_id and settings.show != show_id:

@@ -103,6 +103,11 @@ def test_time_to_first_contact_median_and_p90(app):
     page = sign_in(app, "marketer").get("/shows/expo/sales").text
     assert '<strong id="ttfc-median">28 min</strong>' in page and '<strong id="ttfc-p90">45 min</strong>' in page
     assert USERS["sales"][0] in page
+    # the feedback report shows who got what
+    report = sign_in(app, "marketer").get("/shows/expo/report").text
+    table = report[report.index('id="who-got-what"'):]
+    table = table[:table.index("</table>")]
+    assert f"<td>{USERS['sales'][0]}</td>" in table and "<td>10</td>" in table      # 10 leads, all contacted
 
 
 def test_inbox_api_for_scripts(app):

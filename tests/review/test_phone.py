@@ -24,7 +24,7 @@ def _pages(app) -> list[str]:
     lead_id = _lead_with_phone(app)
     return ["/shows", "/shows/expo/leads", f"/leads/{lead_id}", "/shows/expo/report", "/report",
             "/shows/expo/charts", "/shows/expo/calibration", "/shows/expo/outcomes/import", "/users",
-            "/notifications"]
+            "/notifications", "/inbox", "/settings/alerts", "/shows/expo/sales"]
 
 
 def test_every_page_fits_a_390px_phone(app, server, browser) -> None:

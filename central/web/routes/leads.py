@@ -2,10 +2,11 @@
 its edits."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime, timezone
 from math import ceil
-from typing import Any
+from typing import Any, Iterator
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -15,18 +16,14 @@ from central.errors import NotFound
 from central.models import Device, Lead, Show
 from central.web import leadedit
 from central.web.deps import PageNotFound, redirect, render, review, viewer, writer
-from central.web.export import csv_chunks, xlsx_bytes
 from central.web.hot import enqueue_change
 from central.web.leadquery import LeadFilter, count_query, export_query, page_query
 from central.web.models import Outcome
 from central.web.recordview import display_record
 from central.web.security import Principal
+from sync import sheet
 
 router = APIRouter(include_in_schema=False)
-
-EXPORT_HEADER = ["lead_id", "captured_at", "tag", "computed_tag", "override", "score", "discarded",
-                 "discard_reason", "first_name", "last_name", "title", "company", "email", "phone", "country",
-                 "staff", "kiosk", "follow_up", "product_interest", "outcome", "stage", "outcome_reason", "notes"]
 
 
 def _show_or_404(s, show_id: str) -> Show:
@@ -73,14 +70,24 @@ def leads_page(request: Request, show_id: str, me: Principal = Depends(viewer)):
                   pages=pages, opts=opts)
 
 
-def _export_rows(rows):
+def _export_rows(rows: Any, answer_ids: list[str]) -> Iterator[list[Any]]:
+    """The view's rows as ``sync.sheet`` rows: the stored record, with what central knows better
+    (the corrected capture time, the kiosk's name, the sales outcome)."""
     for r in rows:
         rec = r.record_json or {}
-        c = rec.get("contact") or {}
-        yield [r.id, r.captured_at_corrected, r.tag, r.computed_tag, r.override, r.score, r.discarded,
-               (rec.get("score") or {}).get("discard_reason"), r.first_name, r.last_name, c.get("title"),
-               r.company, r.email, c.get("phone"), r.country, r.staff, r.kiosk_name or r.kiosk_id,
-               r.follow_up, r.product_interest, r.outcome, r.stage, r.outcome_reason, rec.get("notes")]
+        yield sheet.lead_row(rec, answer_ids, {
+            "lead_id": r.id, "captured_at": r.captured_at_corrected, "kiosk": r.kiosk_name or r.kiosk_id,
+            "tag": r.tag, "outcome": r.outcome, "outcome_stage": r.stage, "outcome_reason": r.outcome_reason})
+
+
+def _form_answer_ids(s: Any, show: Show) -> list[str]:
+    """The show's questions in form order (known before the first row, so the CSV can stream)."""
+    from forms import load_form_text
+    try:
+        return [q.id for q in load_form_text(show.form_yaml, source=f"<show {show.id}>").questions]
+    except Exception:  # an unreadable stored form: still export, with every answer seen
+        return sorted({k for (rec,) in s.execute(select(Lead.record_json).where(Lead.show_id == show.id))
+                       for k in ((rec or {}).get("answers") or {}) if k != "consent"})
 
 
 def _download(show_id: str, ext: str, now: datetime) -> dict[str, str]:
@@ -97,9 +104,9 @@ def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
 
     def gen():
         with rv.db.session() as s:
-            _show_or_404(s, show_id)
+            ids = _form_answer_ids(s, _show_or_404(s, show_id))
             result = s.execute(export_query(f).execution_options(yield_per=1000))
-            yield from csv_chunks(EXPORT_HEADER, _export_rows(result))
+            yield from sheet.csv_chunks(ids, _export_rows(result, ids))
 
     return StreamingResponse(gen(), media_type="text/csv; charset=utf-8",
                              headers=_download(show_id, "csv", rv.settings.clock()))
@@ -109,9 +116,11 @@ def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
 def export_xlsx(request: Request, show_id: str, me: Principal = Depends(viewer)):
     rv = review(request)
     f = LeadFilter.parse(show_id, request.query_params)
+    out = io.BytesIO()
     with rv.db.session() as s:
-        _show_or_404(s, show_id)
-        data = xlsx_bytes(EXPORT_HEADER, _export_rows(s.execute(export_query(f).execution_options(yield_per=1000))))
+        ids = _form_answer_ids(s, _show_or_404(s, show_id))
+        sheet.write_xlsx(ids, _export_rows(s.execute(export_query(f).execution_options(yield_per=1000)), ids), out)
+    data = out.getvalue()
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers=_download(show_id, "xlsx", rv.settings.clock()))
 

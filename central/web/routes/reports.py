@@ -30,11 +30,14 @@ def report_page(request: Request, show_id: str, me: Principal = Depends(viewer))
         show = _show(s, show_id)
         rep = stats.feedback(s, show_id)
         _, zone = stats.report_settings(s, show_id)
+        from central.sales import stats as sales_stats
+        shares = sales_stats.who_got_what(s, show_id)
+        ttfc = sales_stats.time_to_first_contact(s, show_id)
     conv = ch.hbar_chart([t for t in rep.by_tag], [100 * (rep.by_tag[t].conversion or 0) for t in rep.by_tag],
                          title="Conversion rate by tag", colors=[ch.TAG_COLORS[t] for t in rep.by_tag],
                          fmt="{:.1f}%")
     return render(request, "report.html", me, nav="report", show=show, rep=rep, conv=conv, zone=zone or "UTC",
-                  min_decided=nb.MIN_DECIDED)
+                  min_decided=nb.MIN_DECIDED, shares=shares, ttfc=ttfc, duration=sales_stats.duration)
 
 
 @router.get("/report")
