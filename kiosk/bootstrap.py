@@ -204,7 +204,7 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
     staff = StaffService(context, store, sync=sync,
                          export=lambda st, fmt, path: export_leads(st, fmt, path, context.show.id),
                          keys=keys, **({"now": clock} if clock else {}),
-                         pin_guard=PinGuard(data / GUARD_FILE),
+                         pin_guard=PinGuard(data / GUARD_FILE, **({"clock": lambda: clock().timestamp()} if clock else {})),
                          demo_pin_refused=lambda: (data / "central.json").exists()
                          and load_kiosk_settings(data).uses_demo_pin,
                          new_pin=lambda: take_new_pin(data))

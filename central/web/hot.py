@@ -38,8 +38,17 @@ def enqueue_change(s: Session, settings: Any, lead_id: str, now: datetime, *, ch
                      notes_changed="notes" in changes and bool((lead.record_json or {}).get("notes")),
                      raised={"by": actor or "?", "why": (why or "").strip()[:500]} if raised_now else None)
     conn = s.connection()
-    planned = plan(conn, settings, [item], now)
-    write_assignments(conn, planned.assignments)
+    for attempt in range(2):
+        try:
+            # a kiosk batch may record the same visitor's key in the same instant: the savepoint
+            # lets the edit plan again and see it (then the alert is a reply, not a second "new")
+            with s.begin_nested():
+                planned = plan(conn, settings, [item], now)
+                write_assignments(conn, planned.assignments)
+            break
+        except IntegrityError:
+            if attempt:
+                raise
     made = 0
     for row in planned.notifications:
         try:

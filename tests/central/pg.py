@@ -41,12 +41,12 @@ def free_port() -> int:
 
 
 def _real_clock_env() -> dict[str, str]:
-    """The environment without libfaketime's preload: the shifted-clock runs of the suite (issue 12:
-    ``faketime -f +400d ./deploy/dev/run-tests``) move every process's clock, but PostgreSQL's
-    pg_ctl and server do not run shifted (stopping fails), so the server keeps the real clock.
-    Central writes its own timestamps from its clock, so the tests still see the shifted one."""
+    """The environment without libfaketime's preload. The shifted-clock runs of the suite (issue 12:
+    ``deploy/dev/run-tests-shifted +400d``) move every process's clock, but ``pg_ctl stop`` fails
+    shifted (EINVAL), so PostgreSQL alone keeps the real clock. Central stamps rows from its own
+    clock, so the tests still see the shifted one."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
-    preload = [p for p in env.get("LD_PRELOAD", "").split() if "faketime" not in p]
+    preload = [p for p in env.get("LD_PRELOAD", "").split() if "faketime" not in p]  # and its sleep shim
     if preload:
         env["LD_PRELOAD"] = " ".join(preload)
     else:
