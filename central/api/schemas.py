@@ -34,6 +34,8 @@ class LeadResult(BaseModel):
     version: int | None
     status: BatchStatus
     reason: str | None
+    merged_version: int | None = None    # merged: the version central now holds (take ``record``)
+    record: dict[str, Any] | None = None  # merged: the whole merged record, conflicts included
 
 
 class BatchResponse(BaseModel):

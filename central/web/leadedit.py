@@ -67,6 +67,8 @@ def apply_changes(s: Session, lead: Lead, new_values: dict[str, Any], *, actor: 
     changes = apply_paths(record, new_values)
     if not changes:
         return None
+    from sync.merge import resolve
+    resolve(record, list(changes))        # a person set these fields: their two-way conflicts are settled
     old_tag = lead.tag
     version = new_version(record, changes, actor=actor, at=now, note=note, previous=int(lead.version))["version"]
     record.pop("sync", None)

@@ -13,10 +13,11 @@ PATH_CONFIG = API_PREFIX + "/config"
 PATH_HEARTBEAT = API_PREFIX + "/heartbeat"
 
 # One result per lead of a batch.
-BatchStatus = Literal["stored", "duplicate", "stale", "rejected", "conflict"]
-BATCH_STATUSES: tuple[str, ...] = ("stored", "duplicate", "stale", "rejected", "conflict")
+BatchStatus = Literal["stored", "duplicate", "stale", "rejected", "conflict", "merged"]
+BATCH_STATUSES: tuple[str, ...] = ("stored", "duplicate", "stale", "rejected", "conflict", "merged")
 # stored = this version now stored; duplicate = already had it; stale = a newer version is stored:
-# all three mean "central has it", so the kiosk marks the version sent.
+# all three mean "central has it", so the kiosk marks the version sent. merged = central merged it
+# with an edit made there (two-way sync): the transport reads the merged record from the answer.
 DELIVERED: frozenset[str] = frozenset({"stored", "duplicate", "stale"})
 # rejected = malformed (reason says why), conflict = the id belongs to another device: retrying the
 # same record cannot help, so the kiosk parks it (an edit un-parks it).
