@@ -225,6 +225,13 @@ def check_lead(record: Any, *, device_show_id: str, product_question: str, follo
     if merged is not None and not (isinstance(merged, list) and all(
             isinstance(m, str) and len(m) == 36 and m == m.lower() for m in merged)):
         raise Malformed("merged_from: expected a list of lead ids (lower-case UUID strings)")
+    base = record.get("base_version")
+    if base is not None and (isinstance(base, bool) or not isinstance(base, int) or not 1 <= base < 2**31):
+        raise Malformed(f"base_version: expected an integer >= 1 or null, got {base!r}"[:200])
+    conflicts = record.get("conflicts")
+    if conflicts is not None and not (isinstance(conflicts, list) and all(
+            isinstance(c, dict) and isinstance(c.get("field"), str) for c in conflicts)):
+        raise Malformed("conflicts: expected a list of {field, kiosk, central, ...} objects")
     for key in ("consent", "outcome", "sync"):
         if record.get(key) is not None and not isinstance(record.get(key), dict):
             raise Malformed(f"{key}: expected an object or null, got {type(record.get(key)).__name__}")

@@ -30,8 +30,10 @@ class EnrollResponse(BaseModel):
 class LeadResult(BaseModel):
     id: str | None
     version: int | None
-    status: Literal["stored", "duplicate", "stale", "rejected", "conflict"]
+    status: Literal["stored", "duplicate", "stale", "rejected", "conflict", "merged"]
     reason: str | None
+    merged_version: int | None = None    # merged: the version central now holds (take ``record``)
+    record: dict[str, Any] | None = None  # merged: the whole merged record, conflicts included
 
 
 class BatchResponse(BaseModel):

@@ -92,6 +92,8 @@ def apply_changes(s: Session, lead: Lead, new_values: dict[str, Any], *, actor: 
             _set(record, path, value)
     if not changes:
         return None
+    from sync.merge import resolve
+    resolve(record, list(changes))        # a person set these fields: their two-way conflicts are settled
     old_tag = lead.tag
     version = int(lead.version) + 1
     record["version"] = version

@@ -151,6 +151,15 @@ class StaffService:
         """``(reasons, discard_reason)`` in the kiosk's language, for the lead detail."""
         return lead_reasons(self.context.form, lead, language or self.context.language)
 
+    def conflicts(self, lead: dict[str, Any]) -> list[dict[str, str]]:
+        """Two-way conflicts of a lead (edited here and centrally), as text for the lead screen:
+        ``[{"field", "kiosk", "central"}]``; staff settle one by setting the field."""
+        out = []
+        for c in lead.get("conflicts") or []:
+            if isinstance(c, dict):
+                out.append({k: "–" if c.get(k) in (None, "") else str(c.get(k)) for k in ("field", "kiosk", "central")})
+        return out
+
     def _require(self, lead_id: str) -> dict[str, Any]:
         lead = self.store.get(lead_id)
         if lead is None:

@@ -7,6 +7,7 @@ per-query document copies. Every method returns private copies: callers may muta
 """
 from __future__ import annotations
 
+import copy
 import heapq
 import logging
 import pickle
@@ -47,6 +48,16 @@ def _key(lead_id: str) -> str:
         return canonical_id(lead_id)
     except StoreError:
         return str(lead_id)
+
+
+def _set_path(record: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    cur = record
+    for part in parts[:-1]:
+        if not isinstance(cur.get(part), dict):
+            cur[part] = {}
+        cur = cur[part]
+    cur[parts[-1]] = copy.deepcopy(value)
 
 
 def _fold(text: str) -> str:
@@ -306,6 +317,8 @@ class LeadStore:
                     score["tag"] = tag
             if not diff:
                 return _copy(cur)
+            from sync.merge import resolve
+            resolve(new, list(diff))      # staff set these fields: their two-way conflicts are settled
             now = iso(self._clock())
             new["version"] = int(cur.get("version", 1)) + 1
             new["updated_at"] = now
@@ -315,6 +328,60 @@ class LeadStore:
                 new["sealed"] = self._sealer.seal_change(cur["sealed"], personal, len(new["history"]) - 1)
                 self._replace({doc_id: new})
                 return new
+            self._replace({doc_id: self._sealer.seal(_copy(new))})
+            return new
+
+    def take_remote(self, record: Mapping[str, Any], destination: str = "central",
+                    base_version: int | None = None) -> dict[str, Any]:
+        """Central's newer version of one of this kiosk's leads (its edits, or its merge of ours)
+        becomes the local record; returns it.
+
+        ``base_version`` is the local version central built on (default: the last version it
+        confirmed). Staff edits made here after that version are merged field by field against
+        it (sync.merge): different fields both survive, a same-field edit is kept in
+        ``conflicts`` (shown in the staff area) and the result is a new local version, pending.
+        Without local edits the remote version is taken as it is and counts as sent. A version
+        not newer than what central already confirmed is ignored (a repeated answer)."""
+        from sync.merge import merge_records, touched
+
+        remote = json_copy(dict(record))
+        remote["id"] = canonical_id(remote.get("id"))
+        remote_v = remote.get("version")
+        if not isinstance(remote_v, int) or isinstance(remote_v, bool) or remote_v < 1:
+            raise StoreError(f"lead {remote['id']}: remote version must be a positive integer")
+        with self._lock, self._storage.transaction():
+            doc_id, stored = self._doc(remote["id"])
+            cur = self._out(stored)
+            if isinstance(cur.get("sealed"), dict):
+                raise LockedError(f"lead {remote['id']}: the kiosk is locked; central's edits are taken once unlocked")
+            entry = (cur.get("sync") or {}).get(destination) or {}
+            confirmed = int(entry.get("sent_version") or 0)
+            if remote_v <= confirmed:
+                return cur
+            base_v = confirmed if base_version is None else int(base_version)
+            local_edits = [h for h in cur.get("history") or []
+                           if isinstance(h, dict) and isinstance(h.get("version"), int) and h["version"] > base_v]
+            keep = {k: cur[k] for k in ("captured_at", "clock", "sync", "purged") if k in cur}
+            now = iso(self._clock())
+            if not local_edits:
+                new = {**remote, **keep, "version": remote_v}
+            else:
+                base = _copy(cur)            # the record as it was at base_v: undo later local edits
+                for h in reversed(local_edits):
+                    for path, change in (h.get("changes") or {}).items():
+                        if isinstance(change, dict):
+                            _set_path(base, path, change.get("old"))
+                merged, _conflicts = merge_records(
+                    base, cur, remote, at=now, kiosk_touched=touched(local_edits, base_v),
+                    central_touched=touched(remote.get("history"), base_v))
+                new = {**merged, **keep, "version": remote_v + 1, "updated_at": now}
+                new["history"] = list(remote.get("history") or []) + [
+                    {"version": remote_v + 1, "at": now, "actor": "merge with central",
+                     "changes": {p: c for h in local_edits for p, c in (h.get("changes") or {}).items()},
+                     "local_history": local_edits}]
+            new.pop("base_version", None)
+            new.setdefault("sync", {})
+            apply_mark(new, destination, remote_v, "sent", None, None, now)
             self._replace({doc_id: self._sealer.seal(_copy(new))})
             return new
 
@@ -521,6 +588,10 @@ class LeadStore:
     def compact(self) -> None:
         """Fold the journal into a new snapshot (a maintenance hook; saves do it when needed)."""
         self._storage.compact()
+
+    def note_recovery(self, message: str) -> None:
+        """Add a line to the recovery report (recovery.log), e.g. leads restored from central."""
+        self._storage._event(message)
 
     @property
     def damage(self) -> list[str]:

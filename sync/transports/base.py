@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal, Protocol, Sequence
+from typing import Literal, Protocol, Sequence, runtime_checkable
 
 Outcome = Literal["sent", "parked", "retry", "deferred"]
 
@@ -20,6 +20,7 @@ class ItemResult:
     version: int
     outcome: Outcome
     error: str | None = None
+    record: dict | None = None   # sent: the destination's newer version to take back (central's merge)
 
 
 class Transport(Protocol):
@@ -34,6 +35,13 @@ class Transport(Protocol):
     def send(self, leads: Sequence[dict]) -> list[ItemResult]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class PullsUpdates(Protocol):
+    """A destination that edits leads itself (central's review app) and hands the edits back."""
+
+    def pull_updates(self, since: str | None = None, everything: bool = False) -> tuple[list[dict], str | None]: ...
 
 
 def idempotency_key(lead_id: str, version: int) -> str:

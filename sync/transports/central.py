@@ -106,8 +106,17 @@ class CentralTransport:
         return check_status(resp, f"POST {path}")
 
     # -- the outbox contract ---------------------------------------------------------------
+    def _wire(self, lead: dict) -> dict:
+        """The wire record plus ``base_version``: the last version central confirmed, which this
+        version was edited from (central merges against it when it changed the lead meanwhile)."""
+        out = wire_record(lead)
+        entry = (lead.get("sync") or {}).get(self.name) or {}
+        if isinstance(entry.get("sent_version"), int):
+            out["base_version"] = entry["sent_version"]
+        return out
+
     def send(self, leads: Sequence[dict]) -> list[ItemResult]:
-        payload = {"leads": [wire_record(l) for l in leads], "clock": clock_sample(self.clock())}
+        payload = {"leads": [self._wire(l) for l in leads], "clock": clock_sample(self.clock())}
         try:
             body = dumps(payload)
         except (ValueError, TypeError, RecursionError) as exc:
@@ -133,6 +142,9 @@ class CentralTransport:
             status = r.get("status") if r else None
             if status in SENT:
                 out.append(ItemResult(lead["id"], lead["version"], "sent"))
+            elif status == "merged" and isinstance(r.get("record"), dict):
+                # central holds a merge of this version with its own edits: take it back
+                out.append(ItemResult(lead["id"], lead["version"], "sent", r.get("reason"), record=r["record"]))
             elif status in PARK:
                 out.append(ItemResult(lead["id"], lead["version"], "parked",
                                       f"central {status}: {r.get('reason') or 'no reason given'}"))
@@ -156,6 +168,19 @@ class CentralTransport:
         if etag and data.get("etag") == etag:
             return None
         return data
+
+    def pull_updates(self, since: str | None = None, everything: bool = False) -> tuple[list[dict], str | None]:
+        """GET /api/v1/leads:updates: this kiosk's leads edited centrally since ``since``
+        (records, the ``until`` to ask from next time); ``everything``: all its leads."""
+        params = {"since": since} if since else {}
+        if everything:
+            params["all"] = "true"
+        resp = self.client.request("GET", self.base + "/api/v1/leads:updates", headers=self._headers(None),
+                                   params=params)
+        data = check_status(resp, "GET /api/v1/leads:updates").json()
+        if not isinstance(data, dict) or not isinstance(data.get("leads"), list):
+            raise TransientError(f"central lead updates: unexpected answer {resp.text()}")
+        return [r for r in data["leads"] if isinstance(r, dict)], data.get("until")
 
     def heartbeat(self, pending: dict[str, int], last_sync_at: str | None, clock: dict | None = None) -> None:
         self.post("/api/v1/heartbeat", {"pending": pending, "last_sync_at": last_sync_at,

@@ -87,6 +87,9 @@ class LeadScreen(Screen):
         self.reasons_box.clear_widgets()
         for line in reasons:
             self.reasons_box.add_widget(Factory.KText(text=f"•  {line}", font_size=18))
+        conflicts = app.services.staff.conflicts(lead)
+        if conflicts and not message:   # edited here and centrally: staff must see both values
+            message, error = "\n".join(app.tr("lead.conflict", **c) for c in conflicts), True
         self.message = message
         self.message_is_error = error
 
