@@ -16,9 +16,9 @@ from kiosk.app.reasons import lead_reasons, reasons_for_override
 from kiosk.app.usb import find_usb_mounts
 from kiosk.config.pinguard import PinGuard
 from kiosk.errors import KioskError
+from sync.record.fields import TAGS
 
 log = logging.getLogger(__name__)
-TAGS: tuple[str, ...] = ("hot", "warm", "nurture")
 
 
 class StaffError(KioskError):
@@ -129,6 +129,10 @@ class StaffService:
         lead = self._require(lead_id)
         computed = (lead.get("score") or {}).get("computed_tag")
         changes: dict[str, Any] = {"override": tag, "tag": tag or computed}
+        if tag is not None and (lead.get("score") or {}).get("discarded"):
+            # staff giving a discarded lead a tag want it followed up: it is reinstated, so the
+            # screen, sync and central all read the tag chosen rather than "Discarded"
+            changes.update(discarded=False, discard_reason=None)
         reasons = reasons_for_override(self.context.form, lead, tag)
         if reasons is not None:
             changes["reasons"] = reasons

@@ -85,6 +85,8 @@ class LeadScreen(Screen):
             field.text = str(contact.get(k) or "")
         self.discard_reason.text = ""
         self.reasons_box.clear_widgets()
+        if self.discarded and discard_reason:   # said once, in the discard card below
+            reasons = [r for r in reasons if discard_reason not in r]
         for line in reasons:
             self.reasons_box.add_widget(Factory.KText(text=f"•  {line}", font_size=18))
         conflicts = app.services.staff.conflicts(lead)
