@@ -32,7 +32,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
 
 from kiosk.scan.card.engine import RapidOcrReader, load_image, read_upright  # noqa: E402
@@ -173,8 +172,8 @@ def main() -> int:
                     counts[key][2] += same(key, naive[key], want)
     print(f"{args.cards} cards + {args.badges} text-only badges as 1080p photos, seed {args.seed}, "
           f"region {args.region}; engine rapidocr (ONNX Runtime), model load {load_s:.1f} s")
-    print(f"| field      | recoverable | parser exact | naive baseline | ratio |")
-    print(f"|------------|-------------|--------------|----------------|-------|")
+    print("| field      | recoverable | parser exact | naive baseline | ratio |")
+    print("|------------|-------------|--------------|----------------|-------|")
     for key, (rec, ok, base, total) in counts.items():
         p = ok / rec if rec else 0.0
         b = base / rec if rec else 0.0
