@@ -28,6 +28,7 @@ import zxingcpp  # noqa: E402
 
 from bench.booth_photos import BANDS, generate, write_shots  # noqa: E402
 from kiosk.scan.decoder import Decoder, to_gray  # noqa: E402
+from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
 
 Reader = Callable[[np.ndarray], list[str]]
 
@@ -39,6 +40,16 @@ def raw_zxing(gray: np.ndarray) -> list[str]:
 def pipeline_reader() -> Reader:
     decoder = Decoder()
     return lambda gray: [c.text for c in decoder.decode(gray)]
+
+
+def with_heavy(opts: HeavyOptions = HeavyOptions()) -> Reader:
+    """The pipeline, then the heavy path only when the pipeline read nothing (how it would run
+    in the background worker: on frames where the cheap stages fail)."""
+    decoder = Decoder()
+
+    def read(gray: np.ndarray) -> list[str]:
+        return [c.text for c in decoder.decode(gray) or heavy_decode(gray, decoder, opts)]
+    return read
 
 
 def measure(readers: dict[str, Reader], shots: list, paths: list[Path], clock: Callable[[], float]
@@ -59,8 +70,11 @@ def measure(readers: dict[str, Reader], shots: list, paths: list[Path], clock: C
 
 def table(shots: list, results: dict[str, list[dict]], names: list[str]) -> list[str]:
     base = names[-1]
-    head = f"{'row':16} {'n':>4} | " + " | ".join(f"{n:>9} {'ms':>6}" for n in names) + \
-        f" | {'reads p/' + base:>12} | {'ms ratio':>8} | false " + "/".join(names)
+    others = names[:-1]
+    head = f"{'row':16} {'n':>4} | " + " | ".join(f"{n[:14]:>14} {'ms':>6}" for n in names) + \
+        " | reads/" + base + " " + "/".join(f"{i}" for i in range(len(others))) + \
+        " | ms ratio " + "/".join(f"{i}" for i in range(len(others))) + " | false " + \
+        "/".join(f"{i}" for i in range(len(names)))
     lines = [head, "-" * len(head)]
 
     def row(label: str, idx: list[int]) -> None:
@@ -72,12 +86,13 @@ def table(shots: list, results: dict[str, list[dict]], names: list[str]) -> list
             reads[n] = sum(results[n][i]["read"] for i in coded)
             meds[n] = statistics.median(results[n][i]["ms"] for i in idx)
             shown = f"{reads[n]}/{len(coded)}" if coded else "-"
-            cells.append(f"{shown:>9} {meds[n]:6.2f}")
-        ratio_r = f"{reads[names[0]] / reads[base]:.2f}" if reads[base] else "-"
-        ratio_t = meds[names[0]] / meds[base] if meds[base] else float("inf")
+            cells.append(f"{shown:>14} {meds[n]:6.2f}")
+        ratio_r = "/".join(f"{reads[n] / reads[base]:.2f}" if reads[base] else "-"
+                           for n in others)
+        ratio_t = "/".join(f"{meds[n] / meds[base]:.2f}" if meds[base] else "-" for n in others)
         falses = "/".join(str(sum(results[n][i]["false"] for i in idx)) for n in names)
         lines.append(f"{label:16} {len(idx):>4} | " + " | ".join(cells) +
-                     f" | {ratio_r:>12} | {ratio_t:8.2f} | {falses}")
+                     f" | {ratio_r} | {ratio_t} | {falses}")
 
     for band in BANDS:
         row(f"{band}", [i for i, s in enumerate(shots) if s.band == band and s.truth])
@@ -103,13 +118,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
     parser.add_argument("--keep", type=Path, help="write the photos here instead of a temp dir")
+    parser.add_argument("--heavy", action="store_true",
+                        help="add pipeline+heavy-path rows and their ablation (slower)")
     args = parser.parse_args(argv)
     clock = time.thread_time if args.clock == "cpu" else time.perf_counter
     cv2.setNumThreads(1)
     t0 = time.perf_counter()
     shots = generate(args.seed, args.count, args.empty)
     gen_s = time.perf_counter() - t0
-    readers: dict[str, Reader] = {"pipeline": pipeline_reader(), "zxing": raw_zxing}
+    readers: dict[str, Reader] = {"pipeline": pipeline_reader()}
+    if args.heavy:
+        readers["+heavy"] = with_heavy()
+        readers["+heavy-norect"] = with_heavy(HeavyOptions(rectify=False))
+        readers["+heavy-nosharp"] = with_heavy(HeavyOptions(sharpen=False, denoise=False))
+        readers["+heavy-1bin"] = with_heavy(HeavyOptions(second_binarizer=False))
+        readers["+heavy-zxdet"] = with_heavy(HeavyOptions(energy_regions=False))
+    readers["zxing"] = raw_zxing
     with tempfile.TemporaryDirectory(prefix="booth-") as tmp:
         directory = args.keep or Path(tmp)
         paths = write_shots(shots, directory)
@@ -122,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{'thread CPU' if args.clock == 'cpu' else 'wall'} ms per frame (median), "
           "baseline raw zxing-cpp (defaults, plain text) in the same run")
     print("\n".join(table(shots, results, names)))
+    print("columns: " + ", ".join(f"{i} = {n}" for i, n in enumerate(names)) + "; ratios "
+          "are each column against the last (raw zxing-cpp).")
     print("false = decoded texts that are not the truth (any text on an empty frame).")
     return 0
 

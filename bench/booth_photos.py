@@ -86,9 +86,9 @@ def _payload(kind: str, rng: np.random.Generator) -> str:
     if kind == "pdf417":
         return f"FX{num:06d}^{first}^{last}^{org}^{mail}^DE^Buyer"
     if kind == "code128":
-        return f"fx26-{num:06d}/B"
+        return f"2026{num:06d}"  # all digits: code set C, a short symbol (as badge printers do)
     if kind == "code39":
-        return f"FX{num:06d}"
+        return f"X{num:06d}"
     raise ValueError(kind)
 
 
@@ -100,7 +100,7 @@ def _modules(kind: str, payload: str) -> tuple[np.ndarray, float, int]:
         return np.array(qr.matrix, dtype=np.uint8), 1.0, 4
     if kind == "pdf417":
         import pdf417gen
-        codes = pdf417gen.encode(payload, columns=5, security_level=3)
+        codes = pdf417gen.encode(payload, columns=3, security_level=3)
         img = np.array(pdf417gen.render_image(codes, scale=1, ratio=1, padding=0).convert("L"))
         return (img < 128).astype(np.uint8), 3.0, 2
     import barcode

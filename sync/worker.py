@@ -25,6 +25,7 @@ from kiosk.errors import KioskError
 from sync.backoff import Backoff
 from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError, TransientError
 from sync.http import deadline as http_deadline
+from sync.record.timestamps import iso
 from sync.transports.base import ItemResult, PullsUpdates, Transport
 
 log = logging.getLogger("leadkiosk.sync")
@@ -45,8 +46,7 @@ def deliverable_by(kind: str) -> Callable[[dict], bool]:
 
 
 def utc_iso(ts: float | None = None) -> str:
-    dt = datetime.fromtimestamp(time.time() if ts is None else ts, tz=timezone.utc)
-    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(datetime.fromtimestamp(time.time() if ts is None else ts, tz=timezone.utc))
 
 
 @dataclass

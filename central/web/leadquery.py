@@ -16,8 +16,8 @@ from sqlalchemy import Select, and_, func, or_, select
 from central.models import Device, Lead
 from central.search import fold
 from central.web.models import Outcome
+from sync.record.fields import TAGS
 
-TAGS = ("hot", "warm", "nurture")
 SORTS = {
     "time": Lead.captured_at_corrected,
     "score": Lead.score,

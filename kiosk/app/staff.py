@@ -16,9 +16,9 @@ from kiosk.app.reasons import lead_reasons, reasons_for_override
 from kiosk.app.usb import find_usb_mounts
 from kiosk.config.pinguard import PinGuard
 from kiosk.errors import KioskError
+from sync.record.fields import TAGS
 
 log = logging.getLogger(__name__)
-TAGS: tuple[str, ...] = ("hot", "warm", "nurture")
 
 
 class StaffError(KioskError):

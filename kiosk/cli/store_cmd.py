@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.paths import add_data_argument, data_dir
+from sync.record.fields import PERSON_FIELDS, TAGS
 
-CONTACT_INPUT = ("first_name", "last_name", "company", "title", "email", "phone", "country", "registration_id")
+# What a capture line may carry as contact: the person and the registration id.
+CONTACT_INPUT = PERSON_FIELDS + ("registration_id",)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls = leads_sub.add_parser("list", help="list leads (newest first)", description="List leads, newest first.")
     add_data_argument(ls)
     ls.add_argument("--json", action="store_true", help="print a JSON array")
-    ls.add_argument("--tag", choices=("hot", "warm", "nurture", "discarded"), default=None,
+    ls.add_argument("--tag", choices=(*TAGS, "discarded"), default=None,
                     help="only this tag (not discarded), or only discarded leads")
     ls.add_argument("--text", default=None, help="only leads whose name or company contains TEXT")
     _passphrase_argument(ls)

@@ -24,8 +24,9 @@ from kiosk.store.record import (EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, cano
                                 iso, json_copy, migrate, parse_time, utc_now, validate)
 from kiosk.store.retention import purged_copy, rescore_one, staff_discarded
 from kiosk.store.sealing import NoSealer, Sealer
-from kiosk.store.sync_state import apply_mark, is_pending
 from kiosk.store.table import JournalTable, LeadDB
+from sync.record.delivery import apply_mark, is_pending
+from sync.record.versioning import new_version, settle_tag
 from sync.sealed_record import PERSONAL_TOP_KEYS, SealedRecordError, split_personal
 
 log = logging.getLogger("kiosk.store")
@@ -309,21 +310,12 @@ class LeadStore:
             if locked and personal:  # sealed on top, unread: the old values stay sealed
                 for path in ([f"contact.{k}" for k in personal.get("contact", {})] + (["notes"] if "notes" in personal else [])):
                     diff[path] = {"sealed": True}
-            score = new.get("score")
-            if isinstance(score, dict) and "computed_tag" in score:
-                tag = score.get("override") or score.get("computed_tag")
-                if score.get("tag") != tag:
-                    diff["score.tag"] = {"old": score.get("tag"), "new": tag}
-                    score["tag"] = tag
+            settle_tag(new, diff)
             if not diff:
                 return _copy(cur)
             from sync.merge import resolve
             resolve(new, list(diff))      # staff set these fields: their two-way conflicts are settled
-            now = iso(self._clock())
-            new["version"] = int(cur.get("version", 1)) + 1
-            new["updated_at"] = now
-            new.setdefault("history", []).append(
-                {"version": new["version"], "at": now, "actor": actor, "changes": diff})
+            new_version(new, diff, actor=actor, at=self._clock(), previous=int(cur.get("version", 1)))
             if locked and personal:
                 new["sealed"] = self._sealer.seal_change(cur["sealed"], personal, len(new["history"]) - 1)
                 self._replace({doc_id: new})
@@ -535,7 +527,7 @@ class LeadStore:
 
         changed: dict[str, dict[str, Any]] = {}
         with self._lock, self._storage.transaction():
-            now = iso(self._clock())
+            now = self._clock()
             for doc_id, doc in self._live().items():
                 old = doc.get("score") or {}
                 if old.get("form_id") not in (None, getattr(form, "id", None)):
@@ -553,9 +545,7 @@ class LeadStore:
                 diff = deep_merge(new.setdefault("score", {}), result, "score.")
                 if not diff:
                     continue
-                new["version"] = int(doc.get("version", 1)) + 1
-                new["updated_at"] = now
-                new.setdefault("history", []).append({"version": new["version"], "at": now, "actor": actor, "changes": diff})
+                new_version(new, diff, actor=actor, at=now, previous=int(doc.get("version", 1)))
                 changed[doc_id] = new
             self._replace(changed)
         return len(changed)

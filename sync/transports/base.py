@@ -54,16 +54,3 @@ def batch_key(leads: Sequence[dict]) -> str:
     for destinations that deduplicate whole requests."""
     keys = sorted(idempotency_key(lead["id"], lead["version"]) for lead in leads)
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:32]
-
-
-def wire_record(lead: dict) -> dict:
-    """The lead as it leaves the kiosk: the kiosk's own sync bookkeeping stays home, and of a
-    sealed record only the box sealed to central travels (the kiosk's own box and its duplicate
-    hashes are of no use elsewhere)."""
-    out = {k: v for k, v in lead.items() if k != "sync"}
-    sealed = out.get("sealed")
-    if isinstance(sealed, dict):
-        out["sealed"] = {"v": sealed.get("v"), "central": sealed.get("central")}
-        if sealed.get("overlays"):
-            out["sealed"]["overlays"] = [{"central": ov.get("central")} for ov in sealed["overlays"]]
-    return out

@@ -16,16 +16,19 @@ from typing import Any, Callable, Sequence
 from sync.enrollment import CentralCredentials
 from sync.errors import PermanentError, TransientError
 from sync.http import HttpClient, HttpResponse, check_status
-from sync.signing import sign_headers
-from sync.transports.base import ItemResult, batch_key, wire_record
+from sync.record.signing import sign_headers
+from sync.record.protocol import DELIVERED as SENT
+from sync.record.protocol import PATH_BATCH, PATH_CONFIG, PATH_HEARTBEAT
+from sync.record.protocol import REFUSED as PARK
+from sync.record.record import wire_record
+from sync.record.timestamps import iso
+from sync.transports.base import ItemResult, batch_key
 
 log = logging.getLogger(__name__)
 
-SENT = {"stored", "duplicate", "stale"}
 # Central refuses a signature whose timestamp is more than 5 minutes off. A skew well below that is
 # not worth a correction (and a 401 for a revoked token carries server_time too).
 SKEW_WORTH_CORRECTING_S = 60.0
-PARK = {"rejected", "conflict"}
 
 
 def clock_sample(now: float | None = None) -> dict[str, Any]:
@@ -40,7 +43,7 @@ def clock_sample(now: float | None = None) -> dict[str, Any]:
     except Exception:  # the clock probe is a nicety; never let it stop a delivery
         pass
     at = datetime.now(timezone.utc) if now is None else datetime.fromtimestamp(now, tz=timezone.utc)
-    sample["device_time"] = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    sample["device_time"] = iso(at)
     return sample
 
 
@@ -124,7 +127,7 @@ class CentralTransport:
             # the server would (400), so the worker isolates that lead and parks it.
             raise PermanentError(f"cannot encode the batch as JSON ({type(exc).__name__}: {str(exc)[:120]})",
                                  status=400, splittable=True) from None
-        resp = self.post("/api/v1/leads:batch", payload, extra={"Idempotency-Key": batch_key(leads)}, body=body)
+        resp = self.post(PATH_BATCH, payload, extra={"Idempotency-Key": batch_key(leads)}, body=body)
         data = resp.json()
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list):
@@ -159,7 +162,7 @@ class CentralTransport:
         headers = self._headers(None)
         if etag:
             headers["If-None-Match"] = etag
-        resp = self.client.request("GET", self.base + "/api/v1/config", headers=headers)
+        resp = self.client.request("GET", self.base + PATH_CONFIG, headers=headers)
         if resp.status == 304:
             return None
         data = check_status(resp, "GET /api/v1/config").json()
@@ -183,7 +186,7 @@ class CentralTransport:
         return [r for r in data["leads"] if isinstance(r, dict)], data.get("until")
 
     def heartbeat(self, pending: dict[str, int], last_sync_at: str | None, clock: dict | None = None) -> None:
-        self.post("/api/v1/heartbeat", {"pending": pending, "last_sync_at": last_sync_at,
+        self.post(PATH_HEARTBEAT, {"pending": pending, "last_sync_at": last_sync_at,
                                         "clock": clock or clock_sample(self.clock())})
 
     def close(self) -> None:

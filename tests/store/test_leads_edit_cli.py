@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kiosk.cli import main
 from kiosk.store import open_store
-from sync.testing.memstore import make_lead
+from tests.support.records import make_lead
 
 
 def test_edit_makes_one_version_queued_for_sync(tmp_path: Path, capsys) -> None:

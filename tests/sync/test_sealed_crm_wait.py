@@ -8,7 +8,8 @@ from typing import Sequence
 
 from kiosk.seal import Keyring
 from kiosk.store import new_lead, open_store
-from sync.transports.base import ItemResult, wire_record
+from sync.record.record import wire_record
+from sync.transports.base import ItemResult
 from sync.worker import SyncWorker
 from tests.support.keys import PASSPHRASE, make_keys
 

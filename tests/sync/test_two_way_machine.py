@@ -64,7 +64,7 @@ class TwoWay(RuleBasedStateMachine):
         from central.devices import new_enrollment_code
         from kiosk.store import MemoryLeadStore
         from sync.enrollment import CentralCredentials
-        from sync.testing.memstore import make_lead
+        from tests.support.records import make_lead
         from sync.transports.central import CentralTransport
         from sync.worker import SyncWorker
         self.tmp = tempfile.TemporaryDirectory()

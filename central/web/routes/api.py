@@ -70,7 +70,7 @@ def post_outcomes(request: Request, body: OutcomesIn, authorization: str | None 
                 hits = s.scalars(q.limit(2)).all()
                 if len(hits) > 1:
                     results.append(OutcomeResult(index=i, lead_id=None, result="unmatched",
-                                                 reason=f"email matches several leads: give lead_id or show_id"))
+                                                 reason="email matches several leads: give lead_id or show_id"))
                     continue
                 lead = hits[0] if hits else None
             if lead is None:
