@@ -2,6 +2,7 @@
 synthetic booth photos (``bench/booth_photos.py``), per difficulty band and per symbology.
 
     .venv/bin/python bench/booth_bench.py [--count N] [--empty N] [--seed S] [--clock cpu|wall]
+        [--heavy [--corpus DIR]]
 
 The photos are generated at run time into a temp dir as JPEG and read back from there (what
 ``leadkiosk decode DIR`` would see). "pipeline" is ``Decoder().decode`` with every stage, as
@@ -27,6 +28,7 @@ import numpy as np  # noqa: E402
 import zxingcpp  # noqa: E402
 
 from bench.booth_photos import BANDS, generate, write_shots  # noqa: E402
+from bench.scan_corpus import DEFAULT_CORPUS  # noqa: E402
 from kiosk.scan.decoder import Decoder, to_gray  # noqa: E402
 from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
 
@@ -50,6 +52,30 @@ def with_heavy(opts: HeavyOptions = HeavyOptions()) -> Reader:
     def read(gray: np.ndarray) -> list[str]:
         return [c.text for c in decoder.decode(gray) or heavy_decode(gray, decoder, opts)]
     return read
+
+
+def corpus_check(corpus: Path) -> str:
+    """The heavy path on the public corpus photos the pipeline misses: reads added, wrong
+    texts, and any read on the NONE photos (the gate for wiring it into the live path)."""
+    from bench.scan_corpus import load_samples
+    decoder = Decoder()
+    added, wrong, none_reads, missed = 0, [], 0, 0
+    for sample in load_samples(corpus):
+        read = decoder.decode(sample.gray)
+        if any(sample.matches(c.text, c.raw) for c in read):
+            continue
+        codes = read or heavy_decode(sample.gray, decoder)  # as in with_heavy()
+        if read and sample.expected is not None:
+            codes = heavy_decode(sample.gray, decoder)  # what the heavy path alone adds
+        if sample.expected is None:
+            none_reads += len(codes)
+            continue
+        missed += 1
+        added += any(sample.matches(c.text, c.raw) for c in codes)
+        wrong += [sample.name for c in codes if not sample.matches(c.text, c.raw)]
+    return (f"heavy path on the corpus ({corpus}): {missed} photos the pipeline misses, "
+            f"{added} read by the heavy path, {len(wrong)} read with a text differing from the "
+            f"truth {wrong}, {none_reads} reads on NONE photos")
 
 
 def measure(readers: dict[str, Reader], shots: list, paths: list[Path], clock: Callable[[], float]
@@ -118,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
     parser.add_argument("--keep", type=Path, help="write the photos here instead of a temp dir")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
+                        help="public corpus for the heavy path's false-read check (--heavy)")
     parser.add_argument("--heavy", action="store_true",
                         help="add pipeline+heavy-path rows and their ablation (slower)")
     args = parser.parse_args(argv)
@@ -149,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     print("columns: " + ", ".join(f"{i} = {n}" for i, n in enumerate(names)) + "; ratios "
           "are each column against the last (raw zxing-cpp).")
     print("false = decoded texts that are not the truth (any text on an empty frame).")
+    if args.heavy and (args.corpus / "barcodes" / "manifest.tsv").exists():
+        print(corpus_check(args.corpus))
     return 0
 
 

@@ -1,6 +1,11 @@
 """The heavy path for frames where a code is seen but not read (issue 21): spend effort only
 where a code is. Opt-in and not wired into the live loop yet: ``bench/booth_bench.py --heavy``
-measures it (ablation rows) against the plain pipeline and raw zxing-cpp.
+measures it (ablation rows) against the plain pipeline and raw zxing-cpp, and checks it on the
+public corpus. Why not live yet: on the corpus it reads zxing-qrcode-2/13.png as "...aerial
+photography of..." where that image's truth file says "photograph" (the same picture in
+zxing-cpp-qrcode-2/13.webp has "photography" as its truth, so the truth file is the likely
+culprit), and zero false reads is a hard rule until someone settles it; the background-worker
+wiring and the preview-fps row (bench/ui_bench.py) are not built.
 
 Steps, each switchable so the bench can ablate it:
 1. candidates: zxing-cpp's own detections that failed to decode (``return_errors``: it found
