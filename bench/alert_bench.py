@@ -98,7 +98,7 @@ def run_db(label: str, url: str, workers: int, args: argparse.Namespace, config:
     from kiosk.cli import main as cli
     from kiosk.store import open_store
     from sync.kiosk import build_worker
-    from sync.testing.memstore import make_lead as kiosk_lead
+    from tests.support.records import make_lead as kiosk_lead
 
     upgrade(url)
     server = Server(url, free_port(), workers, config, args.notify_worker)

@@ -113,14 +113,8 @@ def create_app(db_url: str | None = None, settings: Settings | None = None, *, m
     app.include_router(kiosk.router)
     app.include_router(admin.router)
 
-    mount = None
-    try:
-        if web:
-            from central.web import mount  # the review web app (issue 8), when present
-    except ImportError as exc:
-        if exc.name != "central.web":  # central/web/ absent; errors inside it must surface
-            raise
-    if mount is not None:
+    if web:
+        from central.web import mount  # the review web app
         review = mount(app, db)
         review.settings.clock = settings.clock  # one wall clock per process (tests may set either)
     return app

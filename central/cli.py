@@ -105,13 +105,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("config", metavar="FILE")
     p.set_defaults(func=cmd_check_config)
 
-    try:  # the review web app's commands (user, demo-data), when central/web is present
-        from central.web.cli import register as _review
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("central.web", "central.web.cli"):
-            raise
-    else:
-        _review(sub)
+    from central.web.cli import register as _review  # the review web app's commands (user, demo-data)
+    _review(sub)
 
 
 def _fail(msg: str) -> int:

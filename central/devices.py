@@ -60,7 +60,7 @@ def new_enrollment_code(db: Database, show_id: str, *, ttl_hours: float | None =
 
 def enroll(db: Database, code: str, kiosk_name: str, now: datetime | None = None) -> dict[str, Any]:
     """Exchange a code for a device token and signing secret, once (if unexpired at ``now``)."""
-    from sync.signing import new_secret
+    from sync.record.signing import new_secret
     now = now or utcnow()
     device_id = "dev_" + uuid.uuid4().hex[:20]
     token = "lkd_" + secrets.token_urlsafe(32)
@@ -127,7 +127,7 @@ def authenticate(conn: Connection, authorization: str | None) -> AuthDevice:
 
 def verify_signature(device: AuthDevice, headers: dict[str, str], body: bytes, now: float) -> str:
     """Standard Webhooks verification via the one shared implementation; returns the message id."""
-    from sync.signing import SignatureError, verify
+    from sync.record.signing import SignatureError, verify
     try:
         msg = verify(device.signing_secret, headers, body, now=now)
     except SignatureError as exc:

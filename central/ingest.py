@@ -198,6 +198,55 @@ def ingest_batch(db: Database, device: AuthDevice, raw_leads: list[Any], setting
     return BatchOutcome(results=results, notifications=len(enqueued), counts=counts)
 
 
+def _merge_reason(record: dict[str, Any]) -> str:
+    conflicts = [c.get("field") for c in record.get("conflicts") or [] if isinstance(c, dict)]
+    return (f"merged with central edits into version {record.get('version')}"
+            + (f"; both sides changed {', '.join(map(str, conflicts))}: kept as a conflict for a person to pick"
+               if conflicts else ""))
+
+
+def _merge(conn: Connection, device: AuthDevice, lead: CheckedLead, current: int, settings: Settings,
+           now: datetime, pending: dict[str, dict[str, Any]]) -> "CheckedLead | dict[str, Any]":
+    """The kiosk's version merged with the current central one (a new CheckedLead to store), or
+    the current record when this kiosk version was merged already (a re-send after a lost answer).
+    ``pending``: records merged earlier in this batch, not written yet (they are the current ones)."""
+    from sync.merge import merge_records, touched
+    cur = pending.get(lead.id) or conn.execute(select(Lead.record_json).where(Lead.id == lead.id)).scalar() or {}
+    for h in cur.get("history") or []:
+        if isinstance(h, dict) and h.get("merged_kiosk_version") == lead.version and h.get("device") == device.id:
+            return cur
+    base_v = lead.record.get("base_version")
+    q = select(LeadVersion.record_json).where(LeadVersion.lead_id == lead.id)
+    if isinstance(base_v, int) and not isinstance(base_v, bool):
+        base = conn.execute(q.where(LeadVersion.version == base_v)).scalar()
+    else:  # an older kiosk that does not say: the last version it sent that central has
+        base = conn.execute(q.where(LeadVersion.device_id == device.id, LeadVersion.version <= lead.version)
+                            .order_by(LeadVersion.version.desc()).limit(1)).scalar()
+    at = now.isoformat().replace("+00:00", "Z")
+    after = base_v if isinstance(base_v, int) else int((base or {}).get("version") or 0)
+    merged, _new = merge_records(base, lead.record, cur, at=at,
+                                 kiosk_touched=touched(lead.record.get("history"), after),
+                                 central_touched=touched(cur.get("history"), after))
+    version = max(current, lead.version) + 1
+    changes = {}
+    for path in ("notes", "contact", "answers", "score", "outcome", "staff", "consent"):
+        if merged.get(path) != cur.get(path):
+            changes[path] = {"old": cur.get(path), "new": merged.get(path)}
+    merged.pop("base_version", None)
+    if not changes and merged.get("conflicts") == cur.get("conflicts"):
+        return cur                        # nothing of the kiosk's is missing from central's version
+    merged["version"] = version
+    merged["updated_at"] = at
+    merged.setdefault("history", [])
+    kiosk_entries = [h for h in lead.record.get("history") or []
+                     if isinstance(h, dict) and isinstance(h.get("version"), int) and h["version"] > (base_v or 0)]
+    merged["history"] = list(merged["history"]) + [{
+        "version": version, "at": at, "actor": f"merge of kiosk {device.name} v{lead.version}", "changes": changes,
+        "merged_kiosk_version": lead.version, "device": device.id, "kiosk_history": kiosk_entries}]
+    return check_lead(merged, device_show_id=device.show_id, product_question=settings.product_interest_question,
+                      follow_up_question=settings.follow_up_question)
+
+
 def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | None], results: list[dict[str, Any]],
            settings: Settings, now: datetime, clock: ClockSample | None, preclaim: bool) -> list:
     anchors: dict[str, float] = {}
@@ -231,6 +280,7 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
     versions: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     candidates: list[AlertLead] = []
+    merged_now: dict[str, dict[str, Any]] = {}
     for lead, result in zip(checked, results):
         if lead is None:
             continue
@@ -241,15 +291,20 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
         if prev is not None and lead.version == prev[1] and lead.id not in central_edit:
             result["status"] = "duplicate"
             continue
-        if prev is not None and lead.version < prev[1]:
+        if prev is not None and lead.version < prev[1] and lead.id not in central_edit:
             result.update(status="stale", reason=f"version {prev[1]} is already stored")
             continue
-        if lead.id in central_edit:
-            # The kiosk never saw the central edit, so its version forks from an older one:
-            # storing it would silently undo that edit. Parked on the kiosk with the reason.
-            result.update(status="conflict", reason=f"version {prev[1]} was edited centrally (review app); "
-                                                    f"this kiosk's version {lead.version} would undo that edit")
-            continue
+        version_device: str | None = device.id
+        status = "stored"
+        if lead.id in central_edit and not (lead.record.get("base_version") == prev[1] and lead.version > prev[1]):
+            # The kiosk never saw the current (central) version: merge field by field against
+            # the version both started from; a same-field edit is kept as a conflict. Nothing dropped.
+            merged = _merge(conn, device, lead, prev[1], settings, now, merged_now)
+            if isinstance(merged, dict):          # this kiosk version was merged before (lost response)
+                result.update(status="merged", merged_version=merged["version"], record=merged,
+                              reason=_merge_reason(merged))
+                continue
+            lead, version_device, status = merged, None, "merged"
         corrected, method = correct(lead.captured_at, lead.clock, anchors, offset)
         row = {"id": lead.id, "show_id": device.show_id, "device_id": device.id, "version": lead.version,
                "captured_at": lead.captured_at, "captured_at_corrected": corrected, "clock_method": method,
@@ -258,7 +313,7 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
             inserts[lead.id] = row
         else:
             updates[lead.id] = row
-        versions.append({"lead_id": lead.id, "version": lead.version, "device_id": device.id,
+        versions.append({"lead_id": lead.id, "version": lead.version, "device_id": version_device,
                          "record_json": lead.record, "received_at": now})
         history.extend(_history_rows(lead, prev[1] if prev else 0, now))
         score = lead.record.get("score") or {}
@@ -274,7 +329,14 @@ def _store(conn: Connection, device: AuthDevice, checked: list[CheckedLead | Non
                                         prev_rank=prev_rank, notes_changed=notes_changed))
         ranks[lead.id] = rank
         state[lead.id] = (device.id, lead.version, lead.hot)
-        result["status"] = "stored"
+        if status == "merged":
+            central_edit.add(lead.id)
+            merged_now[lead.id] = lead.record
+            result.update(status="merged", merged_version=lead.version, record=lead.record,
+                          reason=_merge_reason(lead.record))
+        else:
+            central_edit.discard(lead.id)
+            result["status"] = "stored"
     if inserts:
         bulk_insert(conn, Lead.__table__, list(inserts.values()))
     for lead_id, row in updates.items():

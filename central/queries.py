@@ -12,8 +12,10 @@ from sqlalchemy import select
 from central.db import Database
 from central.models import Device, Lead
 from central.timeutil import iso
+from sync.record.fields import PERSON_FIELDS
 
-CONTACT_KEYS = ("first_name", "last_name", "company", "title", "email", "phone", "country", "registration_id")
+# The contact as the list/API shows it: the person and the registration id (not the raw badge).
+CONTACT_KEYS = PERSON_FIELDS + ("registration_id",)
 
 
 def _contact(record: dict) -> dict[str, Any]:

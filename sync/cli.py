@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_LEFT, EXIT_CONFIG = 0, 1, 2
@@ -200,7 +201,7 @@ def cmd_pull_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _register_keys(data: "Path") -> None:
+def _register_keys(data: Path) -> None:
     """A kiosk that already has keys (made before enrolling) learns central's public key now, so
     leads captured while locked reach central readable; the central wrapper of its private key
     follows at the next passphrase unlock (it is not in memory here)."""

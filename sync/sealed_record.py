@@ -31,9 +31,9 @@ import json
 import unicodedata
 from typing import Any, Mapping
 
+from sync.record.fields import CONTACT_FIELDS
+
 SEALED_VERSION = 1
-CONTACT_FIELDS = ("first_name", "last_name", "company", "title", "email", "phone", "country",
-                  "registration_id", "format", "raw")
 # What is personal: every contact field except the badge format, the notes, and those fields'
 # old/new values in history. Everything else (answers, score, tag, times, sync) stays clear.
 CLEAR_CONTACT_FIELDS = ("format",)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
 
+from sync.record.record import effective_tag
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ().\-/]*$")
 # Characters XML 1.0 (hence XLSX) cannot hold; badge payloads may carry e.g. GS (0x1d).
@@ -86,7 +88,7 @@ def lead_row(lead: Mapping[str, Any], answer_ids: Sequence[str],
     c, s = lead.get("contact") or {}, lead.get("score") or {}
     consent = lead.get("consent") or {}
     outcome = lead.get("outcome") if isinstance(lead.get("outcome"), dict) else {}
-    tag = s.get("override") or s.get("tag") or s.get("computed_tag")
+    tag = effective_tag(lead)
     values: dict[str, Any] = {
         "lead_id": lead.get("id"), "captured_at": lead.get("captured_at"), "show_id": lead.get("show_id"),
         "kiosk": lead.get("kiosk_id"), "staff": lead.get("staff"), "first_name": c.get("first_name"),

@@ -72,7 +72,7 @@ def preauthorize(db: Database, authorization: str | None, headers: Mapping[str, 
                  now: datetime | None = None) -> AuthDevice:
     """Token, then the signature headers' presence and timestamp: all that can be checked
     without the body. Raises AuthError (401)."""
-    from sync.signing import SignatureError, check_headers
+    from sync.record.signing import SignatureError, check_headers
     with db.begin() as conn:
         device = authenticate(conn, authorization)
     try:

@@ -85,6 +85,38 @@ def get_config(request: Request, authorization: str | None = Header(default=None
     return JSONResponse(body, headers={"ETag": body["etag"]})
 
 
+@router.get("/leads:updates", responses={401: {"model": Problem}})
+def get_lead_updates(request: Request, authorization: str | None = Header(default=None),
+                     since: str | None = None, limit: int = 500, all: bool = False) -> Any:
+    """The calling kiosk's leads whose current version was made centrally (review-app edits,
+    merges), oldest change first: the kiosk takes them as new local versions (two-way sync).
+    ``since``: an ISO time from a previous answer's ``until``. ``all=true``: every lead of this
+    kiosk, edited centrally or not (a kiosk restoring leads its damaged store lost)."""
+    from sqlalchemy import and_, exists, select
+
+    from central.models import Lead, LeadVersion
+    db, settings = state(request)
+    device = check_device(db, authorization)
+    limit = max(1, min(int(limit), 1000))
+    try:
+        after = parse_iso(since) if since else None
+    except ValueError as exc:
+        raise BadRequest(f"since: {exc}") from None
+    now = settings.clock()
+    central_made = exists().where(and_(LeadVersion.lead_id == Lead.id, LeadVersion.version == Lead.version,
+                                       LeadVersion.device_id.is_(None)))
+    q = (select(Lead.record_json, Lead.updated_at).where(Lead.device_id == device.id)
+         .order_by(Lead.updated_at).limit(limit))
+    if not all:
+        q = q.where(central_made)
+    if after is not None:
+        q = q.where(Lead.updated_at > after)
+    with db.begin() as conn:
+        rows = conn.execute(q).all()
+    until = iso(rows[-1].updated_at) if len(rows) == limit else iso(now)
+    return JSONResponse({"leads": [r.record_json for r in rows], "until": until, "more": len(rows) == limit})
+
+
 @router.post("/leads:batch", response_model=BatchResponse, responses=AUTH_ERRORS,
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": BATCH_BODY_SCHEMA}}},
                             "parameters": SIGNED_HEADERS})

@@ -2,9 +2,11 @@
 OpenAPI description (schemathesis generates requests from it)."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
+
+from sync.record.protocol import BatchStatus
 
 
 def _no_nul(value: str) -> str:
@@ -30,8 +32,10 @@ class EnrollResponse(BaseModel):
 class LeadResult(BaseModel):
     id: str | None
     version: int | None
-    status: Literal["stored", "duplicate", "stale", "rejected", "conflict"]
+    status: BatchStatus
     reason: str | None
+    merged_version: int | None = None    # merged: the version central now holds (take ``record``)
+    record: dict[str, Any] | None = None  # merged: the whole merged record, conflicts included
 
 
 class BatchResponse(BaseModel):

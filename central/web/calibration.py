@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from sync.record.fields import TAGS
+
 WON = "closed_won"
 NEGATIVE = ("closed_lost", "discarded")
-TAGS = ("hot", "warm", "nurture")
 
 
 @dataclass(frozen=True)

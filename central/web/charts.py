@@ -93,7 +93,7 @@ def stacked_bar(parts_: Sequence[tuple[str, float]], *, title: str, width: int =
     """One horizontal bar split into shares (tag mix), with a legend giving counts and percent."""
     colors = colors or TAG_COLORS
     total = sum(v for _, v in parts_) or 1
-    height = 64
+    height = 44 + 22 * max(len(parts_), 1)   # one legend line per share: long labels never overlap
     out = [f'<svg class="chart h" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
            f'<title>{escape(title)}</title>']
     x = 0.0
@@ -102,10 +102,9 @@ def stacked_bar(parts_: Sequence[tuple[str, float]], *, title: str, width: int =
         out.append(f'<rect x="{x:.1f}" y="4" width="{w:.1f}" height="26" fill="{colors.get(name, BAR)}">'
                    f'<title>{escape(name)}: {v:g}</title></rect>')
         x += w
-    lx = 0
-    for name, v in parts_:
-        out.append(f'<rect x="{lx}" y="42" width="12" height="12" rx="2" fill="{colors.get(name, BAR)}"/>'
-                   f'<text x="{lx + 17}" y="53" class="lb">{escape(name)} {v:g} ({100 * v / total:.0f}%)</text>')
-        lx += width // max(len(parts_), 1)
+    for i, (name, v) in enumerate(parts_):
+        y = 42 + 22 * i
+        out.append(f'<rect x="0" y="{y}" width="12" height="12" rx="2" fill="{colors.get(name, BAR)}"/>'
+                   f'<text x="17" y="{y + 11}" class="lb">{escape(name)} {v:g} ({100 * v / total:.0f}%)</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -23,6 +23,9 @@ from central.db import Database
 from central.models import Device, Lead, LeadHistory, Show
 from central.search import search_text
 from central.web.models import Outcome
+from sync.record.record import new_lead, wire_record
+from sync.record.timestamps import iso
+from sync.record.versioning import new_version
 
 FIRST = ["Anna", "Jonas", "Sofia", "Lukas", "Emma", "Mateo", "Zoë", "Łukasz", "José", "Chloé", "Noah", "Mia",
          "Björn", "Ingrid", "Aarav", "Priya", "Yuki", "Kenji", "Olivia", "Liam", "Fatima", "Omar", "Elena",
@@ -134,16 +137,12 @@ def lead_rows(show_id: str, devices: list[tuple[str, str]], n: int, *, start: da
         sc = scorer(answers)
         staff = rng.choice(STAFF)
         lead_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        iso = at.isoformat().replace("+00:00", "Z")
-        record = {
-            "schema": 1, "id": lead_id, "version": 1, "show_id": show_id, "kiosk_id": dev_name, "staff": staff,
-            "captured_at": iso, "clock": {"synchronised": True, "source": "ntp", "monotonic_s": 1000.0 + i,
-                                          "boot_id": "demo"},
-            "updated_at": iso, "contact": contact, "answers": answers,
-            "consent": {"given": True, "text_version": "2026-1", "at": iso}, "score": sc,
-            "notes": answers.pop("notes", "") if "notes" in answers else "",
-            "history": [{"version": 1, "at": iso, "actor": staff, "changes": {}}], "outcome": None, "purged": False,
-        }
+        notes = answers.pop("notes", "") if "notes" in answers else ""
+        record = wire_record(new_lead(
+            show_id=show_id, kiosk_id=dev_name, staff=staff, contact=contact, answers=answers, score=sc,
+            consent={"given": True, "text_version": "2026-1", "at": iso(at)}, notes=notes, captured_at=at,
+            lead_id=lead_id, clock={"synchronised": True, "source": "ntp", "monotonic_s": 1000.0 + i,
+                                    "boot_id": "demo"}))
         pi = answers.get("product_interest")
         yield {"id": lead_id, "show_id": show_id, "device_id": dev_id, "kiosk_id": dev_name, "version": 1,
                "captured_at": at, "captured_at_corrected": at, "clock_method": "synchronised",
@@ -245,15 +244,14 @@ def load_demo(db: Database, *, show_id: str = "demo-2026", name: str = "Demo Exp
                 status, stage, reason = o
                 at = min(row["captured_at"] + timedelta(days=rng.randrange(7, 40)), now - timedelta(hours=1))
                 outcome = {"status": status, "stage": stage, "reason": reason,
-                           "at": at.isoformat().replace("+00:00", "Z")}
+                           "at": iso(at)}
                 amount = None
                 if status in ("closed_won", "active"):  # deal sizes as a B2B show sees them
                     amount = Decimal(rng.choice((2500, 5000, 8000, 12500, 20000, 35000, 60000)))
                     outcome.update(amount=str(amount), currency="EUR", close_date=at.date().isoformat())
                 row["record_json"]["outcome"] = outcome
-                row["record_json"]["version"] = row["version"] = 2
-                row["record_json"]["history"].append({"version": 2, "at": outcome["at"], "actor": "sales@demo.example",
-                                                      "changes": {"outcome": {"old": None, "new": outcome}}})
+                row["version"] = new_version(row["record_json"], {"outcome": {"old": None, "new": outcome}},
+                                             actor="sales@demo.example", at=at)["version"]
                 hbuf.append({"lead_id": row["id"], "version": 2, "at": at, "actor": "sales@demo.example",
                              "source": "web", "changes_json": {"outcome": {"old": None, "new": outcome}}})
                 obuf.append({"lead_id": row["id"], "show_id": show_id, "status": status, "stage": stage,

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from central.errors import CentralError, NotFound
 from central.models import Lead, LeadHistory, LeadVersion, Outbox, Show
 from central.search import SEARCH_FIELDS, search_text_of
-from central.web.models import OUTCOME_STATUSES, Outcome, ReviewRevision
-
-CONTACT_FIELDS = ("first_name", "last_name", "company", "title", "email", "phone", "country")
-TAGS = ("hot", "warm", "nurture")
+from central.web.models import Outcome, ReviewRevision
+from sync.record.fields import OUTCOME_STATUSES, TAGS
+from sync.record.fields import PERSON_FIELDS as CONTACT_FIELDS  # what the review page may edit
+from sync.record.timestamps import iso
+from sync.record.versioning import apply_paths, get_path, new_version
 # Lead columns mirrored from record paths, so filters and sorting see edits at once.
 COLUMN_OF = {"contact.first_name": "first_name", "contact.last_name": "last_name",
              "contact.company": "company", "contact.email": "email", "contact.country": "country",
@@ -39,27 +40,6 @@ class EditResult:
     version: int
     changes: dict[str, dict[str, Any]]
     raised_to_hot: bool = False
-
-
-def _get(record: dict, path: str) -> Any:
-    cur: Any = record
-    for part in path.split("."):
-        if not isinstance(cur, dict):
-            return None
-        cur = cur.get(part)
-    return cur
-
-
-def _set(record: dict, path: str, value: Any) -> None:
-    parts = path.split(".")
-    cur = record
-    for part in parts[:-1]:
-        nxt = cur.get(part)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            cur[part] = nxt
-        cur = nxt
-    cur[parts[-1]] = value
 
 
 def crm_destinations(show: Show | None) -> list[str]:
@@ -84,22 +64,13 @@ def apply_changes(s: Session, lead: Lead, new_values: dict[str, Any], *, actor: 
                   now: datetime, note: str | None = None) -> EditResult | None:
     """Make one new version of ``lead`` with ``{record.path: value}``; None when nothing changes."""
     record = copy.deepcopy(lead.record_json or {})
-    changes: dict[str, dict[str, Any]] = {}
-    for path, value in new_values.items():
-        old = _get(record, path)
-        if old != value:
-            changes[path] = {"old": old, "new": value}
-            _set(record, path, value)
+    changes = apply_paths(record, new_values)
     if not changes:
         return None
+    from sync.merge import resolve
+    resolve(record, list(changes))        # a person set these fields: their two-way conflicts are settled
     old_tag = lead.tag
-    version = int(lead.version) + 1
-    record["version"] = version
-    record["updated_at"] = now.isoformat().replace("+00:00", "Z")
-    entry: dict[str, Any] = {"version": version, "at": record["updated_at"], "actor": actor, "changes": changes}
-    if note:
-        entry["note"] = note
-    record.setdefault("history", []).append(entry)
+    version = new_version(record, changes, actor=actor, at=now, note=note, previous=int(lead.version))["version"]
     record.pop("sync", None)
     lead.record_json = record
     lead.version = version
@@ -170,7 +141,7 @@ def set_override(s: Session, lead_id: str, tag: str | None, *, actor: str, sourc
     if tag is not None and tag not in TAGS:
         raise EditError(f"tag: expected one of {', '.join(TAGS)} or none, got {tag!r}")
     lead = load_lead(s, lead_id)
-    computed = lead.computed_tag or _get(lead.record_json or {}, "score.computed_tag") or lead.tag
+    computed = lead.computed_tag or get_path(lead.record_json or {}, "score.computed_tag") or lead.tag
     override = None if tag in (None, computed) else tag
     return apply_changes(s, lead, {"score.override": override, "score.tag": override or computed},
                          actor=actor, source=source, now=now)
@@ -205,8 +176,8 @@ def merge(s: Session, keep_id: str, other_id: str, *, actor: str, source: str, n
     kr, orr = keep.record_json or {}, other.record_json or {}
     changes: dict[str, Any] = {}
     for f in CONTACT_FIELDS:
-        if not _get(kr, f"contact.{f}") and _get(orr, f"contact.{f}"):
-            changes[f"contact.{f}"] = _get(orr, f"contact.{f}")
+        if not get_path(kr, f"contact.{f}") and get_path(orr, f"contact.{f}"):
+            changes[f"contact.{f}"] = get_path(orr, f"contact.{f}")
     onotes = (orr.get("notes") or "").strip()
     if onotes and onotes not in (kr.get("notes") or ""):
         changes["notes"] = ((kr.get("notes") or "").rstrip() + "\n" + onotes).strip()
@@ -247,8 +218,7 @@ def set_outcome(s: Session, lead_id: str, status: str, *, stage: str | None = No
     lead = lead or load_lead(s, lead_id)
     if lead.merged_into:
         lead = load_lead(s, lead.merged_into)
-    outcome: dict[str, Any] = {"status": status, "stage": stage, "reason": reason,
-                               "at": now.isoformat().replace("+00:00", "Z")}
+    outcome: dict[str, Any] = {"status": status, "stage": stage, "reason": reason, "at": iso(now)}
     if value is not None or currency or close_date:
         outcome.update(amount=None if value is None else str(value), currency=currency,
                        close_date=close_date.isoformat() if close_date else None)

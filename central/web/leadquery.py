@@ -16,8 +16,8 @@ from sqlalchemy import Select, and_, func, or_, select
 from central.models import Device, Lead
 from central.search import fold
 from central.web.models import Outcome
+from sync.record.fields import TAGS
 
-TAGS = ("hot", "warm", "nurture")
 SORTS = {
     "time": Lead.captured_at_corrected,
     "score": Lead.score,
@@ -143,9 +143,18 @@ def where_clause(f: LeadFilter) -> list[Any]:
         w.append(and_(Lead.follow_up.is_not(None), Lead.follow_up != ""))
     elif f.follow_up == "none":
         w.append(or_(Lead.follow_up.is_(None), Lead.follow_up == ""))
+    elif f.follow_up.startswith("="):          # a choice from the form: exactly that option
+        w.append(Lead.follow_up == f.follow_up[1:])
     elif f.follow_up:
         w.append(Lead.follow_up.ilike(_like(f.follow_up), escape="\\"))
-    if f.product:
+    if f.product.startswith("="):              # one option of the "a, b, c" list, not a substring
+        opt = f.product[1:]
+        esc = opt.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        w.append(or_(Lead.product_interest == opt,
+                     Lead.product_interest.like(esc + ", %", escape="\\"),
+                     Lead.product_interest.like("%, " + esc, escape="\\"),
+                     Lead.product_interest.like("%, " + esc + ", %", escape="\\")))
+    elif f.product:
         w.append(Lead.product_interest.ilike(_like(f.product), escape="\\"))
     if f.outcome == "none":
         w.append(~select(Outcome.lead_id).where(Outcome.lead_id == Lead.id).exists())

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from central.models import Base
 
 ROLES = ("field_marketer", "sales", "admin")
-OUTCOME_STATUSES = ("closed_won", "closed_lost", "discarded", "active")
 
 
 class User(Base):

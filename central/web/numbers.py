@@ -33,7 +33,8 @@ from datetime import datetime, timezone, tzinfo
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
-TAGS = ("hot", "warm", "nurture")
+from sync.record.fields import TAGS
+
 STATUS_FIELD = {"closed_won": "won", "closed_lost": "lost", "discarded": "discarded", "active": "active"}
 FATES = ("won", "lost", "active", "discarded", "no_outcome")
 # Below this many decided leads a rate is shown with its interval but no colour, no lift, no

@@ -14,7 +14,8 @@ import codecs
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from typing import Any
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -180,7 +181,117 @@ def cell_text(v: Any) -> str:
     return str(v).strip()
 
 
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RNS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
+
+
 def read_xlsx(data: bytes, sheet: str | None = None) -> Table:
+    """A workbook's first (or named) sheet as text cells.
+
+    Streams the sheet's XML with the standard library's C parser (shared strings, inline strings,
+    numbers, booleans, and numbers whose cell style is a date format become ISO dates): at 50,000
+    rows that is several times faster than openpyxl's reader (``bench/outcome_import_bench.py``).
+    A workbook this reader does not understand is handed to openpyxl, which knows every corner."""
+    import zipfile
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ImportFormatError(f"not a readable .xlsx workbook ({exc})") from None
+    try:
+        return _read_xlsx_stream(zf, sheet)
+    except ImportFormatError:
+        raise
+    except Exception:  # noqa: BLE001  (an unusual but valid workbook: the full reader)
+        return _read_xlsx_openpyxl(data, sheet)
+
+
+def _read_xlsx_stream(zf: Any, sheet: str | None) -> Table:
+    import posixpath
+    import xml.etree.ElementTree as ET
+    wb = ET.fromstring(zf.read("xl/workbook.xml"))
+    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    sheets = [(e.get("name"), targets[e.get(RNS + "id")]) for e in wb.iter(NS + "sheet")]
+    names = [n for n, _ in sheets]
+    if sheet and sheet not in names:
+        raise ImportFormatError(f"no sheet {sheet!r} in the workbook (sheets: {', '.join(names)})")
+    name, target = next((n, t) for n, t in sheets if n == (sheet or names[0]))
+    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    pr = wb.find(NS + "workbookPr")
+    epoch = datetime(1904, 1, 1) if pr is not None and pr.get("date1904") in ("1", "true") else datetime(1899, 12, 30)
+    shared: list[str] = []
+    if "xl/sharedStrings.xml" in zf.namelist():
+        for _, el in ET.iterparse(zf.open("xl/sharedStrings.xml")):
+            if el.tag == NS + "si":
+                shared.append("".join(t.text or "" for t in el.iter(NS + "t")))
+                el.clear()
+    date_styles: set[int] = set()
+    if "xl/styles.xml" in zf.namelist():
+        st = ET.fromstring(zf.read("xl/styles.xml"))
+        custom = {int(f.get("numFmtId")): f.get("formatCode") or "" for f in st.iter(NS + "numFmt")}
+        xfs = st.find(NS + "cellXfs")
+        for i, xf in enumerate(xfs if xfs is not None else []):
+            fid = int(xf.get("numFmtId") or 0)
+            code = custom.get(fid, "").lower().split(";")[0]
+            code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code)  # quoted text, [Red]/[$-409], \x
+            if fid in DATE_FORMATS or (fid in custom and any(ch in code for ch in "dmy")):
+                date_styles.add(i)
+    rows: list[list[str]] = []
+    header: list[str] | None = None
+    width = 0
+    for _, el in ET.iterparse(zf.open(path)):
+        if el.tag != NS + "row":
+            continue
+        cells: dict[int, str] = {}
+        for c in el.iter(NS + "c"):
+            ref, t = c.get("r") or "", c.get("t")
+            col = _col_index(ref) if ref else len(cells)
+            if t == "inlineStr":
+                val = "".join(x.text or "" for x in c.iter(NS + "t"))
+            else:
+                v = c.find(NS + "v")
+                raw = v.text if v is not None and v.text is not None else ""
+                if t == "s" and raw:
+                    val = shared[int(raw)]
+                elif t == "b":
+                    val = "TRUE" if raw == "1" else "FALSE" if raw else ""
+                elif t in ("str", "e"):
+                    val = raw
+                elif raw and int(c.get("s") or 0) in date_styles:
+                    val = cell_text(epoch + timedelta(days=float(raw)))
+                elif raw:
+                    f = float(raw)
+                    val = repr(int(f)) if f.is_integer() and abs(f) < 1e15 else raw
+                else:
+                    val = ""
+            cells[col] = val.strip()
+        el.clear()
+        line = [cells.get(i, "") for i in range(max(cells) + 1)] if cells else []
+        if header is None:
+            if not any(line):
+                continue
+            header, width = line, len(line)
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ImportFormatError(f"more than {MAX_ROWS:,} rows: split the export")
+        if _is_data(line, width):
+            rows.append(line + [""] * (width - len(line)))
+    if header is None:
+        raise ImportFormatError(f"sheet {name!r} is empty (expected a header row)")
+    return Table(_header(header), rows, "xlsx", sheet=name, sheets=names)
+
+
+def _col_index(ref: str) -> int:
+    n = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        n = n * 26 + (ord(ch.upper()) - 64)
+    return n - 1
+
+
+def _read_xlsx_openpyxl(data: bytes, sheet: str | None = None) -> Table:
     import zipfile
     from openpyxl import load_workbook
     try:

@@ -48,4 +48,6 @@ def display_record(record: Any) -> dict[str, Any]:
                         "at": h.get("at") if isinstance(h.get("at"), str) else None,
                         "actor": _text(h.get("actor")), "changes": changes})
     rec["history"] = history
+    conflicts = rec.get("conflicts")
+    rec["conflicts"] = [c for c in conflicts if isinstance(c, dict)] if isinstance(conflicts, list) else []
     return rec

@@ -12,9 +12,6 @@ from typing import Iterable, Sequence
 
 from central.web import numbers as nb
 
-TAGS = ("hot", "warm", "nurture")
-STATUSES = ("closed_won", "closed_lost", "discarded", "active")
-
 
 @dataclass
 class Tally:

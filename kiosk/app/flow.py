@@ -17,16 +17,17 @@ from kiosk.app.form_view import FormView, StepView
 from kiosk.app.reasons import lead_reasons
 from kiosk.errors import KioskError, StoreError
 from kiosk.scan.badge.fields import typed_contact
+from sync.record.fields import PERSON_FIELDS as CONTACT_FIELDS  # what the contact screen edits
+from sync.record.record import empty_contact as _record_contact
 
 SCAN, DUPLICATE, CONTACT, QUALIFY, DONE = "scan", "duplicate", "contact", "qualify", "done"
-CONTACT_FIELDS: tuple[str, ...] = ("first_name", "last_name", "company", "title", "email", "phone", "country")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WARN_SECONDS = 10.0
 
 
 def empty_contact(fmt: str = "manual", raw: str | None = None) -> dict[str, Any]:
-    contact: dict[str, Any] = {k: None for k in CONTACT_FIELDS}
-    contact.update(registration_id=None, format=fmt, raw=raw)
+    contact = _record_contact(fmt)
+    contact["raw"] = raw
     return contact
 
 

@@ -16,9 +16,9 @@ from kiosk.app.reasons import lead_reasons, reasons_for_override
 from kiosk.app.usb import find_usb_mounts
 from kiosk.config.pinguard import PinGuard
 from kiosk.errors import KioskError
+from sync.record.fields import TAGS
 
 log = logging.getLogger(__name__)
-TAGS: tuple[str, ...] = ("hot", "warm", "nurture")
 
 
 class StaffError(KioskError):
@@ -129,6 +129,10 @@ class StaffService:
         lead = self._require(lead_id)
         computed = (lead.get("score") or {}).get("computed_tag")
         changes: dict[str, Any] = {"override": tag, "tag": tag or computed}
+        if tag is not None and (lead.get("score") or {}).get("discarded"):
+            # staff giving a discarded lead a tag want it followed up: it is reinstated, so the
+            # screen, sync and central all read the tag chosen rather than "Discarded"
+            changes.update(discarded=False, discard_reason=None)
         reasons = reasons_for_override(self.context.form, lead, tag)
         if reasons is not None:
             changes["reasons"] = reasons
@@ -150,6 +154,15 @@ class StaffService:
     def reasons(self, lead: dict[str, Any], language: str | None = None) -> tuple[list[str], str | None]:
         """``(reasons, discard_reason)`` in the kiosk's language, for the lead detail."""
         return lead_reasons(self.context.form, lead, language or self.context.language)
+
+    def conflicts(self, lead: dict[str, Any]) -> list[dict[str, str]]:
+        """Two-way conflicts of a lead (edited here and centrally), as text for the lead screen:
+        ``[{"field", "kiosk", "central"}]``; staff settle one by setting the field."""
+        out = []
+        for c in lead.get("conflicts") or []:
+            if isinstance(c, dict):
+                out.append({k: "–" if c.get(k) in (None, "") else str(c.get(k)) for k in ("field", "kiosk", "central")})
+        return out
 
     def _require(self, lead_id: str) -> dict[str, Any]:
         lead = self.store.get(lead_id)

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.paths import add_data_argument, data_dir
+from sync.record.fields import PERSON_FIELDS, TAGS
 
-CONTACT_INPUT = ("first_name", "last_name", "company", "title", "email", "phone", "country", "registration_id")
+# What a capture line may carry as contact: the person and the registration id.
+CONTACT_INPUT = PERSON_FIELDS + ("registration_id",)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls = leads_sub.add_parser("list", help="list leads (newest first)", description="List leads, newest first.")
     add_data_argument(ls)
     ls.add_argument("--json", action="store_true", help="print a JSON array")
-    ls.add_argument("--tag", choices=("hot", "warm", "nurture", "discarded"), default=None,
+    ls.add_argument("--tag", choices=(*TAGS, "discarded"), default=None,
                     help="only this tag (not discarded), or only discarded leads")
     ls.add_argument("--text", default=None, help="only leads whose name or company contains TEXT")
     _passphrase_argument(ls)
@@ -45,8 +47,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                             "unless the show passphrase is given.")
     add_data_argument(show)
     show.add_argument("lead_id", metavar="ID", help="the lead's id")
+    show.add_argument("--json", action="store_true", help="the record as JSON (the default output)")
     _passphrase_argument(show)
     show.set_defaults(func=cmd_leads_show)
+    edit = leads_sub.add_parser("edit", help="change a lead: a new version, queued for sync",
+                                description="Edit one lead as booth staff would: a new version with the change "
+                                            "in its history, queued for sync. Setting a field that is in a "
+                                            "two-way conflict settles it. Prints the new record (JSON).")
+    add_data_argument(edit)
+    edit.add_argument("lead_id", metavar="ID", help="the lead's id")
+    edit.add_argument("--notes", metavar="TEXT")
+    edit.add_argument("--tag", choices=("hot", "warm", "nurture", "computed"),
+                      help="override the computed tag; computed clears the override")
+    edit.add_argument("--set", metavar="contact.FIELD=VALUE", action="append", default=[], dest="sets",
+                      help="a contact field (repeatable; an empty VALUE clears it)")
+    edit.add_argument("--actor", metavar="NAME", help="who made the edit (default: the staff on duty)")
+    _passphrase_argument(edit)
+    edit.set_defaults(func=cmd_leads_edit)
     lexp = leads_sub.add_parser("export", help="export leads as CSV or XLSX (same as `leadkiosk export`)",
                                 description=EXPORT_HELP)
     _export_arguments(lexp)
@@ -304,6 +321,52 @@ def cmd_leads_show(args: argparse.Namespace) -> int:
     sys.stdout.write("\n")
     if _sealed(lead):
         print("personal data sealed (give the show passphrase with --passphrase-stdin)", file=sys.stderr)
+    _warn_conflicts(lead)
+    return 0
+
+
+def _warn_conflicts(lead: dict[str, Any]) -> None:
+    for c in lead.get("conflicts") or []:
+        if isinstance(c, dict):
+            print(f"CONFLICT {c.get('field')}: kiosk {c.get('kiosk')!r} / central {c.get('central')!r} "
+                  f"(set the field to settle it)", file=sys.stderr)
+
+
+def cmd_leads_edit(args: argparse.Namespace) -> int:
+    from kiosk.errors import KioskError
+    from kiosk.store.record import CONTACT_FIELDS
+
+    changes: dict[str, Any] = {}
+    if args.notes is not None:
+        changes["notes"] = args.notes
+    if args.tag is not None:
+        changes["score"] = {"override": None if args.tag == "computed" else args.tag}
+    for item in args.sets:
+        key, sep, value = item.partition("=")
+        group, _, field = key.partition(".")
+        if not sep or group != "contact" or field not in CONTACT_FIELDS:
+            _err(f"--set {item!r}: expected contact.FIELD=VALUE with FIELD one of {', '.join(CONTACT_FIELDS)}")
+            return 2
+        changes.setdefault("contact", {})[field] = value or None
+    if not changes:
+        _err("nothing to change: give --notes, --tag or --set contact.FIELD=VALUE")
+        return 2
+    try:
+        actor = args.actor or _active_show(data_dir(args.data)).get("staff") or "cli"
+        store = _open(args)
+        try:
+            if store.get(args.lead_id) is None:
+                _err(f"no lead with id {args.lead_id!r}")
+                return 1
+            lead = store.edit(args.lead_id, changes, actor=actor)
+        finally:
+            store.close()
+    except KioskError as exc:
+        _err(str(exc))
+        return 1
+    json.dump(lead, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    _warn_conflicts(lead)
     return 0
 
 

@@ -631,6 +631,9 @@ class MemoryJournalStorage(Storage):
     def compact(self) -> None:
         pass
 
+    def _event(self, message: str) -> None:
+        self.events.append(message)
+
     @property
     def writable_error(self) -> StoreError | None:
         return None

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.signing import SignatureError, verify
+from sync.record.signing import SignatureError, verify
 from sync.testing.httpserver import JsonHandler, LoopbackServer
 
 

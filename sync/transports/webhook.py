@@ -2,7 +2,7 @@
 
 Spec: https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
 - Payload ``{"type", "timestamp", "data"}``; headers ``webhook-id``, ``webhook-timestamp``,
-  ``webhook-signature`` (see ``sync.signing``).
+  ``webhook-signature`` (see ``sync.record.signing``).
 - ``webhook-id`` is the idempotency key and stays the same when the same message is re-sent after
   a failure, so receivers can deduplicate: one message per lead version by default
   (``msg_<lead id>_v<version>``); with ``batch_size`` > 1 the id is derived from the set of lead
@@ -19,8 +19,9 @@ from typing import Callable, Sequence
 
 from sync.errors import AuthError
 from sync.http import HttpClient, check_status
-from sync.signing import sign_headers
-from sync.transports.base import ItemResult, batch_key, wire_record
+from sync.record.signing import sign_headers
+from sync.record.record import wire_record
+from sync.transports.base import ItemResult, batch_key
 
 MAX_BATCH = 100
 

@@ -18,7 +18,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from sync.signing import sign_headers
+from sync.record.signing import sign_headers
 from sync.testing.central_process import free_port
 
 SIXTEEN_MB = 16 * 1024 * 1024

@@ -12,7 +12,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

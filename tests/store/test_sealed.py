@@ -135,7 +135,7 @@ def test_locked_edit_reaches_central_readable(data: Path) -> None:
     from nacl.public import PrivateKey
 
     from sync.sealed_record import open_for_central
-    from sync.transports.base import wire_record
+    from sync.record.record import wire_record
     central = PrivateKey.generate()
     ring = Keyring.load(data)
     ring.set_central("dev_x", bytes(central.public_key), b"w" * 32, {})  # type: ignore[union-attr]

@@ -1,7 +1,6 @@
 """The LeadStore API contract, run against the durable store and its in-memory twin alike."""
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 

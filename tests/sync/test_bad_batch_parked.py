@@ -14,7 +14,7 @@ pytest.importorskip("fastapi")
 from kiosk.cli import main  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
 from sync.testing.central_process import RealCentral  # noqa: E402
-from sync.testing.memstore import make_lead  # noqa: E402
+from tests.support.records import make_lead  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

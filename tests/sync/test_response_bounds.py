@@ -142,7 +142,7 @@ def _enrolled(data: Path, url: str) -> None:
         "show_id": "demo", "enrolled_at": "2026-01-01T00:00:00Z"}))
     (data / "central.json").chmod(0o600)
     from kiosk.store import open_store
-    from sync.testing.memstore import make_lead
+    from tests.support.records import make_lead
     store = open_store(data)
     store.save(make_lead(1, tag="hot"))
     store.close()

@@ -45,7 +45,8 @@ MANUAL = {"first_name": "Hieronymus", "last_name": "Wolkenstein", "company": "Ne
 SECRETS = ["Euphrosyne", "Thistlewood", "Marzipanfabrik", "euphrosyne.t@marzipan-sued.example", "7788 9911", "45177889911",
            "Bartholomäus", "Quenzelmaier", "Zwetschgen", "b.quenzelmaier", "909 4433", "Kasimir", "Segelboote",
            "Ngozi", "Adebayo-Fairweather", "Kelp & Krill", "kelpkrill", "496 0777", "XR-55813", "peanuts",
-           "Hieronymus", "Wolkenstein", "Nebelhorn", "668 1800", "second visit: wants pricing", PASS]
+           "Hieronymus", "Wolkenstein", "Nebelhorn", "668 1800", "second visit: wants pricing", PASS,
+           "6629094433", "1314960777", "446681800"]  # the phones as E.164 digits too (typed contacts)
 
 
 def _forms(text: str) -> list[bytes]:

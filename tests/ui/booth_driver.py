@@ -256,7 +256,34 @@ def scenario_german(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]
     facts["lead_texts"] = [w.text for w in lead.walk() if hasattr(w, "text") and isinstance(w.text, str)]
 
 
-SCENARIOS: dict[str, Scenario] = {"german": scenario_german, "rescan": scenario_rescan, "duty": scenario_duty, "keyboard": scenario_keyboard,
+def scenario_discarded(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    """A discarded lead's detail at 800x480, then staff re-tag it as warm."""
+    from kiosk.app.scripted import tap
+    yield from _enter_staff(app)
+    staff = app.screen("staff")
+    rows = [w for w in staff.rv.children[0].children if getattr(w, "lead_id", "")]
+    facts["rows"] = len(rows)
+    tap(rows[0])
+    yield lambda: app.sm.current == "lead"
+    yield None
+    yield None
+    lead = app.screen("lead")
+    card = lead.ids.tag_card
+    facts["tag_text"] = lead.tag_text
+    facts["tag_fits"] = card.texture_size[0] <= card.width
+    facts["reasons"] = [w.text for w in reversed(lead.reasons_box.children)]
+    facts["discard_text"] = lead.discard_text
+    app.root.export_to_png(str(out / "discarded.png"))
+    lead.scroll.scroll_to(lead.ids.t_warm, animate=False) if getattr(lead, "scroll", None) else None
+    yield 0.1
+    tap(lead.ids.t_warm)
+    yield lambda: lead.override_text != ""
+    yield None
+    facts["after_retag"] = lead.tag_text
+    facts["after_discarded"] = lead.discarded
+
+
+SCENARIOS: dict[str, Scenario] = {"german": scenario_german, "discarded": scenario_discarded, "rescan": scenario_rescan, "duty": scenario_duty, "keyboard": scenario_keyboard,
                                   "keyboard_de": scenario_keyboard_de}
 
 

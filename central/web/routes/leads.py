@@ -51,7 +51,29 @@ def filter_options(s, show_id: str) -> dict[str, Any]:
             Lead.show_id == show_id, Lead.staff.is_not(None)).order_by(Lead.staff))]
         _STAFF_CACHE[key] = (time.monotonic(), staff)
     kiosks = s.execute(select(Device.id, Device.name).where(Device.show_id == show_id).order_by(Device.name)).all()
-    return {"staff": staff, "kiosks": kiosks}
+    return {"staff": staff, "kiosks": kiosks, **answer_choices(s.get(Show, show_id))}
+
+
+def answer_choices(show: Show | None) -> dict[str, Any]:
+    """The follow-up and product options as the form words them: the filters offer them as
+    choices and the table shows labels instead of internal ids."""
+    from forms import load_form_text
+    out: dict[str, Any] = {"follow_up_opts": [], "product_opts": [], "labels": {}}
+    if show is None:
+        return out
+    try:
+        form = load_form_text(show.form_yaml, source=f"<show {show.id}>")
+    except Exception:  # an unreadable stored form: free ids, as before
+        return out
+    lang = form.languages[0]
+    for key, qid in (("follow_up_opts", "follow_up"), ("product_opts", "product_interest")):
+        try:
+            q = form.question(qid)
+        except Exception:
+            continue
+        out[key] = [(o.id, o.label.get(lang) or o.id) for o in q.options]
+        out["labels"].update(out[key])
+    return out
 
 
 @router.get("/shows/{show_id}/leads")

@@ -85,8 +85,13 @@ class LeadScreen(Screen):
             field.text = str(contact.get(k) or "")
         self.discard_reason.text = ""
         self.reasons_box.clear_widgets()
+        if self.discarded and discard_reason:   # said once, in the discard card below
+            reasons = [r for r in reasons if discard_reason not in r]
         for line in reasons:
             self.reasons_box.add_widget(Factory.KText(text=f"•  {line}", font_size=18))
+        conflicts = app.services.staff.conflicts(lead)
+        if conflicts and not message:   # edited here and centrally: staff must see both values
+            message, error = "\n".join(app.tr("lead.conflict", **c) for c in conflicts), True
         self.message = message
         self.message_is_error = error
 

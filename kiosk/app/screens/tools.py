@@ -110,7 +110,7 @@ class ToolsScreen(Screen):
             action()
             return True
         except StaffError as exc:
-            self._say(lambda: app.tr(exc.key, **exc.values), True)
+            self._say(lambda err=exc: app.tr(err.key, **err.values), True)
         except KioskError as exc:
             self._say(app.tr("error.generic", error=str(exc)), True)
         return False
@@ -144,6 +144,6 @@ class ToolsScreen(Screen):
         try:
             path, count = app.services.staff.export_to_usb()
         except StaffError as exc:
-            self._say(lambda: app.tr(exc.key, **exc.values), True)
+            self._say(lambda err=exc: app.tr(err.key, **err.values), True)
             return
         self._say(lambda: app.tr("export.done", count=count, path=str(path.parent)))

@@ -2,7 +2,7 @@
 
 Why one module on both sides: a signature scheme implemented twice drifts apart in the details
 (padding, header case, which bytes are signed), and the failure only shows in the field. Pure
-stdlib so ``central`` can import it without pulling in ``requests``.
+stdlib (part of ``sync.record``) so ``central`` can import it without pulling in ``requests``.
 
 Spec followed: Standard Webhooks 1.0.0,
 https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Mapping
 
-from sync.errors import SyncError
+from sync.record.errors import RecordError
 
 SECRET_PREFIX = "whsec_"
 HEADER_ID = "webhook-id"
@@ -33,7 +33,7 @@ HEADER_SIGNATURE = "webhook-signature"
 DEFAULT_TOLERANCE_S = 300
 
 
-class SignatureError(SyncError):
+class SignatureError(RecordError):
     """A signed request failed verification. ``reason`` is a short stable code a server can log
     or map to a status (all of them are 401 in the central protocol): ``missing_header``,
     ``bad_timestamp``, ``timestamp_too_old``, ``timestamp_too_new``, ``bad_secret``,
