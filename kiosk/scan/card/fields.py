@@ -276,6 +276,25 @@ def _domain_match(line: OcrLine, domain: str | None) -> float:
     return 0.0
 
 
+def _two_line_name(lines: Sequence[OcrLine], free: list[tuple[int, OcrLine]], used: set[int],
+                   local: str | None, tallest: float) -> tuple[float, int, list[str]] | None:
+    """Text-only badges often print the first name and the surname on two big lines
+    ("Thomas" / "WEBER"): two adjacent one-word lines of about the same, largest size."""
+    single = {i: ln for i, ln in free if i not in used and len(ln.text.split()) == 1
+              and not _is_company(ln) and not _is_title(ln)}
+    for i, line in single.items():
+        below = single.get(i + 1)
+        if below is None or not tallest:
+            continue
+        words = _name_words(OcrLine(f"{line.text} {below.text}", line.box, line.confidence))
+        similar = min(line.height, below.height) >= 0.8 * max(line.height, below.height)
+        if words and similar and line.height >= 0.8 * tallest:
+            score = 0.6 + 0.3 * _email_match(words, local)
+            used.add(i + 1)
+            return score * min(1.0, below.confidence / max(line.confidence, 1e-6)), i, words
+    return None
+
+
 def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReading:
     """The contact a card's OCR lines describe. ``region`` is the show's default region (ISO
     alpha-2) for phone numbers printed without ``+``. Never raises on odd input: junk gives empty
@@ -342,6 +361,8 @@ def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReadi
         score = 0.45 + 0.4 * _email_match(words, local) + 0.15 * size
         if best_name is None or score > best_name[0]:
             best_name = (score, i, words)
+    if best_name is None:
+        best_name = _two_line_name(prepared, free, used, local, tallest)
     if best_name:
         score, i, words = best_name
         first, last = (_surname_case(part) if part.isupper() else part

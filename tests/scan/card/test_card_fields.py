@@ -83,7 +83,8 @@ CASES = [
         # a text-only badge: big name, company below, nothing else
         card(("Thomas", 70), ("WEBER", 70), ("Weber & Söhne KG", 34)),
         "DE",
-        {"company": "Weber & Söhne KG", "email": None, "phone": None},
+        {"first_name": "Thomas", "last_name": "Weber", "company": "Weber & Söhne KG",
+         "email": None, "phone": None},
         id="badge-name-on-two-lines-company-kg"),
 ]
 
@@ -163,3 +164,8 @@ def test_scripts_other_than_latin_give_no_name_or_company() -> None:
 def test_unknown_region_does_not_crash() -> None:
     reading = parse_card(card(("Tel 0151 23456789", 20)), "XX")
     assert reading.contact["phone"] is None or reading.contact["phone"].startswith("+")
+
+
+def test_two_small_one_word_lines_are_not_a_name() -> None:
+    reading = parse_card(card(("Northwind", 60), ("Halle", 20), ("Stand", 20)), "DE")
+    assert reading.contact["first_name"] is None and reading.contact["last_name"] is None
