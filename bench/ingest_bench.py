@@ -56,22 +56,22 @@ def _pg_module():  # type: ignore[no-untyped-def]
 
 
 def make_lead(show_id: str, tag: str, kiosk: str, i: int) -> dict:
-    now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    """A lead as kiosk ``kiosk`` sends it, captured now (the record package's ``new_lead``)."""
+    from sync.record.record import wire_record
+    from tests.support.records import clock_facts, make_score
+    from tests.support.records import make_lead as record
+
     lid = str(uuid.uuid4())
-    return {"schema": 1, "id": lid, "version": 1, "show_id": show_id, "kiosk_id": kiosk, "staff": "Ana",
-            "captured_at": now, "clock": {"synchronised": True, "source": "ntp", "monotonic_s": 1000.0 + i, "boot_id": "b"},
-            "updated_at": now,
-            "contact": {"first_name": "Visitor", "last_name": f"No{i}", "company": "Example GmbH", "title": "CTO",
-                        "email": f"v{i}.{lid[:6]}@example.com", "phone": "+49 30 1234567", "country": "DE",
-                        "registration_id": f"R{i}", "format": "vcard", "raw": "BEGIN:VCARD\nVERSION:3.0\nEND:VCARD"},
-            "answers": {"budget": "approved", "authority": "decision_maker", "need": "critical", "timing": "0_3_months",
-                        "product_interest": ["crm_sync", "analytics"], "follow_up": "call"},
-            "consent": {"given": True, "text_version": "2026-1", "at": now},
-            "score": {"score": 80 if tag == "hot" else 50, "computed_tag": tag, "override": None, "tag": tag,
-                      "discarded": False, "discard_reason": None,
-                      "reasons": ["budget approved +30", "decision maker +25", "critical need +25"],
-                      "form_id": "bant", "form_version": "2026.1"},
-            "notes": "", "history": [], "outcome": None, "purged": False}
+    return wire_record(record(
+        i, tag=tag, show_id=show_id, kiosk_id=kiosk, lead_id=lid, captured_at=datetime.now(timezone.utc),
+        clock=clock_facts(boot_id="b", monotonic_s=1000.0 + i),
+        contact={"first_name": "Visitor", "last_name": f"No{i}", "company": "Example GmbH", "title": "CTO",
+                 "email": f"v{i}.{lid[:6]}@example.com", "phone": "+49 30 1234567", "country": "DE",
+                 "registration_id": f"R{i}", "format": "vcard", "raw": "BEGIN:VCARD\nVERSION:3.0\nEND:VCARD"},
+        answers={"budget": "approved", "authority": "decision_maker", "need": "critical", "timing": "0_3_months",
+                 "product_interest": ["crm_sync", "analytics"], "follow_up": "call"},
+        score=make_score(tag, points=80 if tag == "hot" else 50,
+                         reasons=["budget approved +30", "decision maker +25", "critical need +25"])))
 
 
 class Server:
@@ -115,7 +115,7 @@ class Kiosk:
         self.session = requests.Session()
 
     def post(self, body: bytes) -> dict:
-        from sync.signing import sign_headers
+        from sync.record.signing import sign_headers
         headers = sign_headers(self.creds["signing_secret"], body)
         headers["Authorization"] = f"Bearer {self.creds['token']}"
         headers["Content-Type"] = "application/json"
@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     total = args.kiosks * args.batches * args.batch_size
     print(f"\nIngest: {args.kiosks} kiosks x {args.batches} batches x {args.batch_size} leads = {total} leads per database; "
           f"signed requests over HTTP on loopback; {os.cpu_count()} CPUs (shared)\n")
-    print(f"| database | server processes | leads stored | seconds | leads/s | baseline: bare INSERT loop, leads/s | ratio | target |")
+    print("| database | server processes | leads stored | seconds | leads/s | baseline: bare INSERT loop, leads/s | ratio | target |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         target = ">= 2,000/s: " + ("met" if r["rate"] >= 2000 else "NOT met") if "Postgre" in r["label"] else "-"

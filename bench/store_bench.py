@@ -5,7 +5,8 @@ Prints, in one run: p50/p95 of ``LeadStore.save`` (durable: returns after fdatas
 over the sizes too) on the same disk (append one JSON line to a file and fsync it: the least any durable save can cost), TinyDB's
 default ``JSONStorage`` as a second reference (whole-file rewrite), and the time to open a store of
 10,000 leads. Targets (issue 4): p95 at 10,000 <= 2x p95 at 100; p95 within 3x the baseline;
-open 10,000 leads < 1 s. The machine is shared, so absolute numbers are noisy; the interleaved
+open 10,000 leads < 1 s. Issue 19 adds sealed rows (the same saves on a locked store whose
+personal data is sealed, interleaved: p95 within 1.5x of unsealed) and the unlock time. The machine is shared, so absolute numbers are noisy; the interleaved
 baseline is what makes the ratios meaningful.
 
 Run: ``.venv/bin/python bench/store_bench.py [--samples 300] [--dir /path/on/the/disk/to/test]``
@@ -57,9 +58,10 @@ def lead(i: int) -> dict[str, Any]:
 
 
 def populate(path: Path, n: int) -> None:
-    """Fill a store with n leads in one change set, then compact: the state a show reaches."""
+    """Fill a store with n leads in one change set, then compact: the state a show reaches (in
+    the stored form: sealed when the directory has keys)."""
     store = open_store(path)
-    store._table.insert_multiple([lead(i) for i in range(n)])
+    store._table.insert_multiple([store.sealer.seal(lead(i)) for i in range(n)])
     store.compact()
     store.close()
 
@@ -71,8 +73,12 @@ def pct(values: list[float], q: float) -> float:
 def measure(root: Path, sizes: tuple[int, ...], samples: int) -> dict[int, dict[str, list[float]]]:
     """Round-robin over the sizes and the baseline, so every figure sees the same moments of a
     shared machine (disk contention comes and goes within seconds)."""
-    stores, fds = {}, {}
+    from kiosk.seal import Keyring
+    stores, sealed, fds = {}, {}, {}
     for n in sizes:
+        Keyring.create(root / f"sealed-{n}", PASSPHRASE)[0].save()
+        populate(root / f"sealed-{n}", n)
+        sealed[n] = open_store(root / f"sealed-{n}")  # locked, as a kiosk captures
         populate(root / f"store-{n}", n)
         base_file = root / f"baseline-{n}.jsonl"
         with open(base_file, "wb") as fh:
@@ -80,7 +86,7 @@ def measure(root: Path, sizes: tuple[int, ...], samples: int) -> dict[int, dict[
                 fh.write(json.dumps(lead(i)).encode() + b"\n")
         stores[n] = open_store(root / f"store-{n}")
         fds[n] = os.open(base_file, os.O_WRONLY | os.O_APPEND)
-    times = {n: {"store": [], "baseline": []} for n in sizes}
+    times: dict[int, dict[str, list[float]]] = {n: {"store": [], "baseline": [], "sealed": []} for n in sizes}
     order = list(sizes)
     rnd = random.Random(1)
     try:
@@ -91,6 +97,10 @@ def measure(root: Path, sizes: tuple[int, ...], samples: int) -> dict[int, dict[
                 t = time.perf_counter()
                 stores[n].save(rec)
                 times[n]["store"].append(time.perf_counter() - t)
+                rec = lead(n + i)
+                t = time.perf_counter()
+                sealed[n].save(rec)
+                times[n]["sealed"].append(time.perf_counter() - t)
                 t = time.perf_counter()
                 os.write(fds[n], json.dumps(rec, ensure_ascii=False).encode() + b"\n")
                 os.fsync(fds[n])
@@ -99,7 +109,27 @@ def measure(root: Path, sizes: tuple[int, ...], samples: int) -> dict[int, dict[
         for n in sizes:
             os.close(fds[n])
             stores[n].close()
+            sealed[n].close()
     return times
+
+
+PASSPHRASE = "bench show passphrase"
+
+
+def time_unlock(path: Path, repeat: int = 5) -> tuple[float, float]:
+    """(median unlock time with the show passphrase, median of one Argon2id run alone) in s."""
+    from kiosk.seal import KeySealer
+    from kiosk.seal.keyring import KDF_MEMLIMIT, KDF_OPSLIMIT, _kdf
+    unlock, kdf = [], []
+    for _ in range(repeat):
+        sealer = KeySealer(path)
+        t = time.perf_counter()
+        sealer.unlock_passphrase(PASSPHRASE)
+        unlock.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        _kdf(PASSPHRASE, b"s" * 16, KDF_OPSLIMIT, KDF_MEMLIMIT)
+        kdf.append(time.perf_counter() - t)
+    return statistics.median(unlock), statistics.median(kdf)
 
 
 def measure_tinydb_default(root: Path, n: int, samples: int) -> list[float]:
@@ -187,6 +217,35 @@ def main(argv: list[str] | None = None) -> int:
             ratio = pct(t["store"], 95) / pct(t["baseline"], 95)
             print(f"{n:>7} | {ms(pct(t['store'], 50))}  {ms(pct(t['store'], 95))} | {ms(pct(t['baseline'], 50)):>16} "
                   f"{ms(pct(t['baseline'], 95))} | {ratio:8.2f}x | {ms(pct(tiny, 50)):>22} {ms(pct(tiny, 95))}")
+        print()
+        print("sealed personal data (issue 19): the same saves on a locked store with keys, interleaved with the rows above")
+        print(f"{'stored':>7} | {'sealed p50':>10} {'sealed p95':>10} | {'unsealed p95':>12} | {'sealed/unsealed p95':>19}")
+        sealed_worst = 0.0
+        for n in SIZES:
+            t = results[n]
+            r = pct(t["sealed"], 95) / pct(t["store"], 95)
+            sealed_worst = max(sealed_worst, r)
+            print(f"{n:>7} | {ms(pct(t['sealed'], 50)):>10} {ms(pct(t['sealed'], 95)):>10} | {ms(pct(t['store'], 95)):>12} | "
+                  f"{r:18.2f}x")
+        print(f"worst sealed/unsealed p95: {sealed_worst:.2f}x (target <= 1.5x) {'OK' if sealed_worst <= 1.5 else 'MISSED'}")
+        from kiosk.seal.keyring import KDF_MEMLIMIT, KDF_OPSLIMIT
+        unlock_s, kdf_s = time_unlock(root / "sealed-100")
+        print(f"unlock with the show passphrase: {unlock_s * 1000:.0f} ms (median of 5; Argon2id opslimit={KDF_OPSLIMIT}, "
+              f"memlimit={KDF_MEMLIMIT // 2**20} MiB: {kdf_s * 1000:.0f} ms of it). Expected on a Raspberry Pi 4: about "
+              f"{kdf_s * 3:.1f}-{kdf_s * 5:.1f} s (Cortex-A72 at 1.5 GHz, 3-5x this machine's single core for Argon2id; "
+              f"an estimate, not measured on a Pi)")
+        sealed_10k = open_store(root / "sealed-10000")
+        t0 = time.perf_counter()
+        sealed_10k.sealer.unlock_passphrase(PASSPHRASE)  # type: ignore[attr-defined]
+        t0 = time.perf_counter()
+        sealed_10k.find(tag="hot", limit=50)
+        page = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sealed_10k.find_duplicate(email="joerg5000@example.com")
+        dup = time.perf_counter() - t0
+        sealed_10k.close()
+        print(f"sealed store of 10,000+ leads, unlocked: find(tag='hot', limit=50) {page * 1000:.1f} ms (opens 50 boxes); "
+              f"find_duplicate(email=...) {dup * 1000:.1f} ms (keyed hash, no box opened)")
         growth = pct(results[10_000]["store"], 95) / pct(results[100]["store"], 95)
         base_growth = pct(results[10_000]["baseline"], 95) / pct(results[100]["baseline"], 95)
         worst = max(pct(results[n]["store"], 95) / pct(results[n]["baseline"], 95) for n in SIZES)

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from sync.testing.memstore import make_lead  # noqa: E402
+from tests.support.records import make_lead  # noqa: E402
 
 SHOW = "benchshow"
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.store import open_store
     from sync.enrollment import load_credentials
     from sync.kiosk import build_worker
-    from sync.transports.base import wire_record
+    from sync.record.record import wire_record
     from sync.transports.central import CentralTransport, clock_sample
 
     tmp = Path(tempfile.mkdtemp(prefix="sync-bench-"))

@@ -62,6 +62,7 @@ def child_kiosk(video: str, t_spawn: float) -> dict[str, Any]:
     marks: dict[str, float] = {}
     services = build_services(tempfile.mkdtemp(prefix="uibench-"), camera="none", with_sync=False, sounds=False)
     services.open_camera = lambda: MarkedSource(open_frame_source(f"video:{video}"), marks)
+    services.context.staff = "Ana"   # on duty: the kiosk opens on Scan, not on "who is on duty?"
     app = KioskApp(services)
     out: dict[str, Any] = {}
 
@@ -80,7 +81,7 @@ def child_kiosk(video: str, t_spawn: float) -> dict[str, Any]:
         out["badge_to_next_s"] = time.time() - marks["badge_in_view"]
         a.feed.stop()
         a.flow.reset()
-        yield 0.3
+        yield 1.0   # the first tap within ~0.3 s of leaving Contact is lost on this machine (see report)
         times = []
         for _ in range(TAPS):
             for button, target in ((scan.ids.staff_button, "pin"), (a.screen("pin").ids.cancel, "scan")):
@@ -91,11 +92,60 @@ def child_kiosk(video: str, t_spawn: float) -> dict[str, Any]:
                 times.append(time.time() - t)
                 yield 0.05   # let the (instant) transition finish before the next tap
         out["tap_to_next_s"] = statistics.median(times)
+        yield from staffed_capture(a, out)
 
     result = run_script(app, script, timeout_s=90, wait_timeout_s=30)
     services.close()
     out["ok"], out["error"], out["peak_rss_mb"] = result["ok"], result["error"], _rss_mb()
     return out
+
+
+CAPTURE_TARGET_TAPS = 14    # issue 17: a staffed capture with the default form, badge to saved
+HOT_ANSWERS = {"budget": "approved", "authority": "decision_maker", "need": "critical",
+               "product_interest": "crm_sync", "timing": "0_3_months", "evaluated_competitors": True,
+               "role": "buyer", "follow_up": "demo", "consent": True}
+
+
+def staffed_capture(a: Any, out: dict[str, Any]) -> Iterator[Any]:
+    """Booth staff take a hot lead with the default form: the badge is read (no tap), then every
+    tap a person makes until the lead is saved (Next on Contact, each answer, each Next), counted."""
+    from kiosk.app.scripted import tap
+    from kiosk.app.badge_video import BADGE_VCARD
+    taps = 0
+    a.flow.reset()
+    yield 0.2
+    t0 = time.time()
+    a._on_code(BADGE_VCARD)                      # the camera's read: the flash, then Contact
+    yield lambda: a.sm.current == "contact"
+    yield None
+    tap(a.screen("contact").ids.next)
+    taps += 1
+    yield lambda: a.sm.current == "qualify"
+    q = a.screen("qualify")
+    while a.sm.current == "qualify":
+        yield None
+        for _ in range(4):                       # an answer may reveal a question on the same step
+            todo = [(qid, v) for qid, v in HOT_ANSWERS.items() if qid in q.toggles and qid not in a.flow.answers]
+            if not todo:
+                break
+            qid, value = todo[0]
+            btn = next(b for b in q.toggles[qid] if b.value == value and type(b.value) is type(value))
+            for _attempt in range(3):       # a tap the app missed is tapped again, and counted
+                tap(btn)
+                taps += 1
+                t_tap = time.time()
+                yield lambda qid=qid, t_tap=t_tap: qid in a.flow.answers or time.time() - t_tap > 3
+                if qid in a.flow.answers:
+                    break
+                out["missed_taps"] = out.get("missed_taps", 0) + 1
+            yield None
+        step = q.step_no
+        tap(q.ids.next)
+        taps += 1
+        yield lambda step=step: a.sm.current != "qualify" or q.step_no != step
+    yield lambda: a.sm.current == "done"
+    out["capture_s"] = time.time() - t0
+    out["capture_taps"] = taps
 
 
 # --- the baseline: a bare Kivy app with one camera preview ------------------------------------
@@ -250,6 +300,15 @@ def main() -> int:
         fmt = "{:.0f}" if unit in ("ms", "MB") else "{:.2f}" if unit == "s" else "{:.1f}"
         print(f"{label:44} {fmt.format(k * scale) + ' ' + unit:>10} {fmt.format(b * scale) + ' ' + unit:>18} "
               f"{ratio:>6.2f}x")
+    taps = kiosk["capture_taps"]
+    print(f"\nstaffed capture, default form (bench/ui_bench.py staffed_capture), badge read -> lead saved; "
+          f"baseline: the issue 17 target of {CAPTURE_TARGET_TAPS} taps")
+    print(f"{'metric':44} {'kiosk':>10} {'target':>18} {'ratio':>7}")
+    print(f"{'taps, badge -> saved (hot lead)':44} {taps:>10} {CAPTURE_TARGET_TAPS:>18} "
+          f"{taps / CAPTURE_TARGET_TAPS:>6.2f}x")
+    print(f"{'taps the app missed (tapped again, counted)':44} {kiosk.get('missed_taps', 0):>10}")
+    print(f"{'seconds, badge -> saved (scripted, no think time)':44} {kiosk['capture_s']:>8.2f} s "
+          f"{'':>18} {'':>7}")
     print(f"notes: the kiosk's badge time includes its deliberate 0.22 s read flash (+ sound) before the contact "
           f"screen, the parse, the duplicate lookup in the store and the screen switch; the baseline only puts "
           f"the decoded text in a label. The kiosk decodes at most 15 frames/s (frames decoded so far: kiosk "

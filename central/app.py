@@ -19,9 +19,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 
 from central.db import Database
-from central.errors import AuthError, CentralError
+from central.errors import AuthError, CentralError, TooManyAttempts
 from central.settings import Settings, load_settings
-from central.timeutil import iso, utcnow
+from central.timeutil import iso
 
 log = logging.getLogger("central")
 
@@ -84,8 +84,10 @@ def create_app(db_url: str | None = None, settings: Settings | None = None, *, m
         body: dict = {"detail": str(exc)}
         headers = {}
         if isinstance(exc, AuthError) and exc.status_code == 401:
-            body["server_time"] = iso(utcnow())  # lets a kiosk with a wrong clock re-sign correctly
+            body["server_time"] = iso(settings.clock())  # lets a kiosk with a wrong clock re-sign correctly
             headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TooManyAttempts):
+            headers["Retry-After"] = str(int(exc.retry_after_s) + 1)
         if exc.status_code >= 500:
             log.error("%s: %s", type(exc).__name__, exc)
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
@@ -111,13 +113,8 @@ def create_app(db_url: str | None = None, settings: Settings | None = None, *, m
     app.include_router(kiosk.router)
     app.include_router(admin.router)
 
-    mount = None
-    try:
-        if web:
-            from central.web import mount  # the review web app (issue 8), when present
-    except ImportError as exc:
-        if exc.name != "central.web":  # central/web/ absent; errors inside it must surface
-            raise
-    if mount is not None:
-        mount(app, db)
+    if web:
+        from central.web import mount  # the review web app
+        review = mount(app, db)
+        review.settings.clock = settings.clock  # one wall clock per process (tests may set either)
     return app

@@ -105,13 +105,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("config", metavar="FILE")
     p.set_defaults(func=cmd_check_config)
 
-    try:  # the review web app's commands (user, demo-data), when central/web is present
-        from central.web.cli import register as _review
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("central.web", "central.web.cli"):
-            raise
-    else:
-        _review(sub)
+    from central.web.cli import register as _review  # the review web app's commands (user, demo-data)
+    _review(sub)
 
 
 def _fail(msg: str) -> int:
@@ -249,8 +244,15 @@ def cmd_devices(args: argparse.Namespace) -> int:
     for d in devices:
         state = "REVOKED" if d["revoked_at"] else "active"
         print(f"{d['device_id']}  {d['show_id']:<16} {d['name']:<16} {state:<8} last seen {d['last_seen_at'] or 'never'}"
-              f"  pending {d['pending']}")
+              f"  pending {_pending_text(d['pending'])}")
     return 0
+
+
+def _pending_text(pending: object) -> str:
+    """``{"central": 3, "hubspot": 0}`` -> ``central 3, hubspot 0``; nothing reported -> ``-``."""
+    if isinstance(pending, dict):
+        return ", ".join(f"{k} {v}" for k, v in sorted(pending.items())) or "-"
+    return "-" if pending in (None, "") else str(pending)
 
 
 def _read(path: Path | None, what: str) -> str | None:
@@ -366,5 +368,6 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     from central.settings import load_settings
     s = load_settings(args.config)
     print(f"{args.config}: OK ({len(s.rules)} routing rule(s), default owner {'set' if s.default_route else 'not set'}, "
-          f"smtp {'set' if s.smtp else 'not set'}, chat {'set' if s.chat_webhook_url else 'not set'})")
+          f"smtp {'set' if s.smtp else 'not set'}, chat {'set' if s.chat_webhook_url else 'not set'}, "
+          f"review base_url {s.review_base_url or 'not set (alerts carry no link)'})")
     return 0

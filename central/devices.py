@@ -45,23 +45,23 @@ class AuthDevice:
 
 
 def new_enrollment_code(db: Database, show_id: str, *, ttl_hours: float | None = 168,
-                        show_name: str | None = None) -> str:
+                        show_name: str | None = None, now: datetime | None = None) -> str:
     """Create the show if needed and return a fresh single-use code like ``K7QX-M2PA-9HRT``."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     code = "-".join(raw[i:i + 4] for i in range(0, 12, 4))
-    now = utcnow()
+    now = now or utcnow()
     with db.write() as conn:
-        ensure_show(conn, show_id, show_name)
+        ensure_show(conn, show_id, show_name, now=now)
         conn.execute(insert(EnrollmentCode).values(
             code_hash=sha256(normalise_code(code)), show_id=show_id, created_at=now,
             expires_at=now + timedelta(hours=ttl_hours) if ttl_hours else None))
     return code
 
 
-def enroll(db: Database, code: str, kiosk_name: str) -> dict[str, Any]:
-    """Exchange a code for a device token and signing secret, once."""
-    from sync.signing import new_secret
-    now = utcnow()
+def enroll(db: Database, code: str, kiosk_name: str, now: datetime | None = None) -> dict[str, Any]:
+    """Exchange a code for a device token and signing secret, once (if unexpired at ``now``)."""
+    from sync.record.signing import new_secret
+    now = now or utcnow()
     device_id = "dev_" + uuid.uuid4().hex[:20]
     token = "lkd_" + secrets.token_urlsafe(32)
     secret = new_secret()
@@ -82,12 +82,12 @@ def enroll(db: Database, code: str, kiosk_name: str) -> dict[str, Any]:
             "show_name": show_name}
 
 
-def revoke(db: Database, device_id: str) -> dict[str, Any]:
+def revoke(db: Database, device_id: str, now: datetime | None = None) -> dict[str, Any]:
     with db.write() as conn:
         row = conn.execute(select(Device.id, Device.revoked_at).where(Device.id == device_id)).first()
         if row is None:
             raise NotFound(f"no device {device_id!r}")
-        at = aware(row.revoked_at) or utcnow()
+        at = aware(row.revoked_at) or now or utcnow()
         if row.revoked_at is None:
             conn.execute(update(Device).where(Device.id == device_id).values(revoked_at=at))
     return {"device_id": device_id, "revoked_at": iso(at)}
@@ -127,7 +127,7 @@ def authenticate(conn: Connection, authorization: str | None) -> AuthDevice:
 
 def verify_signature(device: AuthDevice, headers: dict[str, str], body: bytes, now: float) -> str:
     """Standard Webhooks verification via the one shared implementation; returns the message id."""
-    from sync.signing import SignatureError, verify
+    from sync.record.signing import SignatureError, verify
     try:
         msg = verify(device.signing_secret, headers, body, now=now)
     except SignatureError as exc:

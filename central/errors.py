@@ -66,6 +66,28 @@ class PayloadTooLarge(CentralError):
     status_code = 413
 
 
+class TooManyAttempts(CentralError):
+    """Guessing is being slowed down (sign-in, enrollment codes); ``retry_after_s`` says how long."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after_s: float):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class RequestTimeout(CentralError):
+    """The request body did not arrive within ``[limits] body_timeout_s``."""
+
+    status_code = 408
+
+
+class Busy(CentralError):
+    """Every body-reading slot is taken (``[limits] max_concurrent_bodies``); retry shortly."""
+
+    status_code = 503
+
+
 class DatabaseUnavailable(CentralError):
     """The database cannot be reached or is locked for too long: worth retrying later."""
 

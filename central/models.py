@@ -52,6 +52,20 @@ class Device(Base):
     clock_offset_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # server - device wall clock
 
 
+class DeviceKey(Base):
+    """Per kiosk: central's key pair for the personal data the kiosk seals to central, and the
+    wrap key the kiosk needs to unlock without its passphrase (handed out only to the device's
+    own signed requests, so never to a revoked device). Migration ``0001a_device_keys``."""
+    __tablename__ = "device_keys"
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    central_public_key: Mapped[str] = mapped_column(String(100))     # base64
+    central_private_key: Mapped[str] = mapped_column(String(100))    # base64, central's own secret
+    wrap_key: Mapped[str] = mapped_column(String(100))               # base64
+    kiosk_public_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTC)
+    updated_at: Mapped[datetime] = mapped_column(UTC)
+
+
 class EnrollmentCode(Base):
     __tablename__ = "enrollment_codes"
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -108,10 +122,13 @@ class Lead(Base):
     received_at: Mapped[datetime] = mapped_column(UTC)
     updated_at: Mapped[datetime] = mapped_column(UTC)
     merged_into: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # names, company, e-mail folded (central/search.py): accent- and case-insensitive search
+    search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         Index("ix_leads_show_captured", "show_id", "captured_at_corrected"),
         Index("ix_leads_show_tag", "show_id", "tag"),
+        Index("ix_leads_show_search", "show_id", "search_text"),
     )
 
 
@@ -136,13 +153,16 @@ class LeadHistory(Base):
 
 
 class Notification(Base):
-    """The durable hot-lead queue. UNIQUE(lead, kind, recipient) is what makes "exactly once"
-    hold across retries, kiosk re-sends and several server processes."""
+    """The durable hot-lead queue. UNIQUE(lead, kind, recipient, event) is what makes "exactly
+    once" hold across retries, kiosk re-sends and several server processes."""
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     lead_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(20))                # email | chat
     recipient: Mapped[str] = mapped_column(String(500))
+    # "new" (the first alert about this visitor), or "raised:<version>" / "notes:<version>" /
+    # "again:<lead>" for a reply in the same thread (0003_sales)
+    event: Mapped[str] = mapped_column(String(80), default="new", server_default="new")
     payload_json: Mapped[dict] = mapped_column(JSONType)
     state: Mapped[str] = mapped_column(String(20))               # pending | sending | retry | sent
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -153,7 +173,7 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
-        UniqueConstraint("lead_id", "kind", "recipient", name="uq_notifications_lead_kind_recipient"),
+        UniqueConstraint("lead_id", "kind", "recipient", "event", name="uq_notifications_lead_kind_recipient_event"),
         Index("ix_notifications_due", "state", "next_attempt_at"),
     )
 

@@ -26,7 +26,6 @@ from central.db import Database
 from central.models import Lead, Outbox, Show
 from central.notify.worker import backoff_s
 from central.settings import Settings
-from central.timeutil import utcnow
 
 log = logging.getLogger("central.outbox")
 
@@ -73,7 +72,7 @@ class OutboxWorker:
         return transport
 
     def run_once(self, limit: int = 50) -> int:
-        now = utcnow()
+        now = self.settings.clock()
         with self.db.begin() as conn:
             ids = [r[0] for r in conn.execute(select(Outbox.id).where(_due(now)).order_by(Outbox.id).limit(limit))]
         return sum(self._deliver(i) for i in ids if not self._stop.is_set())
@@ -84,7 +83,7 @@ class OutboxWorker:
 
     def _deliver(self, oid: int) -> int:
         from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError, TransientError
-        now = utcnow()
+        now = self.settings.clock()
         newer = aliased(Outbox)
         with self.db.write(priority=True) as conn:
             row = conn.execute(
@@ -104,7 +103,7 @@ class OutboxWorker:
             self._finish(oid, state="superseded", last_error=None)
             return 0
         transport = self._transport(str(show_id), row.destination)
-        retry_at = lambda s: utcnow() + timedelta(seconds=s)  # noqa: E731
+        retry_at = lambda s: self.settings.clock() + timedelta(seconds=s)  # noqa: E731
         if isinstance(transport, str):
             self._finish(oid, state="parked", last_error=transport)
             return 0
@@ -123,7 +122,7 @@ class OutboxWorker:
             return 0
         outcome = results[0].outcome if results else "retry"
         if outcome == "sent":
-            self._finish(oid, state="sent", sent_at=utcnow(), last_error=None)
+            self._finish(oid, state="sent", sent_at=self.settings.clock(), last_error=None)
             return 1
         if outcome == "parked":
             self._finish(oid, state="parked", last_error=(results[0].error or "refused")[:2000])
@@ -132,12 +131,25 @@ class OutboxWorker:
                      next_attempt_at=retry_at(backoff_s(self.settings, row.attempts)))
         return 0
 
+    def pull_outcomes(self) -> None:
+        """Read outcomes back from the shows' CRMs when due (the review app's CRM pull, issue 16);
+        absent without the review app."""
+        try:
+            from central.web.crm_pull import pull_due
+        except ImportError:
+            return
+        pull_due(self.db, now=self.settings.clock(), env=self.env)
+
     def run_forever(self, interval_s: float = 2.0) -> None:
         while not self._stop.is_set():
             try:
                 self.run_once()
             except Exception:  # a CRM or database hiccup must not end the thread
                 log.exception("outbox pass failed; retrying")
+            try:
+                self.pull_outcomes()
+            except Exception:
+                log.exception("CRM outcome pull failed; retrying at the next pass")
             self._stop.wait(interval_s)
 
     def start(self) -> "OutboxWorker":

@@ -3,6 +3,7 @@ leads) and the nurture export for marketing."""
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -11,8 +12,10 @@ from sqlalchemy import select
 from central.db import Database
 from central.models import Device, Lead
 from central.timeutil import iso
+from sync.record.fields import PERSON_FIELDS
 
-CONTACT_KEYS = ("first_name", "last_name", "company", "title", "email", "phone", "country", "registration_id")
+# The contact as the list/API shows it: the person and the registration id (not the raw badge).
+CONTACT_KEYS = PERSON_FIELDS + ("registration_id",)
 
 
 def _contact(record: dict) -> dict[str, Any]:
@@ -60,9 +63,10 @@ NURTURE_COLUMNS = ("lead_id", "show_id", "first_name", "last_name", "company", "
 
 
 def neutralise(value: Any) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ (or tab/CR) is prefixed with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Spreadsheet formula injection, by the one rule of ``sync.sheet`` (CSV: apostrophe before a
+    text that could run as a formula; plain numbers and phone numbers stay as they are)."""
+    from sync.sheet import csv_cell_safe
+    return csv_cell_safe("" if value is None else str(value))
 
 
 def nurture_rows(db: Database, show_id: str) -> Iterable[list[str]]:
@@ -83,7 +87,9 @@ def export_nurture(db: Database, show_id: str, out: Path) -> int:
     """Write the CSV atomically (temp file + rename) so a half-written export is never picked up."""
     tmp = out.with_name(out.name + ".tmp")
     n = 0
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    os.fchmod(fd, 0o640)  # visitors' data: never world-readable, whatever the umask
+    with open(fd, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(NURTURE_COLUMNS)
         for row in nurture_rows(db, show_id):

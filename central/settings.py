@@ -40,6 +40,9 @@ Example::
     retry_max_s = 900
     max_attempts = 10           # then the row is "failed": listed by `central notifications --failed`, retried by hand
 
+    [review]
+    base_url = "https://leads.example.com"   # links in alerts: <base_url>/leads/<id>, <base_url>/inbox
+
     [answers]                    # which form questions hold these (question ids)
     product_interest = "product_interest"
     follow_up = "follow_up"
@@ -56,10 +59,12 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from central.errors import ConfigError
+from central.timeutil import utcnow
 
 ENV_CONFIG = "LEADKIOSK_CENTRAL_CONFIG"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -106,9 +111,15 @@ class Settings:
     follow_up_question: str = "follow_up"
     max_body_bytes: int = 16 * 1024 * 1024
     max_batch: int = 1000
+    max_concurrent_bodies: int = 8      # request bodies read at once per process (memory bound)
+    body_timeout_s: float = 60.0        # a body that takes longer is cut (408)
     enrollment_code_ttl_h: float = 7 * 24
+    review_base_url: str | None = None   # https://leads.example.com: links in alerts to /leads/<id>
     trusted_proxies: tuple[str, ...] = ()
     docs: bool = False
+    # The one wall clock of a central process (aware UTC): enrollment codes, signatures, leases,
+    # retries and "now" in reports read it, so tests run central on any date they choose.
+    clock: Callable[[], datetime] = field(default=utcnow, compare=False, repr=False)
 
     def admin_token_ok(self, token: str | None) -> bool:
         if not token or not self.admin_token_sha256:
@@ -201,7 +212,7 @@ class _Reader:
 
 def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | None = None) -> Settings:
     r = _Reader(source, dict(os.environ if env is None else env))
-    top = {"smtp", "chat", "admin", "territories", "routing", "notify", "answers", "limits", "http"}
+    top = {"smtp", "chat", "admin", "territories", "routing", "notify", "answers", "limits", "http", "review"}
     for k in data:
         if k not in top:
             raise r.fail(k, f"one of the known tables {sorted(top)}")
@@ -213,7 +224,7 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
         if security not in ("none", "starttls", "ssl"):
             raise r.fail("smtp.security", "one of none, starttls, ssl", security)
         sender = r.str_(s, "from", "smtp.from", required=True)
-        if not _EMAIL.match(sender):
+        if not _EMAIL.fullmatch(sender):
             raise r.fail("smtp.from", "an e-mail address", sender)
         smtp = SmtpSettings(host=r.str_(s, "host", "smtp.host", required=True),
                             port=int(r.num(s, "port", "smtp.port", 25, 1, 65535)), sender=sender,
@@ -257,7 +268,12 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
     n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s",
                                                     "max_attempts"})
     ans = r.table(data, "answers", "answers", {"product_interest", "follow_up"})
-    lim = r.table(data, "limits", "limits", {"max_body_bytes", "max_batch", "enrollment_code_ttl_h"})
+    lim = r.table(data, "limits", "limits", {"max_body_bytes", "max_batch", "enrollment_code_ttl_h",
+                                             "max_concurrent_bodies", "body_timeout_s"})
+    rev = r.table(data, "review", "review", {"base_url"})
+    base_url = r.str_(rev, "base_url", "review.base_url")
+    if base_url is not None:
+        base_url = _check_base_url(r, base_url)
     h = r.table(data, "http", "http", {"trusted_proxies", "docs"})
     proxies = r.strings(h, "trusted_proxies", "http.trusted_proxies", check=_ip_or_network,
                         what="IP addresses or networks (10.0.0.5, 10.1.0.0/16)")
@@ -277,8 +293,25 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
         max_body_bytes=int(r.num(lim, "max_body_bytes", "limits.max_body_bytes", 16 * 1024 * 1024, 1024, 1 << 30)),
         max_batch=int(r.num(lim, "max_batch", "limits.max_batch", 1000, 1, 100_000)),
         enrollment_code_ttl_h=r.num(lim, "enrollment_code_ttl_h", "limits.enrollment_code_ttl_h", 168, 0.01, 24 * 365),
-        trusted_proxies=proxies, docs=docs,
+        max_concurrent_bodies=int(r.num(lim, "max_concurrent_bodies", "limits.max_concurrent_bodies", 8, 1, 1000)),
+        body_timeout_s=r.num(lim, "body_timeout_s", "limits.body_timeout_s", 60, 0.1, 3600),
+        review_base_url=base_url, trusted_proxies=proxies, docs=docs,
     )
+
+
+def _check_base_url(r: _Reader, value: str) -> str:
+    """The review app's address as reps open it from a phone: absolute http(s), a host, no query or
+    fragment (lead links are appended to it)."""
+    from urllib.parse import urlsplit
+    expected = "an absolute http(s) URL of the review app, like \"https://leads.example.com\" (no query or fragment)"
+    try:
+        u = urlsplit(value.strip())
+    except ValueError:
+        raise r.fail("review.base_url", expected, value) from None
+    if (u.scheme not in ("http", "https") or not u.hostname or u.query or u.fragment
+            or any(ch.isspace() or ord(ch) < 32 for ch in value) or "@" in u.netloc):
+        raise r.fail("review.base_url", expected, value)
+    return value.strip().rstrip("/")
 
 
 def _ip_or_network(text: str) -> bool:

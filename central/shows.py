@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +45,15 @@ def default_config(show_id: str, name: str) -> dict:
 SHOW_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-def ensure_show(conn: Connection, show_id: str, name: str | None = None) -> bool:
+def ensure_show(conn: Connection, show_id: str, name: str | None = None, now: datetime | None = None) -> bool:
     """Create the show with the default form if it does not exist; True if created."""
     if conn.execute(select(Show.id).where(Show.id == show_id)).first():
         return False
-    if not isinstance(show_id, str) or not SHOW_ID_RE.match(show_id):
+    if not isinstance(show_id, str) or not SHOW_ID_RE.fullmatch(show_id):
         raise ConfigError("show", "id", "a show id of letters, digits, . _ - (at most 64, no spaces), "
                           f"e.g. \"expo2026\" (the name may be anything: --name), got {show_id!r}")
     form_yaml = default_form_text()
-    now = utcnow()
+    now = now or utcnow()
     conn.execute(insert(Show).values(id=show_id, name=name or show_id, created_at=now, updated_at=now,
                                      config_json=default_config(show_id, name or show_id), form_yaml=form_yaml,
                                      form_version=form_version_of(form_yaml, "forms/bant.yaml")))
@@ -61,9 +62,10 @@ def ensure_show(conn: Connection, show_id: str, name: str | None = None) -> bool
 
 def set_config(conn: Connection, show_id: str, *, form_yaml: str | None = None, form_source: str = "<form>",
                badge_yaml: str | None = None, roster_csv: str | None = None, show: dict | None = None,
-               name: str | None = None, cost: float | None = None) -> None:
-    ensure_show(conn, show_id, name)
-    values: dict[str, Any] = {"updated_at": utcnow()}
+               name: str | None = None, cost: float | None = None, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    ensure_show(conn, show_id, name, now=now)
+    values: dict[str, Any] = {"updated_at": now}
     if form_yaml is not None:
         values["form_version"] = form_version_of(form_yaml, form_source)
         values["form_yaml"] = form_yaml
@@ -73,6 +75,9 @@ def set_config(conn: Connection, show_id: str, *, form_yaml: str | None = None, 
         values["roster_csv"] = roster_csv
     if cost is not None:
         values["cost"] = cost
+    if show is not None and "timezone" in show:
+        show = dict(show)
+        show["timezone"] = check_show_timezone(show["timezone"])
     current = conn.execute(select(Show.config_json, Show.name).where(Show.id == show_id)).one()
     config = dict(current.config_json)
     if show is not None:
@@ -83,6 +88,20 @@ def set_config(conn: Connection, show_id: str, *, form_yaml: str | None = None, 
         values["name"] = name
     values["config_json"] = config
     conn.execute(update(Show).where(Show.id == show_id).values(**values))
+
+
+def check_show_timezone(value: Any, source: str = "show.yaml") -> str:
+    """``timezone`` in show.yaml: the IANA zone the show runs in (alerts give capture times in it)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    ok = isinstance(value, str) and value.strip() != ""
+    if ok:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            ok = False
+    if not ok:
+        raise ConfigError(source, "timezone", f"an IANA time zone name like \"Europe/Berlin\", got {value!r}")
+    return value.strip()
 
 
 def served_config(conn: Connection, show_id: str) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from sync.record.timestamps import parse_wire_time
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -21,15 +23,6 @@ def iso(value: datetime | None) -> str | None:
 
 
 def parse_iso(text: object) -> datetime:
-    """An ISO 8601 timestamp with an offset or ``Z``; raises ValueError with the reason otherwise."""
-    if not isinstance(text, str) or not text:
-        raise ValueError("expected an ISO 8601 timestamp string")
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not an ISO 8601 timestamp: {text[:40]!r}") from None
-    if value.tzinfo is None:
-        raise ValueError(f"timestamp without a UTC offset: {text[:40]!r}")
-    if not 1970 <= value.year <= 9998:
-        raise ValueError(f"timestamp out of range: {text[:40]!r}")
-    return value.astimezone(timezone.utc)
+    """An ISO 8601 timestamp with an offset or ``Z``; raises ValueError with the reason otherwise
+    (the record package's wire rule, so ingest and the kiosk agree on what a time is)."""
+    return parse_wire_time(text)

@@ -29,7 +29,7 @@ REASONS: dict[str, dict[str, str]] = {
         "needs": "{tag} braucht {says}: {words} genügt nicht",
         "total": "{total} Punkte: {tag} (Warm ab {warm}, Heiß ab {hot})",
         "discarded": "verworfen: {reason} (aufbewahrt, das Field-Marketing kann ihn wiederherstellen)",
-        "override": "Personal hat den Tag auf {override} gesetzt (das Formular ergab {computed})",
+        "override": "Personal hat die Einstufung auf {override} gesetzt (das Formular ergab {computed})",
         "not_asked": "nicht gefragt",
         "not_answered": "nicht beantwortet",
         "none_picked": "nichts gewählt",

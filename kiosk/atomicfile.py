@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 
 def fsync_dir(path: str | os.PathLike[str], *, strict: bool = True) -> None:
@@ -51,3 +52,25 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str, mode: int | No
             pass
         raise
     fsync_dir(target.parent, strict=False)
+
+
+PRIVATE = 0o640  # owner reads and writes, the service's group reads (backup, support), others nothing
+
+
+def open_private(path: str | os.PathLike[str], *, append: bool = False, mode: int = PRIVATE) -> BinaryIO:
+    """Open ``path`` for binary writing (truncate, or ``append``) with exactly ``mode``, whatever
+    the umask, the directory's mode or the file's mode from before: every file that holds
+    personal data (exports, the roster, the store's recovery log) goes through here. ``os.open``
+    alone only narrows the mode (umask) and leaves an existing file's mode alone; the ``fchmod``
+    sets it. File systems that refuse chmod (FAT on a USB stick) keep what they have."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    fd = os.open(path, flags, mode)
+    try:
+        try:
+            os.fchmod(fd, mode)
+        except PermissionError:
+            pass
+        return os.fdopen(fd, "ab" if append else "wb")
+    except BaseException:
+        os.close(fd)
+        raise

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,7 +24,8 @@ def show_info(show: Any) -> Any:
     logo = getattr(branding, "logo", None)
     return ShowInfo(id=show.id, name=show.name, title=branding.title or show.name,
                     titles=dict(getattr(branding, "titles", {}) or {}),
-                    color=branding.color, logo=str(logo) if logo else None)
+                    color=branding.color, logo=str(logo) if logo else None,
+                    staff=tuple(getattr(show, "staff", ()) or ()))
 
 
 def load_show(data_dir: Path, show_id: str) -> tuple[Any, Any, Any]:
@@ -59,12 +61,14 @@ def camera_opener(spec: str | None) -> Callable[[], Any] | None:
 
 
 def make_decoder(profile: Any = None) -> Callable[[Any], list[str]]:
-    """Decoder + repeat filter: the same badge in view is reported once per window. Only the
+    """Decoder for the kiosk: every sighting is reported (no repeat window), because the app's
+    ``kiosk.scan.handled`` rule must see a just-handled badge in every frame to tell whether it has
+    left the view; the app acts on a code only in the scan state anyway. Only the
     symbologies the show's badge profile lists are decoded: fewer make idle frames cheaper, and a
     PDF417 show then straightens skewed codes first (measured in bench/scan_bench.py)."""
     from kiosk.scan import Decoder, Scanner, default_badge_profile
     symbologies = (profile or default_badge_profile()).symbologies
-    scanner = Scanner(Decoder(symbologies), repeat_window_s=3.0)
+    scanner = Scanner(Decoder(symbologies), repeat_window_s=0)
     return lambda frame: [c.text for c in scanner.scan(frame)]
 
 
@@ -74,8 +78,12 @@ def export_leads(store: Any, fmt: str, path: Path, show_id: str | None = None) -
     from kiosk.store.export import write_csv, write_xlsx
     writer = {"csv": write_csv, "xlsx": write_xlsx}[fmt]
     leads = store.find(show_id=show_id)
+    if any(isinstance(lead.get("sealed"), dict) for lead in leads):
+        from kiosk.errors import LockedError
+        raise LockedError("visitors' personal data is sealed: unlock the kiosk to export")
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as fh:
+    from kiosk.atomicfile import open_private
+    with open_private(tmp) as fh:  # visitors' data: 0640 whatever the umask
         count = writer(leads, fh)
         fh.flush()
         os.fsync(fh.fileno())
@@ -90,23 +98,71 @@ def make_parser(profile: Any) -> Callable[[str], dict[str, Any]]:
 
 
 # --- sync --------------------------------------------------------------------------------------
-def make_sync(data_dir: Path, store: Any) -> Any:
+def make_sync(data_dir: Path, store: Any, clock: Callable[[], datetime] | None = None) -> Any:
     """The outbox worker when this kiosk has destinations (enrolled with central, or CRMs in the
     show config); None otherwise, and the staff area says sync is not set up."""
     from sync.errors import SyncError
     from sync.kiosk import build_worker
     try:
-        return build_worker(data_dir, store)
+        if clock is None:
+            return build_worker(data_dir, store)
+        return build_worker(data_dir, store, clock=lambda: clock().timestamp())
     except SyncError as exc:  # a bad destination must not stop capture: leads wait in the store
         log.warning("sync disabled: %s", exc)
         return None
 
 
+# --- sealed personal data -------------------------------------------------------------------------
+def start_keys(data_dir: Path, store: Any, sync: Any, closers: list[Callable[[], None]]) -> Any:
+    """For a kiosk with keys: the unlock/lock handler the staff screen uses, served on
+    ``DATA/run/control.sock`` for ``leadkiosk unlock``/``lock`` too; an unlock wakes the sync
+    worker (CRM destinations wait for clear contact data). None for a kiosk without keys."""
+    from kiosk.seal import KeySealer
+    from kiosk.seal.control import ControlServer, make_handler
+
+    sealer = getattr(store, "sealer", None)
+    if not isinstance(sealer, KeySealer):
+        return None
+    handler = make_handler(data_dir, sealer)
+    if sync is not None:
+        sealer.on_change.append(lambda locked: None if locked else sync.trigger())
+    try:
+        server = ControlServer(data_dir, handler)
+        server.start()
+        closers.append(server.stop)
+    except OSError as exc:  # the screen still unlocks; only the command line cannot
+        log.warning("unlock socket not available: %s", exc)
+    return KeysAccess(sealer, handler)
+
+
+class KeysAccess:
+    """What the staff area needs of the keys: is it locked, unlock (passphrase or central), lock."""
+
+    def __init__(self, sealer: Any, handler: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        self._sealer = sealer
+        self._handler = handler
+
+    @property
+    def locked(self) -> bool:
+        return bool(self._sealer.locked)
+
+    def unlock(self, passphrase: str | None = None) -> dict[str, Any]:
+        req: dict[str, Any] = {"op": "unlock"}
+        if passphrase:
+            req["passphrase"] = passphrase
+        return self._handler(req)
+
+    def lock(self) -> dict[str, Any]:
+        return self._handler({"op": "lock"})
+
+
 # --- everything ----------------------------------------------------------------------------------
 def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = None, mode: str | None = None,
                    language: str | None = None, store: Any = None, with_sync: bool = True,
-                   sounds: bool = True) -> Any:
-    """Wire the real kiosk. Raises ConfigError / StoreError with messages naming what is wrong."""
+                   sounds: bool = True, clock: Callable[[], datetime] | None = None) -> Any:
+    """Wire the real kiosk. Raises ConfigError / StoreError with messages naming what is wrong.
+    ``clock`` (aware wall time, default the real one) reaches the store, the capture flow, the
+    staff area ("today") and sync, so a test can run the whole kiosk on another date."""
     from forms import score
 
     from kiosk.app.context import KioskContext
@@ -114,8 +170,11 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
     from kiosk.app.services import KioskServices
     from kiosk.app.staff import StaffService
     from kiosk.store import new_lead, open_store
+    from kiosk.store.record import utc_now
 
     from kiosk.config import load_kiosk_settings, update_settings
+    from kiosk.config.pinguard import GUARD_FILE, PinGuard
+    from kiosk.config.settings import take_new_pin
 
     data = Path(data_dir)
     settings = load_kiosk_settings(data)
@@ -125,22 +184,29 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
         language=language or settings.language, staff=settings.staff,
         idle_timeout_s=float(settings.idle_timeout_s),
         camera_spec=camera or settings.camera_source,
-        check_pin=settings.check_pin,
+        default_region=getattr(profile, "default_country", None),
+        check_pin=lambda pin: load_kiosk_settings(data).check_pin(pin),  # a PIN set meanwhile counts
         list_shows=lambda: list_shows(data),
         load_show=lambda sid: load_show(data, sid)[:2],
         persist=lambda changes: update_settings(data, changes),
     )
     closers: list[Callable[[], None]] = []
     if store is None:
-        store = open_store(data)
+        store = open_store(data, clock=clock or utc_now)  # with keys on the card: sealed, locked until unlocked
         closers.append(store.close)
-    sync = make_sync(data, store) if with_sync else None
-    flow = CaptureFlow(context, store, make_parser(profile), score=score, new_lead=new_lead)
+    sync = make_sync(data, store, clock) if with_sync else None
+    keys = start_keys(data, store, sync, closers)
+    flow = CaptureFlow(context, store, make_parser(profile), score=score, new_lead=new_lead, now=clock or utc_now)
     if sync is not None:
         sync.start()
         flow.on_saved.append(lambda _lead: sync.trigger())
         closers.append(lambda: sync.stop(timeout=3.0))
     staff = StaffService(context, store, sync=sync,
-                         export=lambda st, fmt, path: export_leads(st, fmt, path, context.show.id))
+                         export=lambda st, fmt, path: export_leads(st, fmt, path, context.show.id),
+                         keys=keys, **({"now": clock} if clock else {}),
+                         pin_guard=PinGuard(data / GUARD_FILE, **({"clock": lambda: clock().timestamp()} if clock else {})),
+                         demo_pin_refused=lambda: (data / "central.json").exists()
+                         and load_kiosk_settings(data).uses_demo_pin,
+                         new_pin=lambda: take_new_pin(data))
     return KioskServices(context=context, flow=flow, staff=staff, open_camera=camera_opener(context.camera_spec),
                          decode=make_decoder(profile), sounds=sounds, closers=closers)

@@ -35,3 +35,7 @@ class WrongPassphrase(SealError):
 
 class LockedError(StoreError):
     """Personal data was needed (edit contact, export) while the kiosk is locked."""
+
+
+class CardReadError(KioskError):
+    """A card photo could not be read: the file is not an image, or the OCR engine failed."""

@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_LEFT, EXIT_CONFIG = 0, 1, 2
@@ -54,6 +55,9 @@ def register(subparsers: Any) -> None:
     e.add_argument("--insecure", action="store_true",
                    help="do not verify the server's TLS certificate (test set-ups only)")
     e.add_argument("--ca-file", metavar="PEM", help="CA bundle for a central system with a private CA")
+    e.add_argument("--allow-plain-http", action="store_true",
+                   help="LAB ONLY: accept an http:// URL to another machine (token, secret and visitors' data "
+                        "then cross the network in clear); without it only https:// or loopback")
     e.set_defaults(func=cmd_enroll)
 
 
@@ -67,7 +71,7 @@ def _err(msg: str) -> None:
     print(f"leadkiosk: {msg}", file=sys.stderr)
 
 
-def _worker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _worker(args: argparse.Namespace, readonly: bool = False):  # type: ignore[no-untyped-def]
     """(worker, store, note) or raises SyncError/KioskError."""
     from kiosk.store import open_store
     from sync.config import load_destinations
@@ -76,7 +80,7 @@ def _worker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     data = _data(args)
     transports, note = load_destinations(data)
-    store = open_store(data)
+    store = open_store(data, readonly=readonly)
     worker = SyncWorker(store, transports)
     worker.on_config = config_writer(data, worker)
     return worker, store, note
@@ -108,9 +112,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         if not worker.lanes:
+            left = len(store.find())
             print(f"no sync destinations ({note}); enroll with `leadkiosk enroll URL CODE` or add "
-                  "destinations: to the show config")
-            return EXIT_OK
+                  f"destinations: to the show config; {left} lead(s) stay in the store unsent")
+            # --once promises exit 1 when anything is left: with nowhere to send, every lead is
+            return EXIT_LEFT if args.once and left else EXIT_OK
         if args.once:
             status = worker.run_once(max_wait_s=args.max_wait)
             status["source"] = note
@@ -136,7 +142,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from sync.errors import SyncError
 
     try:
-        worker, store, note = _worker(args)
+        worker, store, note = _worker(args, readonly=True)   # status never writes
     except (SyncError, KioskError) as exc:
         _err(str(exc))
         return EXIT_CONFIG
@@ -147,6 +153,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             if d.get("state") in ("idle", "stopped"):
                 d["state"] = "configured"
         status["running"] = None
+        status["store_damage"] = {"problems": store.damage, "lost_ids": store.lost_ids}
         parked = worker.parked()
         for name, rows in parked.items():
             status["destinations"][name]["parked_leads"] = rows
@@ -154,6 +161,11 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(json.dumps(status, indent=2))
         else:
             print(_table(status))
+            if not status["destinations"]:
+                print(f"no sync destinations ({note}): enroll with `leadkiosk enroll URL CODE` or add "
+                      f"destinations: to the show config; {len(store.find())} lead(s) stay in the store")
+            for problem in store.damage:
+                print(f"LEAD STORE DAMAGED: {problem}")
             for name, rows in parked.items():
                 for r in rows:
                     print(f"parked for {name}: {r['id']} v{r['version']} {r['who'] or ''}: {r['error']}")
@@ -189,9 +201,25 @@ def cmd_pull_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _register_keys(data: Path) -> None:
+    """A kiosk that already has keys (made before enrolling) learns central's public key now, so
+    leads captured while locked reach central readable; the central wrapper of its private key
+    follows at the next passphrase unlock (it is not in memory here)."""
+    try:
+        from kiosk.seal import Keyring
+        from kiosk.seal.central_link import register_with_central
+
+        ring = Keyring.load(data)
+        if ring is not None:
+            print(register_with_central(data, ring))
+    except Exception as exc:  # noqa: BLE001 - enrollment itself succeeded; keys register later
+        print(f"keys: not registered with central now ({exc}); they register at the next passphrase unlock",
+              file=sys.stderr)
+
+
 def cmd_enroll(args: argparse.Namespace) -> int:
     from kiosk.errors import KioskError
-    from sync.enrollment import enroll
+    from sync.enrollment import check_central_url, enroll
     from sync.errors import SyncError
 
     data = _data(args)
@@ -204,7 +232,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         except Exception:  # settings unreadable: enrollment falls back to the hostname
             name = None
     try:
-        creds = enroll(args.url, args.code, data, kiosk_name=name, insecure=args.insecure, ca_file=args.ca_file)
+        warning = check_central_url(args.url.rstrip("/"), args.allow_plain_http)
+        if warning:
+            print(f"\n{'!' * 78}\n{warning}\n{'!' * 78}\n", file=sys.stderr)
+        creds = enroll(args.url, args.code, data, kiosk_name=name, insecure=args.insecure, ca_file=args.ca_file,
+                       allow_plain_http=args.allow_plain_http)
     except SyncError as exc:
         _err(str(exc))
         return EXIT_LEFT
@@ -212,6 +244,16 @@ def cmd_enroll(args: argparse.Namespace) -> int:
           f"credentials in {data / 'central.json'} (mode 0600); central is now a sync destination")
     if args.insecure:
         print("warning: TLS verification is OFF for this central system (--insecure)", file=sys.stderr)
+    try:  # an enrolled kiosk must not keep the demo PIN: set one and show it this once
+        from kiosk.config.settings import ensure_real_pin
+        pin = ensure_real_pin(data)
+    except KioskError as exc:
+        pin = None
+        _err(f"could not set a staff PIN ({exc}); the staff area stays closed until one is set")
+    if pin:
+        print(f"staff PIN for this kiosk: {pin}  (the demo PIN 1234 no longer opens the staff area; "
+              "this PIN is shown only now: note it)")
+    _register_keys(data)
     # the show config, so the kiosk can run the enrolled show right away (and offline later)
     try:
         from sync.kiosk import apply_pulled_config

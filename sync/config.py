@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from sync.enrollment import CentralCredentials, central_path, load_credentials
+from sync.enrollment import CentralCredentials, central_path, check_central_url, load_credentials
 from sync.errors import DestinationConfigError
 from sync.transports.base import ItemResult, Transport
+
+log = logging.getLogger("sync.config")
 
 KINDS = ("central", "hubspot", "salesforce", "webhook")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -90,7 +94,7 @@ def parse_destinations(entries: Any, source: str = "show.yaml") -> list[Destinat
             err.add(base, "expected a mapping with name and kind")
             continue
         name, kind = entry.get("name"), entry.get("kind")
-        if not isinstance(name, str) or not NAME_RE.match(name):
+        if not isinstance(name, str) or not NAME_RE.fullmatch(name):
             err.add(f"{base}.name", "expected a short lower-case name (letters, digits, - and _)")
         elif name in seen:
             err.add(f"{base}.name", f"expected a unique name; {name!r} is used twice")
@@ -116,7 +120,7 @@ def parse_destinations(entries: Any, source: str = "show.yaml") -> list[Destinat
             err.add(f"{base}.ca_file", "expected a path to a PEM CA bundle")
         for env_key in ("token_env", "secret_env", "client_id_env", "client_secret_env"):
             v = entry.get(env_key)
-            if env_key in ALLOWED[kind] and v is not None and (not isinstance(v, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", v)):
+            if env_key in ALLOWED[kind] and v is not None and (not isinstance(v, str) or not re.fullmatch(r"^[A-Za-z_][A-Za-z0-9_]*$", v)):
                 err.add(f"{base}.{env_key}", "expected an environment variable name")
         if kind == "central":
             _check_url(err, f"{base}.url", entry.get("url"), required=False)
@@ -138,10 +142,10 @@ def parse_destinations(entries: Any, source: str = "show.yaml") -> list[Destinat
                 if not entry.get(k):
                     err.add(f"{base}.{k}", "expected the name of an environment variable")
             ext = entry.get("external_id_field", "Leadkiosk_Id__c")
-            if not isinstance(ext, str) or not re.match(r"^[A-Za-z][A-Za-z0-9_]*__c$", ext):
+            if not isinstance(ext, str) or not re.fullmatch(r"^[A-Za-z][A-Za-z0-9_]*__c$", ext):
                 err.add(f"{base}.external_id_field", "expected a custom External ID field API name ending in __c")
             av = entry.get("api_version")
-            if av is not None and (not isinstance(av, str) or not re.match(r"^v?\d{2,3}\.\d$", av)):
+            if av is not None and (not isinstance(av, str) or not re.fullmatch(r"^v?\d{2,3}\.\d$", av)):
                 err.add(f"{base}.api_version", "expected a version like v60.0")
             cf = entry.get("custom_fields")
             if cf is not None and (not isinstance(cf, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in cf.items())):
@@ -190,13 +194,15 @@ def _timeout(opts: Mapping[str, Any]) -> tuple[float, float]:
 
 
 def build_transports(specs: Sequence[DestinationSpec], data_dir: Path,
-                     env: Mapping[str, str] | None = None) -> list[Transport]:
-    """Transports for validated specs. Only here do secrets get read."""
+                     env: Mapping[str, str] | None = None,
+                     clock: Callable[[], float] = time.time) -> list[Transport]:
+    """Transports for validated specs. Only here do secrets get read. ``clock`` (epoch seconds)
+    is what central and webhook requests are signed and stamped with."""
     env = os.environ if env is None else env
     data_dir = Path(data_dir)
     out: list[Transport] = []
     for spec in specs:
-        transport = _build_one(spec, data_dir, env)
+        transport = _build_one(spec, data_dir, env, clock)
         # what reconfigure() compares: same settings -> the running transport is kept (its OAuth
         # token, its rate-limit window); secrets enter only as a fingerprint
         secrets = [_secret(spec.options[k], data_dir, env) or "" for k in
@@ -210,7 +216,8 @@ def build_transports(specs: Sequence[DestinationSpec], data_dir: Path,
     return out
 
 
-def _build_one(spec: DestinationSpec, data_dir: Path, env: Mapping[str, str]) -> Transport:
+def _build_one(spec: DestinationSpec, data_dir: Path, env: Mapping[str, str],
+               clock: Callable[[], float] = time.time) -> Transport:
     o = spec.options
     verify: bool | str = o.get("ca_file") or True
     missing = [o[k] for k in ("token_env", "secret_env", "client_id_env", "client_secret_env")
@@ -229,8 +236,14 @@ def _build_one(spec: DestinationSpec, data_dir: Path, env: Mapping[str, str]) ->
             creds.ca_file = o["ca_file"]
         if o.get("insecure"):
             creds.insecure = True
+        try:  # a hand-edited central.json must not send leads in clear either
+            warning = check_central_url(creds.url, creds.allow_plain_http)
+        except DestinationConfigError as exc:
+            return UnavailableTransport(spec.name, "central", str(exc))
+        if warning:
+            log.warning(warning)
         return CentralTransport(creds, name=spec.name, max_batch=o.get("batch_size") or 1000,
-                                timeout=_timeout(o))
+                                timeout=_timeout(o), clock=clock)
     if spec.kind == "hubspot":
         from sync.transports.hubspot import HubSpotTransport
         return HubSpotTransport(
@@ -251,7 +264,7 @@ def _build_one(spec: DestinationSpec, data_dir: Path, env: Mapping[str, str]) ->
             verify=verify, timeout=_timeout(o))
     from sync.transports.webhook import WebhookTransport
     return WebhookTransport(spec.name, o["url"], _secret(o["secret_env"], data_dir, env) or "",
-                            max_batch=o.get("batch_size") or 1, verify=verify, timeout=_timeout(o))
+                            max_batch=o.get("batch_size") or 1, verify=verify, timeout=_timeout(o), clock=clock)
 
 
 # -- finding the show config -----------------------------------------------------------------
@@ -313,7 +326,8 @@ def _show_destinations(data_dir: Path, show_id: str) -> tuple[Any, str] | None:
 
 
 def load_destinations(data_dir: Path, show_id: str | None = None,
-                      env: Mapping[str, str] | None = None) -> tuple[list[Transport], str]:
+                      env: Mapping[str, str] | None = None,
+                      clock: Callable[[], float] = time.time) -> tuple[list[Transport], str]:
     """Transports for the kiosk's active show, and a one-line note on where they came from.
 
     Enrollment makes central a destination even when the show file does not list it (the kiosk
@@ -332,4 +346,4 @@ def load_destinations(data_dir: Path, show_id: str | None = None,
     if creds is not None and not any(s.kind == "central" for s in specs):
         name = "central" if all(s.name != "central" for s in specs) else "central-enrolled"
         specs.insert(0, DestinationSpec(name=name, kind="central", key_path="central.json"))
-    return build_transports(specs, data_dir, env), note
+    return build_transports(specs, data_dir, env, clock), note

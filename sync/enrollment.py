@@ -3,17 +3,22 @@ and keeping the result in ``DATA/central.json`` (mode 0600: it holds the token a
 secret, and the kiosk user is the only one who should read it)."""
 from __future__ import annotations
 
+import ipaddress
 import json
+import logging
 import socket
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
 
 from kiosk.atomicfile import atomic_write
 from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError
 
 CENTRAL_FILE = "central.json"
 REQUIRED = ("url", "device_id", "token", "signing_secret")
+log = logging.getLogger("sync.enrollment")
 
 
 @dataclass
@@ -28,6 +33,7 @@ class CentralCredentials:
     kiosk_name: str | None = None
     insecure: bool = False           # only if enrolled with --insecure (self-signed test servers)
     ca_file: str | None = None       # a private CA bundle for the central system's certificate
+    allow_plain_http: bool = False   # only if enrolled with --allow-plain-http (a lab network)
 
     @property
     def verify(self) -> bool | str:
@@ -35,6 +41,45 @@ class CentralCredentials:
         if self.insecure:
             return False
         return self.ca_file or True
+
+
+PLAIN_HTTP_WARNING = ("WARNING: plain http to {url}: the device token, the signing secret and visitors' "
+                      "personal data cross the network IN CLEAR. Use this only on a lab network, never at a show.")
+
+
+def is_loopback_url(url: str) -> bool:
+    """The URL's host is this machine (127.0.0.0/8, ::1, localhost): traffic never leaves it."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_central_url(url: str, allow_plain_http: bool = False) -> str | None:
+    """Refuse a central URL that is not https:// unless it is loopback (a kiosk talking to a
+    central on the same machine) or the operator said ``allow_plain_http`` for a lab; returns
+    the loud warning to show in that last case. Raises DestinationConfigError."""
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme == "https":
+        return None
+    if scheme != "http":
+        raise DestinationConfigError(f"central URL {url!r}: expected https://")
+    if is_loopback_url(url):
+        return None
+    if not allow_plain_http:
+        raise DestinationConfigError(
+            f"central URL {url!r}: expected https:// (plain http would send the device token, the signing "
+            "secret and visitors' data in clear over the show's network; plain http is accepted only to "
+            "127.0.0.1/localhost, or with --allow-plain-http / allow_plain_http = true on a lab network)")
+    return PLAIN_HTTP_WARNING.format(url=url)
 
 
 def central_path(data_dir: Path) -> Path:
@@ -69,14 +114,21 @@ def save_credentials(data_dir: Path, creds: CentralCredentials) -> Path:
     return path
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def enroll(url: str, code: str, data_dir: Path, kiosk_name: str | None = None,
-           insecure: bool = False, ca_file: str | None = None) -> CentralCredentials:
-    """POST /api/v1/enroll and keep the answer. A 403 means the code is wrong or already used."""
+           insecure: bool = False, ca_file: str | None = None,
+           now: Callable[[], datetime] | None = None, allow_plain_http: bool = False) -> CentralCredentials:
+    """POST /api/v1/enroll and keep the answer. A 403 means the code is wrong or already used.
+    Only https:// (or loopback, or ``allow_plain_http`` for a lab): the answer IS the secret."""
     from sync.http import HttpClient, check_status
 
     base = url.rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise DestinationConfigError(f"enroll URL {url!r}: expected http:// or https://")
+    warning = check_central_url(base, allow_plain_http)
+    if warning:
+        log.warning(warning)
     name = kiosk_name or socket.gethostname()
     verify: bool | str = False if insecure else (ca_file or True)
     client = HttpClient(verify=verify)
@@ -96,7 +148,7 @@ def enroll(url: str, code: str, data_dir: Path, kiosk_name: str | None = None,
     creds = CentralCredentials(
         url=base, device_id=data["device_id"], token=data["token"], signing_secret=data["signing_secret"],
         show_id=data.get("show_id"), show_name=data.get("show_name"), kiosk_name=name,
-        enrolled_at=datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        insecure=insecure, ca_file=ca_file)
+        enrolled_at=(now or _utc_now)().isoformat(timespec="seconds").replace("+00:00", "Z"),
+        insecure=insecure, ca_file=ca_file, allow_plain_http=bool(warning))
     save_credentials(data_dir, creds)
     return creds

@@ -1,8 +1,9 @@
-"""The sync package's one exception hierarchy; requests' errors are translated in ``sync.http``."""
+"""The sync package's one exception hierarchy; requests' errors are translated in ``sync.http``.
+Its base, ``SyncError``, lives in ``sync.record.errors`` so the record package's errors are sync
+errors too without the record package importing the rest of sync."""
+from sync.record.errors import SyncError
 
-
-class SyncError(Exception):
-    """Base of every error raised by ``sync``."""
+__all__ = ["AuthError", "DestinationConfigError", "PermanentError", "SyncError", "TlsError", "TransientError"]
 
 
 class TransientError(SyncError):

@@ -3,6 +3,7 @@ for this data directory, and store a show config pulled from central."""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -46,7 +47,7 @@ def config_writer(data_dir: Path, worker: SyncWorker | None = None,
         except Exception as exc:  # kiosk.errors.ConfigError or ours: keep the last good copy
             raise DestinationConfigError(f"pulled config refused, last copy kept: {exc}") from None
         if worker is not None:
-            transports, _ = load_destinations(Path(data_dir), env=env)
+            transports, _ = load_destinations(Path(data_dir), env=env, clock=worker.clock)
             worker.reconfigure(transports)
     return write
 
@@ -55,8 +56,9 @@ def build_worker(data_dir: str | Path, store: Any, env: Mapping[str, str] | None
                  **kwargs: Any) -> SyncWorker | None:
     """The worker for this kiosk, or None when no destination is configured (not enrolled, no
     CRM in the show config): the staff area then says sync is not set up. Start it, and call
-    ``trigger()`` after every save."""
-    transports, note = load_destinations(Path(data_dir), env=env)
+    ``trigger()`` after every save. A ``clock`` in ``kwargs`` (epoch seconds) reaches the worker
+    and the transports alike."""
+    transports, note = load_destinations(Path(data_dir), env=env, clock=kwargs.get("clock", time.time))
     if not transports:
         log.info("sync: no destinations (%s)", note)
         return None

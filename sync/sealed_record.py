@@ -31,9 +31,9 @@ import json
 import unicodedata
 from typing import Any, Mapping
 
+from sync.record.fields import CONTACT_FIELDS
+
 SEALED_VERSION = 1
-CONTACT_FIELDS = ("first_name", "last_name", "company", "title", "email", "phone", "country",
-                  "registration_id", "format", "raw")
 # What is personal: every contact field except the badge format, the notes, and those fields'
 # old/new values in history. Everything else (answers, score, tag, times, sync) stays clear.
 CLEAR_CONTACT_FIELDS = ("format",)
@@ -157,6 +157,33 @@ def open_box(private_key: bytes, box: Any, what: str = "sealed box") -> dict[str
     return payload
 
 
+def change_payload(changes: Mapping[str, Any], history_index: int) -> dict[str, Any]:
+    """An overlay: personal changes made while locked (the old values are sealed, so unknown
+    here). ``history_index`` is the history entry that records them."""
+    out: dict[str, Any] = {"index": history_index}
+    if isinstance(changes.get("contact"), Mapping):
+        out["contact"] = dict(changes["contact"])
+    if "notes" in changes:
+        out["notes"] = changes["notes"] or ""
+    return out
+
+
+def apply_overlays(payload: dict[str, Any], overlays: list[dict[str, Any]]) -> dict[str, Any]:
+    """Put the locked-time changes on top of the base payload, in order, and fill in the history
+    entries they belong to with old/new values (the old value is the one before that overlay)."""
+    contact = payload.setdefault("contact", {})
+    history = payload.setdefault("history", {})
+    for ov in overlays:
+        entry = history.setdefault(str(ov.get("index")), {})
+        for key, new in (ov.get("contact") or {}).items():
+            entry[f"contact.{key}"] = {"old": contact.get(key), "new": new}
+            contact[key] = new
+        if "notes" in ov:
+            entry["notes"] = {"old": payload.get("notes") or "", "new": ov["notes"]}
+            payload["notes"] = ov["notes"]
+    return payload
+
+
 def open_for_central(record: Mapping[str, Any], private_key: bytes) -> dict[str, Any]:
     """What central does with a sealed record from a locked kiosk: the clear record."""
     sealed = record.get("sealed")
@@ -164,4 +191,27 @@ def open_for_central(record: Mapping[str, Any], private_key: bytes) -> dict[str,
         return dict(record)
     if not sealed.get("central"):
         raise SealedRecordError("sealed record carries no box for central (sealed before enrollment)")
-    return join_personal(record, open_box(private_key, sealed["central"], "sealed.central"))
+    payload = open_box(private_key, sealed["central"], "sealed.central")
+    overlays = []
+    for i, ov in enumerate(sealed.get("overlays") or []):
+        if not isinstance(ov, dict) or not ov.get("central"):
+            raise SealedRecordError("a change made while locked carries no box for central")
+        overlays.append(_open_overlay(private_key, ov["central"], f"sealed.overlays[{i}].central"))
+    return join_personal(record, apply_overlays(payload, overlays))
+
+
+def _open_overlay(private_key: bytes, box: Any, what: str) -> dict[str, Any]:
+    from nacl.exceptions import CryptoError
+    from nacl.public import PrivateKey, SealedBox
+
+    try:
+        ov = json.loads(SealedBox(PrivateKey(private_key)).decrypt(unb64(box, what)).decode("utf-8"))
+    except (CryptoError, ValueError, UnicodeDecodeError) as exc:
+        raise SealedRecordError(f"{what} cannot be opened: damaged or sealed to another key ({exc})") from None
+    if not isinstance(ov, dict):
+        raise SealedRecordError(f"{what}: not an object")
+    return ov
+
+
+def open_overlay(private_key: bytes, box: Any, what: str = "overlay") -> dict[str, Any]:
+    return _open_overlay(private_key, box, what)

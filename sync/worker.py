@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
+from kiosk.errors import KioskError
 from sync.backoff import Backoff
 from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError, TransientError
-from sync.transports.base import ItemResult, Transport
+from sync.http import deadline as http_deadline
+from sync.record.timestamps import iso
+from sync.transports.base import ItemResult, PullsUpdates, Transport
 
 log = logging.getLogger("leadkiosk.sync")
 
@@ -32,9 +35,18 @@ MIN_BATCH = 25
 AUTH_MIN_DELAY_S = 60.0
 
 
+def deliverable_by(kind: str) -> Callable[[dict], bool]:
+    """Which lead versions a destination can take now. A locked kiosk's leads carry personal data
+    sealed (sync/sealed_record.py): central gets the box sealed to its own key and opens it; a CRM
+    needs the clear contact, so for it they wait (pending, no attempt counted) until the kiosk is
+    unlocked, or central forwards them."""
+    if kind == "central":
+        return lambda lead: not isinstance(lead.get("sealed"), dict) or bool(lead["sealed"].get("central"))
+    return lambda lead: not isinstance(lead.get("sealed"), dict)
+
+
 def utc_iso(ts: float | None = None) -> str:
-    dt = datetime.fromtimestamp(time.time() if ts is None else ts, tz=timezone.utc)
-    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(datetime.fromtimestamp(time.time() if ts is None else ts, tz=timezone.utc))
 
 
 @dataclass
@@ -59,6 +71,9 @@ class _Lane:
     thread: threading.Thread | None = None
     last_config_at: float = 0.0
     last_heartbeat_at: float = 0.0
+    last_pull_at: float = 0.0
+    pull_since: str | None = None
+    restored: bool = False
     config_etag: str | None = None
     config_error: str | None = None
     inflight: tuple[list[dict], Future] | None = None  # the request on the wire and its batch
@@ -93,6 +108,7 @@ class SyncWorker:
         self.on_config = on_config
         self.config_interval_s = config_interval_s
         self.heartbeat_interval_s = heartbeat_interval_s
+        self.pull_interval_s = 30.0   # central's edits reach the booth within this (and at every sync --once)
         self.clock = clock
         self._store_lock = store_lock or threading.RLock()
         self._make_backoff = backoff or (lambda: Backoff(base_s=0.5, cap_s=60.0))
@@ -241,6 +257,10 @@ class SyncWorker:
         A failing destination is retried at most ``max_attempts`` times and never waits longer
         than ``max_wait_s`` in total, so the command always ends."""
         deadline = time.monotonic() + max_wait_s
+        with http_deadline(deadline):   # a request in flight is cut at the deadline too
+            return self._run_once(deadline, max_attempts)
+
+    def _run_once(self, deadline: float, max_attempts: int) -> dict:
         if not self._running:
             self._stop.clear()  # a stopped worker can still be drained by hand
         for lane in list(self.lanes.values()):
@@ -303,7 +323,8 @@ class SyncWorker:
         size = self._batch_size(lane)
         now = time.monotonic()
         with self._store_lock:
-            leads = self.store.pending(lane.name, limit=size + len(lane.retry_later) + len(exclude))
+            leads = self.store.pending(lane.name, limit=size + len(lane.retry_later) + len(exclude),
+                                       accept=deliverable_by(lane.transport.kind))
         batch = []
         for lead in leads:
             if lead["id"] in exclude:
@@ -419,7 +440,18 @@ class SyncWorker:
         now = self.clock()
         marks = []
         for r in results:
-            if r.outcome == "sent":
+            if r.outcome == "sent" and r.record is not None:
+                # the destination merged this version with its own edits: that is the lead now
+                try:
+                    self.store.take_remote(r.record, lane.name, base_version=r.version)
+                except (KioskError, ValueError) as exc:   # locked kiosk, odd record: ask again later
+                    delay = lane.backoff.delay(1)
+                    marks.append((r.lead_id, lane.name, r.version, "failed", f"cannot take central's merge: {exc}",
+                                  utc_iso(now + delay)))
+                    continue
+                lane.retry_later.pop(r.lead_id, None)
+                lane.sent += 1
+            elif r.outcome == "sent":
                 marks.append((r.lead_id, lane.name, r.version, "sent", None, None))
                 lane.retry_later.pop(r.lead_id, None)
                 lane.sent += 1
@@ -470,6 +502,50 @@ class SyncWorker:
                 self.store.mark_sync(lead_id, dest, version, state, error=error, next_attempt_at=next_at)
 
     # -- central housekeeping: config pull and heartbeat -------------------------------------
+    def _pull(self, lane: _Lane, transport: PullsUpdates) -> None:
+        """Central's edits of this kiosk's leads become local versions (store.take_remote merges
+        them with staff edits made here meanwhile)."""
+        try:
+            records, until = transport.pull_updates(lane.pull_since)
+        except SyncError as exc:
+            log.info("lead updates from %s failed: %s", lane.name, exc)
+            return
+        ok = True
+        for record in records:
+            try:
+                if self.store.get(str(record.get("id"))) is not None:
+                    self.store.take_remote(record, lane.name)
+            except (KioskError, ValueError) as exc:
+                ok = False   # a locked kiosk: ask again from the same point next time
+                log.info("central's version of lead %s not taken yet: %s", record.get("id"), exc)
+        if ok:
+            lane.pull_since = until
+        if getattr(self.store, "damage", None) and not lane.restored:
+            self._restore(lane, transport)
+
+    def _restore(self, lane: _Lane, transport: PullsUpdates) -> None:
+        """The store found damage: leads central already holds that are missing here are fetched
+        back (once per process) and the recovery report says so."""
+        try:
+            records, _until = transport.pull_updates(None, everything=True)
+        except SyncError as exc:
+            log.warning("restoring lost leads from %s failed (next sync retries): %s", lane.name, exc)
+            return
+        restored = []
+        for record in records:
+            try:
+                if self.store.get(str(record.get("id"))) is None:
+                    rec = {k: v for k, v in record.items() if k not in ("sync", "base_version")}
+                    self.store.save(rec)
+                    self.store.mark_sync(rec["id"], lane.name, int(rec["version"]), "sent")
+                    restored.append(rec["id"])
+            except (KioskError, ValueError, KeyError, TypeError) as exc:
+                log.warning("lead %s from %s not restored: %s", record.get("id"), lane.name, exc)
+        lane.restored = True
+        if restored:
+            self.store.note_recovery(f"restored {len(restored)} lead(s) from {lane.name} after the damage: "
+                                     f"{', '.join(restored)}")
+
     def _housekeeping(self, lane: _Lane) -> None:
         transport = lane.transport
         if lane.transport.kind != "central" or lane.attempt:
@@ -487,6 +563,10 @@ class SyncWorker:
             except SyncError as exc:
                 lane.config_error = f"config pull: {exc}"
                 log.warning("%s", lane.config_error)
+        if isinstance(transport, PullsUpdates) and (
+                not lane.last_pull_at or now - lane.last_pull_at >= self.pull_interval_s):
+            lane.last_pull_at = now
+            self._pull(lane, transport)
         if hasattr(transport, "heartbeat") and (
                 not lane.last_heartbeat_at or now - lane.last_heartbeat_at >= self.heartbeat_interval_s):
             lane.last_heartbeat_at = now

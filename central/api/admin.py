@@ -32,14 +32,15 @@ def post_revoke(request: Request, device_id: str = Path(max_length=40, pattern=r
     """Revoke a kiosk's token at once (a lost or stolen kiosk)."""
     db, settings = state(request)
     check_admin(settings, authorization)
-    return revoke(db, device_id)
+    return revoke(db, device_id, now=settings.clock())
 
 
 @router.post("/admin/shows/{show_id}/enrollment-codes", response_model=CodeResponse)
 def post_code(request: Request, show_id: str = ShowId, authorization: str | None = Header(default=None)) -> dict[str, Any]:
     db, settings = state(request)
     check_admin(settings, authorization)
-    return {"code": new_enrollment_code(db, show_id, ttl_hours=settings.enrollment_code_ttl_h), "show_id": show_id}
+    return {"code": new_enrollment_code(db, show_id, ttl_hours=settings.enrollment_code_ttl_h,
+                                        now=settings.clock()), "show_id": show_id}
 
 
 @router.get("/admin/notifications")
@@ -58,7 +59,7 @@ def post_notification_retry(request: Request, notification_id: int = Path(ge=1, 
     """Put a failed row back in the queue (due now, attempts counted afresh)."""
     db, settings = state(request)
     check_admin(settings, authorization)
-    row = retry_notification(db, notification_id)
+    row = retry_notification(db, notification_id, settings.clock())
     if row is None:
         raise NotFound(f"no notification {notification_id}")
     if row["state"] != "pending":

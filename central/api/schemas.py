@@ -2,9 +2,11 @@
 OpenAPI description (schemathesis generates requests from it)."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
+
+from sync.record.protocol import BatchStatus
 
 
 def _no_nul(value: str) -> str:
@@ -30,8 +32,10 @@ class EnrollResponse(BaseModel):
 class LeadResult(BaseModel):
     id: str | None
     version: int | None
-    status: Literal["stored", "duplicate", "stale", "rejected", "conflict"]
+    status: BatchStatus
     reason: str | None
+    merged_version: int | None = None    # merged: the version central now holds (take ``record``)
+    record: dict[str, Any] | None = None  # merged: the whole merged record, conflicts included
 
 
 class BatchResponse(BaseModel):
@@ -51,6 +55,12 @@ class HeartbeatResponse(BaseModel):
     device_id: str
     server_time: str
     clock_offset_s: float | None
+
+
+class DeviceKeyResponse(BaseModel):
+    device_id: str
+    central_public_key: str
+    wrap_key: str
 
 
 class Problem(BaseModel):
@@ -86,6 +96,10 @@ HEARTBEAT_BODY_SCHEMA = {
     "properties": {"pending": {"type": "object", "additionalProperties": {"type": "integer"}},
                    "last_sync_at": {"type": ["string", "null"], "format": "date-time"},
                    "clock": CLOCK_SCHEMA}}
+
+DEVICE_KEY_BODY_SCHEMA = {
+    "type": "object",
+    "properties": {"kiosk_public_key": {"type": ["string", "null"]}}}
 
 SIGNED_HEADERS = [
     {"name": "webhook-id", "in": "header", "required": True, "schema": {"type": "string"}},

@@ -10,65 +10,49 @@ import smtplib
 import socket
 import ssl
 import urllib.error
-import unicodedata
 import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
 from central.errors import NotificationError
+from central.notify import alert
+from central.notify.alert import header_text
 from central.settings import Settings, SmtpSettings
 
 
-def header_text(value: object, limit: int = 900) -> str:
-    """Text fit for one e-mail header: control characters (line breaks included, and Unicode line/
-    paragraph separators) become spaces and runs of spaces collapse. A visitor's name or company
-    comes from a badge, so a line break in it must neither stop the e-mail nor add a header."""
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in str(value))
-    return " ".join(text.split())[:limit]
-
-
-def _name(contact: dict) -> str:
-    name = " ".join(x for x in (contact.get("first_name"), contact.get("last_name")) if x)
-    return name or contact.get("email") or contact.get("registration_id") or "unknown visitor"
+def message_id(notification_id: int, lead_id: object) -> str:
+    """Stable per notification: if a crash after the SMTP server accepted the mail but before we
+    recorded it makes us send again, mail systems and clients can drop the copy by Message-ID.
+    Replies in a visitor's thread reference the first alert's id (``central.sales.alerts``)."""
+    lead = header_text(lead_id, 100).replace(" ", "")
+    return f"<leadkiosk-notification-{notification_id}-{lead}@leadkiosk>"
 
 
 def subject(payload: dict[str, Any]) -> str:
-    c = payload.get("contact") or {}
-    company = f", {c['company']}" if c.get("company") else ""
-    return f"Hot lead: {_name(c)}{company} ({payload.get('show_id')})"
+    return alert.subject(payload)
 
 
 def text_body(payload: dict[str, Any]) -> str:
-    c = payload.get("contact") or {}
-    lines = [f"A hot lead was captured at {payload.get('show_id')} by {payload.get('staff') or 'the kiosk'}"
-             f" ({payload.get('kiosk')}, {payload.get('captured_at')}).", "", "Contact"]
-    for key, label in (("first_name", "First name"), ("last_name", "Last name"), ("company", "Company"),
-                       ("title", "Title"), ("email", "E-mail"), ("phone", "Phone"), ("country", "Country")):
-        if c.get(key):
-            lines.append(f"  {label}: {c[key]}")
-    lines += ["", f"Score: {payload.get('score')} ({payload.get('tag')})", "Why it scored hot:"]
-    lines += [f"  - {r}" for r in payload.get("reasons") or []] or ["  (no reasons recorded)"]
-    lines += ["", f"Follow-up asked for: {payload.get('follow_up') or 'not stated'}"]
-    if payload.get("product_interest"):
-        lines.append(f"Product interest: {payload['product_interest']}")
-    lines += ["", "Staff notes:", f"  {payload.get('notes') or '(none)'}", "",
-              f"Lead id: {payload.get('lead_id')} (version {payload.get('version')})"]
-    return "\n".join(lines) + "\n"
+    return alert.text_body(payload)
 
 
 def build_email(smtp: SmtpSettings, recipient: str, notification_id: int, payload: dict[str, Any]) -> EmailMessage:
+    """Multipart: plain text first (what a lock screen shows), HTML with tap-to-call/mail links."""
     msg = EmailMessage()
     msg["From"] = smtp.sender
     msg["To"] = header_text(recipient)
-    msg["Subject"] = header_text(subject(payload))
+    msg["Subject"] = header_text(alert.subject(payload))
     msg["Date"] = formatdate(usegmt=True)
-    # Stable per notification: if a crash after the SMTP server accepted the mail but before we
-    # recorded it makes us send again, mail systems and clients can drop the copy by Message-ID.
-    lead = header_text(payload.get("lead_id"), 100).replace(" ", "")
-    msg["Message-ID"] = f"<leadkiosk-notification-{notification_id}-{lead}@leadkiosk>"
-    msg["X-Leadkiosk-Lead"] = lead
-    msg.set_content(text_body(payload))
+    msg["Message-ID"] = message_id(notification_id, payload.get("lead_id"))
+    thread = payload.get("thread") or {}
+    refs = [header_text(r, 200).replace(" ", "") for r in thread.get("references") or [] if isinstance(r, str)]
+    if refs:
+        msg["In-Reply-To"] = refs[-1]
+        msg["References"] = " ".join(refs)
+    msg["X-Leadkiosk-Lead"] = header_text(payload.get("lead_id"), 100).replace(" ", "")
+    msg.set_content(alert.text_body(payload))
+    msg.add_alternative(alert.html_body(payload), subtype="html")
     return msg
 
 
@@ -91,15 +75,9 @@ def send_email(smtp: SmtpSettings, recipient: str, notification_id: int, payload
 
 
 def chat_body(payload: dict[str, Any]) -> dict[str, Any]:
-    """Slack's incoming-webhook shape (``text`` with mrkdwn); Mattermost and Rocket.Chat accept it."""
-    c = payload.get("contact") or {}
-    reasons = "; ".join(payload.get("reasons") or []) or "no reasons recorded"
-    text = (f":fire: *{subject(payload)}*\n"
-            f"{c.get('email') or ''} {c.get('phone') or ''}\n"
-            f"Score {payload.get('score')}: {reasons}\n"
-            f"Follow-up: {payload.get('follow_up') or 'not stated'}\n"
-            f"Notes: {payload.get('notes') or '(none)'}\nLead {payload.get('lead_id')}")
-    return {"text": text}
+    """Slack's incoming-webhook shape (``text`` with mrkdwn, escaped by Slack's rules: ``&``, ``<``,
+    ``>``); Mattermost and Rocket.Chat accept it."""
+    return {"text": alert.chat_text(payload)}
 
 
 def send_chat(url: str, payload: dict[str, Any], timeout_s: float = 10.0) -> None:

@@ -108,7 +108,7 @@ class NotificationWorker:
 
     def run_once(self, limit: int = 50) -> int:
         """Deliver what is due now; return how many were sent."""
-        now = utcnow()
+        now = self.settings.clock()
         with self.db.begin() as conn:
             ids = [r[0] for r in conn.execute(select(Notification.id).where(_due(now))
                                               .order_by(Notification.next_attempt_at).limit(limit))]
@@ -120,7 +120,7 @@ class NotificationWorker:
         return sent
 
     def _deliver_one(self, nid: int) -> int:
-        now = utcnow()
+        now = self.settings.clock()
         with self.db.write(priority=True) as conn:
             row = conn.execute(
                 update(Notification).where(Notification.id == nid, _due(now))
@@ -160,14 +160,14 @@ class NotificationWorker:
                 delay = backoff_s(self.settings, item.attempts)
                 log.warning("notification %s to %s failed (attempt %s), retry in %.0fs: %s",
                             nid, item.recipient, item.attempts, delay, error)
-                values = {"state": "retry", "next_attempt_at": utcnow() + timedelta(seconds=delay)}
+                values = {"state": "retry", "next_attempt_at": self.settings.clock() + timedelta(seconds=delay)}
             with self.db.write(priority=True) as conn:
                 conn.execute(update(Notification).where(Notification.id == nid).values(
                     lease_until=None, last_error=error[:2000], **values))
             return 0
         with self.db.write(priority=True) as conn:
             conn.execute(update(Notification).where(Notification.id == nid).values(
-                state="sent", sent_at=utcnow(), lease_until=None, last_error=None))
+                state="sent", sent_at=self.settings.clock(), lease_until=None, last_error=None))
         return 1
 
     def run_forever(self, listen: bool = False) -> None:

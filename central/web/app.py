@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -32,7 +32,8 @@ class ReviewApp:
 def make_templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
     env = t.env
-    env.filters.update(dt=fmt.dt, ago=fmt.ago, pct=fmt.pct, money=fmt.money, num=fmt.num, ratio=fmt.ratio, val=fmt.val)
+    env.filters.update(dt=fmt.dt, ago=fmt.ago, pct=fmt.pct, money=fmt.money, num=fmt.num, ratio=fmt.ratio, val=fmt.val,
+                       duration=fmt.duration, tel=fmt.tel)
     env.globals.update(static=STATIC_PREFIX)
     env.trim_blocks = True
     env.lstrip_blocks = True
@@ -40,15 +41,22 @@ def make_templates() -> Jinja2Templates:
 
 
 def install(app: FastAPI, db: Database, settings: ReviewSettings | None = None) -> ReviewApp:
-    from central.web.routes import api, auth, leads, notifications, outcomes, reports, shows, users
+    from central.web.routes import api, auth, leads, notifications, outcomes, reports, sales, shows, users
 
     review = ReviewApp(db, settings or ReviewSettings.from_env(), make_templates())
     if db.dialect == "sqlite":
         _sqlite_read_pragmas(db)
     app.state.review = review
     app.mount(STATIC_PREFIX, StaticFiles(directory=str(HERE / "static")), name="review-static")
-    for module in (auth, shows, leads, outcomes, reports, users, notifications, api):
+    for module in (auth, shows, leads, outcomes, reports, sales, users, notifications, api):
         app.include_router(module.router)
+    app.include_router(sales.api_router)
+    @app.get("/favicon.ico", include_in_schema=False)
+    def _favicon() -> FileResponse:
+        # browsers ask for /favicon.ico on every page whatever the <link rel=icon> says
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
     if not any(getattr(r, "path", None) == "/" for r in app.routes):
         @app.get("/", include_in_schema=False)
         def _root() -> RedirectResponse:

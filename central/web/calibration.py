@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from sync.record.fields import TAGS
+
 WON = "closed_won"
 NEGATIVE = ("closed_lost", "discarded")
-TAGS = ("hot", "warm", "nurture")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ScoreBucket:
     open: int = 0
     hot_ok: bool = True    # the form's hot_requires rules hold for these leads
     warm_ok: bool = True   # the form's warm_requires rules hold
+    stored_tag: str | None = None  # the computed tag stored on these leads (None: unknown)
 
     @property
     def total(self) -> int:
@@ -34,21 +36,24 @@ class ScoreBucket:
 
 
 def buckets_from_counts(rows: Iterable[tuple]) -> list[ScoreBucket]:
-    """Fold ``(score, outcome_status, n[, hot_ok, warm_ok])`` rows into one bucket per score and
-    rule state (None scores count as 0; missing rule flags mean the rules hold)."""
-    acc: dict[tuple[int, bool, bool], list[int]] = {}
+    """Fold ``(score, outcome_status, n[, hot_ok, warm_ok[, stored computed tag]])`` rows into one
+    bucket per score, rule state and stored tag (None scores count as 0; missing rule flags mean
+    the rules hold)."""
+    acc: dict[tuple[int, bool, bool, str | None], list[int]] = {}
     for row in rows:
         score, status, n = row[0], row[1], int(row[2])
         hot_ok = True if len(row) < 4 or row[3] is None else bool(row[3])
         warm_ok = True if len(row) < 5 or row[4] is None else bool(row[4])
-        b = acc.setdefault((int(score or 0), hot_ok, warm_ok), [0, 0, 0])
+        stored = row[5] if len(row) > 5 else None
+        b = acc.setdefault((int(score or 0), hot_ok, warm_ok, stored), [0, 0, 0])
         if status == WON:
             b[0] += n
         elif status in NEGATIVE:
             b[1] += n
         else:
             b[2] += n
-    return [ScoreBucket(k[0], *acc[k], hot_ok=k[1], warm_ok=k[2]) for k in sorted(acc)]
+    return [ScoreBucket(k[0], *acc[k], hot_ok=k[1], warm_ok=k[2], stored_tag=k[3])
+            for k in sorted(acc, key=lambda k: (k[0], k[1], k[2], k[3] or ""))]
 
 
 def tag_for(score: int, hot: int, warm: int, hot_ok: bool = True, warm_ok: bool = True) -> str:
@@ -101,6 +106,7 @@ class Candidate:
     won_in_warm: int
     won_missed: int  # closed deals that would have landed in nurture
     current: bool = False
+    would_change: int = 0  # stored leads whose computed tag differs under this pair (not rescored)
 
     @property
     def hot_precision(self) -> float | None:
@@ -124,6 +130,16 @@ class Calibration:
     by_tag: dict[str, TagCatch]
     candidates: list[Candidate] = field(default_factory=list)
     suggestion: Candidate | None = None
+    min_decided: int = 0
+
+    @property
+    def decided(self) -> int:
+        return self.total_won + self.total_negative
+
+    @property
+    def enough(self) -> bool:
+        """Enough decided leads to recommend anything at all."""
+        return self.decided >= self.min_decided
 
 
 def candidate_thresholds(buckets: list[ScoreBucket], step: int = 5) -> list[int]:
@@ -142,12 +158,19 @@ def evaluate(buckets: list[ScoreBucket], hot: int, warm: int, current: bool = Fa
     return Candidate(
         hot=hot, warm=warm, hot_leads=c["hot"].leads, won_in_hot=c["hot"].won,
         false_hots=c["hot"].negative, won_in_warm=c["warm"].won, won_missed=c["nurture"].won,
-        current=current,
+        current=current, would_change=would_change(buckets, hot, warm),
     )
 
 
+def would_change(buckets: Iterable[ScoreBucket], hot: int, warm: int) -> int:
+    """How many stored leads would carry another computed tag under ``hot``/``warm`` (they are
+    NOT rescored: the number tells what the change means before anyone applies it)."""
+    return sum(b.total for b in buckets
+               if b.stored_tag is not None and tag_for(b.score, hot, warm, b.hot_ok, b.warm_ok) != b.stored_tag)
+
+
 def calibrate(buckets: list[ScoreBucket], hot: int, warm: int, step: int = 5,
-              max_rows: int = 40, keep: float = 0.9) -> Calibration:
+              max_rows: int = 40, keep: float = 0.9, min_decided: int = 0) -> Calibration:
     """Build the calibration table over candidate ``(hot, warm)`` pairs.
 
     Rows: for each candidate hot threshold, the highest warm threshold that leaves no more closed
@@ -158,7 +181,9 @@ def calibrate(buckets: list[ScoreBucket], hot: int, warm: int, step: int = 5,
     (90%) of the closed deals the current hot tag catches, remove more false hots than the deals
     they give up (a deal is worth at least one wasted call), and leave no more deals in nurture
     (ties: more deals in hot, then nearest the current thresholds). None when no pair qualifies,
-    so the page says the thresholds are fine instead of proposing churn.
+    so the page says the thresholds are fine instead of proposing churn. Below ``min_decided``
+    decided leads (won + lost + discarded by sales) nothing is recommended at all: the page says
+    there are too few outcomes to tell.
     """
     total_won = sum(b.won for b in buckets)
     total_neg = sum(b.negative for b in buckets)
@@ -197,10 +222,10 @@ def calibrate(buckets: list[ScoreBucket], hot: int, warm: int, step: int = 5,
     eligible = [c for c in rows if not c.current and c.won_in_hot >= need and c.won_missed <= now.won_missed
                 and (now.false_hots - c.false_hots > now.won_in_hot - c.won_in_hot
                      or (c.false_hots <= now.false_hots and c.won_in_hot > now.won_in_hot))]
-    if eligible and total_won:
+    if eligible and total_won and total_won + total_neg >= min_decided:
         suggestion = min(eligible, key=lambda c: (c.false_hots, -c.won_in_hot, abs(c.hot - hot) + abs(c.warm - warm)))
     return Calibration(hot, warm, total_won, total_neg, total_open,
-                       catch_by_tag(buckets, hot, warm), rows, suggestion)
+                       catch_by_tag(buckets, hot, warm), rows, suggestion, min_decided)
 
 
 def histogram_from_leads(leads: Iterable[Mapping[str, object]]) -> list[ScoreBucket]:

@@ -48,6 +48,18 @@ def register(sub: Any) -> None:
     p.add_argument("--email", required=True)
     p.set_defaults(func=cmd_user_token)
 
+    for action, what in (("disable", "refuse sign-in, end every session and revoke every API token"),
+                         ("enable", "allow sign-in again (revoked API tokens stay revoked)")):
+        p = usub.add_parser(action, help=f"{action} a user: {what}")
+        _db_arg(p)
+        p.add_argument("--email", required=True)
+        p.set_defaults(func=cmd_user_disable if action == "disable" else cmd_user_enable)
+
+    p = usub.add_parser("revoke-tokens", help="revoke every API token of a user (sessions stay)")
+    _db_arg(p)
+    p.add_argument("--email", required=True)
+    p.set_defaults(func=cmd_user_revoke_tokens)
+
     p = sub.add_parser("demo-data", help="fill a demo show with realistic leads and sales outcomes")
     _db_arg(p)
     p.add_argument("--show", default="demo-2026", help="show id (default demo-2026)")
@@ -59,6 +71,9 @@ def register(sub: Any) -> None:
     p.add_argument("--demo-users", action="store_true",
                    help=f"also create {', '.join(u for u, _, _ in DEMO_USERS)} with password {DEMO_PASSWORD!r}")
     p.set_defaults(func=cmd_demo_data)
+
+    from central.web import outcomes_cli
+    outcomes_cli.register(sub)
 
 
 def _fail(msg: str) -> int:
@@ -133,6 +148,40 @@ def cmd_user_token(args: argparse.Namespace) -> int:
     except CentralError as exc:
         return _fail(str(exc))
     print(token)
+    return 0
+
+
+def _set_disabled(args: argparse.Namespace, disabled: bool) -> int:
+    from central.errors import CentralError
+    from central.web.users import set_disabled
+    try:
+        with _db(args).session() as s:
+            u = set_disabled(s, args.email, disabled)
+            email = u.email
+    except CentralError as exc:
+        return _fail(str(exc))
+    print(f"user {email} {'disabled: signed out everywhere, API tokens revoked' if disabled else 'enabled'}")
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    return _set_disabled(args, True)
+
+
+def cmd_user_enable(args: argparse.Namespace) -> int:
+    return _set_disabled(args, False)
+
+
+def cmd_user_revoke_tokens(args: argparse.Namespace) -> int:
+    from central.errors import CentralError
+    from central.web.users import find_user, revoke_tokens
+    try:
+        with _db(args).session() as s:
+            u = find_user(s, args.email)
+            n, email = revoke_tokens(s, u.id), u.email
+    except CentralError as exc:
+        return _fail(str(exc))
+    print(f"user {email}: {n} API token{'s' if n != 1 else ''} revoked")
     return 0
 
 

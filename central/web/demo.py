@@ -8,6 +8,8 @@ say.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import random
 import uuid
 from dataclasses import dataclass
@@ -19,7 +21,11 @@ from sqlalchemy.orm import Session
 
 from central.db import Database
 from central.models import Device, Lead, LeadHistory, Show
+from central.search import search_text
 from central.web.models import Outcome
+from sync.record.record import new_lead, wire_record
+from sync.record.timestamps import iso
+from sync.record.versioning import new_version
 
 FIRST = ["Anna", "Jonas", "Sofia", "Lukas", "Emma", "Mateo", "Zoë", "Łukasz", "José", "Chloé", "Noah", "Mia",
          "Björn", "Ingrid", "Aarav", "Priya", "Yuki", "Kenji", "Olivia", "Liam", "Fatima", "Omar", "Elena",
@@ -131,16 +137,12 @@ def lead_rows(show_id: str, devices: list[tuple[str, str]], n: int, *, start: da
         sc = scorer(answers)
         staff = rng.choice(STAFF)
         lead_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        iso = at.isoformat().replace("+00:00", "Z")
-        record = {
-            "schema": 1, "id": lead_id, "version": 1, "show_id": show_id, "kiosk_id": dev_name, "staff": staff,
-            "captured_at": iso, "clock": {"synchronised": True, "source": "ntp", "monotonic_s": 1000.0 + i,
-                                          "boot_id": "demo"},
-            "updated_at": iso, "contact": contact, "answers": answers,
-            "consent": {"given": True, "text_version": "2026-1", "at": iso}, "score": sc,
-            "notes": answers.pop("notes", "") if "notes" in answers else "",
-            "history": [{"version": 1, "at": iso, "actor": staff, "changes": {}}], "outcome": None, "purged": False,
-        }
+        notes = answers.pop("notes", "") if "notes" in answers else ""
+        record = wire_record(new_lead(
+            show_id=show_id, kiosk_id=dev_name, staff=staff, contact=contact, answers=answers, score=sc,
+            consent={"given": True, "text_version": "2026-1", "at": iso(at)}, notes=notes, captured_at=at,
+            lead_id=lead_id, clock={"synchronised": True, "source": "ntp", "monotonic_s": 1000.0 + i,
+                                    "boot_id": "demo"}))
         pi = answers.get("product_interest")
         yield {"id": lead_id, "show_id": show_id, "device_id": dev_id, "kiosk_id": dev_name, "version": 1,
                "captured_at": at, "captured_at_corrected": at, "clock_method": "synchronised",
@@ -149,7 +151,8 @@ def lead_rows(show_id: str, devices: list[tuple[str, str]], n: int, *, start: da
                "email": contact["email"], "first_name": first, "last_name": last, "company": company,
                "country": contact["country"], "follow_up": answers.get("follow_up"),
                "product_interest": ", ".join(pi) if pi else None, "record_json": record,
-               "received_at": at + timedelta(seconds=rng.randrange(5, 600)), "updated_at": at, "merged_into": None}
+               "received_at": at + timedelta(seconds=rng.randrange(5, 600)), "updated_at": at, "merged_into": None,
+               "search_text": search_text((first, last, company, contact["email"]))}
 
 
 def outcome_for(rng: random.Random, score: int, discarded: bool) -> tuple[str, str | None, str | None] | None:
@@ -184,6 +187,8 @@ def ensure_show(s: Session, show_id: str, name: str, form_yaml: str, *, cost: fl
                     form_yaml=form_yaml, badge_yaml=None, roster_csv=None, form_version=form.version,
                     updated_at=now)
         s.add(show)
+        from central.web.models import ReportSettings
+        s.add(ReportSettings(show_id=show_id, currency="EUR"))   # the demo deals are in EUR
     devs = s.execute(select(Device.id, Device.name).where(Device.show_id == show_id).order_by(Device.name)).all()
     if devs:
         return [(d.id, d.name) for d in devs]
@@ -205,12 +210,12 @@ def ensure_show(s: Session, show_id: str, name: str, form_yaml: str, *, cost: fl
 def load_demo(db: Database, *, show_id: str = "demo-2026", name: str = "Demo Expo 2026", leads: int = 600,
               seed: int = 7, cost: float | None = 24000.0, start: date | None = None, days: int = 3,
               outcomes: bool = True, form_yaml: str | None = None, batch: int = 2000,
-              index: bool = True) -> DemoResult:
+              index: bool = True, now: datetime | None = None) -> DemoResult:
     """Fill ``show_id`` with ``leads`` leads (added to any already there) and outcomes; with
     ``index`` the report's answer index is built too, so the first report opens at once."""
     from forms import default_form_path
     form_yaml = form_yaml or default_form_path().read_text(encoding="utf-8")
-    now = datetime.now(timezone.utc)
+    now = now or datetime.now(timezone.utc)  # the demo's "today": its leads are the last days before it
     start = start or (now - timedelta(days=days + 30)).date()
     with db.session() as s:
         devices = ensure_show(s, show_id, name, form_yaml, cost=cost, now=now)
@@ -239,15 +244,21 @@ def load_demo(db: Database, *, show_id: str = "demo-2026", name: str = "Demo Exp
                 status, stage, reason = o
                 at = min(row["captured_at"] + timedelta(days=rng.randrange(7, 40)), now - timedelta(hours=1))
                 outcome = {"status": status, "stage": stage, "reason": reason,
-                           "at": at.isoformat().replace("+00:00", "Z")}
+                           "at": iso(at)}
+                amount = None
+                if status in ("closed_won", "active"):  # deal sizes as a B2B show sees them
+                    amount = Decimal(rng.choice((2500, 5000, 8000, 12500, 20000, 35000, 60000)))
+                    outcome.update(amount=str(amount), currency="EUR", close_date=at.date().isoformat())
                 row["record_json"]["outcome"] = outcome
-                row["record_json"]["version"] = row["version"] = 2
-                row["record_json"]["history"].append({"version": 2, "at": outcome["at"], "actor": "sales@demo.example",
-                                                      "changes": {"outcome": {"old": None, "new": outcome}}})
+                row["version"] = new_version(row["record_json"], {"outcome": {"old": None, "new": outcome}},
+                                             actor="sales@demo.example", at=at)["version"]
                 hbuf.append({"lead_id": row["id"], "version": 2, "at": at, "actor": "sales@demo.example",
                              "source": "web", "changes_json": {"outcome": {"old": None, "new": outcome}}})
                 obuf.append({"lead_id": row["id"], "show_id": show_id, "status": status, "stage": stage,
-                             "reason": reason, "reported_at": at, "reported_by": "sales@demo.example"})
+                             "reason": reason, "reported_at": at, "reported_by": "sales@demo.example",
+                             "amount": amount, "currency": "EUR" if amount is not None else None,
+                             "close_date": at.date() if amount is not None and status == "closed_won" else None,
+                             "source": "demo"})
                 n_out += 1
         buf.append(row)
         if len(buf) >= batch:

@@ -46,7 +46,19 @@ def pct(v: float | None, digits: int = 0) -> str:
 
 
 def money(v: float | None) -> str:
-    return "–" if v is None else f"{v:,.2f}"
+    return "–" if v is None else f"{float(v):,.2f}"
+
+
+def duration(v: float | None) -> str:
+    """Seconds as a short human duration (time to first contact)."""
+    if v is None:
+        return "–"
+    v = float(v)
+    if v < 3600:
+        return f"{v / 60:.0f} min"
+    if v < 86400 * 2:
+        return f"{v / 3600:.1f} h"
+    return f"{v / 86400:.1f} d"
 
 
 def num(v: Any) -> str:
@@ -68,3 +80,11 @@ def val(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     return str(v)
+
+
+def tel(v: Any) -> str:
+    """A ``tel:`` URI for a stored phone number: digits and a leading + only (RFC 3966 global
+    numbers), so a phone dials "+49 151 2345678" as typed on the badge."""
+    text = str(v or "").strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return ("tel:+" if text.startswith("+") else "tel:") + digits if digits else ""

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import select, update
@@ -16,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from central.errors import CentralError, NotFound
 from central.models import Lead, LeadHistory, LeadVersion, Outbox, Show
-from central.web.models import OUTCOME_STATUSES, Outcome, ReviewRevision
-
-CONTACT_FIELDS = ("first_name", "last_name", "company", "title", "email", "phone", "country")
-TAGS = ("hot", "warm", "nurture")
+from central.search import SEARCH_FIELDS, search_text_of
+from central.web.models import Outcome, ReviewRevision
+from sync.record.fields import OUTCOME_STATUSES, TAGS
+from sync.record.fields import PERSON_FIELDS as CONTACT_FIELDS  # what the review page may edit
+from sync.record.timestamps import iso
+from sync.record.versioning import apply_paths, get_path, new_version
 # Lead columns mirrored from record paths, so filters and sorting see edits at once.
 COLUMN_OF = {"contact.first_name": "first_name", "contact.last_name": "last_name",
              "contact.company": "company", "contact.email": "email", "contact.country": "country",
@@ -37,27 +40,6 @@ class EditResult:
     version: int
     changes: dict[str, dict[str, Any]]
     raised_to_hot: bool = False
-
-
-def _get(record: dict, path: str) -> Any:
-    cur: Any = record
-    for part in path.split("."):
-        if not isinstance(cur, dict):
-            return None
-        cur = cur.get(part)
-    return cur
-
-
-def _set(record: dict, path: str, value: Any) -> None:
-    parts = path.split(".")
-    cur = record
-    for part in parts[:-1]:
-        nxt = cur.get(part)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            cur[part] = nxt
-        cur = nxt
-    cur[parts[-1]] = value
 
 
 def crm_destinations(show: Show | None) -> list[str]:
@@ -82,22 +64,13 @@ def apply_changes(s: Session, lead: Lead, new_values: dict[str, Any], *, actor: 
                   now: datetime, note: str | None = None) -> EditResult | None:
     """Make one new version of ``lead`` with ``{record.path: value}``; None when nothing changes."""
     record = copy.deepcopy(lead.record_json or {})
-    changes: dict[str, dict[str, Any]] = {}
-    for path, value in new_values.items():
-        old = _get(record, path)
-        if old != value:
-            changes[path] = {"old": old, "new": value}
-            _set(record, path, value)
+    changes = apply_paths(record, new_values)
     if not changes:
         return None
+    from sync.merge import resolve
+    resolve(record, list(changes))        # a person set these fields: their two-way conflicts are settled
     old_tag = lead.tag
-    version = int(lead.version) + 1
-    record["version"] = version
-    record["updated_at"] = now.isoformat().replace("+00:00", "Z")
-    entry: dict[str, Any] = {"version": version, "at": record["updated_at"], "actor": actor, "changes": changes}
-    if note:
-        entry["note"] = note
-    record.setdefault("history", []).append(entry)
+    version = new_version(record, changes, actor=actor, at=now, note=note, previous=int(lead.version))["version"]
     record.pop("sync", None)
     lead.record_json = record
     lead.version = version
@@ -107,6 +80,8 @@ def apply_changes(s: Session, lead: Lead, new_values: dict[str, Any], *, actor: 
             setattr(lead, col, changes[path]["new"])
     if "contact.email" in changes and isinstance(lead.email, str):
         lead.email = lead.email.strip().lower() or None
+    if any(p.startswith("contact.") for p in changes):
+        lead.search_text = search_text_of({k: getattr(lead, k) for k in SEARCH_FIELDS})
     s.add(LeadVersion(lead_id=lead.id, version=version, device_id=None, record_json=record, received_at=now))
     hist_changes = dict(changes)
     if note:
@@ -166,7 +141,7 @@ def set_override(s: Session, lead_id: str, tag: str | None, *, actor: str, sourc
     if tag is not None and tag not in TAGS:
         raise EditError(f"tag: expected one of {', '.join(TAGS)} or none, got {tag!r}")
     lead = load_lead(s, lead_id)
-    computed = lead.computed_tag or _get(lead.record_json or {}, "score.computed_tag") or lead.tag
+    computed = lead.computed_tag or get_path(lead.record_json or {}, "score.computed_tag") or lead.tag
     override = None if tag in (None, computed) else tag
     return apply_changes(s, lead, {"score.override": override, "score.tag": override or computed},
                          actor=actor, source=source, now=now)
@@ -201,8 +176,8 @@ def merge(s: Session, keep_id: str, other_id: str, *, actor: str, source: str, n
     kr, orr = keep.record_json or {}, other.record_json or {}
     changes: dict[str, Any] = {}
     for f in CONTACT_FIELDS:
-        if not _get(kr, f"contact.{f}") and _get(orr, f"contact.{f}"):
-            changes[f"contact.{f}"] = _get(orr, f"contact.{f}")
+        if not get_path(kr, f"contact.{f}") and get_path(orr, f"contact.{f}"):
+            changes[f"contact.{f}"] = get_path(orr, f"contact.{f}")
     onotes = (orr.get("notes") or "").strip()
     if onotes and onotes not in (kr.get("notes") or ""):
         changes["notes"] = ((kr.get("notes") or "").rstrip() + "\n" + onotes).strip()
@@ -219,8 +194,11 @@ def merge(s: Session, keep_id: str, other_id: str, *, actor: str, source: str, n
 
 
 def set_outcome(s: Session, lead_id: str, status: str, *, stage: str | None = None, reason: str | None = None,
-                actor: str, source: str, now: datetime, lead: Lead | None = None) -> EditResult | None:
-    """Record what sales made of a lead. ``discarded`` needs a reason, ``active`` a stage."""
+                actor: str, source: str, now: datetime, lead: Lead | None = None,
+                amount: Decimal | float | str | None = None, currency: str | None = None,
+                close_date: date | None = None) -> EditResult | None:
+    """Record what sales made of a lead. ``discarded`` needs a reason, ``active`` a stage; the deal's
+    amount (with its currency) and close date travel with it when the CRM knows them."""
     status = (status or "").strip().lower()
     stage, reason = _clean(stage), _clean(reason)
     if status not in OUTCOME_STATUSES:
@@ -231,21 +209,33 @@ def set_outcome(s: Session, lead_id: str, status: str, *, stage: str | None = No
         raise EditError("status active: a stage is required (for example 'proposal')")
     if status != "active":
         stage = None
+    value = None if amount is None or amount == "" else Decimal(str(amount)).quantize(Decimal("0.01"))
+    if value is not None and (value < 0 or value > Decimal("1e13")):
+        raise EditError(f"amount: expected 0 to 10,000,000,000,000, got {amount}")
+    currency = (currency or "").strip().upper() or None
+    if currency is not None and (len(currency) != 3 or not currency.isalpha()):
+        raise EditError(f"currency: expected a 3-letter code like EUR, got {currency!r}")
     lead = lead or load_lead(s, lead_id)
     if lead.merged_into:
         lead = load_lead(s, lead.merged_into)
-    outcome = {"status": status, "stage": stage, "reason": reason,
-               "at": now.isoformat().replace("+00:00", "Z")}
+    outcome: dict[str, Any] = {"status": status, "stage": stage, "reason": reason, "at": iso(now)}
+    if value is not None or currency or close_date:
+        outcome.update(amount=None if value is None else str(value), currency=currency,
+                       close_date=close_date.isoformat() if close_date else None)
     current = (lead.record_json or {}).get("outcome") or {}
-    if all(current.get(k) == outcome[k] for k in ("status", "stage", "reason")):
+    keys = ("status", "stage", "reason", "amount", "currency", "close_date")
+    if all(current.get(k) == outcome.get(k) for k in keys):
         return None
     res = apply_changes(s, lead, {"outcome": outcome}, actor=actor, source=source, now=now)
     row = s.get(Outcome, lead.id)
+    src = source if not source.startswith("crm:") else source[:64]
     if row is None:
         s.add(Outcome(lead_id=lead.id, show_id=lead.show_id, status=status, stage=stage, reason=reason,
-                      reported_at=now, reported_by=actor))
+                      reported_at=now, reported_by=actor, amount=value, currency=currency, close_date=close_date,
+                      source=src))
     else:
         row.status, row.stage, row.reason, row.reported_at, row.reported_by = status, stage, reason, now, actor
+        row.amount, row.currency, row.close_date, row.source = value, currency, close_date, src
     return res
 
 

@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 from sqlalchemy import Select, and_, func, or_, select
 
 from central.models import Device, Lead
+from central.search import fold
 from central.web.models import Outcome
+from sync.record.fields import TAGS
 
-TAGS = ("hot", "warm", "nurture")
 SORTS = {
     "time": Lead.captured_at_corrected,
     "score": Lead.score,
@@ -142,9 +143,18 @@ def where_clause(f: LeadFilter) -> list[Any]:
         w.append(and_(Lead.follow_up.is_not(None), Lead.follow_up != ""))
     elif f.follow_up == "none":
         w.append(or_(Lead.follow_up.is_(None), Lead.follow_up == ""))
+    elif f.follow_up.startswith("="):          # a choice from the form: exactly that option
+        w.append(Lead.follow_up == f.follow_up[1:])
     elif f.follow_up:
         w.append(Lead.follow_up.ilike(_like(f.follow_up), escape="\\"))
-    if f.product:
+    if f.product.startswith("="):              # one option of the "a, b, c" list, not a substring
+        opt = f.product[1:]
+        esc = opt.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        w.append(or_(Lead.product_interest == opt,
+                     Lead.product_interest.like(esc + ", %", escape="\\"),
+                     Lead.product_interest.like("%, " + esc, escape="\\"),
+                     Lead.product_interest.like("%, " + esc + ", %", escape="\\")))
+    elif f.product:
         w.append(Lead.product_interest.ilike(_like(f.product), escape="\\"))
     if f.outcome == "none":
         w.append(~select(Outcome.lead_id).where(Outcome.lead_id == Lead.id).exists())
@@ -152,16 +162,9 @@ def where_clause(f: LeadFilter) -> list[Any]:
         w.append(select(Outcome.lead_id).where(Outcome.lead_id == Lead.id,
                                                Outcome.status == f.outcome).exists())
     if f.q:
-        q = f.q
-        if "@" in q and " " not in q:
-            w.append(Lead.email.ilike(_like(q), escape="\\"))
-        else:
-            terms = []
-            for word in q.split()[:4]:
-                pat = _like(word)
-                terms.append(or_(Lead.first_name.ilike(pat, escape="\\"), Lead.last_name.ilike(pat, escape="\\"),
-                                 Lead.company.ilike(pat, escape="\\"), Lead.email.ilike(pat, escape="\\")))
-            w.append(and_(*terms))
+        # every word, folded like leads.search_text (central/search.py), must occur in it
+        words = fold(f.q).split()[:4]
+        w.extend(Lead.search_text.like(_like(word), escape="\\") for word in words)
     return w
 
 

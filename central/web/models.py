@@ -2,16 +2,16 @@
 metadata describes the whole database and foreign keys resolve."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.models import Base
 
 ROLES = ("field_marketer", "sales", "admin")
-OUTCOME_STATUSES = ("closed_won", "closed_lost", "discarded", "active")
 
 
 class User(Base):
@@ -65,8 +65,47 @@ class Outcome(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     reported_by: Mapped[str] = mapped_column(String(320), nullable=False)
+    # what the deal is worth and when it closed, as the CRM says (0003_outcome_values)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    close_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(64))  # web | api | import | crm:<destination>
     __table_args__ = (Index("ix_outcomes_show_status", "show_id", "status"),
                       Index("ix_outcomes_show_reported", "show_id", "reported_at"))
+
+
+class OutcomeMapping(Base):
+    """The column and value mapping a show's outcome imports last used: the next export from the
+    same CRM maps itself, and values the user mapped by hand once stay mapped."""
+
+    __tablename__ = "outcome_mappings"
+    show_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mapping_json: Mapped[dict] = mapped_column(JSON, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(320), nullable=False)
+
+
+class CrmPull(Base):
+    """Per show and CRM destination, how far outcomes have been read back: the next pull asks
+    only for records changed since ``last_pull_at`` (incremental)."""
+
+    __tablename__ = "crm_pulls"
+    show_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    destination: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_pull_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class ReportSettings(Base):
+    """Per show: the currency its cost (and CRM amounts without one) are in, and the time zone the
+    report's days and hours are counted in (a show in Las Vegas ends its day 8 hours after UTC)."""
+
+    __tablename__ = "report_settings"
+    show_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class FormVersion(Base):
@@ -147,3 +186,7 @@ LEAD_INDEXES = tuple(
         ("ix_leads_live_last_name", (Lead.show_id, Lead.discarded, Lead.last_name, Lead.id)),
         ("ix_leads_live_company", (Lead.show_id, Lead.discarded, Lead.company, Lead.id)),
     ))
+
+# The sales tables (0003_sales) reference users; registering them here keeps "import the review
+# models" meaning "the whole schema".
+import central.sales.models  # noqa: E402,F401

@@ -1,23 +1,16 @@
 """Feedback report arithmetic: the numbers for the post-show feedback session.
 
-Pure: it takes the aggregate counts SQL returns (one GROUP BY each), so the report over 100,000
-leads costs two small queries plus this arithmetic. Definitions, kept in one place so the page,
-the export and the tests agree:
-
-- *qualified*: hot or warm and not discarded at review;
-- *closed*: an outcome of ``closed_won`` or ``closed_lost``; a *deal* is ``closed_won``;
-- *discarded*: discarded at review, or reported ``discarded`` by sales;
-- *conversion rate* of a tag: deals / leads of that tag (every lead counts, no outcome = no deal);
-- *win rate*: deals / (deals + closed_lost + sales-discarded): among leads whose fate is known;
-- *lift* of an answer: its win rate / the overall win rate.
+Pure. The lead counts (tags, fates, revenue) come from ``numbers`` (the one definition every page
+uses); this module adds the cost figures and the answer table, which counts the answer index's
+``(question, value, status, n)`` rows. An answer's *lift* (its win rate / the show's) is only
+given when both have at least ``numbers.MIN_DECIDED`` decided leads.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-TAGS = ("hot", "warm", "nurture")
-STATUSES = ("closed_won", "closed_lost", "discarded", "active")
+from central.web import numbers as nb
 
 
 @dataclass
@@ -84,6 +77,10 @@ class AnswerRow:
     tally: Tally
     lift: float | None = None
 
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return nb.wilson(self.tally.won, self.tally.decided)
+
 
 @dataclass
 class Question:
@@ -98,42 +95,48 @@ class Question:
 class FeedbackReport:
     """Everything the feedback page shows for one show (or several combined)."""
 
-    total: Tally
-    by_tag: dict[str, Tally]
-    qualified: int
+    numbers: nb.ShowNumbers
     cost: float | None
-    cost_leads: int
-    cost_won: int
     answers: dict[str, list[AnswerRow]] = field(default_factory=dict)
     questions: list[Question] = field(default_factory=list)
+    cost_base: tuple[int, int] | None = None  # (leads, won) of the shows with a cost, when combined
+
+    @property
+    def total(self) -> nb.Count:
+        return self.numbers.total
+
+    @property
+    def by_tag(self) -> dict[str, nb.Count]:
+        return self.numbers.by_tag
+
+    @property
+    def qualified(self) -> int:
+        return self.numbers.qualified
 
     @property
     def cost_per_lead(self) -> float | None:
-        return self.cost / self.cost_leads if self.cost is not None and self.cost_leads else None
+        n = self.cost_base[0] if self.cost_base else self.total.leads
+        return self.cost / n if self.cost is not None and n else None
 
     @property
     def cost_per_deal(self) -> float | None:
-        return self.cost / self.cost_won if self.cost is not None and self.cost_won else None
+        n = self.cost_base[1] if self.cost_base else self.total.won
+        return self.cost / n if self.cost is not None and n else None
+
+    @property
+    def cost_per_revenue(self) -> float | None:
+        r = float(self.total.revenue)
+        return self.cost / r if self.cost is not None and r else None
 
 
-def build_report(tag_rows: Iterable[tuple[str | None, bool, str | None, int]],
-                 cost: float | None = None,
+def build_report(numbers: nb.ShowNumbers, cost: float | None = None,
                  answer_rows: Iterable[tuple[str, str, str | None, int]] = (),
                  questions: Sequence[Question] = ()) -> FeedbackReport:
-    """Make the report from ``(tag, discarded, outcome_status, n)`` and ``(qid, value, status, n)`` rows."""
-    total = Tally()
-    by_tag = {t: Tally() for t in TAGS}
-    qualified = 0
-    for tag, discarded, status, n in tag_rows:
-        n = int(n)
-        total.add(status, bool(discarded), n)
-        by_tag.setdefault(tag or "nurture", Tally()).add(status, bool(discarded), n)
-        if tag in ("hot", "warm") and not discarded:
-            qualified += n
-    rep = FeedbackReport(total, by_tag, qualified, cost,
-                         total.leads if cost is not None else 0, total.won if cost is not None else 0)
+    """The report of a show from its numbers and ``(qid, value, status, n)`` answer rows."""
+    rep = FeedbackReport(numbers, cost)
     rep.questions = list(questions)
-    rep.answers = answer_table(answer_rows, questions, total.win_rate)
+    total = numbers.total
+    rep.answers = answer_table(answer_rows, questions, total.win_rate if total.enough else None)
     return rep
 
 
@@ -152,7 +155,7 @@ def answer_table(rows: Iterable[tuple[str, str, str | None, int]], questions: Se
         for value, label in list(opts) + [(v, v) for v in extra]:
             t = tallies.get((q.id, value), Tally())
             lift = (t.win_rate / overall_win_rate
-                    if t.win_rate is not None and overall_win_rate else None)
+                    if t.win_rate is not None and overall_win_rate and t.decided >= nb.MIN_DECIDED else None)
             rows_q.append(AnswerRow(q.id, q.label, value, label, t, lift))
         out[q.id] = rows_q
     return out
@@ -160,18 +163,20 @@ def answer_table(rows: Iterable[tuple[str, str, str | None, int]], questions: Se
 
 def combine(reports: Sequence[FeedbackReport]) -> FeedbackReport:
     """Across shows: counts add up; cost figures use only the shows whose cost was entered."""
-    total = Tally()
-    by_tag = {t: Tally() for t in TAGS}
-    qualified = 0
+    by_tag = {t: nb.Count() for t in nb.TAGS}
+    by_computed = {t: nb.Count() for t in nb.TAGS}
+    dac_by_tag = {t: 0 for t in nb.TAGS}
+    dac = cost_leads = cost_won = 0
     cost: float | None = None
-    cost_leads = cost_won = 0
     for r in reports:
-        total.merge(r.total)
-        for t, tally in r.by_tag.items():
-            by_tag.setdefault(t, Tally()).merge(tally)
-        qualified += r.qualified
+        for t in nb.TAGS:
+            by_tag[t].merge(r.numbers.by_tag[t])
+            by_computed[t].merge(r.numbers.by_computed_tag[t])
+            dac_by_tag[t] += r.numbers.discarded_at_capture_by_tag[t]
+        dac += r.numbers.discarded_at_capture
         if r.cost is not None:
             cost = (cost or 0.0) + r.cost
-            cost_leads += r.cost_leads
-            cost_won += r.cost_won
-    return FeedbackReport(total, by_tag, qualified, cost, cost_leads, cost_won)
+            cost_leads += r.total.leads
+            cost_won += r.total.won
+    return FeedbackReport(nb.ShowNumbers(by_tag, by_computed, dac, dac_by_tag), cost,
+                          cost_base=(cost_leads, cost_won))

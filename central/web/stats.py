@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from central.models import Device, Lead, Show
 from central.web import calibration as cal
+from central.web import numbers as nb
 from central.web import report as rep
 from central.web.answers_index import load_show_form, refresh
 from central.web.leadquery import LeadFilter, where_clause
-from central.web.models import LeadAnswer, LeadAnswerState, Outcome, ReviewRevision
+from central.web.models import LeadAnswer, LeadAnswerState, Outcome, ReportSettings, ReviewRevision
 
 
 @dataclass
@@ -41,6 +42,7 @@ class ShowSummary:
     outcomes: int = 0
     cost: float | None = None
     kiosks: list[KioskRow] = field(default_factory=list)
+    numbers: nb.ShowNumbers | None = None
 
     @property
     def last_sync_at(self) -> datetime | None:
@@ -68,19 +70,11 @@ def shows_overview(s: Session, show_id: str | None = None) -> list[ShowSummary]:
              for r in s.execute(q)}
     if not shows:
         return []
-    cq = (select(Lead.show_id, Lead.tag, Lead.discarded, func.count())
-          .where(Lead.merged_into.is_(None)).group_by(Lead.show_id, Lead.tag, Lead.discarded))
-    if show_id:
-        cq = cq.where(Lead.show_id == show_id)
-    for sid, tag, discarded, n in s.execute(cq):
-        sm = shows.get(sid)
-        if sm is None:
-            continue
-        sm.leads += n
-        if discarded:
-            sm.discarded += n
-        elif tag in ("hot", "warm", "nurture"):
-            setattr(sm, tag, getattr(sm, tag) + n)
+    for sid, sm in shows.items():
+        n = show_numbers(s, sid)
+        sm.leads, sm.discarded = n.leads, n.discarded_at_capture
+        sm.hot, sm.warm, sm.nurture = (n.tag_leads(t) for t in nb.TAGS)
+        sm.numbers = n
     oq = select(Outcome.show_id, func.count()).group_by(Outcome.show_id)
     if show_id:
         oq = oq.where(Outcome.show_id == show_id)
@@ -184,7 +178,10 @@ def fingerprint(s: Session, show_id: str) -> tuple:
                                 .where(Outcome.show_id == show_id)).one()
     show = s.get(Show, show_id)
     rev = s.scalar(select(ReviewRevision.rev).where(ReviewRevision.show_id == show_id))
-    return (str(newest), n_out, str(last_out), rev, str(show.cost) if show else None,
+    from central.sales.models import LeadClaim
+    claims = tuple(s.execute(select(func.count(LeadClaim.first_contact_s), func.max(LeadClaim.first_contact_at))
+                             .where(LeadClaim.show_id == show_id)).one())
+    return (str(newest), str(claims), n_out, str(last_out), rev, report_settings(s, show_id), str(show.cost) if show else None,
             show.form_version if show else None, hash(show.form_yaml) if show else None)
 
 
@@ -207,21 +204,41 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
-def tag_counts(s: Session, show_id: str) -> list[tuple]:
-    """``(tag, discarded, status, n)``: totals from the leads' index, the outcome split from the
-    outcomes (a fraction of the leads) joined to their leads, no-outcome counts by subtraction."""
-    live = [Lead.show_id == show_id, Lead.merged_into.is_(None)]
-    totals = {(t, bool(d)): n for t, d, n in s.execute(
-        select(Lead.tag, Lead.discarded, func.count()).where(*live).group_by(Lead.tag, Lead.discarded))}
-    rows = []
-    for t, d, st, n in s.execute(
-            select(Lead.tag, Lead.discarded, Outcome.status, func.count()).select_from(Outcome)
-            .join(Lead, Lead.id == Outcome.lead_id).where(Outcome.show_id == show_id, *live)
-            .group_by(Lead.tag, Lead.discarded, Outcome.status)):
-        rows.append((t, bool(d), st, n))
-        totals[(t, bool(d))] = totals.get((t, bool(d)), 0) - n
-    rows += [(t, d, None, n) for (t, d), n in totals.items() if n]
-    return rows
+def report_settings(s: Session, show_id: str) -> tuple[str | None, str | None]:
+    """``(currency, time zone name)`` of a show's report (None: not set; the zone is then UTC)."""
+    row = s.get(ReportSettings, show_id)
+    return (row.currency, row.timezone) if row is not None else (None, None)
+
+
+def show_zone(name: str | None):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from datetime import timezone
+    try:
+        return ZoneInfo(name) if name else timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
+
+
+def show_facts(s: Session, show_id: str) -> list[nb.LeadFacts]:
+    """One small row per live lead: the input of :func:`numbers.tally`. (Per lead rather than a
+    GROUP BY so days and hours can be counted in the show's own time zone.)"""
+    from central.sales.models import LeadClaim   # time to first contact, recorded by sales (issue 15)
+    q = (select(Lead.tag, Lead.computed_tag, Lead.discarded, Outcome.status, Outcome.amount, Outcome.currency,
+                Lead.staff, func.coalesce(Device.name, Lead.kiosk_id), Lead.captured_at_corrected, Lead.score,
+                LeadClaim.first_contact_s, func.coalesce(LeadClaim.first_contact_by, LeadClaim.claimed_by))
+         .outerjoin(Outcome, Outcome.lead_id == Lead.id).outerjoin(Device, Device.id == Lead.device_id)
+         .outerjoin(LeadClaim, LeadClaim.lead_id == Lead.id)
+         .where(Lead.show_id == show_id, Lead.merged_into.is_(None)))
+    return [nb.LeadFacts(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
+            for r in s.execute(q)]
+
+
+def show_numbers(s: Session, show_id: str, use_cache: bool = True) -> nb.ShowNumbers:
+    """Every number of one show by the definitions in ``numbers`` (cached per data fingerprint)."""
+    def compute() -> nb.ShowNumbers:
+        currency, zone = report_settings(s, show_id)
+        return nb.tally(show_facts(s, show_id), currency=currency, tz=show_zone(zone))
+    return cached(s, "numbers", show_id, compute) if use_cache else compute()
 
 
 def answer_counts(s: Session, show_id: str) -> list[tuple]:
@@ -229,7 +246,8 @@ def answer_counts(s: Session, show_id: str) -> list[tuple]:
     lead's outcome status (an index-only count on PostgreSQL)."""
     return [tuple(r) for r in s.execute(
         select(LeadAnswer.question_id, LeadAnswer.value, LeadAnswer.status, func.count())
-        .where(LeadAnswer.show_id == show_id)
+        .join(Lead, Lead.id == LeadAnswer.lead_id)   # discarded at capture: in no number (``numbers``)
+        .where(LeadAnswer.show_id == show_id, Lead.discarded.is_(False))
         .group_by(LeadAnswer.question_id, LeadAnswer.value, LeadAnswer.status))]
 
 
@@ -242,22 +260,16 @@ def feedback(s: Session, show_id: str, use_cache: bool = True) -> rep.FeedbackRe
     def compute() -> rep.FeedbackReport:
         answer_rows = answer_counts(s, show_id)
         cost = float(show.cost) if show is not None and show.cost is not None else None
-        return rep.build_report(tag_counts(s, show_id), cost, answer_rows, questions_of(form, answer_rows))
+        return rep.build_report(show_numbers(s, show_id), cost, answer_rows, questions_of(form, answer_rows))
     return cached(s, "feedback", show_id, compute) if use_cache else compute()
 
 
 def feedback_all(s: Session) -> tuple[rep.FeedbackReport, list[tuple[str, str, rep.FeedbackReport]]]:
     """Across shows: per-show reports (without answer tables, forms differ) and their sum."""
     shows = s.execute(select(Show.id, Show.name, Show.cost).order_by(Show.created_at)).all()
-    tag_rows = s.execute(
-        select(Lead.show_id, Lead.tag, Lead.discarded, Outcome.status, func.count())
-        .outerjoin(Outcome, Outcome.lead_id == Lead.id)
-        .where(Lead.merged_into.is_(None))
-        .group_by(Lead.show_id, Lead.tag, Lead.discarded, Outcome.status)).all()
     per: list[tuple[str, str, rep.FeedbackReport]] = []
     for sid, name, cost in shows:
-        rows = [(t, d, st, n) for (shid, t, d, st, n) in tag_rows if shid == sid]
-        per.append((sid, name or sid, rep.build_report(rows, float(cost) if cost is not None else None)))
+        per.append((sid, name or sid, rep.build_report(show_numbers(s, sid), float(cost) if cost is not None else None)))
     return rep.combine([r for _, _, r in per]), per
 
 
@@ -270,14 +282,16 @@ def calibration_for(s: Session, show_id: str, step: int = 5) -> tuple[cal.Calibr
     refresh(s, show_id, form)
 
     def compute() -> cal.Calibration:
-        # Leads discarded at review never reach sales whatever the thresholds, so they only count
-        # when sales reported an outcome for them anyway.
+        # Leads discarded at capture never reach sales whatever the thresholds: left out, as in
+        # every other number (``numbers``).
         rows = s.execute(
-            select(Lead.score, Outcome.status, func.count(), LeadAnswerState.hot_ok, LeadAnswerState.warm_ok)
+            select(Lead.score, Outcome.status, func.count(), LeadAnswerState.hot_ok, LeadAnswerState.warm_ok,
+                   Lead.computed_tag)
             .outerjoin(Outcome, Outcome.lead_id == Lead.id)
             .outerjoin(LeadAnswerState, LeadAnswerState.lead_id == Lead.id)
-            .where(Lead.show_id == show_id, Lead.merged_into.is_(None),
-                   (Lead.discarded.is_(False)) | Outcome.status.is_not(None))
-            .group_by(Lead.score, Outcome.status, LeadAnswerState.hot_ok, LeadAnswerState.warm_ok)).all()
-        return cal.calibrate(cal.buckets_from_counts(rows), int(form.scoring.hot), int(form.scoring.warm), step=step)
+            .where(Lead.show_id == show_id, Lead.merged_into.is_(None), Lead.discarded.is_(False))
+            .group_by(Lead.score, Outcome.status, LeadAnswerState.hot_ok, LeadAnswerState.warm_ok,
+                      Lead.computed_tag)).all()
+        return cal.calibrate(cal.buckets_from_counts(rows), int(form.scoring.hot), int(form.scoring.warm), step=step,
+                             min_decided=nb.MIN_DECIDED)
     return cached(s, f"calibration:{step}", show_id, compute), form

@@ -25,8 +25,11 @@ class CameraFeed:
                  on_code: Callable[[str], None], on_error: Callable[[str], None],
                  on_ready: Callable[[], None] = lambda: None, max_fps: float = 30.0,
                  retry_s: float = 3.0, prepare: Callable[[Any], Any] | None = None,
-                 max_decode_fps: float = 15.0) -> None:
+                 max_decode_fps: float = 15.0,
+                 on_decoded: Callable[[Sequence[str]], None] | None = None) -> None:
         self._open_source = open_source
+        # every decoded frame's codes, empty ones too (a badge that left the view shows as misses)
+        self._on_decoded = on_decoded
         self._decode = decode
         self._on_code = on_code
         self._on_error = on_error
@@ -145,6 +148,8 @@ class CameraFeed:
                 log.exception("decoding a frame")
                 continue
             self.frames_decoded += 1
+            if self._on_decoded is not None:
+                self._on_decoded(list(texts))
             for text in texts:
                 self._on_code(text)
 

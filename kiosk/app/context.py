@@ -17,6 +17,7 @@ class ShowInfo:
     color: str = "#1565c0"
     logo: str | None = None
     titles: dict[str, str] = field(default_factory=dict)
+    staff: tuple[str, ...] = ()     # the show's booth staff (quick pick for who is on duty)
 
     def title_in(self, language: str) -> str:
         return self.titles.get(language) or self.title or self.name
@@ -32,6 +33,7 @@ class KioskContext:
     staff: str = ""
     idle_timeout_s: float = 60.0
     camera_spec: str = "auto"
+    default_region: str | None = None           # the show's badge profile default_country: typed phones
     check_pin: Callable[[str], bool] = lambda pin: False
     list_shows: Callable[[], list[ShowInfo]] = field(default=lambda: [])
     # (show_id) -> (ShowInfo, form): loading another show's config, raising ConfigError when bad.

@@ -16,16 +16,18 @@ from kiosk.app.context import KioskContext
 from kiosk.app.form_view import FormView, StepView
 from kiosk.app.reasons import lead_reasons
 from kiosk.errors import KioskError, StoreError
+from kiosk.scan.badge.fields import typed_contact
+from sync.record.fields import PERSON_FIELDS as CONTACT_FIELDS  # what the contact screen edits
+from sync.record.record import empty_contact as _record_contact
 
 SCAN, DUPLICATE, CONTACT, QUALIFY, DONE = "scan", "duplicate", "contact", "qualify", "done"
-CONTACT_FIELDS: tuple[str, ...] = ("first_name", "last_name", "company", "title", "email", "phone", "country")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WARN_SECONDS = 10.0
 
 
 def empty_contact(fmt: str = "manual", raw: str | None = None) -> dict[str, Any]:
-    contact: dict[str, Any] = {k: None for k in CONTACT_FIELDS}
-    contact.update(registration_id=None, format=fmt, raw=raw)
+    contact = _record_contact(fmt)
+    contact["raw"] = raw
     return contact
 
 
@@ -39,8 +41,12 @@ def local_time(iso: str | None) -> str:
         return "?"
 
 
-def utc_now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class FlowError(KioskError):
@@ -63,14 +69,16 @@ class CaptureFlow:
 
     def __init__(self, context: KioskContext, store: Any, parse_badge: Callable[[str], Mapping[str, Any]],
                  score: Callable[..., Any], new_lead: Callable[..., dict[str, Any]],
-                 clock: Callable[[], float] = time.monotonic, now_iso: Callable[[], str] = utc_now_iso) -> None:
+                 clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] = utc_now) -> None:
+        """``clock`` (monotonic seconds) times the idle reset; ``now`` (aware wall time) stamps the
+        capture and the consent, so tests pass a controlled one instead of depending on the date."""
         self.context = context
         self.store = store
         self._parse = parse_badge
         self._score = score
         self._new_lead = new_lead
         self._clock = clock
-        self._now_iso = now_iso
+        self._now = now
         self.listeners: list[Callable[[CaptureFlow], None]] = []
         # Called with the durable lead right after a save (the sync worker's trigger: hot leads leave now).
         self.on_saved: list[Callable[[dict[str, Any]], None]] = []
@@ -140,7 +148,7 @@ class CaptureFlow:
 
     def duplicate_text_values(self) -> dict[str, str]:
         dup = self.duplicate or {}
-        return {"time": local_time(dup.get("captured_at")), "staff": dup.get("staff") or "?"}
+        return {"time": local_time(dup.get("captured_at")), "staff": dup.get("staff") or ""}
 
     def accept_update(self) -> None:
         """Update the earlier lead instead of making a second one: its answers are the start,
@@ -171,9 +179,10 @@ class CaptureFlow:
         cleaned = {k: (str(fields.get(k) or "").strip() or None) for k in CONTACT_FIELDS}
         if not (cleaned["first_name"] or cleaned["last_name"] or cleaned["email"]):
             raise FlowError("contact.need_name")
-        if cleaned["email"] and not _EMAIL.match(cleaned["email"]):
+        if cleaned["email"] and not _EMAIL.fullmatch(cleaned["email"]):
             raise FlowError("contact.bad_email")
-        self.contact.update(cleaned)
+        # typed phones and countries end up like scanned ones: E.164 and ISO codes
+        self.contact.update(typed_contact(cleaned, self.context.default_region))
         self.step = 0
         self._go(QUALIFY)
 
@@ -246,7 +255,8 @@ class CaptureFlow:
         """Score and store; only after the store returns (fsynced) does the flow say "done"."""
         answers = self._clean_answers()
         given = bool(answers.get("consent"))
-        consent = {"given": given, "text_version": self.form_view.consent_version(), "at": self._now_iso()}
+        at = self._now()
+        consent = {"given": given, "text_version": self.form_view.consent_version(), "at": _iso(at)}
         ctx = self.context
         try:
             if self.editing:
@@ -259,7 +269,7 @@ class CaptureFlow:
                 result = self._score(ctx.form, answers).to_dict()
                 lead = self._new_lead(show_id=ctx.show.id, kiosk_id=ctx.kiosk_id, staff=ctx.staff,
                                       contact=dict(self.contact), answers=answers, score=result,
-                                      consent=consent, notes=str(answers.get("notes") or ""))
+                                      consent=consent, notes=str(answers.get("notes") or ""), captured_at=at)
                 lead = self.store.save(lead)
         except StoreError as exc:
             raise FlowError("error.store", error=str(exc)) from exc

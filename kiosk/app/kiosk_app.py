@@ -4,6 +4,7 @@ self-serve idle timer and the systemd watchdog. Business decisions stay in the f
 from __future__ import annotations
 
 import logging
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,11 @@ from kiosk.app.i18n import Translator
 from kiosk.app.services import KioskServices
 from kiosk.app.sounds import SoundBoard
 from kiosk.app.staff import StaffError
+from kiosk.scan.handled import HandledCodes
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).parent / "kv"
-KV_FILES = ("common", "scan", "contact", "qualify", "done", "pin", "staff", "lead", "tools")
+KV_FILES = ("common", "scan", "contact", "qualify", "done", "pin", "staff", "lead", "tools", "duty")
 STAFF_SCREENS = ("pin", "staff", "lead", "tools")
 SELF_SERVE_DONE_S = 8.0
 STAFF_TIMEOUT_S = 120.0   # an unattended staff area closes itself: it shows every visitor's details
@@ -40,7 +42,7 @@ def load_kv() -> None:
         return
     # Register the Python classes the rules refer to before loading the rules.
     from kiosk.app import widgets  # noqa: F401
-    from kiosk.app.screens import contact, done, lead, pin, qualify, scan, staff, tools  # noqa: F401
+    from kiosk.app.screens import contact, done, duty, lead, pin, qualify, scan, staff, tools  # noqa: F401
     for name in KV_FILES:
         Builder.load_file(str(KV_DIR / f"{name}.kv"))
     _kv_loaded = True
@@ -89,7 +91,11 @@ class KioskApp(App):
         self._reading = False
         self._shown_state = ""
         self._events: list[Any] = []
-        self.badges_seen: list[str] = []
+        self.badges_seen: deque[str] = deque(maxlen=64)
+        # A badge just handled is still in the visitor's hand when Scan shows again (item: re-reads).
+        self.handled_codes = HandledCodes()
+        self._capture_code: str | None = None
+        self.staff_timeout_s = STAFF_TIMEOUT_S
         self.title = "leadkiosk"
         self._apply_context()
 
@@ -112,6 +118,7 @@ class KioskApp(App):
         load_kv()
         from kiosk.app.screens.contact import ContactScreen
         from kiosk.app.screens.done import DoneScreen, DuplicateScreen
+        from kiosk.app.screens.duty import DutyScreen
         from kiosk.app.screens.lead import LeadScreen
         from kiosk.app.screens.pin import PinScreen
         from kiosk.app.screens.qualify import QualifyScreen
@@ -125,7 +132,7 @@ class KioskApp(App):
         self._screen_classes = {
             "scan": ScanScreen, "duplicate": DuplicateScreen, "contact": ContactScreen,
             "qualify": QualifyScreen, "done": DoneScreen, "pin": PinScreen, "staff": StaffScreen,
-            "lead": LeadScreen, "tools": ToolsScreen}
+            "lead": LeadScreen, "tools": ToolsScreen, "duty": DutyScreen}
         self.sm = root.sm
         # Only the scan screen is built before the first frame (cold start); the others follow one
         # per frame once the kiosk is up, so no later tap pays for building a screen.
@@ -147,6 +154,8 @@ class KioskApp(App):
             Clock.schedule_interval(self._check_idle, 0.25),
             Clock.schedule_interval(lambda _dt: watchdog.ping(), watchdog.interval_s(default=5.0)),
         ]
+        if self.mode == "staffed" and not self.services.context.staff:
+            self.show("duty")   # start of a shift on a kiosk that does not know who is on duty
         watchdog.ready()
         watchdog.status("scan screen ready")
         Clock.schedule_once(self._build_rest, 0.5)
@@ -162,6 +171,9 @@ class KioskApp(App):
         # Decoding only matters on the scan screen; elsewhere it would just burn the Pi's CPU.
         if self.feed is not None:
             self.feed.paused = current != "scan"
+        if current == "scan":
+            # decoding was paused: whatever was handled counts as still in view from now on
+            self.handled_codes.rearm()
 
     def _on_window_size(self, _win: Any, size: Any) -> None:
         self.portrait = size[1] > size[0]
@@ -188,8 +200,8 @@ class KioskApp(App):
             self.screen("scan").camera_state = "none"
             return
         self.feed = CameraFeed(self.services.open_camera, self.services.decode,
-                               on_code=self._on_code, on_error=self._on_camera_error,
-                               max_fps=self.services.max_fps)
+                               on_code=lambda _text: None, on_decoded=self._on_decoded,
+                               on_error=self._on_camera_error, max_fps=self.services.max_fps)
         self.feed.start()
 
     @mainthread
@@ -206,11 +218,17 @@ class KioskApp(App):
             self.screen("scan").show_frame(frame)
 
     @mainthread
+    def _on_decoded(self, texts: list[str]) -> None:
+        self.badges_seen.extend(texts)
+        for text in self.handled_codes.frame(texts):
+            self._on_code(text)
+
     def _on_code(self, text: str) -> None:
-        self.badges_seen.append(text)
         if self._reading or self.sm.current != "scan" or self.flow.state != SCAN:
             return
         self._reading = True
+        self.handled_codes.handled(text)
+        self._capture_code = text
         self.sounds.play("read")
 
         def proceed() -> None:
@@ -231,11 +249,13 @@ class KioskApp(App):
         if state == SCAN:
             if entering:
                 self._clear_visitor()
-            if self.sm.current not in STAFF_SCREENS:
+                self._capture_code = None
+            if self.sm.current not in STAFF_SCREENS and self.sm.current != "duty":
                 self.show("scan")
         elif state == DUPLICATE:
             dup = self.screen("duplicate")
-            dup.message = self.tr("dup.body", **flow.duplicate_text_values())
+            values = flow.duplicate_text_values()
+            dup.message = self.tr("dup.body" if values["staff"] else "dup.body_nostaff", **values)
             c = (flow.duplicate or {}).get("contact") or {}
             dup.who = " · ".join(p for p in (" ".join(x for x in (c.get("first_name"), c.get("last_name")) if x),
                                               c.get("company")) if p)
@@ -249,6 +269,8 @@ class KioskApp(App):
             self.screen("qualify").refresh(flow)
             self.show("qualify")
         elif state == DONE:
+            if self._capture_code is not None:
+                self.handled_codes.mark_saved(self._capture_code)
             self.screen("done").load(flow.saved, staffed=self.mode != "self_serve", updated=flow.updated())
             self.show("done")
             if self.mode == "self_serve":
@@ -321,8 +343,13 @@ class KioskApp(App):
     def enter_staff(self) -> None:
         self.show("staff")
 
-    def close_staff(self) -> None:
+    def close_staff(self, idle: bool = False) -> None:
+        """``idle``: the staff area closed itself, so whoever was on duty may have left: ask again."""
         self.flow.reset()
+        self.show("duty" if idle and self.mode == "staffed" else "scan")
+
+    def set_on_duty(self, name: str) -> None:
+        self.services.staff.set_staff(name)
         self.show("scan")
 
     def open_staff_list(self) -> None:
@@ -361,9 +388,11 @@ class KioskApp(App):
 
     # --- self-serve idle ---------------------------------------------------------------------------
     def _check_idle(self, _dt: float) -> None:
+        if self.sm.current == "duty":
+            return
         if self.sm.current in STAFF_SCREENS:
-            if self.flow.seconds_idle() > STAFF_TIMEOUT_S:
-                self.close_staff()
+            if self.flow.seconds_idle() > self.staff_timeout_s:
+                self.close_staff(idle=True)
             return
         status = self.flow.idle_status()
         banner = self.root.banner

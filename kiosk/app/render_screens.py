@@ -72,7 +72,8 @@ def sample_frame(size: tuple[int, int] = (960, 540)) -> Any:
     return frame
 
 
-def sample_services(lang: str) -> Any:
+def sample_services(lang: str, clock: Any = None) -> Any:
+    """``clock`` (aware wall time, default the real one): the sample leads are "today" by it."""
     from datetime import datetime, timedelta, timezone
 
     from forms import score
@@ -81,11 +82,13 @@ def sample_services(lang: str) -> Any:
     from kiosk.store import MemoryLeadStore, new_lead
 
     data = Path(tempfile.mkdtemp(prefix="leadkiosk-shots-"))
-    store = MemoryLeadStore()
-    services = build_services(data, camera="none", store=store, with_sync=False, sounds=False, language=lang)
+    clock = clock or (lambda: datetime.now(timezone.utc))
+    store = MemoryLeadStore(clock=clock)
+    services = build_services(data, camera="none", store=store, with_sync=False, sounds=False, language=lang,
+                              clock=clock)
     services.context.staff = "Ana"
     form = services.context.form
-    now = datetime.now(timezone.utc)
+    now = clock()
     people = [
         ("Lukas", "Schmidt", "Bergwerk AG", {"budget": "approved", "authority": "decision_maker", "need": "critical",
                                              "timing": "0_3_months", "evaluated_competitors": True, "role": "buyer",

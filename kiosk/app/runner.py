@@ -4,6 +4,7 @@ there is no display at all."""
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import sys
 from typing import Any
@@ -45,10 +46,34 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
     return size
 
 
+class _NoCutbufferNoise(logging.Filter):
+    """Kivy on Linux always looks for xclip/xsel for X11's middle-click "cut buffer" and, when
+    neither is installed, logs CRITICAL with two tracebacks. A touchscreen kiosk never
+    middle-clicks, so exactly that message is dropped; every other Kivy error still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Cutbuffer: Unable to find any valuable Cutbuffer provider")
+
+
+def _quiet_cutbuffer() -> None:
+    import shutil
+    if shutil.which("xclip") or shutil.which("xsel"):
+        return
+    from kivy.logger import Logger
+    if not any(isinstance(f, _NoCutbufferNoise) for f in Logger.filters):
+        Logger.addFilter(_NoCutbufferNoise())
+
+
 def configure_kivy(size: tuple[int, int] | None, fullscreen: bool) -> None:
     """Must run before anything imports ``kivy.core.window``."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    # A normal start must look normal: Kivy would otherwise probe xclip/xsel (two tracebacks and
+    # "CRITICAL Cutbuffer" when they are missing) and GStreamer/ffpyplayer for audio. SDL2 does
+    # both on every platform the kiosk runs on; a real failure of SDL2 itself still shows.
+    os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")
+    os.environ.setdefault("KIVY_AUDIO", "sdl2")
+    _quiet_cutbuffer()
     from kivy.config import Config
     if fullscreen:
         Config.set("graphics", "fullscreen", "auto")

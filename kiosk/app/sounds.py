@@ -8,7 +8,7 @@ import os
 import struct
 import wave
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 RATE = 22050
@@ -44,10 +44,25 @@ SOUNDS = {
 }
 
 
+def sound_card_present(cards: Path = Path("/proc/asound/cards")) -> bool:
+    """Whether ALSA knows a sound card. Without one, opening audio makes libasound print a screen
+    of errors and Kivy log CRITICAL lines at every start, which look like a crash; a kiosk without
+    a speaker is normal, so it simply stays silent."""
+    try:
+        text = cards.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(text.strip()) and "no soundcards" not in text
+
+
 class SoundBoard:
     """Loads sounds lazily through Kivy's SoundLoader; every failure degrades to silence."""
 
-    def __init__(self, enabled: bool = True, directory: Path | None = None) -> None:
+    def __init__(self, enabled: bool = True, directory: Path | None = None,
+                 has_audio: Callable[[], bool] = sound_card_present) -> None:
+        if enabled and not has_audio():
+            log.info("no sound card: the kiosk stays silent")
+            enabled = False
         self.enabled = enabled
         self.directory = directory or _cache_dir()
         self._sounds: dict[str, Any] = {}

@@ -6,6 +6,7 @@ override" and "discard needs a reason" are tested without a window.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time as dtime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -13,10 +14,11 @@ from typing import Any, Callable
 from kiosk.app.context import KioskContext
 from kiosk.app.reasons import lead_reasons, reasons_for_override
 from kiosk.app.usb import find_usb_mounts
+from kiosk.config.pinguard import PinGuard
 from kiosk.errors import KioskError
+from sync.record.fields import TAGS
 
 log = logging.getLogger(__name__)
-TAGS: tuple[str, ...] = ("hot", "warm", "nurture")
 
 
 class StaffError(KioskError):
@@ -34,12 +36,32 @@ def start_of_today_utc(now: datetime | None = None) -> str:
     return midnight.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+@dataclass(frozen=True)
+class PinAttempt:
+    """What the PIN pad shows: ``ok``, or why not (a translation key and the seconds to wait)."""
+
+    ok: bool
+    key: str = ""
+    wait_s: int = 0
+
+
 class StaffService:
     def __init__(self, context: KioskContext, store: Any, sync: Any = None,
                  export: Callable[[Any, str, Path], int] | None = None,
                  find_usb: Callable[[], list[Path]] = find_usb_mounts,
-                 now: Callable[[], datetime] = datetime.now) -> None:
+                 now: Callable[[], datetime] = datetime.now, keys: Any = None,
+                 pin_guard: PinGuard | None = None, demo_pin_refused: Callable[[], bool] = lambda: False,
+                 new_pin: Callable[[], str | None] = lambda: None) -> None:
+        """``keys`` (``kiosk.bootstrap.KeysAccess``) when personal data is sealed: ``locked``,
+        ``unlock(passphrase|None)``, ``lock()``; None for a kiosk without keys. ``pin_guard``
+        slows guessing (persisted in the data dir by bootstrap); ``demo_pin_refused`` is true
+        on an enrolled kiosk still on the demo PIN; ``new_pin`` hands out a PIN provisioning
+        generated, once."""
+        self.pin_guard = pin_guard or PinGuard(None)
+        self._demo_pin_refused = demo_pin_refused
+        self._new_pin = new_pin
         self.context = context
+        self.keys = keys
         self.store = store
         self.sync = sync
         self._export = export
@@ -47,6 +69,23 @@ class StaffService:
         self._now = now
 
     # --- access ----------------------------------------------------------------------------------
+    def try_pin(self, pin: str) -> PinAttempt:
+        """The PIN pad's check: waits after repeated wrong PINs (surviving a restart), and an
+        enrolled kiosk does not open with the demo PIN."""
+        wait = self.pin_guard.wait_s()
+        if wait > 0:
+            return PinAttempt(False, "pin.wait", int(wait) + 1)
+        if self._demo_pin_refused():
+            return PinAttempt(False, "pin.demo_refused")
+        if self.check_pin(pin):
+            self.pin_guard.succeeded()
+            return PinAttempt(True)
+        wait = self.pin_guard.failed()
+        return PinAttempt(False, "pin.wait" if wait else "pin.wrong", int(wait) + 1 if wait else 0)
+
+    def take_new_pin(self) -> str | None:
+        return self._new_pin()
+
     def check_pin(self, pin: str) -> bool:
         """Wrong PINs are simply refused; the hash check itself lives in kiosk.config.pin."""
         if not pin:
@@ -76,6 +115,11 @@ class StaffService:
         return self.store.get(lead_id)
 
     def edit_contact(self, lead_id: str, contact: dict[str, Any]) -> dict[str, Any]:
+        """Refused while the lead's details are sealed: the form shows them blank, and saving it
+        would overwrite what the visitor gave with nothing."""
+        current = self.store.get(lead_id)
+        if current is not None and isinstance(current.get("sealed"), dict):
+            raise StaffError("keys.locked_edit")
         return self._edited(self.store.edit(lead_id, {"contact": contact}, actor=self._actor()))
 
     def retag(self, lead_id: str, tag: str | None) -> dict[str, Any]:
@@ -85,6 +129,10 @@ class StaffService:
         lead = self._require(lead_id)
         computed = (lead.get("score") or {}).get("computed_tag")
         changes: dict[str, Any] = {"override": tag, "tag": tag or computed}
+        if tag is not None and (lead.get("score") or {}).get("discarded"):
+            # staff giving a discarded lead a tag want it followed up: it is reinstated, so the
+            # screen, sync and central all read the tag chosen rather than "Discarded"
+            changes.update(discarded=False, discard_reason=None)
         reasons = reasons_for_override(self.context.form, lead, tag)
         if reasons is not None:
             changes["reasons"] = reasons
@@ -106,6 +154,15 @@ class StaffService:
     def reasons(self, lead: dict[str, Any], language: str | None = None) -> tuple[list[str], str | None]:
         """``(reasons, discard_reason)`` in the kiosk's language, for the lead detail."""
         return lead_reasons(self.context.form, lead, language or self.context.language)
+
+    def conflicts(self, lead: dict[str, Any]) -> list[dict[str, str]]:
+        """Two-way conflicts of a lead (edited here and centrally), as text for the lead screen:
+        ``[{"field", "kiosk", "central"}]``; staff settle one by setting the field."""
+        out = []
+        for c in lead.get("conflicts") or []:
+            if isinstance(c, dict):
+                out.append({k: "–" if c.get(k) in (None, "") else str(c.get(k)) for k in ("field", "kiosk", "central")})
+        return out
 
     def _require(self, lead_id: str) -> dict[str, Any]:
         lead = self.store.get(lead_id)
@@ -200,7 +257,9 @@ class StaffService:
             raise StaffError("export.no_usb")
         if self._export is None:
             raise StaffError("export.failed", error="export is not available")
-        stamp = self._now().strftime("%Y%m%d-%H%M%S")
+        if self.keys is not None and self.keys.locked:
+            raise StaffError("export.locked")
+        stamp = self._now().astimezone().strftime("%Y%m%d-%H%M%S")  # local time, naive or aware clock
         folder = mounts[0] / "leadkiosk"
         base = f"{self.context.show.id}-{self.context.kiosk_id}-{stamp}"
         try:

@@ -16,7 +16,7 @@ from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.vkeyboard import VKeyboard
 from kivy.uix.widget import Widget
 
-from kiosk.app import theme
+from kiosk.app import keyboards, theme
 
 
 class KButton(Button):
@@ -44,7 +44,10 @@ class KeyboardDock(Widget):
     """A VKeyboard that fills this widget's box and types into the focused ``KField`` of ``scope``.
 
     Height 0 when hidden; ``scroll`` (a ScrollView around the fields) is scrolled so the field stays
-    visible above the keyboard when it opens.
+    visible above the keyboard when it opens. ``layout`` names the language's keyboard ("qwerty" or
+    "qwertz"); an e-mail field (``key == "email"``) gets that language's e-mail layout
+    (kiosk/app/keyboards.py). Shift is one tap for one capital (two taps lock it); the accents
+    layer is a tap on its key and back.
     """
     scope = ObjectProperty(None, allownone=True)
     scroll = ObjectProperty(None, allownone=True)
@@ -52,20 +55,29 @@ class KeyboardDock(Widget):
     shown = BooleanProperty(False)
     target = ObjectProperty(None, allownone=True)
     wanted_height = ObjectProperty(theme.KEYBOARD_H_LANDSCAPE)
+    DOUBLE_TAP_S = 0.45
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.size_hint_y = None
         self.height = 0
-        self.vk = VKeyboard(layout=self.layout, docked=False, size_hint=(None, None),
+        self.vk = VKeyboard(docked=False, size_hint=(None, None),
                             margin_hint=[.03, .012, .03, .012], font_size=22)
+        self.vk.available_layouts.update(keyboards.layouts())
+        self.vk.layout = self._layout_for(None)
         self.vk.do_translation = self.vk.do_rotation = self.vk.do_scale = False
         self.vk.bind(on_textinput=self._on_text, on_key_down=self._on_key)
         self._refresh = Clock.create_trigger(lambda _dt: self.vk.refresh(True), 0)
+        self._shift_at = -1.0
         self.bind(pos=self._place, size=self._place, layout=self._relayout)
 
+    def _layout_for(self, field: Any) -> str:
+        lang = "de" if self.layout in ("qwertz", "de") else "en"
+        kind = "email" if field is not None and getattr(field, "key", "") == "email" else "text"
+        return f"{kind}-{lang}"
+
     def _relayout(self, *_: Any) -> None:
-        self.vk.layout = self.layout
+        self.vk.layout = self._layout_for(self.target)
 
     def _place(self, *_: Any) -> None:
         size = (max(1, self.width), max(1, self.height))
@@ -78,6 +90,8 @@ class KeyboardDock(Widget):
     def attach(self, field: KField) -> None:
         """Called when a field gains focus: open (or keep) the keyboard under it."""
         self.target = field
+        self._set_modes(shift=False, caps=False, special=False)
+        self.vk.layout = self._layout_for(field)
         if not self.shown:
             self.shown = True
             if self.vk.parent is None:
@@ -101,6 +115,28 @@ class KeyboardDock(Widget):
             except Exception:  # the field was removed meanwhile
                 pass
 
+    # --- shift and the accents layer ----------------------------------------------------------------
+    @property
+    def upper(self) -> bool:
+        return bool(self.vk.have_shift or self.vk.have_capslock)
+
+    def _set_modes(self, shift: bool, caps: bool, special: bool) -> None:
+        vk = self.vk
+        vk.have_shift, vk.have_capslock, vk.have_special = shift, caps, special
+        vk.active_keys.pop(-1, None)   # no stale caps-lock highlight from Kivy's own key
+        vk.refresh_active_keys_layer()
+
+    def _tap_shift(self) -> None:
+        vk = self.vk
+        now = Clock.get_time()
+        if vk.have_capslock:
+            self._set_modes(False, False, vk.have_special)
+        elif vk.have_shift and now - self._shift_at <= self.DOUBLE_TAP_S:
+            self._set_modes(False, True, vk.have_special)       # two taps: caps lock
+        else:
+            self._set_modes(not vk.have_shift, False, vk.have_special)
+        self._shift_at = now
+
     def _on_text(self, _vk: Any, text: str) -> None:
         field = self.target
         if field is None:
@@ -108,7 +144,11 @@ class KeyboardDock(Widget):
         if text in ("\t", "\n"):
             self._focus_next(field)
             return
+        if self.upper and len(text) == 1:
+            text = text.upper()
         field.insert_text(text)
+        if self.vk.have_shift:   # one-shot: one capital, then lower case again
+            self._set_modes(False, self.vk.have_capslock, self.vk.have_special)
 
     def _on_key(self, _vk: Any, keycode: Any, internal: Any, modifiers: Any) -> None:
         field = self.target
@@ -120,6 +160,12 @@ class KeyboardDock(Widget):
             self._focus_next(field)
         elif keycode == "escape":
             self.hide()
+        elif keycode == "shift1":
+            self._tap_shift()
+        elif keycode == "sym":
+            self._set_modes(self.vk.have_shift, self.vk.have_capslock, not self.vk.have_special)
+        elif internal:   # windows other than SDL2 deliver text keys here
+            self._on_text(_vk, internal)
 
     def _focus_next(self, field: KField) -> None:
         nxt = field.get_focus_next()

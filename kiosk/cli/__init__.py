@@ -15,7 +15,9 @@ from typing import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.forms_cmd",    # form check, score
     "kiosk.cli.scan_cmd",     # decode, parse-badge
-    "kiosk.cli.store_cmd",    # capture, leads list, export, rescore, purge
+    "kiosk.cli.card_cmd",     # read-card
+    "kiosk.cli.store_cmd",    # capture, leads list|show|export, export, rescore, purge
+    "kiosk.cli.keys_cmd",     # keys init, unlock, lock, wipe
     "kiosk.cli.app_cmd",      # run, screenshots
     "sync.cli",               # sync, sync status, enroll
     "central.cli",            # central serve|leads|enroll-code|...

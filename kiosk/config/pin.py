@@ -34,7 +34,7 @@ def _derive(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 def hash_pin(pin: str) -> str:
     """``scrypt$n=..,r=..,p=..$<salt>$<key>`` with a fresh random salt. PINs are 4-12 digits:
     the kiosk's keypad has nothing else."""
-    if not isinstance(pin, str) or not PIN_RE.match(pin):
+    if not isinstance(pin, str) or not PIN_RE.fullmatch(pin):
         raise ConfigError("staff PIN: expected 4 to 12 digits")
     salt = os.urandom(SALT_BYTES)
     return f"scrypt$n={N},r={R},p={P}${_b64(salt)}${_b64(_derive(pin, salt, N, R, P))}"
@@ -43,7 +43,7 @@ def hash_pin(pin: str) -> str:
 def parse_hash(pin_hash: str) -> tuple[int, int, int, bytes, bytes] | None:
     """The hash's parameters, or None if it is not a hash this module made (or is unsafe to
     compute: huge parameters would let an edited file freeze the kiosk)."""
-    m = HASH_RE.match(pin_hash) if isinstance(pin_hash, str) else None
+    m = HASH_RE.fullmatch(pin_hash) if isinstance(pin_hash, str) else None
     if not m:
         return None
     n, r, p = int(m.group(1)), int(m.group(2)), int(m.group(3))

@@ -20,7 +20,7 @@ FILE_NAME = "kiosk.toml"
 MODES = ("staffed", "self_serve")
 LANGUAGES = ("en", "de")
 KIOSK_ID_RE = re.compile(r"^(?=.*\S)[^\x00-\x1f\x7f]{1,64}$")  # any printable name: it is a label, not a path
-CAMERA_RE = re.compile(r"^(auto|demo|picamera2|opencv:\d+|video:.+|images:.+)$")
+CAMERA_RE = re.compile(r"^(auto|none|demo|picamera2|opencv:\d+|video:.+|images:.+)$")
 TOP_KEYS = ("kiosk_id", "mode", "language", "show", "staff_pin_hash", "staff", "idle_timeout_s", "camera")
 CAMERA_KEYS = ("source",)
 IDLE_RANGE = (5, 3600)
@@ -28,7 +28,7 @@ IDLE_RANGE = (5, 3600)
 
 def _hostname() -> str:
     name = socket.gethostname().split(".")[0][:64] or "kiosk"
-    return name if KIOSK_ID_RE.match(name) else "kiosk"
+    return name if KIOSK_ID_RE.fullmatch(name) else "kiosk"
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def settings_from_dict(data: Mapping[str, Any], source: str = "<settings>") -> K
         if key not in data:
             return
         v = data[key]
-        if not isinstance(v, str) or (choices and v not in choices) or (pattern and not pattern.match(v)):
+        if not isinstance(v, str) or (choices and v not in choices) or (pattern and not pattern.fullmatch(v)):
             p.add(key, expected, v)
         else:
             out[key] = v
@@ -113,8 +113,8 @@ def settings_from_dict(data: Mapping[str, Any], source: str = "<settings>") -> K
             p.unknown_keys(dict(cam), CAMERA_KEYS, "camera.")
             if "source" in cam:
                 v = cam["source"]
-                if not isinstance(v, str) or not CAMERA_RE.match(v):
-                    p.add("camera.source", "auto, picamera2, opencv:<index>, video:<path> or images:<dir>", v)
+                if not isinstance(v, str) or not CAMERA_RE.fullmatch(v):
+                    p.add("camera.source", "auto, none, demo, picamera2, opencv:<index>, video:<path> or images:<dir>", v)
                 else:
                     out["camera_source"] = v
     p.raise_if_any()
@@ -195,3 +195,40 @@ load_settings = load_kiosk_settings
 __all__ = ["KioskSettings", "default_settings", "settings_from_dict", "load_kiosk_settings",
            "load_settings", "save_kiosk_settings", "update_settings", "dumps_settings", "MODES",
            "LANGUAGES"]
+
+
+NEW_PIN_FILE = "staff_pin.once"
+
+
+def ensure_real_pin(data_dir: str | os.PathLike[str]) -> str | None:
+    """An enrolled kiosk must not keep the demo PIN (1234 opens every lead of the show): when
+    ``kiosk.toml`` still has it, set a random 6-digit PIN and return it, for the caller to show
+    once; None when a real PIN is set already."""
+    import secrets
+    if not load_kiosk_settings(data_dir).uses_demo_pin:
+        return None
+    pin = DEMO_PIN
+    while pin == DEMO_PIN:
+        pin = f"{secrets.randbelow(10 ** 6):06d}"
+    update_settings(data_dir, {"staff_pin": pin})
+    return pin
+
+
+def keep_new_pin_for_screen(data_dir: str | os.PathLike[str], pin: str) -> Path:
+    """Provisioning runs unattended: the generated PIN waits in ``staff_pin.once`` (0600) until
+    the kiosk's PIN screen shows it, once (:func:`take_new_pin`)."""
+    from kiosk.atomicfile import atomic_write
+    path = Path(data_dir) / NEW_PIN_FILE
+    atomic_write(path, pin + "\n", mode=0o600)
+    return path
+
+
+def take_new_pin(data_dir: str | os.PathLike[str]) -> str | None:
+    """The generated PIN waiting to be shown, removed as it is read (shown once)."""
+    path = Path(data_dir) / NEW_PIN_FILE
+    try:
+        pin = path.read_text(encoding="utf-8").strip()
+        path.unlink()
+    except OSError:
+        return None
+    return pin or None

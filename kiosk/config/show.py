@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import yaml
 
 from kiosk.config.problems import SHOW_ID_RE, Problems, config_error, is_number
-from kiosk.atomicfile import atomic_write, fsync_dir
+from kiosk.atomicfile import PRIVATE, atomic_write, fsync_dir
 from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 DEMO_SHOW_ID = "demo"
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 SHOW_FILE, FORM_FILE, BADGE_FILE, ROSTER_FILE = "show.yaml", "form.yaml", "badge.yaml", "roster.csv"
-TOP_KEYS = ("id", "name", "branding", "form", "badge_profile", "roster", "retention_days", "destinations")
+TOP_KEYS = ("id", "name", "branding", "form", "badge_profile", "roster", "retention_days", "destinations", "staff",
+            "timezone")
 BRANDING_KEYS = ("title", "color", "logo")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_RETENTION_DAYS = 30
@@ -61,6 +62,7 @@ class ShowConfig:
     retention_days: int = DEFAULT_RETENTION_DAYS
     destinations: list[dict[str, Any]] = field(default_factory=list)
     branding: Branding = field(default_factory=Branding)
+    staff: tuple[str, ...] = ()  # the show's booth staff: the kiosk's quick pick for "who is on duty"
     source: Path | None = None
     embedded: bool = False      # the built-in demo show
 
@@ -87,7 +89,7 @@ class ShowConfig:
 
 
 def show_dir(data_dir: str | os.PathLike[str], show_id: str) -> Path:
-    if not isinstance(show_id, str) or not SHOW_ID_RE.match(show_id):
+    if not isinstance(show_id, str) or not SHOW_ID_RE.fullmatch(show_id):
         raise ConfigError(f"show id: expected letters, digits, . _ - (at most 64), got {show_id!r}")
     return Path(data_dir) / "shows" / show_id
 
@@ -120,7 +122,7 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
         p.raise_if_any()
     p.unknown_keys(dict(data), TOP_KEYS)
     sid = data.get("id", expected_id)
-    if not isinstance(sid, str) or not SHOW_ID_RE.match(sid):
+    if not isinstance(sid, str) or not SHOW_ID_RE.fullmatch(sid):
         p.add("id", "a show id of letters, digits, . _ - (at most 64)", sid)
     elif expected_id is not None and sid != expected_id:
         p.add("id", f"{expected_id!r} (the show's directory name)", sid)
@@ -151,6 +153,16 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
         p.add("retention_days", "whole days from 1 to 3650 after which synced leads' personal data is purged", retention)
         retention = DEFAULT_RETENTION_DAYS
 
+    tz = data.get("timezone")
+    if tz is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            if not isinstance(tz, str) or not tz.strip():
+                raise ValueError
+            ZoneInfo(tz.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            p.add("timezone", "an IANA time zone name like \"Europe/Berlin\" (the show's local time)", tz)
+
     dests = data.get("destinations", [])
     if dests is None:
         dests = []
@@ -169,6 +181,17 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
             if d["name"] in seen:
                 p.add(f"destinations[{i}].name", f"a unique name ({d['name']!r} is used twice)")
             seen.add(d["name"])
+
+    raw_staff = data.get("staff", []) or []
+    staff: list[str] = []
+    if not isinstance(raw_staff, list):
+        p.add("staff", "a list of the booth staff's names, e.g. [Ana, Ben]", raw_staff)
+    else:
+        for i, person in enumerate(raw_staff):
+            if not isinstance(person, str) or not person.strip() or len(person.strip()) > 60:
+                p.add(f"staff[{i}]", "a name (1 to 60 characters)", person)
+            elif person.strip() not in staff:
+                staff.append(person.strip())
 
     branding = Branding(title=name if isinstance(name, str) else "")
     raw_b = data.get("branding", {}) or {}
@@ -195,7 +218,7 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
         elif not isinstance(title, str):
             p.add("branding.title", "text, or a mapping per language like {en: ..., de: ...}", title)
             title = branding.title
-        if not isinstance(color, str) or not COLOR_RE.match(color):
+        if not isinstance(color, str) or not COLOR_RE.fullmatch(color):
             p.add("branding.color", "a colour like \"#1565c0\"", color)
             color = DEFAULT_COLOR
         logo_path = None
@@ -211,7 +234,7 @@ def show_from_dict(data: Any, directory: Path, source: str, expected_id: str | N
     p.raise_if_any()
     return ShowConfig(id=sid, name=name, directory=directory, form_path=Path(form_path),
                       badge_profile_path=badge, roster_path=roster, retention_days=int(retention),
-                      destinations=[dict(d) for d in dests], branding=branding,
+                      destinations=[dict(d) for d in dests], branding=branding, staff=tuple(staff),
                       source=Path(source) if not embedded else DEMO_DIR / SHOW_FILE, embedded=embedded)
 
 
@@ -244,7 +267,7 @@ def list_shows(data_dir: str | os.PathLike[str]) -> list[ShowConfig]:
     root = Path(data_dir) / "shows"
     for path in sorted(root.glob(f"*/{SHOW_FILE}")) if root.is_dir() else []:
         sid = path.parent.name
-        if sid in out or not SHOW_ID_RE.match(sid):
+        if sid in out or not SHOW_ID_RE.fullmatch(sid):
             continue
         try:
             out[sid] = load_show(data_dir, sid)
@@ -309,7 +332,8 @@ def write_show(data_dir: str | os.PathLike[str], show_id: str, show_dict: Mappin
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
         staging = Path(tempfile.mkdtemp(prefix=f".{show_id}.new-", dir=root))
         for name, data in files.items():
-            atomic_write(staging / name, data, mode=0o644)
+            # the roster holds visitors' names and addresses: never world-readable
+            atomic_write(staging / name, data, mode=PRIVATE if name == ROSTER_FILE else 0o644)
         staging.chmod(0o755)
         # validate the staged copy exactly as load_show will read it
         show_from_dict(_read_yaml(staging / SHOW_FILE), staging, str(final / SHOW_FILE), expected_id=show_id)

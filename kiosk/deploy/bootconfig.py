@@ -22,9 +22,9 @@ DISPLAYS = ("official-7", "touch-display-2", "hdmi")
 ROTATIONS = (0, 90, 180, 270)
 MODES = ("staffed", "self_serve")
 LANGUAGES = ("en", "de")
-SECRET_KEYS = ("enrollment_code", "staff_pin", "staff_pin_hash")
+SECRET_KEYS = ("enrollment_code", "staff_pin", "staff_pin_hash", "show_passphrase")
 KEYS = ("central_url", "enrollment_code", "show", "kiosk_name", "staff_pin", "staff_pin_hash",
-        "display", "rotation", "mode", "language", "data_dir")
+        "show_passphrase", "display", "rotation", "mode", "language", "data_dir", "allow_plain_http")
 _SHOW_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 _PIN_RE = re.compile(r"^[0-9]{4,12}$")
@@ -46,11 +46,13 @@ class BootConfig:
     kiosk_name: str | None = None
     staff_pin: str | None = None
     staff_pin_hash: str | None = None
+    show_passphrase: str | None = None   # seals visitors' data at rest (keys made at first boot)
     display: str = "hdmi"
     rotation: int = 0
     mode: str | None = None
     language: str | None = None
     data_dir: str | None = None
+    allow_plain_http: bool = False   # LAB ONLY: central_url may be http:// to another machine
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -63,7 +65,7 @@ def _str(raw: dict[str, Any], key: str, problems: list[tuple[str, str]], pattern
     if key not in raw:
         return None
     value = raw[key]
-    if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
+    if not isinstance(value, str) or (pattern is not None and not pattern.fullmatch(value)):
         problems.append((key, f"expected {expected}, got {value!r}"))
         return None
     return value
@@ -106,8 +108,23 @@ def parse_boot_config_text(text: str, source: str | Path = DEFAULT_BOOT_CONFIG) 
     pin_hash = _str(raw, "staff_pin_hash", problems, _PIN_HASH_RE,
                     "a hash made by kiosk.config.pin.hash_pin(), scrypt$n=...$salt$key "
                     "(or give the PIN itself: staff_pin = \"4711\")")
+    passphrase = _str(raw, "show_passphrase", problems, re.compile(r"^.{8,200}$"),
+                      "the show passphrase in quotes, at least 8 characters")
     if "staff_pin" in raw and "staff_pin_hash" in raw:
         problems.append(("staff_pin", "expected either staff_pin or staff_pin_hash, not both"))
+    allow_plain = raw.get("allow_plain_http", False)
+    if not isinstance(allow_plain, bool):
+        problems.append(("allow_plain_http", f"expected true or false, got {allow_plain!r}"))
+        allow_plain = False
+    if url is not None:
+        from sync.enrollment import check_central_url
+        from sync.errors import DestinationConfigError
+        try:
+            check_central_url(url.rstrip("/"), allow_plain)
+        except DestinationConfigError:
+            problems.append(("central_url", f"expected an https:// URL, got {url!r}: plain http would send the "
+                                            "kiosk's token and visitors' data in clear over the show's network "
+                                            "(only for a lab: allow_plain_http = true)"))
     if code is not None and "central_url" not in raw:
         problems.append(("central_url", "expected the central system's URL: an enrollment code needs it"))
     display = _choice(raw, "display", DISPLAYS, problems)
@@ -124,9 +141,9 @@ def parse_boot_config_text(text: str, source: str | Path = DEFAULT_BOOT_CONFIG) 
     if problems:
         raise BootConfigError(src, problems)
     return BootConfig(source=Path(source), central_url=url, enrollment_code=code, show=show,
-                      kiosk_name=name, staff_pin=pin, staff_pin_hash=pin_hash,
+                      kiosk_name=name, staff_pin=pin, staff_pin_hash=pin_hash, show_passphrase=passphrase,
                       display=display or "hdmi", rotation=rotation or 0, mode=mode,
-                      language=language, data_dir=data_dir, raw=raw)
+                      language=language, data_dir=data_dir, allow_plain_http=allow_plain, raw=raw)
 
 
 def load_boot_config(path: Path = DEFAULT_BOOT_CONFIG) -> BootConfig:

@@ -73,7 +73,8 @@ def _chown(path: Path, owner: tuple[int, int] | None) -> None:
 def settings_fingerprint(cfg: BootConfig) -> str:
     """Settings are applied again only when the file's non-secret content changes, so a show or
     language switched in the staff area is not reset at every boot."""
-    public = {k: v for k, v in sorted(cfg.raw.items()) if k not in ("enrollment_code",) + PIN_KEYS}
+    # never a secret: an unsalted hash of the show passphrase would be a fast offline guessing aid
+    public = {k: v for k, v in sorted(cfg.raw.items()) if k not in ("enrollment_code", "show_passphrase") + PIN_KEYS}
     return hashlib.sha256(json.dumps(public, sort_keys=True).encode()).hexdigest()
 
 
@@ -190,10 +191,61 @@ def apply_settings(cfg: BootConfig, data_dir: Path, kivy_home: Path, mounts_file
     if pin_given and cfg.source.exists():
         if remove_secrets(cfg.source, PIN_KEYS):
             report.add(f"remove the staff PIN from {cfg.source}")
+    make_keys(cfg, data_dir, owner, report)
     return report
 
 
+def make_keys(cfg: BootConfig, data_dir: Path, owner: tuple[int, int] | None, report: Report) -> None:
+    """``show_passphrase`` on the card: create the kiosk's keys before the UI starts, so even the
+    first lead is sealed (what `leadkiosk keys init --passphrase-stdin` does), then take the
+    passphrase off the card. Keys that exist are never replaced from the boot file."""
+    if cfg.show_passphrase is None:
+        return
+    from kiosk.seal import Keyring
+    from kiosk.seal.keyring import is_wiped, keys_path
+
+    path = keys_path(data_dir)
+    if path.exists() and not is_wiped(data_dir):
+        report.note(f"{path} exists: show_passphrase not used (`leadkiosk keys init --rotate` replaces keys)")
+    else:
+        ring, _ = Keyring.create(data_dir, cfg.show_passphrase)
+        ring.save()
+        for p in (path.parent, path):
+            _chown(p, owner)
+        report.add(f"create the kiosk's keys in {path} (visitors' personal data sealed at rest)")
+    if cfg.source.exists() and remove_secrets(cfg.source, ("show_passphrase",)):
+        report.add(f"remove the show passphrase from {cfg.source}")
+
+
+def _register_keys(data_dir: Path, report: Report) -> None:
+    """Once enrolled: central's public key for this device goes into the key file, so leads
+    captured while locked reach central readable (the central wrapper of the private key follows
+    at the first passphrase unlock, when the private key is in memory)."""
+    try:
+        from kiosk.seal import Keyring
+        from kiosk.seal.central_link import register_with_central
+        ring = Keyring.load(data_dir)
+        if ring is not None:
+            report.add(register_with_central(data_dir, ring))
+            _chown(ring.path, _owner_of(data_dir))
+    except Exception as exc:  # noqa: BLE001 - enrolled all the same; keys register at the next unlock
+        report.note(f"keys not registered with central yet: {exc}")
+
+
 EnrollFn = Callable[..., Any]
+
+
+def _no_demo_pin(data_dir: Path, owner: tuple[int, int] | None, report: Report) -> None:
+    """An enrolled kiosk does not open with the demo PIN: when the boot file gave none, generate
+    one; it waits (0600) for the kiosk's PIN screen to show it once, never in a log."""
+    from kiosk.config.settings import ensure_real_pin, keep_new_pin_for_screen
+    pin = ensure_real_pin(data_dir)
+    if pin is None:
+        return
+    _chown(data_dir / KIOSK_TOML, owner)
+    path = keep_new_pin_for_screen(data_dir, pin)
+    _chown(path, owner)
+    report.add("set a random staff PIN (no staff_pin in the boot file): the kiosk's PIN screen shows it once")
 
 
 def _enrolled_url(data_dir: Path) -> str | None:
@@ -227,7 +279,11 @@ def enroll_step(cfg: BootConfig, data_dir: Path, enroll_fn: EnrollFn | None = No
         settings = load_kiosk_settings(data_dir)
         name = cfg.kiosk_name or settings.kiosk_id
         try:
-            creds = fn(cfg.central_url, cfg.enrollment_code, data_dir, kiosk_name=name)
+            extra = {"allow_plain_http": True} if cfg.allow_plain_http else {}
+            if cfg.allow_plain_http:
+                report.add(f"WARNING: enrolling over plain http to {cfg.central_url} (allow_plain_http = true): "
+                           "lab only, the token and visitors' data cross the network in clear")
+            creds = fn(cfg.central_url, cfg.enrollment_code, data_dir, kiosk_name=name, **extra)
         except TransientError as exc:
             raise EnrollPending(f"cannot reach {cfg.central_url} yet ({exc}); will retry") from None
         except SyncError as exc:
@@ -235,6 +291,8 @@ def enroll_step(cfg: BootConfig, data_dir: Path, enroll_fn: EnrollFn | None = No
         owner = _owner_of(data_dir)
         _chown(central_json, owner)
         report.add(f"enrolled with {cfg.central_url} as {getattr(creds, 'device_id', '?')}")
+        _no_demo_pin(data_dir, owner, report)
+        _register_keys(data_dir, report)
         show_id = getattr(creds, "show_id", None)
         if cfg.show is None and show_id and settings.show != show_id:
             _update_kiosk_settings(data_dir, {"show": show_id})

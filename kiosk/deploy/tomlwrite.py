@@ -14,7 +14,7 @@ _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def _key(key: str) -> str:
-    return key if _BARE.match(key) else json.dumps(key)
+    return key if _BARE.fullmatch(key) else json.dumps(key)
 
 
 def _value(value: Any, where: str) -> str:

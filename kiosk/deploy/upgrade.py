@@ -31,7 +31,7 @@ Run = Callable[..., "subprocess.CompletedProcess[str]"]
 
 def wheel_version(path: Path) -> str:
     """The version from a wheel's file name (PEP 427), checked to be a leadkiosk wheel."""
-    m = _WHEEL_RE.match(path.name)
+    m = _WHEEL_RE.fullmatch(path.name)
     if not m or m.group("name").lower().replace("_", "-") != "leadkiosk":
         raise UpgradeError(f"{path}: expected a leadkiosk wheel named leadkiosk-<version>-py3-none-any.whl")
     return m.group("version")

@@ -18,7 +18,13 @@ VIDEO_SUFFIXES = {".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mjpg", ".mj
 
 def decode_file(path: Path, repeat_window_s: float = 3.0) -> Iterator[dict[str, Any]]:
     """Images give one result; videos (by suffix, or whatever OpenCV cannot read as an image
-    but can play) one per frame with a newly seen code."""
+    but can play) one per frame with a newly seen code; a directory, each image in it by name."""
+    if path.is_dir():
+        from kiosk.scan.sources import IMAGE_SUFFIXES
+        images = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        if not images:
+            raise CameraError(f"{path}: a folder with no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        return (decode_image_file(p) for p in images)
     if not path.is_file():
         raise CameraError(f"{path}: no such file")
     if path.suffix.lower() in VIDEO_SUFFIXES:

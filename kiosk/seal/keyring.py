@@ -116,6 +116,9 @@ class Keyring:
         problems = []
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise SealError(f"{path}: not a leadkiosk key file (format must be {FORMAT!r})")
+        if raw.get("wiped_at"):
+            raise SealError(f"{path}: this kiosk's keys were wiped at {raw['wiped_at']}; nothing can be "
+                            "captured until `leadkiosk keys init` makes new ones")
         if not isinstance(raw.get("keys"), list) or not raw["keys"]:
             problems.append("keys: expected a non-empty list")
         if not isinstance(raw.get("dedup_key"), str):
@@ -220,10 +223,19 @@ class Keyring:
         atomic_write(self.path, json.dumps(self.data, indent=1, sort_keys=True), mode=0o600)
 
 
-def shred(data_dir: str | Path) -> bool:
+def is_wiped(data_dir: str | Path) -> bool:
+    try:
+        raw = json.loads(keys_path(data_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(raw, dict) and bool(raw.get("wiped_at"))
+
+
+def shred(data_dir: str | Path, now: datetime | None = None) -> bool:
     """Crypto-shredding: overwrite the key file in place (so the blocks the file system reuses
-    do not keep it), fsync, then remove it. Without it the sealed records are noise. Returns
-    False when there was no key file."""
+    do not keep it), fsync, then replace it by a tombstone ``{"format", "wiped_at"}``: without the
+    key the sealed records are noise, and the tombstone stops the store from capturing in clear
+    until new keys are made. Returns False when there was no key file."""
     path = keys_path(data_dir)
     try:
         size = path.stat().st_size
@@ -234,12 +246,6 @@ def shred(data_dir: str | Path) -> bool:
         fh.flush()
         os.fsync(fh.fileno())
     path.unlink()
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
+    when = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    atomic_write(path, json.dumps({"format": FORMAT, "version": 1, "wiped_at": when}), mode=0o600)
     return True

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from kiosk.seal.keyring import Keyring, SealError, keys_path
-from sync.sealed_record import (SEALED_VERSION, SealedRecordError, dedup_hash, is_sealed, join_personal,
-                                normalise_email, normalise_registration_id, open_box, personal_digest,
-                                seal_to, split_personal)
+from sync.sealed_record import (SEALED_VERSION, SealedRecordError, apply_overlays, change_payload, dedup_hash,
+                                is_sealed, join_personal, normalise_email, normalise_registration_id, open_box,
+                                open_overlay, personal_digest, seal_to, split_personal)
 
 log = logging.getLogger("kiosk.seal")
 
@@ -72,6 +72,11 @@ class KeySealer:
             self._private = dict(keys)
         self._changed()
 
+    def unlocked_keys(self) -> dict[str, bytes]:
+        """The private keys now in memory (for wrapping them for central right after an unlock)."""
+        with self._lock:
+            return dict(self._private)
+
     def lock(self) -> None:
         with self._lock:
             self._private = {}
@@ -118,7 +123,38 @@ class KeySealer:
             private = self._private.get(str(sealed.get("kid")))
         if private is None:
             return stored
-        return join_personal(stored, open_box(private, sealed.get("box"), f"lead {stored.get('id')}: sealed.box"))
+        what = f"lead {stored.get('id')}: sealed"
+        payload = open_box(private, sealed.get("box"), f"{what}.box")
+        overlays = [open_overlay(private, ov.get("box") if isinstance(ov, dict) else None, f"{what}.overlays[{i}]")
+                    for i, ov in enumerate(sealed.get("overlays") or [])]
+        return join_personal(stored, apply_overlays(payload, overlays))
+
+    def seal_change(self, sealed: Mapping[str, Any], changes: Mapping[str, Any], history_index: int) -> dict[str, Any]:
+        """Personal changes made while locked (a duplicate badge updating a lead): sealed as an
+        overlay on the existing boxes, to the same keys, without opening them. The next edit
+        while unlocked folds everything into fresh boxes."""
+        ring = self.keyring
+        ov = change_payload(changes, history_index)
+        kid = str(sealed.get("kid"))
+        try:
+            public = ring.public_key(kid)
+        except SealError:
+            public = ring.public_key()
+        central = ring.central_public_key
+        out = dict(sealed)
+        out["overlays"] = list(sealed.get("overlays") or []) + [
+            {"box": seal_to(public, ov), "central": seal_to(central, ov) if central and sealed.get("central") else None}]
+        dedup = dict(sealed.get("dedup") or {})
+        contact = ov.get("contact") or {}
+        key = ring.dedup_key
+        if "email" in contact:
+            dedup["email"] = dedup_hash(key, "email", normalise_email(contact.get("email")))
+        if "registration_id" in contact:
+            dedup["registration_id"] = dedup_hash(key, "registration_id",
+                                                  normalise_registration_id(contact.get("registration_id")))
+        out["dedup"] = dedup
+        out["digest"] = None  # the full payload is not known while locked
+        return out
 
     def dedup_keys(self, registration_id: Any, email: Any) -> tuple[str | None, str | None]:
         key = self.keyring.dedup_key

@@ -2,7 +2,7 @@
 from kiosk.errors import StoreError
 from kiosk.store.record import SCHEMA_VERSION, migrate, new_lead
 from kiosk.store.service import LeadStore, MemoryLeadStore, open_store
-from kiosk.store.sync_state import is_pending
+from sync.record.delivery import is_pending
 
 __all__ = ["LeadStore", "MemoryLeadStore", "SCHEMA_VERSION", "StoreError", "is_pending", "migrate",
            "new_lead", "open_store"]

@@ -5,6 +5,7 @@ the directory) live in one place and are easy to audit.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -90,6 +91,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
     try:
+        with contextlib.suppress(PermissionError):  # exactly 0640 whatever the umask; FAT refuses
+            os.fchmod(fd, 0o640)
         write_all(fd, data)
         os.fsync(fd)
     except BaseException:

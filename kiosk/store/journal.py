@@ -29,6 +29,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import threading
 import time
 import zlib
@@ -37,6 +38,7 @@ from typing import Any, Callable, Iterator
 
 from tinydb.storages import Storage
 
+from kiosk.atomicfile import open_private
 from kiosk.errors import StoreError
 from kiosk.store.files import (atomic_write, decode_line, dumps, encode_line, fsync_dir, loads,
                                preserve_copy, store_error, write_all)
@@ -53,6 +55,17 @@ Op = list[Any]  # ["put", table, doc_id, doc] | ["del", table, doc_id]
 ChangeHook = Callable[["set[tuple[str, str]] | None"], None]
 
 
+_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def ids_in(raw: bytes) -> list[str]:
+    """Lead ids still readable in damaged bytes: what recovery.log can name as lost."""
+    seen: dict[str, None] = {}
+    for m in _UUID.finditer(raw):
+        seen.setdefault(m.group().decode(), None)
+    return list(seen)
+
+
 class _Journal:
     """What a journal file held when read: its generation, change sets, and whether it is damaged."""
 
@@ -60,6 +73,8 @@ class _Journal:
         self.generation: int | None = None
         self.changes: list[list[Op]] = []
         self.damage: list[str] = []
+        self.lost_ids: list[str] = []
+        self.lost_lines = 0
         self.size = 0
 
 
@@ -69,6 +84,8 @@ def read_snapshot(path: Path) -> tuple[int, Tables] | str | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as exc:  # a directory, unreadable: damage to report, never a traceback
+        return f"unreadable ({exc.strerror or exc})"
     head, sep, body = raw.partition(b"\n")
     try:
         header = json.loads(head)
@@ -96,17 +113,30 @@ def read_journal(path: Path) -> _Journal | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        j = _Journal()
+        j.damage.append(f"unreadable ({exc.strerror or exc})")
+        return j
     j = _Journal()
     j.size = len(raw)
     lines = raw.split(b"\n")
     tail = lines.pop()  # b"" when the file ends with a newline
     if tail:
-        j.damage.append(f"torn last line ({len(tail)} bytes, never acknowledged)")
+        ids = ids_in(tail)
+        j.lost_ids.extend(ids)
+        j.lost_lines += 1
+        # A power cut while saving leaves this too, and then the save was never acknowledged;
+        # but a file cut short later looks the same, so never claim which one it was.
+        j.damage.append(f"torn last line ({len(tail)} bytes{', holding lead ' + ', '.join(ids) if ids else ''}): "
+                        "a save cut short, or the file was cut; lost if it was ever acknowledged")
     for number, line in enumerate(lines, start=1):
         try:
             entry = decode_line(line)
         except ValueError as exc:
-            j.damage.append(f"line {number}: {exc}")
+            ids = ids_in(line)
+            j.lost_ids.extend(i for i in ids if i not in j.lost_ids)
+            j.lost_lines += 1
+            j.damage.append(f"line {number}: {exc}" + (f" (lost change to lead {', '.join(ids)})" if ids else ""))
             continue
         if number == 1 and isinstance(entry, dict) and "generation" in entry:
             j.generation = int(entry["generation"])
@@ -130,16 +160,23 @@ def apply_ops(tables: Tables, ops: list[Op], changed: set[tuple[str, str]] | Non
             changed.add((table, doc_id))
 
 
-def _stamp() -> str:
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
+def _stamp(now: float | None = None) -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)) + f"-{os.getpid()}"
 
 
 class JournalStorage(Storage):
     """Durable TinyDB storage (see the module docstring). Raises :class:`StoreError` only."""
 
     def __init__(self, directory: str | os.PathLike[str], *, compact_min_bytes: int = 2 << 20,
-                 compact_ratio: float = 0.5) -> None:
+                 compact_ratio: float = 0.5, clock: Callable[[], float] = time.time,
+                 readonly: bool = False) -> None:
+        """``readonly``: report what is on disk (damage included) and never write a byte: no
+        recovery, no compaction, no recovery.log (read-only commands such as ``leads list``)."""
         super().__init__()
+        self._clock = clock  # epoch seconds: stamps in headers, damaged-file names, recovery.log
+        self.readonly = readonly
+        self.damage: list[str] = []      # data lost or at risk found at open: callers must say so loudly
+        self.lost_ids: list[str] = []
         self.dir = Path(directory)
         self.snapshot_path = self.dir / SNAPSHOT
         self.journal_path = self.dir / JOURNAL
@@ -161,6 +198,10 @@ class JournalStorage(Storage):
         self._lock_fd: int | None = None
         self._closed = False
         self._wrote = False
+        if readonly and not self.dir.is_dir():
+            self._closed = False
+            self._load_readonly_empty()
+            return
         try:
             missing = [p for p in [self.dir, *self.dir.parents] if not p.exists()]
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -177,6 +218,18 @@ class JournalStorage(Storage):
         except BaseException:
             self.close()
             raise
+
+    def _load_readonly_empty(self) -> None:
+        """No store yet: nothing to read (a path that could never hold one is an error)."""
+        for ancestor in [self.dir, *self.dir.parents]:
+            if ancestor.exists():
+                if not ancestor.is_dir():
+                    raise StoreError(f"cannot create the lead store directory {self.dir}: "
+                                     f"{ancestor} is not a directory")
+                break
+        self._data = {}
+        self._lock_fd = None
+        self._write_error = StoreError(f"lead store {self.dir} opened read-only")
 
     # --- TinyDB Storage interface ----------------------------------------------------------
     def read(self) -> Tables:
@@ -275,7 +328,7 @@ class JournalStorage(Storage):
 
     def _open_lock(self) -> None:
         path = self.dir / ".lock"
-        for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):
+        for flags in ((os.O_RDONLY,) if self.readonly else (os.O_RDWR | os.O_CREAT, os.O_RDONLY)):
             try:
                 self._lock_fd = os.open(path, flags, 0o640)
                 return
@@ -284,6 +337,8 @@ class JournalStorage(Storage):
         self._lock_fd = None  # read-only and never created: nobody can be writing
 
     def _refresh(self) -> None:
+        if self.readonly:
+            return
         if self._write_error is not None:
             return  # nobody can be writing either; the next save retries the recovery
         if self._needs_reload:
@@ -351,14 +406,39 @@ class JournalStorage(Storage):
                 generation, tables = 0, {}
         journal_size = 0
         current_journal_gen: int | None = None
+        self.damage, self.lost_ids = [], []
+        nxt = self.journal_path.with_name(JOURNAL + ".next")
+        if not self.journal_path.exists() and nxt.exists():
+            # a compaction stopped between retiring the old journal and naming the new one
+            journals = [nxt if p == self.journal_path else p for p in journals]
+            if not self.readonly:
+                try:
+                    os.replace(nxt, self.journal_path)
+                    journals = [self.journal_path if p == nxt else p for p in journals]
+                except OSError:
+                    pass
+        written = self._snapshot_time(snap, prev_snap)
         for path in journals:
             j = read_journal(path)
+            if path == self.journal_path and (j is None or j.size == 0 or j.generation is None) and (
+                    isinstance(snap, tuple) or written):
+                what = ("missing" if j is None else "empty" if j.size == 0
+                        else "replaced or overwritten (no header line)")
+                self._damage(f"journal {path.name} is {what}: every save since the snapshot of {written or 'unknown time'}"
+                             f" is lost (how many cannot be known)" + self._until(path))
+                if j is not None:
+                    damaged.append(path)
+                if j is None:
+                    continue
             if j is None:
                 continue
             if j.damage:
-                self._event(f"journal {path} is damaged: {'; '.join(j.damage[:5])}"
-                            + (f" (+{len(j.damage) - 5} more)" if len(j.damage) > 5 else "")
-                            + "; every intact entry was kept")
+                self.lost_ids.extend(i for i in j.lost_ids if i not in self.lost_ids)
+                lost = (f"; lost lead(s) {', '.join(j.lost_ids)}" if j.lost_ids else
+                        f"; {j.lost_lines} change set(s) lost, lead ids unreadable" if j.lost_lines else "")
+                self._damage(f"journal {path} is damaged: {'; '.join(j.damage[:5])}"
+                             + (f" (+{len(j.damage) - 5} more)" if len(j.damage) > 5 else "")
+                             + "; every intact entry was kept" + lost)
                 damaged.append(path)
             jgen = generation if j.generation is None else j.generation
             if jgen < generation:
@@ -382,7 +462,14 @@ class JournalStorage(Storage):
         need_compact = (damaged or not isinstance(snap, tuple)
                         or current_journal_gen != generation
                         or journal_size > max(self.compact_min_bytes, self._snapshot_bytes * self.compact_ratio))
+        if isinstance(snap, str):
+            self.damage.insert(0, f"snapshot {self.snapshot_path.name} is damaged ({snap})")
         self._write_error = None
+        if self.readonly:
+            self._write_error = StoreError(f"lead store {self.dir} opened read-only")
+            if self.on_change:
+                self.on_change(None)
+            return
         try:
             if need_compact:
                 self._compact(tables, damaged)
@@ -406,6 +493,8 @@ class JournalStorage(Storage):
         self._fd, self._ino, self._end = fd, st.st_ino, st.st_size
 
     def _require_writable(self) -> None:
+        if self.readonly:
+            raise StoreError(f"lead store {self.dir} is open read-only")
         if self._needs_reload or self._fd is None:
             self._load()
         if self._write_error is not None:
@@ -432,16 +521,19 @@ class JournalStorage(Storage):
         new_gen = self._generation + 1
         body = dumps(tables)
         header = dumps({"format": FORMAT, "format_version": FORMAT_VERSION, "generation": new_gen,
-                        "length": len(body), "crc32": zlib.crc32(body), "written_at": time.time()})
+                        "length": len(body), "crc32": zlib.crc32(body), "written_at": self._clock()})
         snap, prev_snap = self.snapshot_path, self.snapshot_path.with_name(SNAPSHOT + ".prev")
         journal, prev_journal = self.journal_path, self.journal_path.with_name(JOURNAL + ".prev")
         damaged = list(damaged or ())
-        stamp = _stamp()
+        stamp = _stamp(self._clock())
         try:
             for path in damaged:
                 if path.exists():
                     aside = path.with_name(f"{path.name}.damaged-{stamp}")
-                    preserve_copy(path, aside)
+                    if path.is_dir():
+                        os.rename(path, aside)
+                    else:
+                        preserve_copy(path, aside)
                     self._event(f"kept damaged {path.name} as {aside.name}")
             snap_good = snap.exists() and snap not in damaged
             if snap_good:  # the current generation becomes the previous one
@@ -451,9 +543,14 @@ class JournalStorage(Storage):
             if not snap_good or prev_snap in damaged or not prev_snap.exists():
                 preserve_copy(snap, prev_snap.with_name(prev_snap.name + ".tmp"))
                 os.replace(prev_snap.with_name(prev_snap.name + ".tmp"), prev_snap)
+            # the new journal exists under a temporary name before the old one is retired, so a
+            # journal found missing at open is damage, not a compaction that stopped halfway
+            nxt = journal.with_name(JOURNAL + ".next")
+            atomic_write(nxt, encode_line({"generation": new_gen, "created_at": self._clock()}))
             if journal.exists():
                 os.replace(journal, prev_journal)
-            atomic_write(journal, encode_line({"generation": new_gen, "created_at": time.time()}))
+            os.replace(nxt, journal)
+            fsync_dir(journal.parent)
         except OSError as exc:
             # Part of the rotation may have happened (the journal we hold open may be retired):
             # never append to it again; rebuild from whatever is on disk before the next write.
@@ -471,12 +568,37 @@ class JournalStorage(Storage):
         self._open_journal()
         self._dirty_end = False
 
+    def _snapshot_time(self, snap: Any, prev_snap: Path) -> str | None:
+        """When the snapshot the journal continues was written (the start of what a lost journal held)."""
+        for path in (self.snapshot_path, prev_snap):
+            try:
+                with open(path, "rb") as fh:
+                    header = json.loads(fh.readline())
+                return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(header["written_at"])))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return None
+
+    @staticmethod
+    def _until(path: Path) -> str:
+        try:
+            return " (up to " + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime)) + ")"
+        except OSError:
+            return ""
+
+    def _damage(self, message: str) -> None:
+        self.damage.append(message)
+        self._event(message)
+
     def _event(self, message: str) -> None:
         self.events.append(message)
         log.warning("lead store %s: %s", self.dir, message)
+        if self.readonly:
+            return  # read-only commands never write, not even the log
         try:
-            with open(self.dir / "recovery.log", "a", encoding="utf-8") as fh:
-                fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}\n")
+            with open_private(self.dir / "recovery.log", append=True) as fh:  # it names leads: 0640
+                fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(self._clock()))} {message}\n"
+                         .encode("utf-8"))
         except OSError:
             pass
 
@@ -489,6 +611,9 @@ class MemoryJournalStorage(Storage):
         super().__init__()
         self._data: Tables = {}
         self.events: list[str] = []
+        self.damage: list[str] = []
+        self.lost_ids: list[str] = []
+        self.readonly = False
         self.on_change: ChangeHook | None = None
         self._tlock = threading.RLock()
 
@@ -505,6 +630,9 @@ class MemoryJournalStorage(Storage):
 
     def compact(self) -> None:
         pass
+
+    def _event(self, message: str) -> None:
+        self.events.append(message)
 
     @property
     def writable_error(self) -> StoreError | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pickle
 from typing import Any, Mapping
 
-from kiosk.store.record import CONTACT_FIELDS
+from sync.record.fields import CONTACT_FIELDS
 
 PURGED_VALUE = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Protocol
 
+from kiosk.errors import LockedError
 from sync.sealed_record import normalise_email, normalise_registration_id
 
 
@@ -35,6 +36,12 @@ class Sealer(Protocol):
         ``sync.sealed_record.SealedRecordError`` when a sealed box is damaged."""
         ...
 
+    def seal_change(self, sealed: Mapping[str, Any], changes: Mapping[str, Any],
+                    history_index: int) -> dict[str, Any]:
+        """A record's new ``sealed`` part after personal ``changes`` made while locked (sealed on
+        top of the existing boxes without opening them)."""
+        ...
+
     def dedup_keys(self, registration_id: Any, email: Any) -> tuple[str | None, str | None]:
         """Index keys for duplicate detection of a clear registration id / e-mail."""
         ...
@@ -57,6 +64,10 @@ class NoSealer:
 
     def reveal(self, stored: dict[str, Any]) -> dict[str, Any]:
         return stored
+
+    def seal_change(self, sealed: Mapping[str, Any], changes: Mapping[str, Any],
+                    history_index: int) -> dict[str, Any]:
+        raise LockedError("this store holds sealed records but has no keys to seal changes with")
 
     def dedup_keys(self, registration_id: Any, email: Any) -> tuple[str | None, str | None]:
         return normalise_registration_id(registration_id), normalise_email(email)

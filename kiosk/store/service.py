@@ -7,6 +7,7 @@ per-query document copies. Every method returns private copies: callers may muta
 """
 from __future__ import annotations
 
+import copy
 import heapq
 import logging
 import pickle
@@ -23,8 +24,9 @@ from kiosk.store.record import (EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, cano
                                 iso, json_copy, migrate, parse_time, utc_now, validate)
 from kiosk.store.retention import purged_copy, rescore_one, staff_discarded
 from kiosk.store.sealing import NoSealer, Sealer
-from kiosk.store.sync_state import apply_mark, is_pending
 from kiosk.store.table import JournalTable, LeadDB
+from sync.record.delivery import apply_mark, is_pending
+from sync.record.versioning import new_version, settle_tag
 from sync.sealed_record import PERSONAL_TOP_KEYS, SealedRecordError, split_personal
 
 log = logging.getLogger("kiosk.store")
@@ -47,6 +49,16 @@ def _key(lead_id: str) -> str:
         return canonical_id(lead_id)
     except StoreError:
         return str(lead_id)
+
+
+def _set_path(record: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    cur = record
+    for part in parts[:-1]:
+        if not isinstance(cur.get(part), dict):
+            cur[part] = {}
+        cur = cur[part]
+    cur[parts[-1]] = copy.deepcopy(value)
 
 
 def _fold(text: str) -> str:
@@ -285,25 +297,83 @@ class LeadStore:
         with self._lock, self._storage.transaction():
             doc_id, stored = self._doc(lead_id)
             cur = self._out(stored)
-            if isinstance(cur.get("sealed"), dict) and any(k in PERSONAL_TOP_KEYS for k in changes):
+            personal = {k: changes[k] for k in PERSONAL_TOP_KEYS if k in changes}
+            locked = isinstance(cur.get("sealed"), dict)
+            if locked and personal:
                 if cur["sealed"].get("damage"):
                     raise StoreError(f"lead {lead_id}: its sealed personal data is damaged and cannot be edited")
-                raise LockedError(f"lead {lead_id}: the kiosk is locked; unlock it to change contact details or notes")
+                if not isinstance(personal.get("contact", {}), dict):
+                    raise LockedError(f"lead {lead_id}: the kiosk is locked; unlock it to change contact details or notes")
+                changes = {k: v for k, v in changes.items() if k not in personal}
             new = _copy(cur)
             diff = deep_merge(new, changes)
-            score = new.get("score")
-            if isinstance(score, dict) and "computed_tag" in score:
-                tag = score.get("override") or score.get("computed_tag")
-                if score.get("tag") != tag:
-                    diff["score.tag"] = {"old": score.get("tag"), "new": tag}
-                    score["tag"] = tag
+            if locked and personal:  # sealed on top, unread: the old values stay sealed
+                for path in ([f"contact.{k}" for k in personal.get("contact", {})] + (["notes"] if "notes" in personal else [])):
+                    diff[path] = {"sealed": True}
+            settle_tag(new, diff)
             if not diff:
                 return _copy(cur)
+            from sync.merge import resolve
+            resolve(new, list(diff))      # staff set these fields: their two-way conflicts are settled
+            new_version(new, diff, actor=actor, at=self._clock(), previous=int(cur.get("version", 1)))
+            if locked and personal:
+                new["sealed"] = self._sealer.seal_change(cur["sealed"], personal, len(new["history"]) - 1)
+                self._replace({doc_id: new})
+                return new
+            self._replace({doc_id: self._sealer.seal(_copy(new))})
+            return new
+
+    def take_remote(self, record: Mapping[str, Any], destination: str = "central",
+                    base_version: int | None = None) -> dict[str, Any]:
+        """Central's newer version of one of this kiosk's leads (its edits, or its merge of ours)
+        becomes the local record; returns it.
+
+        ``base_version`` is the local version central built on (default: the last version it
+        confirmed). Staff edits made here after that version are merged field by field against
+        it (sync.merge): different fields both survive, a same-field edit is kept in
+        ``conflicts`` (shown in the staff area) and the result is a new local version, pending.
+        Without local edits the remote version is taken as it is and counts as sent. A version
+        not newer than what central already confirmed is ignored (a repeated answer)."""
+        from sync.merge import merge_records, touched
+
+        remote = json_copy(dict(record))
+        remote["id"] = canonical_id(remote.get("id"))
+        remote_v = remote.get("version")
+        if not isinstance(remote_v, int) or isinstance(remote_v, bool) or remote_v < 1:
+            raise StoreError(f"lead {remote['id']}: remote version must be a positive integer")
+        with self._lock, self._storage.transaction():
+            doc_id, stored = self._doc(remote["id"])
+            cur = self._out(stored)
+            if isinstance(cur.get("sealed"), dict):
+                raise LockedError(f"lead {remote['id']}: the kiosk is locked; central's edits are taken once unlocked")
+            entry = (cur.get("sync") or {}).get(destination) or {}
+            confirmed = int(entry.get("sent_version") or 0)
+            if remote_v <= confirmed:
+                return cur
+            base_v = confirmed if base_version is None else int(base_version)
+            local_edits = [h for h in cur.get("history") or []
+                           if isinstance(h, dict) and isinstance(h.get("version"), int) and h["version"] > base_v]
+            keep = {k: cur[k] for k in ("captured_at", "clock", "sync", "purged") if k in cur}
             now = iso(self._clock())
-            new["version"] = int(cur.get("version", 1)) + 1
-            new["updated_at"] = now
-            new.setdefault("history", []).append(
-                {"version": new["version"], "at": now, "actor": actor, "changes": diff})
+            if not local_edits:
+                new = {**remote, **keep, "version": remote_v}
+            else:
+                base = _copy(cur)            # the record as it was at base_v: undo later local edits
+                for h in reversed(local_edits):
+                    for path, change in (h.get("changes") or {}).items():
+                        if isinstance(change, dict):
+                            _set_path(base, path, change.get("old"))
+                merged, _conflicts = merge_records(
+                    base, cur, remote, at=now, kiosk_touched=touched(local_edits, base_v),
+                    central_touched=touched(remote.get("history"), base_v))
+                new = {**merged, **keep, "version": remote_v + 1, "updated_at": now}
+                new["history"] = list(remote.get("history") or []) + [
+                    {"version": remote_v + 1, "at": now, "actor": "merge with central",
+                     "changes": {p: c for h in local_edits for p, c in (h.get("changes") or {}).items()},
+                     "local_history": local_edits}]
+            new.pop("base_version", None)
+            new.setdefault("sync", {})
+            apply_mark(new, destination, remote_v, "sent", None, None, now)
             self._replace({doc_id: self._sealer.seal(_copy(new))})
             return new
 
@@ -364,9 +434,12 @@ class LeadStore:
             return self._out(min(docs, key=lambda d: _time_key(d.get("captured_at"))))
 
     def pending(self, destination: str, limit: int | None = None,
-                due_before: str | datetime | None = None) -> list[dict[str, Any]]:
+                due_before: str | datetime | None = None,
+                accept: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
         """Lead versions still to deliver to ``destination``: hot first, then oldest capture.
-        With ``due_before``, leads whose ``next_attempt_at`` is later are left out (backoff)."""
+        With ``due_before``, leads whose ``next_attempt_at`` is later are left out (backoff).
+        ``accept`` sees each record as it would be returned (sealed while locked) and leaves out
+        those the destination cannot take now, before ``limit`` counts."""
         due = _norm_time(due_before)
         with self._lock, self._storage.transaction():
             live = self._live()
@@ -379,8 +452,17 @@ class LeadStore:
                     if nxt and _time_key(nxt) > due:
                         continue
                 hits.append((0 if effective_tag(doc) == "hot" else 1, self._when.get(doc_id, ""), doc_id))
-            hits = heapq.nsmallest(limit, hits) if limit is not None else sorted(hits)
-            return [self._out(live[d]) for _, _, d in hits]
+            if accept is None:
+                hits = heapq.nsmallest(limit, hits) if limit is not None else sorted(hits)
+                return [self._out(live[d]) for _, _, d in hits]
+            out = []
+            for _, _, d in sorted(hits):
+                rec = self._out(live[d])
+                if accept(rec):
+                    out.append(rec)
+                    if limit is not None and len(out) >= limit:
+                        break
+            return out
 
     def mark_sync(self, lead_id: str, destination: str, version: int, state: str,
                   error: str | None = None, next_attempt_at: str | datetime | None = None) -> None:
@@ -445,7 +527,7 @@ class LeadStore:
 
         changed: dict[str, dict[str, Any]] = {}
         with self._lock, self._storage.transaction():
-            now = iso(self._clock())
+            now = self._clock()
             for doc_id, doc in self._live().items():
                 old = doc.get("score") or {}
                 if old.get("form_id") not in (None, getattr(form, "id", None)):
@@ -463,9 +545,7 @@ class LeadStore:
                 diff = deep_merge(new.setdefault("score", {}), result, "score.")
                 if not diff:
                     continue
-                new["version"] = int(doc.get("version", 1)) + 1
-                new["updated_at"] = now
-                new.setdefault("history", []).append({"version": new["version"], "at": now, "actor": actor, "changes": diff})
+                new_version(new, diff, actor=actor, at=now, previous=int(doc.get("version", 1)))
                 changed[doc_id] = new
             self._replace(changed)
         return len(changed)
@@ -499,6 +579,22 @@ class LeadStore:
         """Fold the journal into a new snapshot (a maintenance hook; saves do it when needed)."""
         self._storage.compact()
 
+    def note_recovery(self, message: str) -> None:
+        """Add a line to the recovery report (recovery.log), e.g. leads restored from central."""
+        self._storage._event(message)
+
+    @property
+    def damage(self) -> list[str]:
+        """Data lost or at risk found when the store was opened (a missing, emptied, replaced or
+        cut journal, damaged lines with the lead ids they held). Non-empty means: say so loudly
+        (commands exit non-zero, the kiosk shows a banner, sync status reports it)."""
+        return list(self._storage.damage) + list(self._seal_events)
+
+    @property
+    def lost_ids(self) -> list[str]:
+        """Lead ids the damage named (where readable), for the report and the restore from central."""
+        return list(self._storage.lost_ids)
+
     @property
     def events(self) -> list[str]:
         """Recovery events since open (damaged files moved aside, read-only periods, sealed
@@ -522,7 +618,8 @@ class MemoryLeadStore(LeadStore):
         super().__init__(LeadDB(storage=MemoryJournalStorage), clock=clock, sealer=sealer)
 
 
-def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None) -> LeadStore:
+def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, sealer: Sealer | None = None,
+               readonly: bool = False) -> LeadStore:
     """Open (creating if needed) the durable store in ``DATA/leads``; raises StoreError.
 
     Without ``sealer``, a data directory that has keys (``DATA/keys/kiosk.keys``) gets a locked
@@ -534,4 +631,5 @@ def open_store(data_dir: str | Path, clock: Callable[[], datetime] = utc_now, se
             sealer = sealer_for(data_dir)
         except SealError as exc:
             raise StoreError(f"cannot open the lead store: {exc}") from None
-    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage), clock=clock, sealer=sealer)
+    return LeadStore(LeadDB(str(Path(data_dir) / "leads"), storage=JournalStorage, readonly=readonly,
+                            clock=lambda: clock().timestamp()), clock=clock, sealer=sealer)

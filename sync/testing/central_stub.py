@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.signing import SignatureError, new_secret, verify
+from sync.record.signing import SignatureError, new_secret, verify
 from sync.testing.httpserver import JsonHandler, LoopbackServer
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal, Protocol, Sequence
+from typing import Literal, Protocol, Sequence, runtime_checkable
 
 Outcome = Literal["sent", "parked", "retry", "deferred"]
 
@@ -20,6 +20,7 @@ class ItemResult:
     version: int
     outcome: Outcome
     error: str | None = None
+    record: dict | None = None   # sent: the destination's newer version to take back (central's merge)
 
 
 class Transport(Protocol):
@@ -36,6 +37,13 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class PullsUpdates(Protocol):
+    """A destination that edits leads itself (central's review app) and hands the edits back."""
+
+    def pull_updates(self, since: str | None = None, everything: bool = False) -> tuple[list[dict], str | None]: ...
+
+
 def idempotency_key(lead_id: str, version: int) -> str:
     """The one key per lead version, used everywhere a destination accepts one."""
     return f"{lead_id}:v{int(version)}"
@@ -46,8 +54,3 @@ def batch_key(leads: Sequence[dict]) -> str:
     for destinations that deduplicate whole requests."""
     keys = sorted(idempotency_key(lead["id"], lead["version"]) for lead in leads)
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:32]
-
-
-def wire_record(lead: dict) -> dict:
-    """The lead as it leaves the kiosk: the kiosk's own sync bookkeeping stays home."""
-    return {k: v for k, v in lead.items() if k != "sync"}

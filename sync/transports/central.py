@@ -14,21 +14,24 @@ from datetime import datetime
 from typing import Any, Callable, Sequence
 
 from sync.enrollment import CentralCredentials
-from sync.errors import TransientError
+from sync.errors import PermanentError, TransientError
 from sync.http import HttpClient, HttpResponse, check_status
-from sync.signing import sign_headers
-from sync.transports.base import ItemResult, batch_key, wire_record
+from sync.record.signing import sign_headers
+from sync.record.protocol import DELIVERED as SENT
+from sync.record.protocol import PATH_BATCH, PATH_CONFIG, PATH_HEARTBEAT
+from sync.record.protocol import REFUSED as PARK
+from sync.record.record import wire_record
+from sync.record.timestamps import iso
+from sync.transports.base import ItemResult, batch_key
 
 log = logging.getLogger(__name__)
 
-SENT = {"stored", "duplicate", "stale"}
 # Central refuses a signature whose timestamp is more than 5 minutes off. A skew well below that is
 # not worth a correction (and a 401 for a revoked token carries server_time too).
 SKEW_WORTH_CORRECTING_S = 60.0
-PARK = {"rejected", "conflict"}
 
 
-def clock_sample() -> dict[str, Any]:
+def clock_sample(now: float | None = None) -> dict[str, Any]:
     """The device clock as central wants it (it measures each kiosk's offset from these and
     corrects capture times of kiosks whose clock was never synchronised)."""
     from datetime import datetime, timezone
@@ -39,7 +42,8 @@ def clock_sample() -> dict[str, Any]:
         sample.update(clock_info(env_clock_source()))
     except Exception:  # the clock probe is a nicety; never let it stop a delivery
         pass
-    sample["device_time"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    at = datetime.now(timezone.utc) if now is None else datetime.fromtimestamp(now, tz=timezone.utc)
+    sample["device_time"] = iso(at)
     return sample
 
 
@@ -90,8 +94,9 @@ class CentralTransport:
         self.clock_offset_s = offset
         return True
 
-    def post(self, path: str, payload: Any, extra: dict[str, str] | None = None) -> HttpResponse:
-        body = dumps(payload)
+    def post(self, path: str, payload: Any, extra: dict[str, str] | None = None,
+             body: bytes | None = None) -> HttpResponse:
+        body = dumps(payload) if body is None else body
         for _attempt in range(2):
             headers = self._headers(body)
             if extra:
@@ -104,9 +109,25 @@ class CentralTransport:
         return check_status(resp, f"POST {path}")
 
     # -- the outbox contract ---------------------------------------------------------------
+    def _wire(self, lead: dict) -> dict:
+        """The wire record plus ``base_version``: the last version central confirmed, which this
+        version was edited from (central merges against it when it changed the lead meanwhile)."""
+        out = wire_record(lead)
+        entry = (lead.get("sync") or {}).get(self.name) or {}
+        if isinstance(entry.get("sent_version"), int):
+            out["base_version"] = entry["sent_version"]
+        return out
+
     def send(self, leads: Sequence[dict]) -> list[ItemResult]:
-        resp = self.post("/api/v1/leads:batch", {"leads": [wire_record(l) for l in leads], "clock": clock_sample()},
-                         extra={"Idempotency-Key": batch_key(leads)})
+        payload = {"leads": [self._wire(l) for l in leads], "clock": clock_sample(self.clock())}
+        try:
+            body = dumps(payload)
+        except (ValueError, TypeError, RecursionError) as exc:
+            # A lead this kiosk cannot even encode would fail every round: refuse the batch as
+            # the server would (400), so the worker isolates that lead and parks it.
+            raise PermanentError(f"cannot encode the batch as JSON ({type(exc).__name__}: {str(exc)[:120]})",
+                                 status=400, splittable=True) from None
+        resp = self.post(PATH_BATCH, payload, extra={"Idempotency-Key": batch_key(leads)}, body=body)
         data = resp.json()
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list):
@@ -124,6 +145,9 @@ class CentralTransport:
             status = r.get("status") if r else None
             if status in SENT:
                 out.append(ItemResult(lead["id"], lead["version"], "sent"))
+            elif status == "merged" and isinstance(r.get("record"), dict):
+                # central holds a merge of this version with its own edits: take it back
+                out.append(ItemResult(lead["id"], lead["version"], "sent", r.get("reason"), record=r["record"]))
             elif status in PARK:
                 out.append(ItemResult(lead["id"], lead["version"], "parked",
                                       f"central {status}: {r.get('reason') or 'no reason given'}"))
@@ -138,7 +162,7 @@ class CentralTransport:
         headers = self._headers(None)
         if etag:
             headers["If-None-Match"] = etag
-        resp = self.client.request("GET", self.base + "/api/v1/config", headers=headers)
+        resp = self.client.request("GET", self.base + PATH_CONFIG, headers=headers)
         if resp.status == 304:
             return None
         data = check_status(resp, "GET /api/v1/config").json()
@@ -148,9 +172,22 @@ class CentralTransport:
             return None
         return data
 
+    def pull_updates(self, since: str | None = None, everything: bool = False) -> tuple[list[dict], str | None]:
+        """GET /api/v1/leads:updates: this kiosk's leads edited centrally since ``since``
+        (records, the ``until`` to ask from next time); ``everything``: all its leads."""
+        params = {"since": since} if since else {}
+        if everything:
+            params["all"] = "true"
+        resp = self.client.request("GET", self.base + "/api/v1/leads:updates", headers=self._headers(None),
+                                   params=params)
+        data = check_status(resp, "GET /api/v1/leads:updates").json()
+        if not isinstance(data, dict) or not isinstance(data.get("leads"), list):
+            raise TransientError(f"central lead updates: unexpected answer {resp.text()}")
+        return [r for r in data["leads"] if isinstance(r, dict)], data.get("until")
+
     def heartbeat(self, pending: dict[str, int], last_sync_at: str | None, clock: dict | None = None) -> None:
-        self.post("/api/v1/heartbeat", {"pending": pending, "last_sync_at": last_sync_at,
-                                        "clock": clock or clock_sample()})
+        self.post(PATH_HEARTBEAT, {"pending": pending, "last_sync_at": last_sync_at,
+                                        "clock": clock or clock_sample(self.clock())})
 
     def close(self) -> None:
         self.client.close()

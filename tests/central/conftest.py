@@ -1,9 +1,10 @@
 """Fixtures for the central tests: the database under test (SQLite file and a real PostgreSQL),
 a real SMTP server on loopback (aiosmtpd), the app with its notification worker, and a kiosk
-client that enrolls and signs its requests with the shared ``sync.signing``."""
+client that enrolls and signs its requests with the shared ``sync.record.signing``."""
 from __future__ import annotations
 
 import email
+import email.policy
 import json
 import threading
 import time
@@ -13,6 +14,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
 import pytest
+
+from sync.record.record import wire_record
+from tests.support import records
 
 ADMIN_TOKEN = "admin-test-token"
 
@@ -40,7 +44,7 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         if self.fail:
             return "451 4.3.0 try again later"
-        msg = email.message_from_bytes(envelope.content)
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.cond:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), msg, time.monotonic()))
             self.cond.notify_all()
@@ -115,29 +119,25 @@ def make_lead(show_id: str = "expo", *, tag: str = "warm", version: int = 1, lea
               country: str | None = "FR", email_: str | None = None, discarded: bool = False,
               synchronised: bool = True, monotonic_s: float | None = 100.0, boot_id: str | None = "boot-1",
               captured_at: str | None = None, product: list[str] | None = None, notes: str = "") -> dict[str, Any]:
+    """A lead as a kiosk sends it (no ``sync`` bookkeeping), at ``version`` with one history entry
+    per later version (none for the capture); made by the record package via ``tests.support.records``."""
     lid = lead_id or str(uuid.uuid4())
-    now = captured_at or datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-    return {
-        "schema": 1, "id": lid, "version": version, "show_id": show_id, "kiosk_id": "booth-1", "staff": "Ana",
-        "captured_at": now,
-        "clock": {"synchronised": synchronised, "source": "ntp" if synchronised else "unsynchronised",
-                  "monotonic_s": monotonic_s, "boot_id": boot_id},
-        "updated_at": now,
-        "contact": {"first_name": "Grace", "last_name": "Hopper", "company": "Navy", "title": "RDML",
-                    "email": email_ or f"{lid[:8]}@example.com", "phone": "+1 555 0100", "country": country,
-                    "registration_id": None, "format": "vcard", "raw": "BEGIN:VCARD..."},
-        "answers": {"budget": "approved", "timing": "0_3_months", "product_interest": product or ["crm_sync"],
-                    "follow_up": "call"},
-        "consent": {"given": True, "text_version": "2026-1", "at": now},
-        "score": {"score": {"hot": 80, "warm": 50, "nurture": 10}[tag], "computed_tag": tag, "override": None,
-                  "tag": tag, "discarded": discarded, "discard_reason": "test" if discarded else None,
-                  "reasons": ["budget approved +30", "timing within 3 months +25"], "form_id": "bant",
-                  "form_version": "2026.1"},
-        "notes": notes,
-        "history": [{"version": v, "at": now, "actor": "Ana", "changes": {"notes": {"old": "", "new": f"v{v}"}}}
-                    for v in range(2, version + 1)],
-        "outcome": None, "purged": False,
-    }
+    rec = records.make_lead(
+        tag=tag, show_id=show_id, lead_id=lid, captured_at=captured_at or datetime.now(timezone.utc), notes=notes,
+        clock=records.clock_facts(synchronised=synchronised, boot_id=boot_id, monotonic_s=monotonic_s),
+        contact={"first_name": "Grace", "last_name": "Hopper", "company": "Navy", "title": "RDML",
+                 "email": email_ or f"{lid[:8]}@example.com", "phone": "+1 555 0100", "country": country,
+                 "registration_id": None, "format": "vcard", "raw": "BEGIN:VCARD..."},
+        answers={"budget": "approved", "timing": "0_3_months", "product_interest": product or ["crm_sync"],
+                 "follow_up": "call"},
+        score=records.make_score(tag, points={"hot": 80, "warm": 50, "nurture": 10}[tag], discarded=discarded,
+                                 discard_reason="test",
+                                 reasons=["budget approved +30", "timing within 3 months +25"]))
+    rec["version"] = version
+    # Only the later versions' entries: the capture entry (changes {}) is what tests here leave out.
+    rec["history"] = [{"version": v, "at": rec["captured_at"], "actor": "Ana",
+                        "changes": {"notes": {"old": "", "new": f"v{v}"}}} for v in range(2, version + 1)]
+    return wire_record(rec)
 
 
 @dataclass
@@ -152,7 +152,7 @@ class Kiosk:
 
     def signed(self, path: str, payload: Any, *, token: str | None = None, msg_id: str | None = None,
                timestamp: float | None = None, secret: str | None = None, raw: bytes | None = None):  # type: ignore[no-untyped-def]
-        from sync.signing import sign_headers
+        from sync.record.signing import sign_headers
         body = raw if raw is not None else json.dumps(payload).encode()
         headers = sign_headers(secret or self.secret, body, msg_id=msg_id, timestamp=timestamp)
         headers["Authorization"] = f"Bearer {token or self.token}"

@@ -40,6 +40,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _real_clock_env() -> dict[str, str]:
+    """The environment without libfaketime's preload. The shifted-clock runs of the suite (issue 12:
+    ``deploy/dev/run-tests-shifted +400d``) move every process's clock, but ``pg_ctl stop`` fails
+    shifted (EINVAL), so PostgreSQL alone keeps the real clock. Central stamps rows from its own
+    clock, so the tests still see the shifted one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
+    preload = [p for p in env.get("LD_PRELOAD", "").split() if "faketime" not in p]  # and its sleep shim
+    if preload:
+        env["LD_PRELOAD"] = " ".join(preload)
+    else:
+        env.pop("LD_PRELOAD", None)
+    return env
+
+
 class PgServer:
     def __init__(self, *, durable: bool = False, max_connections: int = 200):
         self.bindir = find_bindir()
@@ -55,7 +69,8 @@ class PgServer:
         if self.as_postgres:
             full = ["runuser", "-u", "postgres", "--", *full]
         try:
-            return subprocess.run(full, capture_output=True, text=True, timeout=timeout, cwd=self.root)
+            return subprocess.run(full, capture_output=True, text=True, timeout=timeout, cwd=self.root,
+                                  env=_real_clock_env())
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise PgUnavailable(f"{cmd[0]} failed to run: {exc}") from None
 

@@ -48,6 +48,9 @@ def test_enroll_code_leads_json_and_export(sqlite_url, tmp_path, capsys):
     assert rows[0]["email"].startswith("'=")              # formula injection neutralised
     assert main(["central", "devices", "--db", sqlite_url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["name"] == "booth-1"
+    assert main(["central", "devices", "--db", sqlite_url]) == 0   # for people: no Python dict
+    line = capsys.readouterr().out.strip()
+    assert "booth-1" in line and "{" not in line and "'" not in line, line
 
 
 def test_show_config_validates_and_serves(sqlite_url, tmp_path, capsys, repo_root):

@@ -65,8 +65,9 @@ def test_enroll_capture_sync_email(sqlite_url, tmp_path, smtp_server, settings, 
         msgs = smtp_server.wait_for(1, timeout=15)
         assert len(msgs) == 1 and msgs[0].rcpt_tos == ["dach@example.com"]   # routed by territory (DE)
         assert msgs[0].message["X-Leadkiosk-Lead"] == lead_id
-        body = msgs[0].message.get_payload(decode=True).decode()
-        assert "wants a demo next week" in body and "Follow-up asked for: demo" in body
+        body = msgs[0].message.get_body(("plain",)).get_content()
+        assert "wants a demo next week" in body and "Follow-up asked for: Book a demo" in body
+        assert msgs[0].message["Subject"].endswith(" - Expo 2026")       # the show's name, not its id
         rc, out = _cli("central", "leads", "--db", sqlite_url, "--show", "expo2026", "--json")
         stored = json.loads(out)
         assert [x["id"] for x in stored] == [lead_id] and stored[0]["tag"] == "hot"

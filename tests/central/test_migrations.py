@@ -70,3 +70,8 @@ def test_sqlite_uses_wal(sqlite_url):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     db.dispose()
+
+
+def test_one_head():
+    """Revisions written in parallel are joined by a merge revision: a new one has a single parent."""
+    assert tuple(head_revisions()) == ("0005_merge_heads",)

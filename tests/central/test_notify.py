@@ -51,7 +51,7 @@ def test_smtp_server_down_then_up(sqlite_url, lead):
     with TestClient(app) as c:
         code = new_enrollment_code(app.state.db, "expo")
         d = c.post("/api/v1/enroll", json={"code": code}).json()
-        from sync.signing import sign_headers
+        from sync.record.signing import sign_headers
         body = json.dumps({"leads": [lead(tag="hot")]}).encode()
         r = c.post("/api/v1/leads:batch", content=body,
                    headers=sign_headers(d["signing_secret"], body) | {"Authorization": f"Bearer {d['token']}"})
@@ -167,7 +167,7 @@ def test_chat_webhook_posted_once(sqlite_url, lead):
         with TestClient(app) as c:
             code = new_enrollment_code(app.state.db, "expo")
             d = c.post("/api/v1/enroll", json={"code": code}).json()
-            from sync.signing import sign_headers
+            from sync.record.signing import sign_headers
             hot = lead(tag="hot", notes="call Tuesday")
             body = json.dumps({"leads": [hot]}).encode()
             c.post("/api/v1/leads:batch", content=body,

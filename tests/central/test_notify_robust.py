@@ -47,7 +47,7 @@ def _app_with_hot_lead(sqlite_url, **notify):  # type: ignore[no-untyped-def]
 
     from central.app import create_app
     from central.devices import new_enrollment_code
-    from sync.signing import sign_headers
+    from sync.record.signing import sign_headers
     settings = settings_for(None, notify={"poll_interval_s": 0.2, "retry_base_s": 0.01, "retry_max_s": 0.02,
                                           "lease_s": 2, **notify},
                             routing={"default": {"chat": True}}, chat={"webhook_url": "http://127.0.0.1:9/hook"})

@@ -78,7 +78,7 @@ def _states(db):  # type: ignore[no-untyped-def]
 def test_outbox_pushes_signed_webhook_once(db_url, receiver):
     from central.outbox import OutboxWorker
     from central.timeutil import utcnow
-    from sync.signing import verify
+    from sync.record.signing import verify
     db, lead = _setup(db_url, receiver)
     _add(db, lead, 2)
     _Receiver.status = 503

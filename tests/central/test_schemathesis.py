@@ -36,7 +36,7 @@ def st_env(request, tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 def _check(case, client, enr, rng) -> int:  # type: ignore[no-untyped-def]
-    from sync.signing import sign_headers
+    from sync.record.signing import sign_headers
     kw = case.as_transport_kwargs(base_url="http://testserver")
     headers = {k: v for k, v in (kw.get("headers") or {}).items()}
     body: bytes | None = None

@@ -18,7 +18,7 @@ def _count(client) -> int:  # type: ignore[no-untyped-def]
 def test_no_token_refused(client, enroll, lead):
     k = enroll()
     body = json.dumps({"leads": [lead()]}).encode()
-    from sync.signing import sign_headers
+    from sync.record.signing import sign_headers
     r = client.post("/api/v1/leads:batch", content=body, headers=sign_headers(k.secret, body))
     assert r.status_code == 401 and "Authorization" in r.json()["detail"]
     assert client.get("/api/v1/config").status_code == 401
@@ -51,7 +51,7 @@ def test_wrong_signature_refused(client, enroll, lead):
     other = enroll(name="booth-2")
     assert k.signed("/api/v1/leads:batch", {"leads": [lead()]}, secret=other.secret).status_code == 401
     # body changed after signing
-    from sync.signing import sign_headers
+    from sync.record.signing import sign_headers
     body = json.dumps({"leads": [lead()]}).encode()
     headers = sign_headers(k.secret, body) | {"Authorization": f"Bearer {k.token}"}
     r = client.post("/api/v1/leads:batch", content=body.replace(b"Grace", b"Evil!"), headers=headers)
@@ -73,7 +73,7 @@ def test_timestamp_outside_five_minutes_refused(client, enroll, lead):
 def test_replayed_request_refused(client, enroll, lead):
     k = enroll()
     body = json.dumps({"leads": [lead()]}).encode()
-    from sync.signing import sign_headers
+    from sync.record.signing import sign_headers
     headers = sign_headers(k.secret, body) | {"Authorization": f"Bearer {k.token}"}
     assert client.post("/api/v1/leads:batch", content=body, headers=headers).status_code == 200
     r = client.post("/api/v1/leads:batch", content=body, headers=headers)

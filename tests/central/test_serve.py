@@ -48,7 +48,7 @@ def _stop(proc: subprocess.Popen) -> str:
 def test_serve_end_to_end(kind, extra, tmp_path, smtp_server, request):  # type: ignore[no-untyped-def]
     from kiosk.cli import main
     from leadkiosk_test_pg import free_port
-    from sync.signing import sign_headers
+    from sync.record.signing import sign_headers
     url = f"sqlite:///{tmp_path / 'c.db'}" if kind == "sqlite" else request.getfixturevalue("pg_url")
     config = tmp_path / "central.toml"
     config.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nfrom = "lk@example.com"\n'

@@ -18,7 +18,8 @@ def test_the_shipped_example_is_valid() -> None:
     cfg = load_boot_config(EXAMPLE)
     assert cfg.display == "official-7" and cfg.kiosk_name == "booth-1" and cfg.staff_pin == "4711"
     assert cfg.central_url == "https://leads.example.com" and cfg.enrollment_code == "PASTE-THE-CODE-HERE"
-    assert cfg.secrets_present == ("enrollment_code", "staff_pin")
+    assert cfg.secrets_present == ("enrollment_code", "staff_pin", "show_passphrase")
+    assert cfg.show_passphrase and len(cfg.show_passphrase) >= 8
 
 
 def test_defaults_when_only_the_display_is_given() -> None:

@@ -203,3 +203,34 @@ def test_files_made_at_boot_belong_to_the_kiosk_user(tmp_path: Path, monkeypatch
     assert any("give" in c for c in report.changes)
     for p in (data, data / "kiosk.toml"):
         assert (p.stat().st_uid, p.stat().st_gid) == (nobody.pw_uid, nobody.pw_gid), p
+
+
+def test_show_passphrase_on_the_card_makes_the_keys_then_leaves_the_card(tmp_path: Path) -> None:
+    """Provisioning does `keys init` from the boot file: even the first lead is sealed, and the
+    passphrase (and no fast hash of it) stays nowhere but in the key file's Argon2id wrapper."""
+    from kiosk.seal import KeySealer
+    from kiosk.store import new_lead, open_store
+    boot = _boot(tmp_path, 'kiosk_name = "k5"\nshow_passphrase = "Hall 5 lighthouse"\n')
+    data = tmp_path / "data"
+    report = apply_settings(load_boot_config(boot), data, tmp_path / "kivy", _plain_mounts(tmp_path))
+    assert any("create the kiosk's keys" in c for c in report.changes)
+    assert "show_passphrase" not in boot.read_text() and "lighthouse" not in boot.read_text()
+    store = open_store(data)
+    lead = store.save(new_lead(show_id="demo", kiosk_id="k5", staff="Ana", contact={"first_name": "Firstlead"},
+                               answers={"consent": True}, score={"tag": "warm"}))
+    store.close()
+    blob = b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file())
+    assert b"Firstlead" not in blob and b"lighthouse" not in blob
+    import hashlib
+    assert hashlib.sha256(b"Hall 5 lighthouse").hexdigest().encode() not in blob
+    sealer = KeySealer(data)
+    sealer.unlock_passphrase("Hall 5 lighthouse")
+    assert open_store(data, sealer=sealer).get(lead["id"])["contact"]["first_name"] == "Firstlead"  # type: ignore[index]
+    # a later boot with a passphrase on the card again never replaces existing keys
+    boot.write_text('kiosk_name = "k5"\nshow_passphrase = "another passphrase"\n')
+    report = apply_settings(load_boot_config(boot), data, tmp_path / "kivy", _plain_mounts(tmp_path))
+    assert not any("create the kiosk's keys" in c for c in report.changes)
+    assert any("not used" in n for n in report.notes)
+    bad = _boot(tmp_path, 'show_passphrase = "short"\n')
+    with pytest.raises(Exception, match="at least 8 characters"):
+        load_boot_config(bad)

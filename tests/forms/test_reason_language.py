@@ -100,7 +100,7 @@ def test_localized_reason_and_override_in_german(words) -> None:
     de = score(words, a, override="nurture", language="de")
     assert de.computed_tag == "hot" and de.tag == "nurture"
     assert de.reasons[-2:] == ("verworfen: hat uns mit 1 bewertet (aufbewahrt, das Field-Marketing kann ihn wiederherstellen)",
-                               "Personal hat den Tag auf Pflegen gesetzt (das Formular ergab Heiß)")
+                               "Personal hat die Einstufung auf Pflegen gesetzt (das Formular ergab Heiß)")
     assert de.discard_reason == "hat uns mit 1 bewertet"
     assert score(words, a, override="nurture").reasons[-1] == "staff set the tag to nurture (the form computed hot)"
 
@@ -130,7 +130,7 @@ def test_default_form_speaks_german(bant, good_bant) -> None:
         "Heiß braucht Kauf innerhalb von 6 Monaten: 6-12 Monate genügt nicht",
         "80 Punkte: Warm (Warm ab 40, Heiß ab 70)",
         "verworfen: Studium, kein Käufer (aufbewahrt, das Field-Marketing kann ihn wiederherstellen)",
-        "Personal hat den Tag auf Heiß gesetzt (das Formular ergab Warm)")
+        "Personal hat die Einstufung auf Heiß gesetzt (das Formular ergab Warm)")
 
 
 def test_every_short_says_and_reason_of_the_default_form_has_german(bant) -> None:

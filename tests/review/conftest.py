@@ -17,3 +17,5 @@ app = _mod.app
 as_marketer = _mod.as_marketer
 as_sales = _mod.as_sales
 as_admin = _mod.as_admin
+server = _mod.server
+browser = _mod.browser

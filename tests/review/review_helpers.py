@@ -3,7 +3,10 @@ app (``central.app.create_app``, which mounts the review app), users of every ro
 that signs in through the real sign-in form."""
 from __future__ import annotations
 
+import os
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,10 +20,10 @@ USERS = {"marketer": ("fm@example.com", "field_marketer"), "sales": ("sales@exam
 
 
 class Clock:
-    """A settable clock for session expiry tests."""
+    """A settable clock for session expiry tests (starting now, or at ``start``)."""
 
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(timezone.utc)
 
     def __call__(self) -> datetime:
         return self.now
@@ -65,10 +68,15 @@ def sqlite_url(tmp_path: Path, template_db: Path) -> str:
 
 
 @pytest.fixture
-def app(sqlite_url: str) -> Iterator[Any]:
+def app(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[Any]:
+    """The review app on a settable clock. Parametrize indirectly with ``"year-ahead"`` to run a
+    test on a clock 400 days after the real one (the guard: sessions read the app's clock only)."""
     from central.app import create_app
+    from tests.support.clock import YEAR_AHEAD
     a = create_app(sqlite_url)
-    a.state.review.settings.clock = Clock()
+    start = getattr(request, "param", "now")
+    assert start in ("now", "year-ahead"), start
+    a.state.review.settings.clock = Clock(datetime.now(timezone.utc) + YEAR_AHEAD if start == "year-ahead" else None)
     yield a
     a.state.db.dispose()
 
@@ -128,3 +136,58 @@ def as_sales(app: Any) -> Browser:
 @pytest.fixture
 def as_admin(app: Any) -> Browser:
     return sign_in(app, "admin")
+
+
+# --- a real server on loopback and headless Chromium (the browser tests) -----------------------------
+CHROMIUM = os.environ.get("LEADKIOSK_CHROMIUM") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def server(app):
+    import uvicorn
+    from leadkiosk_test_pg import free_port  # type: ignore[import-not-found]
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 15
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    t.join(10)
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set LEADKIOSK_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.clock import real_clock_environ
+    with real_clock_environ():  # Chromium cannot run under libfaketime (run-tests-shifted)
+        p = sync_playwright().start()
+    try:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+    finally:
+        p.stop()
+
+
+
+def signed_in_page(browser: Any, server: str, who: str = "admin", width: int = 1280, height: int = 860) -> Any:
+    """A Chromium page at the given viewport, signed in through the real sign-in form."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    page = ctx.new_page()
+    page.goto(server + "/login")
+    page.fill("#email", USERS[who][0])
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/shows")
+    return page

@@ -137,3 +137,22 @@ def test_notice_escaped(as_admin):
                                                 "password": "long enough pw"})
     note = as_admin.notice(r)
     assert "<b>" not in note and "&lt;b&gt;" in note
+
+
+def test_export_of_an_odd_show_id_keeps_the_connection(app, as_marketer):
+    """Item 8: a show id with a line break stored before ids were fully checked still exports
+    (the download's file name is made of safe characters)."""
+    from sqlalchemy import update
+
+    from central.models import Show
+    from central.web.models import Outcome  # noqa: F401  (review tables registered)
+    with app.state.db.session() as s:
+        s.execute(update(Show).where(Show.id == "expo").values(name="Expo"))
+        show = s.get(Show, "expo")
+        s.add(Show(id="nl\n", name="newline show", created_at=show.created_at, updated_at=show.updated_at,
+                   config_json=show.config_json, form_yaml=show.form_yaml, form_version=show.form_version))
+    for ext in ("csv", "xlsx"):
+        r = as_marketer.get(f"/shows/nl%0A/leads.{ext}")
+        assert r.status_code == 200, (ext, r.status_code)
+        disposition = r.headers["content-disposition"]
+        assert "\n" not in disposition and 'filename="leads-nl-' in disposition

@@ -102,6 +102,7 @@ def test_roles(app, as_sales, as_marketer, as_admin):
     assert 'action="/leads/%s/tag"' % lead.id not in page and 'id="outcome-form"' in page
 
 
+@pytest.mark.parametrize("app", ["now", "year-ahead"], indirect=True)
 def test_session_expires_when_idle_and_at_max_age(app, as_admin):
     clock = app.state.review.settings.clock
     st = app.state.review.settings
@@ -354,49 +355,54 @@ def test_outcome_on_lead_page(app, as_sales):
         assert s.get(Lead, lead.id).record_json["outcome"]["stage"] == "proposal"
 
 
-def test_csv_import_preview_then_apply(app, as_sales):
+def test_csv_import_preview_map_then_apply(app, as_sales):
     with app.state.db.session() as s:
         leads = s.scalars(select(Lead).where(Lead.show_id == "expo", Lead.merged_into.is_(None))
                           .order_by(Lead.id).limit(3)).all()
         l1, l2, l3 = [(l.id, l.email) for l in leads]
-    text = ("Lead ID,E-mail,Outcome,Stage,Reason\n"
-            f"{l1[0]},,won,,\n"
-            f",{l2[1].upper()},closed_lost,,went elsewhere\n"
-            f"{l3[0]},,active,negotiation,\n"
-            "00000000-0000-4000-8000-000000000000,,won,,\n"
-            ",nobody@nowhere.example,lost,,\n"
-            f"{l1[0]},,lost,,\n"
-            ",x@y.example,exploded,,\n"
-            f"{l2[0]},,discarded,,\n")
+    text = ("Leadkiosk ID,E-mail,Opportunity Stage,Amount,Close Date,Loss Reason\n"
+            f"{l1[0]},,Closed Won,\"12,500.00\",12/31/2026,\n"
+            f",{l2[1].upper()},Closed Lost,,,went elsewhere\n"
+            f"{l3[0]},,Negotiation/Review,USD 3000,,\n"
+            "00000000-0000-4000-8000-000000000000,,Closed Won,,,\n"
+            ",nobody@nowhere.example,Closed Lost,,,\n"
+            f"{l1[0]},,Closed Lost,,,\n"
+            ",x@y.example,Exploded,,,\n")
     page = as_sales.get("/shows/expo/outcomes/import")
     r = as_sales.client.post("/shows/expo/outcomes/import", data={"csrf": csrf_of(page.text)},
                              files={"file": ("outcomes.csv", text.encode("utf-8"), "text/csv")})
-    assert r.status_code == 200
-    assert '<b id="n-matched">3</b>' in r.text and '<b id="n-unmatched"' in r.text
-    for why in ("no lead with id 00000000", "no lead with email nobody@nowhere.example", "same lead as line 2",
-                "unknown status &#39;exploded&#39;", "status discarded needs a reason"):
+    assert r.status_code == 200, r.text[:2000]
+    assert 'id="unknown-values"' in r.text and "Exploded" in r.text and 'id="apply"' not in r.text
+    for why in ("no lead of this show with lead id 00000000", "no lead of this show with email nobody@nowhere.example",
+                "same lead as line 2"):
         assert why in r.text
-    with app.state.db.session() as s:   # preview changed nothing
-        before = {i: (s.get(Outcome, i).status if s.get(Outcome, i) else None) for i in (l1[0], l2[0], l3[0])}
-    r2 = as_sales.client.post("/shows/expo/outcomes/import/apply",
-                              data={"csrf": csrf_of(r.text), "text": re.search(r'<textarea name="text" hidden>(.*?)</textarea>',
-                                                                               r.text, re.S).group(1)
-                                    .replace("&#39;", "'").replace("&amp;", "&")})
-    assert r2.status_code == 200 and "5 rows not matched" in r2.text
+    form = {"csrf": csrf_of(r.text), "data": re.search(r'name="data" value="([^"]*)"', r.text).group(1),
+            "filename": "outcomes.csv", "uv_stage_1": "Exploded", "uo_stage_1": "closed_lost"}
+    for f in ("lead_id", "email", "stage", "amount", "close_date", "reason"):
+        m = re.search(rf'<select name="col_{f}"[^>]*>.*?<option selected>([^<]*)</option>', r.text, re.S)
+        form[f"col_{f}"] = m.group(1) if m else ""
+    assert form["col_lead_id"] == "Leadkiosk ID" and form["col_close_date"] == "Close Date"
+    r2 = as_sales.client.post("/shows/expo/outcomes/import/apply", data=form)
+    assert r2.status_code == 200 and 'id="import-result"' in r2.text, r2.text[:3000]
     with app.state.db.session() as s:
         got = {i: s.get(Outcome, i) for i in (l1[0], l2[0], l3[0])}
-        assert got[l1[0]].status == "closed_won"
+        assert (got[l1[0]].status, got[l1[0]].amount, str(got[l1[0]].close_date)) == ("closed_won", 12500, "2026-12-31")
         assert (got[l2[0]].status, got[l2[0]].reason) == ("closed_lost", "went elsewhere")
-        assert (got[l3[0]].status, got[l3[0]].stage) == ("active", "negotiation")
-    changed = sum(1 for i in before if before[i] != got[i].status or i == l3[0])
-    assert f"{changed} outcome" in r2.text or "outcomes recorded" in r2.text
+        assert (got[l3[0]].status, got[l3[0]].stage, got[l3[0]].currency) == ("active", "Negotiation/Review", "USD")
+    # the same file again: the mapping (and "Exploded") is remembered, nothing would change
+    r3 = as_sales.client.post("/shows/expo/outcomes/import", data={"csrf": csrf_of(r2.text)},
+                              files={"file": ("outcomes.csv", text.encode("utf-8"), "text/csv")})
+    assert '<b id="n-updated">0</b>' in r3.text and 'id="unknown-values"' not in r3.text
 
 
 def test_import_rejects_unreadable_files(as_sales):
     page = as_sales.get("/shows/expo/outcomes/import")
     r = as_sales.client.post("/shows/expo/outcomes/import", data={"csrf": csrf_of(page.text)},
-                             files={"file": ("x.csv", b"name,phone\nA,1\n", "text/csv")})
-    assert r.status_code == 400 and "no status column" in r.text
+                             files={"file": ("x.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "application/vnd.ms-excel")})
+    assert r.status_code == 400 and "save it as .xlsx or CSV" in r.text
+    r = as_sales.client.post("/shows/expo/outcomes/import", data={"csrf": csrf_of(page.text)},
+                             files={"file": ("x.csv", "Name\tPhone\nA\t1\n".encode("utf-16"), "text/csv")})
+    assert r.status_code == 200 and "choose the column that identifies the lead" in r.text   # UTF-16: no 500
 
 
 def test_outcomes_api(app, as_admin):
@@ -450,9 +456,19 @@ def test_cost_needs_marketer_and_validates(app, as_sales, as_marketer):
     assert as_sales.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "5"}).status_code == 403
     r = as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "lots"})
     assert as_marketer.notice(r).startswith("err: cost: expected an amount")
-    as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "30,000.50"})
+    r = as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "1e9", "currency": "EUR"})
+    assert as_marketer.notice(r).startswith("err: cost")      # 1e9 is no trade-show cost
+    r = as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "30,000.50"})
+    assert as_marketer.notice(r).startswith("err: currency")  # a cost needs its currency
+    as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "30.000,50", "currency": "eur",
+                                                                      "timezone": "Europe/Berlin"})
     with app.state.db.session() as s:
         assert float(s.get(Show, "expo").cost) == 30000.50
+    html = as_marketer.get("/shows/expo/report").text
+    assert "30,000.50 EUR" in html and "By hour of day (Europe/Berlin)" in html
+    r = as_marketer.post_form("/shows/expo/report", "/shows/expo/cost", {"cost": "1", "currency": "EUR",
+                                                                          "timezone": "Mars/Olympus"})
+    assert as_marketer.notice(r).startswith("err: time zone")
 
 
 def test_calibration_apply_makes_a_form_version_and_rescores_nothing(app, as_marketer, as_sales):
@@ -465,6 +481,12 @@ def test_calibration_apply_makes_a_form_version_and_rescores_nothing(app, as_mar
                               {"hot": "80", "warm": "45"}).status_code == 403
     r = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply",
                               {"hot": "80", "warm": "45", "note": "agreed with sales"})
+    assert "confirmation" in as_marketer.notice(r)            # Apply asks for confirmation ...
+    r = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply",
+                              {"hot": "80", "warm": "45", "confirm": "yes"})
+    assert "reason" in as_marketer.notice(r)                  # ... and a reason
+    r = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply",
+                              {"hot": "80", "warm": "45", "note": "agreed with sales", "confirm": "yes"})
     assert as_marketer.notice(r).startswith("ok: Form version")
     from forms import load_form_text
     with app.state.db.session() as s:
@@ -477,8 +499,16 @@ def test_calibration_apply_makes_a_form_version_and_rescores_nothing(app, as_mar
         assert versions[form.version].created_by == "fm@example.com"
         after = {l.id: (l.score, l.tag, l.version) for l in s.scalars(select(Lead).where(Lead.show_id == "expo"))}
     assert after == before                                   # nothing rescored
-    r = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply", {"hot": "30", "warm": "60"})
-    assert as_marketer.notice(r).startswith("err: cannot apply")  # warm above hot is refused by the forms engine
+    again = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply",
+                                  {"hot": "80", "warm": "45", "note": "twice", "confirm": "yes"})
+    assert "already uses" in as_marketer.notice(again)        # same thresholds: no new version
+    with app.state.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(FormVersion).where(FormVersion.show_id == "expo")) == 2
+    r = as_marketer.post_form("/shows/expo/calibration", "/shows/expo/calibration/apply",
+                              {"hot": "30", "warm": "60", "note": "x", "confirm": "yes"})
+    assert "must not be above hot" in as_marketer.notice(r)   # a clear message, not the engine's
+    html = as_marketer.get("/shows/expo/calibration").text
+    assert "Leads that would change tag" in html and "data-confirm=" in html and "onclick" not in html
 
 
 def test_charts_page_renders_svg(as_marketer):
@@ -518,6 +548,7 @@ def test_raising_a_lead_to_hot_notifies_sales_exactly_once(sqlite_url):
         with app.state.db.session() as s:
             notes = s.scalars(select(Notification).where(Notification.lead_id == lead.id)).all()
             assert [(n.kind, n.recipient, n.state) for n in notes] == [("email", "sales-team@example.com", "pending")]
-            assert notes[0].payload_json["tag"] == "hot" and "raised to hot in review" in notes[0].payload_json["reasons"]
+            assert notes[0].payload_json["tag"] == "hot"
+            assert notes[0].payload_json["raised"]["by"] == "fm@example.com"   # who raised it (and why)
     finally:
         app.state.db.dispose()

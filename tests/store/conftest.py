@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from kiosk.store import LeadStore, MemoryLeadStore, new_lead, open_store
-from tests.support.clock import FakeClock
+from tests.support.clock import CLOCK_STARTS, FakeClock, clock_at
 
 
 def make_score(tag: str = "warm", points: int = 50, override: str | None = None,
@@ -31,9 +31,10 @@ def lead_factory() -> Callable[..., dict[str, Any]]:
     return make_lead
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+@pytest.fixture(params=CLOCK_STARTS)
+def clock(request: pytest.FixtureRequest) -> FakeClock:
+    """The store's clock; every store test runs on a fixed date and a year ahead (the guard)."""
+    return clock_at(request.param)
 
 
 @pytest.fixture(params=["memory", "durable", "sealed"])

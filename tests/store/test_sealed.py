@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.errors import LockedError, StoreError, WrongPassphrase
-from kiosk.seal import KeySealer, Keyring
+from kiosk.errors import StoreError, WrongPassphrase
+from kiosk.seal import Keyring, KeySealer
 from kiosk.store import open_store
 from sync.sealed_record import open_box
 from tests.store.conftest import make_lead
@@ -98,16 +98,24 @@ def test_double_tap_while_locked_is_a_no_op_but_a_different_record_is_refused(da
     store.close()
 
 
-def test_locked_edits_of_tag_work_but_personal_edits_need_unlock(data: Path) -> None:
+def test_edits_while_locked_are_sealed_on_top_and_read_back_once_unlocked(data: Path) -> None:
     store = open_store(data)
     lead = store.save(_lead())
     edited = store.edit(lead["id"], {"score": {"override": "hot"}}, actor="Ana")
     assert edited["version"] == 2 and edited["score"]["tag"] == "hot"
-    with pytest.raises(LockedError, match="unlock"):
-        store.edit(lead["id"], {"contact": {"phone": "+1 555"}}, actor="Ana")
+    # a duplicate badge updating the lead while locked: new personal data sealed without reading the old
+    edited = store.edit(lead["id"], {"contact": {"phone": "+1 555 0100", "email": "zq@new.example"}}, actor="Ana")
+    assert edited["version"] == 3 and edited["history"][-1]["changes"]["contact.phone"] == {"sealed": True}
+    assert store.find_duplicate(email="ZQ@new.example")["id"] == lead["id"]  # type: ignore[index]
+    assert store.find_duplicate(email="zeb.quix@example.org") is None
+    assert b"555 0100" not in _all_bytes(data) and b"new.example" not in _all_bytes(data)
     store.sealer.unlock_passphrase(PASSPHRASE)  # type: ignore[attr-defined]
+    full = store.get(lead["id"])
+    assert full["contact"]["phone"] == "+1 555 0100" and full["contact"]["first_name"] == "Zebulon"  # type: ignore[index]
+    assert full["history"][2]["changes"]["contact.phone"] == {"old": "+49 170 5550199", "new": "+1 555 0100"}  # type: ignore[index]
     edited = store.edit(lead["id"], {"contact": {"phone": "+44 20 7946 0321"}, "notes": "call Tuesdays"}, actor="Ana")
-    assert edited["version"] == 3 and edited["history"][-1]["changes"]["contact.phone"]["old"] == "+49 170 5550199"
+    assert edited["version"] == 4 and edited["history"][-1]["changes"]["contact.phone"]["old"] == "+1 555 0100"
+    assert "overlays" not in store._live()[store._by_id[lead["id"]]]["sealed"]  # folded into fresh boxes
     store.sealer.lock()  # type: ignore[attr-defined]
     sealed = store.get(lead["id"])
     assert sealed["history"][-1]["changes"]["contact.phone"] == {"sealed": True}  # type: ignore[index]
@@ -119,7 +127,28 @@ def test_locked_edits_of_tag_work_but_personal_edits_need_unlock(data: Path) -> 
     again.sealer.unlock_passphrase(PASSPHRASE)  # type: ignore[attr-defined]
     full = again.get(lead["id"])
     assert full["notes"] == "call Tuesdays" and full["history"][1]["changes"]["score.override"]["new"] == "hot"  # type: ignore[index]
+    assert full["history"][2]["changes"]["contact.email"]["new"] == "zq@new.example"  # type: ignore[index]
     again.close()
+
+
+def test_locked_edit_reaches_central_readable(data: Path) -> None:
+    from nacl.public import PrivateKey
+
+    from sync.sealed_record import open_for_central
+    from sync.record.record import wire_record
+    central = PrivateKey.generate()
+    ring = Keyring.load(data)
+    ring.set_central("dev_x", bytes(central.public_key), b"w" * 32, {})  # type: ignore[union-attr]
+    ring.save()  # type: ignore[union-attr]
+    store = open_store(data)
+    lead = store.save(_lead())
+    store.edit(lead["id"], {"notes": "met again on day 2"}, actor="Ana")
+    wire = wire_record(store.get(lead["id"]))  # type: ignore[arg-type]
+    assert "box" not in wire["sealed"] and "dedup" not in wire["sealed"]
+    clear = open_for_central(wire, bytes(central))
+    assert clear["notes"] == "met again on day 2" and clear["contact"]["last_name"] == "Quarrington"
+    assert clear["history"][1]["changes"]["notes"] == {"old": "prefers morning calls", "new": "met again on day 2"}
+    store.close()
 
 
 def test_purge_drops_the_sealed_copy_too(data: Path) -> None:
@@ -148,6 +177,7 @@ def test_damaged_sealed_box_is_reported_and_the_rest_stays_usable(data: Path) ->
     assert got["sealed"]["damage"] and got["contact"]["first_name"] is None  # type: ignore[index]
     assert got["score"]["tag"] == "warm"  # type: ignore[index]
     assert any("damaged sealed record" in e for e in store.events)
+    assert any("damaged sealed record" in e for e in store.damage)  # reported like any other damage
     with pytest.raises(StoreError, match="damaged"):
         store.edit(lead["id"], {"notes": "x"}, actor="Ana")
     store.close()
@@ -197,3 +227,19 @@ def test_key_file_holds_no_private_key_in_clear(data: Path) -> None:
     import base64
     assert base64.b64encode(private).decode() not in (data / "keys" / "kiosk.keys").read_text()
     assert len(Keyring.load(data).data["keys"]) == 2  # type: ignore[union-attr]
+
+
+def test_staff_cannot_blank_a_sealed_contact_from_the_lead_screen(data: Path) -> None:
+    from forms import default_form_path, load_form
+
+    from kiosk.app.context import KioskContext, ShowInfo
+    from kiosk.app.staff import StaffError, StaffService
+    store = open_store(data)
+    lead = store.save(_lead())
+    ctx = KioskContext(kiosk_id="k1", show=ShowInfo("demo", "Demo"), form=load_form(default_form_path()), staff="Ana")
+    staff = StaffService(ctx, store)
+    with pytest.raises(StaffError, match="keys.locked_edit"):
+        staff.edit_contact(lead["id"], {"first_name": "", "email": ""})
+    store.sealer.unlock_passphrase(PASSPHRASE)  # type: ignore[attr-defined]
+    assert staff.edit_contact(lead["id"], {"title": "CTO"})["contact"]["title"] == "CTO"
+    store.close()

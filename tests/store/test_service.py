@@ -1,7 +1,6 @@
 """The LeadStore API contract, run against the durable store and its in-memory twin alike."""
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -9,6 +8,7 @@ import pytest
 
 from kiosk.errors import StoreError
 from kiosk.store import LeadStore, open_store
+from kiosk.store.record import iso
 
 from tests.support.clock import FakeClock
 
@@ -161,6 +161,24 @@ def test_purge_keeps_id_tag_scores_and_only_confirmed_old_leads(store: LeadStore
     assert store.pending("central") == [store.get(unsent["id"])]
     assert store.find_duplicate(email="j@example.com") is None
     assert store.purge(30, now=now) == 0
+
+
+def test_stamps_and_retention_read_the_stores_clock(store: LeadStore, clock: FakeClock) -> None:
+    """Edits, sync marks and purge without ``now`` all read the clock the store was given (run on
+    a fixed date and a year ahead: any real-clock read is a year off and fails here)."""
+    lead = store.save(make_lead(email="k@example.com", captured_at=clock()))
+    clock.advance(minutes=5)
+    edited = store.edit(lead["id"], {"notes": "call back"}, actor="Ana")
+    assert edited["updated_at"] == iso(clock()) and edited["history"][-1]["at"] == iso(clock())
+    clock.advance(minutes=1)
+    store.mark_sync(lead["id"], "central", 2, "sent")
+    assert store.get(lead["id"])["sync"]["central"]["sent_at"] == iso(clock())
+    clock.advance(days=29)
+    assert store.purge(30) == 0  # confirmed 29 days ago by the store's clock
+    clock.advance(days=2)
+    assert store.purge(30) == 1
+    rec = store.get(lead["id"])
+    assert rec["purged"] and rec["purged_at"] == iso(clock()) and rec["contact"]["email"] is None
 
 
 def test_durable_store_reopens_with_everything(tmp_path) -> None:  # type: ignore[no-untyped-def]

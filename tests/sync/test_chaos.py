@@ -10,7 +10,7 @@ import time
 import pytest
 
 from sync.testing.chaos_proxy import ChaosProxy
-from sync.testing.memstore import make_lead
+from tests.support.records import make_lead
 from sync.transports.central import CentralTransport
 from sync.worker import SyncWorker
 

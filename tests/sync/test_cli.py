@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kiosk.cli import build_parser, main
 from kiosk.store import open_store
-from sync.testing.memstore import make_lead
+from tests.support.records import make_lead
 
 
 def test_argument_shapes() -> None:

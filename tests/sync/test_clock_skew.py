@@ -15,7 +15,7 @@ from kiosk.cli import main  # noqa: E402
 from sync.enrollment import load_credentials  # noqa: E402
 from sync.errors import AuthError  # noqa: E402
 from sync.testing.central_process import RealCentral  # noqa: E402
-from sync.testing.memstore import make_lead  # noqa: E402
+from tests.support.records import make_lead  # noqa: E402
 from sync.transports.central import CentralTransport  # noqa: E402
 
 pytestmark = pytest.mark.slow

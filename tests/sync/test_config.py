@@ -11,7 +11,7 @@ import yaml
 from sync.config import load_destinations, parse_destinations
 from sync.enrollment import CentralCredentials, load_credentials, save_credentials
 from sync.errors import DestinationConfigError
-from sync.signing import new_secret
+from sync.record.signing import new_secret
 from sync.worker import SyncWorker
 
 GOOD = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sync.kiosk import config_writer
-from sync.testing.memstore import make_lead
+from tests.support.records import make_lead
 from sync.worker import SyncWorker
 
 from .conftest import fast_backoff
@@ -51,7 +51,7 @@ def test_destinations_from_a_pulled_config_apply_without_restart(tmp_path: Path,
 
     from kiosk.cli import main
     from sync.kiosk import build_worker
-    from sync.signing import new_secret
+    from sync.record.signing import new_secret
     from sync.testing.crm_stubs import start_webhook_receiver
 
     server, state = central

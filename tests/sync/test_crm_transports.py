@@ -7,9 +7,9 @@ import time
 import pytest
 
 from sync.errors import AuthError
-from sync.signing import new_secret
+from sync.record.signing import new_secret
 from sync.testing.crm_stubs import start_hubspot_stub, start_salesforce_stub, start_webhook_receiver
-from sync.testing.memstore import make_lead
+from tests.support.records import make_lead
 from sync.transports.hubspot import HubSpotTransport
 from sync.transports.salesforce import SalesforceTransport
 from sync.transports.webhook import WebhookTransport

@@ -17,7 +17,7 @@ from kiosk.cli import main  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
 from sync.kiosk import build_worker  # noqa: E402
 from sync.testing.chaos_proxy import ChaosProxy  # noqa: E402
-from sync.testing.memstore import make_lead  # noqa: E402
+from tests.support.records import make_lead  # noqa: E402
 
 from .conftest import fast_backoff  # noqa: E402
 from sync.testing.central_process import RealCentral  # noqa: E402

@@ -6,7 +6,7 @@ import base64
 import pytest
 
 from sync.errors import SyncError
-from sync.signing import SignatureError, new_secret, secret_key, sign, sign_headers, verify
+from sync.record.signing import SignatureError, new_secret, secret_key, sign, sign_headers, verify
 
 # Published vector of the reference implementation (standard-webhooks/standard-webhooks,
 # libraries/python/tests/test_webhooks.py::test_sign_function).

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from sync.testing.central_stub import start_central_stub
-from sync.testing.memstore import make_lead
+from tests.support.records import make_lead
 from sync.transports.central import CentralTransport
 from sync.worker import SyncWorker
 

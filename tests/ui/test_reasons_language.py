@@ -67,7 +67,7 @@ def test_staff_detail_follows_retag_discard_and_language_switch(services) -> Non
     lead = capture(flow, dict(STUDENT, role="buyer"))
     lead = staff.retag(lead["id"], "hot")
     reasons, _ = staff.reasons(lead)
-    assert reasons[-1] == "Personal hat den Tag auf Heiß gesetzt (das Formular ergab Warm)"
+    assert reasons[-1] == "Personal hat die Einstufung auf Heiß gesetzt (das Formular ergab Warm)"
     # a discard reason typed by staff is theirs: shown as written
     lead = staff.discard(lead["id"], "kein Budget dieses Jahr")
     assert staff.reasons(lead)[1] == "kein Budget dieses Jahr"
@@ -106,8 +106,8 @@ def test_german_done_screen_and_lead_detail_on_a_real_window(tmp_path: Path, chi
     assert "•  80 Punkte: Warm (Warm ab 40, Heiß ab 70)" in done
     assert not any("points" in line or "needs" in line for line in done)
     lead = facts["lead_reasons"]
-    assert lead[-1] == "•  Personal hat den Tag auf Heiß gesetzt (das Formular ergab Warm)"
-    assert facts["lead_discard_text"] == "Studium, kein Käufer"
+    assert lead[-1] == "•  Personal hat die Einstufung auf Heiß gesetzt (das Formular ergab Warm)"
+    assert facts["lead_discard_text"] == ""   # a tag chosen by staff reinstates the discarded lead (issue 17)
     assert facts["stored_reasons"][0] == "budget approved +30"
     # the record stays in the form's first language, and now says that staff set the tag
     assert facts["stored_after_retag"] == facts["stored_reasons"] + [

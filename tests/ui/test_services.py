@@ -161,3 +161,21 @@ def test_run_notifies_systemd_and_stops_on_sigterm(tmp_path: Path, child_env: di
                 proc.kill()
                 proc.wait()
         assert rc == 0, proc.stderr.read().decode()[-2000:]
+
+
+def test_two_way_conflict_shown_to_staff_and_settled_by_their_edit(staff: StaffService) -> None:
+    """Issue 14: central's merge with a same-field conflict reaches the staff area; staff setting
+    the field settles it."""
+    from kiosk.app.i18n import Translator
+    lead = staff.todays_leads(text="otto")[0]
+    staff.store.mark_sync(lead["id"], "central", 1, "sent")
+    remote = dict(staff.store.get(lead["id"]), version=3, contact={**lead["contact"], "company": "Initech"},
+                  conflicts=[{"field": "contact.company", "base": "Acme", "kiosk": "Acme GmbH",
+                              "central": "Initech", "kiosk_version": 2, "central_version": 3, "at": "x"}])
+    staff.store.take_remote(remote, "central")
+    shown = staff.conflicts(staff.get(lead["id"]))
+    assert shown == [{"field": "contact.company", "kiosk": "Acme GmbH", "central": "Initech"}]
+    text = Translator("de")("lead.conflict", **shown[0])
+    assert "Acme GmbH" in text and "Initech" in text
+    after = staff.edit_contact(lead["id"], {"company": "Acme GmbH"})
+    assert staff.conflicts(after) == [] and after["version"] == 4

@@ -302,7 +302,28 @@ def scenario_idle(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     facts["questions_left"] = len(app.screen("qualify").questions.children)
 
 
-SCENARIOS = {"capture": scenario_capture, "demo": scenario_capture, "manual": scenario_manual, "duplicate": scenario_duplicate,
+def scenario_pin_guard(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    """Issue 18 item 2: wrong PINs tapped on the real keypad make it wait; the right PIN then
+    does not open the staff area."""
+    from kiosk.app.scripted import tap
+    tap(app.screen("scan").ids.staff_button)
+    yield lambda: app.sm.current == "pin"
+    yield None
+    pin = app.screen("pin")
+    keys = {w.text: w for w in pin.ids.keypad.children}
+    errors = []
+    for attempt in ("1111", "2222", "3333", "4444", "1234"):
+        for digit in attempt:
+            tap(keys[digit])
+        tap(pin.ids.ok)
+        yield None
+        errors.append(pin.error)
+    facts["errors"] = errors
+    facts["after_right_pin"] = app.sm.current
+    app.root.export_to_png(str(out / "pin-wait.png"))
+
+
+SCENARIOS = {"pin_guard": scenario_pin_guard, "capture": scenario_capture, "demo": scenario_capture, "manual": scenario_manual, "duplicate": scenario_duplicate,
              "pin": scenario_pin, "idle": scenario_idle}
 
 

@@ -1,16 +1,19 @@
 """Sign-in and sign-out."""
 from __future__ import annotations
 
+import logging
 import secrets
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from central.throttle import SIGN_IN_ACCOUNT, SIGN_IN_ADDRESS, Throttle, wait_message
 from central.web.deps import CsrfFailed, LoginRequired, current_principal, render, review, secure_cookies
 from central.web.security import (LOGIN_CSRF_COOKIE, SESSION_COOKIE, authenticate, check_csrf, end_session,
                                   start_session)
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("central.security")
 
 
 def _safe_next(nxt: str | None) -> str:
@@ -41,13 +44,28 @@ def login_submit(request: Request, email: str = Form(""), password: str = Form("
     rv = review(request)
     if not check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE), csrf):
         raise CsrfFailed()
+    address = request.client.host if request.client else "unknown"
+    account = email.strip().lower()[:320]
+    keys = [(f"login-account:{account}", SIGN_IN_ACCOUNT), (f"login-address:{address}", SIGN_IN_ADDRESS)]
+    throttle = Throttle(rv.db, rv.settings.clock)
+    wait = throttle.wait_s([k for k, _ in keys])
+    if wait > 0:  # held back: the password is not even checked
+        log.warning("sign-in refused (throttled): account %r from %s, %.0f s to wait", account, address, wait)
+        resp = render(request, "login.html", None, login_csrf=csrf, next=_safe_next(next), email=email,
+                      err=f"Too many failed sign-ins for this account or from this network. "
+                          f"Try again in {wait_message(wait)}.", status_code=429)
+        resp.headers["Retry-After"] = str(int(wait) + 1)
+        return resp
     with rv.db.session() as s:
         user = authenticate(s, email, password)
         token = start_session(s, user, rv.settings) if user else None
     if token is None:
+        log.info("sign-in failed: account %r from %s", account, address)
+        throttle.failed(keys, "sign-in")
         resp = render(request, "login.html", None, login_csrf=csrf, next=_safe_next(next), email=email,
                       err="Wrong e-mail or password.", status_code=401)
         return resp
+    throttle.succeeded([keys[0][0]])  # the address keeps its count: one good account must not reset it
     resp = RedirectResponse(_safe_next(next), status_code=303)
     resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure_cookies(request),
                     max_age=rv.settings.max_age_s, path="/")

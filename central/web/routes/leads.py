@@ -2,9 +2,11 @@
 its edits."""
 from __future__ import annotations
 
+import io
+import re
 from datetime import datetime, timezone
 from math import ceil
-from typing import Any
+from typing import Any, Iterator
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -14,17 +16,14 @@ from central.errors import NotFound
 from central.models import Device, Lead, Show
 from central.web import leadedit
 from central.web.deps import PageNotFound, redirect, render, review, viewer, writer
-from central.web.export import csv_chunks, xlsx_bytes
-from central.web.hot import enqueue_hot
+from central.web.hot import enqueue_change
 from central.web.leadquery import LeadFilter, count_query, export_query, page_query
 from central.web.models import Outcome
+from central.web.recordview import display_record
 from central.web.security import Principal
+from sync import sheet
 
 router = APIRouter(include_in_schema=False)
-
-EXPORT_HEADER = ["lead_id", "captured_at", "tag", "computed_tag", "override", "score", "discarded",
-                 "discard_reason", "first_name", "last_name", "title", "company", "email", "phone", "country",
-                 "staff", "kiosk", "follow_up", "product_interest", "outcome", "stage", "outcome_reason", "notes"]
 
 
 def _show_or_404(s, show_id: str) -> Show:
@@ -52,7 +51,29 @@ def filter_options(s, show_id: str) -> dict[str, Any]:
             Lead.show_id == show_id, Lead.staff.is_not(None)).order_by(Lead.staff))]
         _STAFF_CACHE[key] = (time.monotonic(), staff)
     kiosks = s.execute(select(Device.id, Device.name).where(Device.show_id == show_id).order_by(Device.name)).all()
-    return {"staff": staff, "kiosks": kiosks}
+    return {"staff": staff, "kiosks": kiosks, **answer_choices(s.get(Show, show_id))}
+
+
+def answer_choices(show: Show | None) -> dict[str, Any]:
+    """The follow-up and product options as the form words them: the filters offer them as
+    choices and the table shows labels instead of internal ids."""
+    from forms import load_form_text
+    out: dict[str, Any] = {"follow_up_opts": [], "product_opts": [], "labels": {}}
+    if show is None:
+        return out
+    try:
+        form = load_form_text(show.form_yaml, source=f"<show {show.id}>")
+    except Exception:  # an unreadable stored form: free ids, as before
+        return out
+    lang = form.languages[0]
+    for key, qid in (("follow_up_opts", "follow_up"), ("product_opts", "product_interest")):
+        try:
+            q = form.question(qid)
+        except Exception:
+            continue
+        out[key] = [(o.id, o.label.get(lang) or o.id) for o in q.options]
+        out["labels"].update(out[key])
+    return out
 
 
 @router.get("/shows/{show_id}/leads")
@@ -71,14 +92,31 @@ def leads_page(request: Request, show_id: str, me: Principal = Depends(viewer)):
                   pages=pages, opts=opts)
 
 
-def _export_rows(rows):
+def _export_rows(rows: Any, answer_ids: list[str]) -> Iterator[list[Any]]:
+    """The view's rows as ``sync.sheet`` rows: the stored record, with what central knows better
+    (the corrected capture time, the kiosk's name, the sales outcome)."""
     for r in rows:
         rec = r.record_json or {}
-        c = rec.get("contact") or {}
-        yield [r.id, r.captured_at_corrected, r.tag, r.computed_tag, r.override, r.score, r.discarded,
-               (rec.get("score") or {}).get("discard_reason"), r.first_name, r.last_name, c.get("title"),
-               r.company, r.email, c.get("phone"), r.country, r.staff, r.kiosk_name or r.kiosk_id,
-               r.follow_up, r.product_interest, r.outcome, r.stage, r.outcome_reason, rec.get("notes")]
+        yield sheet.lead_row(rec, answer_ids, {
+            "lead_id": r.id, "captured_at": r.captured_at_corrected, "kiosk": r.kiosk_name or r.kiosk_id,
+            "tag": r.tag, "outcome": r.outcome, "outcome_stage": r.stage, "outcome_reason": r.outcome_reason})
+
+
+def _form_answer_ids(s: Any, show: Show) -> list[str]:
+    """The show's questions in form order (known before the first row, so the CSV can stream)."""
+    from forms import load_form_text
+    try:
+        return [q.id for q in load_form_text(show.form_yaml, source=f"<show {show.id}>").questions]
+    except Exception:  # an unreadable stored form: still export, with every answer seen
+        return sorted({k for (rec,) in s.execute(select(Lead.record_json).where(Lead.show_id == show.id))
+                       for k in ((rec or {}).get("answers") or {}) if k != "consent"})
+
+
+def _download(show_id: str, ext: str, now: datetime) -> dict[str, str]:
+    """Content-Disposition with a file name of safe characters only: a show id stored before ids
+    were fully checked (or any odd one) must not break the header and drop the connection."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", show_id).strip("._") or "show"
+    return {"Content-Disposition": f'attachment; filename="leads-{safe[:64]}-{now:%Y%m%d-%H%M}.{ext}"'}
 
 
 @router.get("/shows/{show_id}/leads.csv")
@@ -88,25 +126,25 @@ def export_csv(request: Request, show_id: str, me: Principal = Depends(viewer)):
 
     def gen():
         with rv.db.session() as s:
-            _show_or_404(s, show_id)
+            ids = _form_answer_ids(s, _show_or_404(s, show_id))
             result = s.execute(export_query(f).execution_options(yield_per=1000))
-            yield from csv_chunks(EXPORT_HEADER, _export_rows(result))
+            yield from sheet.csv_chunks(ids, _export_rows(result, ids))
 
-    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.csv"
     return StreamingResponse(gen(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                             headers=_download(show_id, "csv", rv.settings.clock()))
 
 
 @router.get("/shows/{show_id}/leads.xlsx")
 def export_xlsx(request: Request, show_id: str, me: Principal = Depends(viewer)):
     rv = review(request)
     f = LeadFilter.parse(show_id, request.query_params)
+    out = io.BytesIO()
     with rv.db.session() as s:
-        _show_or_404(s, show_id)
-        data = xlsx_bytes(EXPORT_HEADER, _export_rows(s.execute(export_query(f).execution_options(yield_per=1000))))
-    name = f"leads-{show_id}-{datetime.now():%Y%m%d-%H%M}.xlsx"
+        ids = _form_answer_ids(s, _show_or_404(s, show_id))
+        sheet.write_xlsx(ids, _export_rows(s.execute(export_query(f).execution_options(yield_per=1000)), ids), out)
+    data = out.getvalue()
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers=_download(show_id, "xlsx", rv.settings.clock()))
 
 
 @router.get("/leads/{lead_id}")
@@ -119,13 +157,14 @@ def lead_page(request: Request, lead_id: str, me: Principal = Depends(viewer)):
         show = s.get(Show, lead.show_id)
         device = s.get(Device, lead.device_id)
         outcome = s.get(Outcome, lead_id)
-        hist = merged_history(list(leadedit.history(s, lead_id)), lead.record_json or {})
+        rec = display_record(lead.record_json)
+        hist = merged_history(list(leadedit.history(s, lead_id)), rec)
         from central.web.answers_index import load_show_form
         form = load_show_form(show)
-        answers = answer_rows(form, (lead.record_json or {}).get("answers") or {})
+        answers = answer_rows(form, rec["answers"])
         dests = leadedit.crm_destinations(show)
-        merged_from = (lead.record_json or {}).get("merged_from") or []
-    return render(request, "lead.html", me, nav="shows", lead=lead, rec=lead.record_json or {}, show=show,
+        merged_from = rec["merged_from"]
+    return render(request, "lead.html", me, nav="shows", lead=lead, rec=rec, show=show,
                   device=device, outcome=outcome, history=hist, answers=answers, dests=dests,
                   merged_from=merged_from, back=request.query_params.get("back", ""))
 
@@ -167,8 +206,9 @@ def answer_rows(form, answers: dict) -> list[tuple[str, str]]:
             v = answers[q.id]
             done.add(q.id)
             if q.kind in ("single", "multi"):
-                ids = [v] if isinstance(v, str) else list(v or [])
-                words = ", ".join(form.label(f"{q.id}.{i}", "en") if q.option(i) else str(i) for i in ids)
+                ids = list(v) if isinstance(v, list) else [] if v is None else [v]
+                words = ", ".join(form.label(f"{q.id}.{i}", "en") if isinstance(i, str) and q.option(i)
+                                  else str(i) for i in ids)
             elif q.kind == "yesno":
                 words = "yes" if v else "no"
             else:
@@ -184,15 +224,17 @@ def _back(request: Request, lead_id: str, msg: str = "", err: str = "") -> Redir
     return redirect(request, f"/leads/{lead_id}", msg, err)
 
 
-def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, **kw) -> RedirectResponse:
+def _do(request: Request, lead_id: str, me: Principal, fn, *args, ok: str, why: str | None = None,
+        **kw) -> RedirectResponse:
     rv = review(request)
     try:
         with rv.db.session() as s:
             res = fn(s, *args, actor=me.email, source="web", now=rv.settings.clock(), **kw)
             results = res if isinstance(res, tuple) else (res,)
-            hot = [r for r in results if r is not None and r.raised_to_hot]
-            for r in hot:
-                enqueue_hot(s, getattr(request.app.state, "settings", None), r.lead_id, rv.settings.clock())
+            for r in results:
+                if r is not None and ({"score.tag", "score.discarded", "notes"} & set(r.changes)):
+                    enqueue_change(s, getattr(request.app.state, "settings", None), r.lead_id, rv.settings.clock(),
+                                   changes=r.changes, actor=me.email, why=why)
     except leadedit.EditError as exc:
         return _back(request, lead_id, err=str(exc))
     except NotFound as exc:
@@ -216,8 +258,9 @@ def post_notes(request: Request, lead_id: str, me: Principal = Depends(writer("e
 
 
 @router.post("/leads/{lead_id}/tag")
-def post_tag(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), tag: str = Form("")):
-    return _do(request, lead_id, me, leadedit.set_override, lead_id, tag or None,
+def post_tag(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), tag: str = Form(""),
+             why: str = Form("")):
+    return _do(request, lead_id, me, leadedit.set_override, lead_id, tag or None, why=why,
                ok="Tag changed." if tag else "Tag override removed.")
 
 

@@ -27,7 +27,7 @@ def notifications_page(request: Request, me: Principal = Depends(allowed("users"
 
 @router.post("/notifications/{notification_id}/retry")
 def notifications_retry(request: Request, notification_id: int, me: Principal = Depends(writer("users"))):
-    row = retry_notification(review(request).db, notification_id)
+    row = retry_notification(review(request).db, notification_id, review(request).settings.clock())
     if row is None or row["state"] != "pending":
         why = "no such notification" if row is None else f"it is {row['state']}"
         return redirect(request, "/notifications", err=f"Notification {notification_id}: {why}.")

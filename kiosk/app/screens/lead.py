@@ -62,8 +62,11 @@ class LeadScreen(Screen):
         score = lead.get("score") or {}
         name = " ".join(p for p in (contact.get("first_name"), contact.get("last_name")) if p)
         self.title_text = name or contact.get("email") or app.tr("staff.unnamed")
-        self.captured_text = app.tr("lead.captured", time=local_time(lead.get("captured_at")),
-                                    staff=lead.get("staff") or "?")
+        if isinstance(lead.get("sealed"), dict):
+            self.title_text = app.tr("keys.sealed_name")
+        when = local_time(lead.get("captured_at"))
+        self.captured_text = (app.tr("lead.captured", time=when, staff=lead["staff"]) if lead.get("staff")
+                              else app.tr("lead.captured_nostaff", time=when))
         reasons, discard_reason = app.services.staff.reasons(lead, app.lang)
         self.discarded = bool(score.get("discarded"))
         self.discard_text = discard_reason or ""
@@ -82,8 +85,13 @@ class LeadScreen(Screen):
             field.text = str(contact.get(k) or "")
         self.discard_reason.text = ""
         self.reasons_box.clear_widgets()
+        if self.discarded and discard_reason:   # said once, in the discard card below
+            reasons = [r for r in reasons if discard_reason not in r]
         for line in reasons:
             self.reasons_box.add_widget(Factory.KText(text=f"•  {line}", font_size=18))
+        conflicts = app.services.staff.conflicts(lead)
+        if conflicts and not message:   # edited here and centrally: staff must see both values
+            message, error = "\n".join(app.tr("lead.conflict", **c) for c in conflicts), True
         self.message = message
         self.message_is_error = error
 

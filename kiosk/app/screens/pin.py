@@ -32,17 +32,21 @@ class PinScreen(Screen):
         self.entered = ""
 
     def submit(self) -> None:
+        """Delays after wrong PINs and the demo-PIN refusal are StaffService.try_pin's."""
         app = App.get_running_app()
-        if app.services.staff.check_pin(self.entered):
-            self.entered = ""
+        attempt = app.services.staff.try_pin(self.entered)
+        self.entered = ""
+        if attempt.ok:
             self.error = ""
             self.failures = 0
             app.enter_staff()
         else:
             self.failures += 1
-            self.entered = ""
-            self.error = app.tr("pin.wrong")
+            self.error = app.tr(attempt.key, seconds=attempt.wait_s)
 
     def on_pre_enter(self, *_: Any) -> None:
         self.entered = ""
         self.error = ""
+        new_pin = App.get_running_app().services.staff.take_new_pin()
+        if new_pin:  # generated at provisioning: shown this once
+            self.error = App.get_running_app().tr("pin.new", pin=new_pin)

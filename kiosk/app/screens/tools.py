@@ -1,7 +1,7 @@
 """Staff tools: sync status and "sync now", staff on duty, language, mode, show, USB export."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -34,6 +34,8 @@ class ToolsScreen(Screen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._poll = None
+        self._message_fn: Callable[[], str] | None = None
+        App.get_running_app().bind(lang=self._reword)
 
     def on_pre_enter(self, *_: Any) -> None:
         app = App.get_running_app()
@@ -91,8 +93,16 @@ class ToolsScreen(Screen):
             btn.bind(on_release=lambda _b, sid=show.id: self.switch_show(sid))
             self.shows_box.add_widget(btn)
 
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message, self.message_is_error = text, error
+    def _say(self, text: str | Callable[[], str], error: bool = False) -> None:
+        """``text`` may be a callable that words the message in the current language: a status
+        line ("Saved 2 leads to ...") is re-worded when staff switch the language."""
+        self._message_fn = text if callable(text) else None
+        self.message = text() if callable(text) else text
+        self.message_is_error = error
+
+    def _reword(self, *_: Any) -> None:
+        if getattr(self, "_message_fn", None) is not None:
+            self.message = self._message_fn()
 
     def _guard(self, action: Any) -> bool:
         app = App.get_running_app()
@@ -100,7 +110,7 @@ class ToolsScreen(Screen):
             action()
             return True
         except StaffError as exc:
-            self._say(app.tr(exc.key, **exc.values), True)
+            self._say(lambda err=exc: app.tr(err.key, **err.values), True)
         except KioskError as exc:
             self._say(app.tr("error.generic", error=str(exc)), True)
         return False
@@ -108,14 +118,14 @@ class ToolsScreen(Screen):
     def sync_now(self) -> None:
         app = App.get_running_app()
         if self._guard(app.services.staff.sync_now):
-            self._say(app.tr("sync.running"))
+            self._say(lambda: app.tr("sync.running"))
             Clock.schedule_once(lambda _dt: self.refresh(), 1.0)
 
     def save_staff(self) -> None:
         app = App.get_running_app()
         if self._guard(lambda: app.services.staff.set_staff(self.staff_field.text)):
             self.keyboard.hide()
-            self._say(f"{app.tr('settings.staff')}: {app.services.context.staff}")
+            self._say(lambda: f"{app.tr('settings.staff')}: {app.services.context.staff}")
 
     def set_language(self, lang: str) -> None:
         App.get_running_app().set_language(lang)
@@ -126,7 +136,7 @@ class ToolsScreen(Screen):
     def switch_show(self, show_id: str) -> None:
         app = App.get_running_app()
         if self._guard(lambda: app.switch_show(show_id)):
-            self._say(f"{app.tr('settings.show')}: {app.services.context.show.name}")
+            self._say(lambda: f"{app.tr('settings.show')}: {app.services.context.show.name}")
         self._build_shows()
 
     def export(self) -> None:
@@ -134,6 +144,6 @@ class ToolsScreen(Screen):
         try:
             path, count = app.services.staff.export_to_usb()
         except StaffError as exc:
-            self._say(app.tr(exc.key, **exc.values), True)
+            self._say(lambda err=exc: app.tr(err.key, **err.values), True)
             return
-        self._say(app.tr("export.done", count=count, path=str(path.parent)))
+        self._say(lambda: app.tr("export.done", count=count, path=str(path.parent)))

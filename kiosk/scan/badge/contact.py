@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-FIELDS: tuple[str, ...] = ("first_name", "last_name", "company", "title", "email", "phone",
-                           "country", "registration_id", "format", "raw")
-FORMATS: tuple[str, ...] = ("vcard", "mecard", "json", "delimited", "url", "roster", "manual",
-                            "unknown")
+from sync.record.fields import BADGE_FORMATS as FORMATS
+from sync.record.fields import CONTACT_FIELDS as FIELDS
+
+__all__ = ["FIELDS", "FORMATS", "Contact"]
 
 
 @dataclass

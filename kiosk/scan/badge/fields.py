@@ -110,6 +110,19 @@ def phone(value: object, region: str | None = None) -> str | None:
     return text
 
 
+def typed_contact(contact: dict, default_region: str | None = None) -> dict:
+    """A contact typed by hand or imported (``leadkiosk capture``) cleaned like a scanned one: the
+    country as its ISO code where recognisable ("Germany" -> "DE"), the phone in E.164 using that
+    country, else the show's default region ("0151 2345678" -> "+491512345678"). A phone that
+    cannot be read is kept as typed: staff may know better than the parser."""
+    out = dict(contact)
+    if out.get("country"):
+        out["country"] = country(out["country"]) or out["country"]
+    if out.get("phone"):
+        out["phone"] = phone(out["phone"], region_of(out.get("country")) or default_region) or out["phone"]
+    return out
+
+
 def split_full_name(full: str | None) -> tuple[str | None, str | None]:
     """'Ana María Lopez' -> ('Ana María', 'Lopez'); 'Lopez, Ana' -> ('Ana', 'Lopez')."""
     full = clean(full)

@@ -17,13 +17,14 @@ from kiosk.scan.badge.delimited import DELIMITED_FIELDS
 from kiosk.scan.badge.roster import Roster
 from kiosk.scan.badge.url import DEFAULT_ID_PARAMS
 from kiosk.scan.symbologies import SYMBOLOGIES
+from sync.record.fields import PERSON_FIELDS
 
 PAYLOAD_FORMATS = ("vcard", "mecard", "json", "delimited", "url", "roster")
 DEFAULT_FORMATS = ("vcard", "mecard", "json", "url", "roster")
 # A bare registration id when the profile does not say: 3-40 id characters with a digit in them.
 DEFAULT_ID_PATTERN = r"(?=[^\s]*[0-9])[A-Za-z0-9][A-Za-z0-9_.\-]{2,39}"
-CONTACT_KEYS = ("first_name", "last_name", "full_name", "company", "title", "email", "phone",
-                "country", "registration_id")
+# What a profile may map badge data to: the record's contact fields, plus a full name to split.
+CONTACT_KEYS = PERSON_FIELDS[:2] + ("full_name",) + PERSON_FIELDS[2:] + ("registration_id",)
 KNOWN_KEYS = ("name", "formats", "symbologies", "delimiter", "fields", "id_pattern", "roster",
               "roster_id_column", "default_country", "url_id_params", "json_fields", "unknown")
 

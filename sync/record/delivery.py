@@ -1,7 +1,7 @@
 """Per-destination delivery state inside a lead record (``record["sync"][destination]``).
 
-Kept apart from the service so the rule "pending for D" is one small, pure function that the
-store, the sync worker's tests and the heartbeat all read the same way.
+Part of the record package so the rule "pending for D" is one small, pure function that the
+kiosk store, the sync worker's tests and the heartbeat all read the same way.
 """
 from __future__ import annotations
 

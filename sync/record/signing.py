@@ -2,7 +2,7 @@
 
 Why one module on both sides: a signature scheme implemented twice drifts apart in the details
 (padding, header case, which bytes are signed), and the failure only shows in the field. Pure
-stdlib so ``central`` can import it without pulling in ``requests``.
+stdlib (part of ``sync.record``) so ``central`` can import it without pulling in ``requests``.
 
 Spec followed: Standard Webhooks 1.0.0,
 https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Mapping
 
-from sync.errors import SyncError
+from sync.record.errors import RecordError
 
 SECRET_PREFIX = "whsec_"
 HEADER_ID = "webhook-id"
@@ -33,7 +33,7 @@ HEADER_SIGNATURE = "webhook-signature"
 DEFAULT_TOLERANCE_S = 300
 
 
-class SignatureError(SyncError):
+class SignatureError(RecordError):
     """A signed request failed verification. ``reason`` is a short stable code a server can log
     or map to a status (all of them are 401 in the central protocol): ``missing_header``,
     ``bad_timestamp``, ``timestamp_too_old``, ``timestamp_too_new``, ``bad_secret``,
@@ -113,14 +113,11 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-def verify(secret: str | bytes, headers: Mapping[str, str], body: bytes | str,
-           tolerance_s: float = DEFAULT_TOLERANCE_S, now: float | None = None) -> VerifiedMessage:
-    """Check a request's signature headers against the raw body bytes; raise ``SignatureError``
-    unless one ``v1`` signature matches and the timestamp is within ``tolerance_s`` of ``now``.
-
-    Replay of a still-fresh message id is not detectable here (it needs storage): the caller
-    checks ``VerifiedMessage.msg_id`` against what it has seen.
-    """
+def check_headers(headers: Mapping[str, str], tolerance_s: float = DEFAULT_TOLERANCE_S,
+                  now: float | None = None) -> tuple[str, int, str]:
+    """Everything :func:`verify` checks without the body: the three headers are present and the
+    timestamp is fresh. A server calls this BEFORE reading a body, so a request that cannot pass
+    costs it no memory. Returns (message id, timestamp, signature header)."""
     msg_id = _header(headers, HEADER_ID)
     ts_text = _header(headers, HEADER_TIMESTAMP)
     sig_text = _header(headers, HEADER_SIGNATURE)
@@ -137,7 +134,18 @@ def verify(secret: str | bytes, headers: Mapping[str, str], body: bytes | str,
         raise SignatureError("timestamp_too_old", f"{HEADER_TIMESTAMP} {timestamp} is more than {tolerance_s:g}s old")
     if timestamp > current + tolerance_s:
         raise SignatureError("timestamp_too_new", f"{HEADER_TIMESTAMP} {timestamp} is more than {tolerance_s:g}s in the future")
+    return msg_id, timestamp, sig_text
 
+
+def verify(secret: str | bytes, headers: Mapping[str, str], body: bytes | str,
+           tolerance_s: float = DEFAULT_TOLERANCE_S, now: float | None = None) -> VerifiedMessage:
+    """Check a request's signature headers against the raw body bytes; raise ``SignatureError``
+    unless one ``v1`` signature matches and the timestamp is within ``tolerance_s`` of ``now``.
+
+    Replay of a still-fresh message id is not detectable here (it needs storage): the caller
+    checks ``VerifiedMessage.msg_id`` against what it has seen.
+    """
+    msg_id, timestamp, sig_text = check_headers(headers, tolerance_s, now)
     expected = _digest(secret_key(secret), msg_id, timestamp, _as_bytes(body))
     for entry in sig_text.split(" "):
         version, sep, value = entry.partition(",")

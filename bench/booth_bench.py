@@ -1,0 +1,186 @@
+"""Booth-condition benchmark (issue 21): the kiosk's decode pipeline against raw zxing-cpp on
+synthetic booth photos (``bench/booth_photos.py``), per difficulty band and per symbology.
+
+    .venv/bin/python bench/booth_bench.py [--count N] [--empty N] [--seed S] [--clock cpu|wall]
+        [--heavy [--corpus DIR]]
+
+The photos are generated at run time into a temp dir as JPEG and read back from there (what
+``leadkiosk decode DIR`` would see). "pipeline" is ``Decoder().decode`` with every stage, as
+``leadkiosk decode`` runs it; "zxing" is raw zxing-cpp with library defaults (plain text mode) on
+grayscale. A false read is any decoded text on an empty frame, or any text differing from the
+truth on a coded frame. Times are the decoding thread's CPU time (one OpenCV thread), so the
+ratio pipeline/zxing in the same run is what to compare; absolute ms depend on the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import zxingcpp  # noqa: E402
+
+from bench.booth_photos import BANDS, generate, write_shots  # noqa: E402
+from bench.scan_corpus import DEFAULT_CORPUS  # noqa: E402
+from kiosk.scan.decoder import Decoder, to_gray  # noqa: E402
+from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
+
+Reader = Callable[[np.ndarray], list[str]]
+
+
+def raw_zxing(gray: np.ndarray) -> list[str]:
+    return [r.text for r in zxingcpp.read_barcodes(gray, text_mode=zxingcpp.TextMode.Plain)]
+
+
+def pipeline_reader() -> Reader:
+    decoder = Decoder()
+    return lambda gray: [c.text for c in decoder.decode(gray)]
+
+
+def with_heavy(opts: HeavyOptions = HeavyOptions()) -> Reader:
+    """The pipeline, then the heavy path only when the pipeline read nothing (how it would run
+    in the background worker: on frames where the cheap stages fail)."""
+    decoder = Decoder()
+
+    def read(gray: np.ndarray) -> list[str]:
+        return [c.text for c in decoder.decode(gray) or heavy_decode(gray, decoder, opts)]
+    return read
+
+
+def corpus_check(corpus: Path) -> str:
+    """The heavy path on the public corpus photos the pipeline misses: reads added, wrong
+    texts, and any read on the NONE photos (the gate for wiring it into the live path)."""
+    from bench.scan_corpus import load_samples
+    decoder = Decoder()
+    added, wrong, none_reads, missed = 0, [], 0, 0
+    for sample in load_samples(corpus):
+        read = decoder.decode(sample.gray)
+        if any(sample.matches(c.text, c.raw) for c in read):
+            continue
+        codes = read or heavy_decode(sample.gray, decoder)  # as in with_heavy()
+        if read and sample.expected is not None:
+            codes = heavy_decode(sample.gray, decoder)  # what the heavy path alone adds
+        if sample.expected is None:
+            none_reads += len(codes)
+            continue
+        missed += 1
+        added += any(sample.matches(c.text, c.raw) for c in codes)
+        wrong += [sample.name for c in codes if not sample.matches(c.text, c.raw)]
+    return (f"heavy path on the corpus ({corpus}): {missed} photos the pipeline misses, "
+            f"{added} read by the heavy path, {len(wrong)} read with a text differing from the "
+            f"truth {wrong}, {none_reads} reads on NONE photos")
+
+
+def measure(readers: dict[str, Reader], shots: list, paths: list[Path], clock: Callable[[], float]
+            ) -> dict[str, list[dict]]:
+    """Per reader, one row per shot: read (bool), false (int), ms."""
+    out: dict[str, list[dict]] = {name: [] for name in readers}
+    for shot, path in zip(shots, paths):
+        gray = to_gray(cv2.imread(str(path), cv2.IMREAD_COLOR))
+        for name, read in readers.items():
+            start = clock()
+            texts = read(gray)
+            ms = (clock() - start) * 1000
+            good = shot.truth is not None and shot.truth in texts
+            false = sum(1 for t in texts if t != shot.truth)
+            out[name].append({"read": good, "false": false, "ms": ms})
+    return out
+
+
+def table(shots: list, results: dict[str, list[dict]], names: list[str]) -> list[str]:
+    base = names[-1]
+    others = names[:-1]
+    head = f"{'row':16} {'n':>4} | " + " | ".join(f"{n[:14]:>14} {'ms':>6}" for n in names) + \
+        " | reads/" + base + " " + "/".join(f"{i}" for i in range(len(others))) + \
+        " | ms ratio " + "/".join(f"{i}" for i in range(len(others))) + " | false " + \
+        "/".join(f"{i}" for i in range(len(names)))
+    lines = [head, "-" * len(head)]
+
+    def row(label: str, idx: list[int]) -> None:
+        if not idx:
+            return
+        coded = [i for i in idx if shots[i].truth is not None]
+        cells, reads, meds = [], {}, {}
+        for n in names:
+            reads[n] = sum(results[n][i]["read"] for i in coded)
+            meds[n] = statistics.median(results[n][i]["ms"] for i in idx)
+            shown = f"{reads[n]}/{len(coded)}" if coded else "-"
+            cells.append(f"{shown:>14} {meds[n]:6.2f}")
+        ratio_r = "/".join(f"{reads[n] / reads[base]:.2f}" if reads[base] else "-"
+                           for n in others)
+        ratio_t = "/".join(f"{meds[n] / meds[base]:.2f}" if meds[base] else "-" for n in others)
+        falses = "/".join(str(sum(results[n][i]["false"] for i in idx)) for n in names)
+        lines.append(f"{label:16} {len(idx):>4} | " + " | ".join(cells) +
+                     f" | {ratio_r} | {ratio_t} | {falses}")
+
+    for band in BANDS:
+        row(f"{band}", [i for i, s in enumerate(shots) if s.band == band and s.truth])
+    row("empty frames", [i for i, s in enumerate(shots) if s.truth is None])
+    lines.append("")
+    for sym in ("QR", "PDF417", "Code128", "Code39"):
+        row(sym, [i for i, s in enumerate(shots) if s.symbology == sym])
+    for kind in ("qr-vcard", "qr-mecard", "qr-json", "qr-url", "qr-id"):
+        row(f"  {kind}", [i for i, s in enumerate(shots) if s.kind == kind])
+    lines.append("")
+    for band in BANDS:
+        for sym in ("QR", "PDF417", "Code128", "Code39"):
+            row(f"{band}/{sym}", [i for i, s in enumerate(shots)
+                                  if s.band == band and s.symbology == sym])
+    row("all coded", [i for i, s in enumerate(shots) if s.truth])
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=312, help="coded photos (multiple of 24)")
+    parser.add_argument("--empty", type=int, default=15, help="empty frames per band")
+    parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    parser.add_argument("--keep", type=Path, help="write the photos here instead of a temp dir")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
+                        help="public corpus for the heavy path's false-read check (--heavy)")
+    parser.add_argument("--heavy", action="store_true",
+                        help="add pipeline+heavy-path rows and their ablation (slower)")
+    args = parser.parse_args(argv)
+    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
+    cv2.setNumThreads(1)
+    t0 = time.perf_counter()
+    shots = generate(args.seed, args.count, args.empty)
+    gen_s = time.perf_counter() - t0
+    readers: dict[str, Reader] = {"pipeline": pipeline_reader()}
+    if args.heavy:
+        readers["+heavy"] = with_heavy()
+        readers["+heavy-norect"] = with_heavy(HeavyOptions(rectify=False))
+        readers["+heavy-nosharp"] = with_heavy(HeavyOptions(sharpen=False, denoise=False))
+        readers["+heavy-1bin"] = with_heavy(HeavyOptions(second_binarizer=False))
+        readers["+heavy-zxdet"] = with_heavy(HeavyOptions(energy_regions=False))
+    readers["zxing"] = raw_zxing
+    with tempfile.TemporaryDirectory(prefix="booth-") as tmp:
+        directory = args.keep or Path(tmp)
+        paths = write_shots(shots, directory)
+        for read in readers.values():  # warm up
+            read(to_gray(shots[0].image))
+        results = measure(readers, shots, paths, clock)
+    names = list(readers)
+    print(f"booth bench: seed {args.seed}, {sum(1 for s in shots if s.truth)} coded + "
+          f"{sum(1 for s in shots if not s.truth)} empty photos (generated in {gen_s:.0f} s), "
+          f"{'thread CPU' if args.clock == 'cpu' else 'wall'} ms per frame (median), "
+          "baseline raw zxing-cpp (defaults, plain text) in the same run")
+    print("\n".join(table(shots, results, names)))
+    print("columns: " + ", ".join(f"{i} = {n}" for i, n in enumerate(names)) + "; ratios "
+          "are each column against the last (raw zxing-cpp).")
+    print("false = decoded texts that are not the truth (any text on an empty frame).")
+    if args.heavy and (args.corpus / "barcodes" / "manifest.tsv").exists():
+        print(corpus_check(args.corpus))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The OCR engine behind a Protocol: the parser and its tests never import it.
+
+RapidOCR on ONNX Runtime is the engine: its wheel ships the detection, direction and recognition
+models (PP-OCR small, ~32 MB), so nothing downloads at run time, and ONNX Runtime publishes arm64
+wheels for the Pi. Its errors (and OpenCV's) become ``CardReadError`` here and nowhere else.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from kiosk.errors import CardReadError
+from kiosk.scan.card.lines import OcrLine
+
+MAX_SIDE = 2000          # longer photos are scaled down: more pixels cost time, not accuracy
+GOOD_ENOUGH = 3          # confident lines that make an orientation believable without trying others
+
+
+class TextReader(Protocol):
+    """What the card reader needs from an OCR engine: text lines of one BGR image."""
+
+    def read(self, image: np.ndarray) -> list[OcrLine]: ...
+
+
+def load_image(path: Path) -> np.ndarray:
+    """The photo as a BGR array, or a ``CardReadError`` that names the file and says why."""
+    import cv2
+
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)  # cv2.imread cannot open non-ASCII paths
+    except OSError as exc:
+        raise CardReadError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    if data.size == 0:
+        raise CardReadError(f"{path}: the file is empty")
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    except cv2.error as exc:
+        raise CardReadError(f"{path}: not an image OpenCV can decode ({exc})") from exc
+    if image is None or image.size == 0:
+        raise CardReadError(f"{path}: not an image (expected JPEG, PNG, WebP, BMP or TIFF)")
+    return image
+
+
+class RapidOcrReader:
+    """RapidOCR, created on first use (loading the models takes a second or two)."""
+
+    def __init__(self, factory: Callable[[], Any] | None = None) -> None:
+        self._factory = factory
+        self._engine: Any = None
+
+    def start(self) -> None:
+        """Load the models now (a CLI or worker does it once, before timing any photo)."""
+        self._get()
+
+    def _get(self) -> Any:
+        if self._engine is None:
+            try:
+                if self._factory is not None:
+                    self._engine = self._factory()
+                else:
+                    from rapidocr import RapidOCR
+                    logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+                    self._engine = RapidOCR(params={"Global.log_level": "error",
+                                                    "Global.max_side_len": MAX_SIDE})
+            except ImportError as exc:
+                raise CardReadError(f"the OCR engine is not installed ({exc}); "
+                                    "pip install rapidocr onnxruntime") from exc
+            except Exception as exc:  # the library's own errors: models missing, ORT failing
+                raise CardReadError(f"the OCR engine could not start: {exc}") from exc
+        return self._engine
+
+    def read(self, image: np.ndarray) -> list[OcrLine]:
+        engine = self._get()
+        try:
+            result = engine(image)
+        except Exception as exc:
+            raise CardReadError(f"the OCR engine failed on this image: {exc}") from exc
+        boxes = getattr(result, "boxes", None)
+        texts = getattr(result, "txts", None)
+        scores = getattr(result, "scores", None)
+        if boxes is None or texts is None or scores is None:
+            return []
+        lines = []
+        for box, text, score in zip(boxes, texts, scores):
+            pts = np.asarray(box, dtype=float).reshape(-1, 2)
+            lines.append(OcrLine(str(text), (float(pts[:, 0].min()), float(pts[:, 1].min()),
+                                             float(pts[:, 0].max()), float(pts[:, 1].max())),
+                                 float(score)))
+        return lines
+
+
+def _weight(lines: list[OcrLine]) -> float:
+    return sum(ln.confidence * len(ln.text) for ln in lines if ln.confidence >= 0.5)
+
+
+def read_upright(reader: TextReader, image: np.ndarray) -> list[OcrLine]:
+    """Lines of the card however it was held: when the photo as taken gives few confident lines,
+    the card is tried turned by 90, 180 and 270 degrees and the orientation with the most
+    confident text wins (a card held sideways reads as noise otherwise)."""
+    lines = reader.read(image)
+    confident = [ln for ln in lines if ln.confidence >= 0.85]
+    if len(confident) >= GOOD_ENOUGH or (
+            lines and len(confident) == len(lines) and sum(len(ln.text) for ln in lines) >= 10):
+        return lines  # a badge has two or three lines only: all of them clear is upright enough
+    best = (_weight(lines), lines)
+    for turns in (2, 1, 3):
+        turned = np.ascontiguousarray(np.rot90(image, turns))
+        candidate = reader.read(turned)
+        if _weight(candidate) > best[0]:
+            best = (_weight(candidate), candidate)
+    return best[1]

@@ -1,0 +1,398 @@
+"""From OCR lines to contact fields, with a confidence per field: pure, no I/O, no engine.
+
+Why rules and not a model: the kiosk must run offline on a Pi, and staff confirm every field, so
+an honest confidence that highlights what to check matters more than a clever guess. The rules
+use what a card's layout tells a human: the e-mail and phone are found by pattern, the name is a
+short line of capitalised words (often the largest text, often the e-mail's local part), the
+company carries a legal form or matches the e-mail's domain, the title has a job word.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import phonenumbers
+
+from kiosk.scan.badge import fields as badge_fields
+from kiosk.scan.card.lines import OcrLine
+from kiosk.scan.card.words import (COMPANY_SUFFIXES, COMPANY_SUFFIXES_UPPER, COMPANY_WORDS,
+                                   FAX_LABELS, HONORIFICS, NAME_PARTICLES, PHONE_LABELS,
+                                   TITLE_SUFFIXES, TITLE_WORDS)
+
+CARD_FIELDS: tuple[str, ...] = ("first_name", "last_name", "title", "company", "email", "phone",
+                                "country", "website")
+MIN_LINE_CONFIDENCE = 0.5   # below this an OCR line is more likely noise than text
+MAX_LINES = 200             # a card has a few dozen lines at most; the rest is noise
+MAX_LINE_CHARS = 300
+
+_EMAIL_IN = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
+_WEB_IN = re.compile(
+    r"(?i)\b(?:https?://)?(?:www\.)?[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*\.[a-z]{2,24}(?:/[^\s]*)?")
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’\-.][^\W\d_]+)*\.?$")
+
+
+@dataclass(frozen=True)
+class CardReading:
+    """``contact`` holds the eight card fields (None when not found); ``confidence`` 0..1 per field
+    (0.0 when not found), so the kiosk can highlight what staff should check."""
+
+    contact: dict[str, str | None]
+    confidence: dict[str, float]
+    text: list[str] = field(default_factory=list)
+
+
+def _fold(text: str) -> str:
+    """Lower-case ASCII letters only, umlauts spelled out as in e-mail addresses (ü -> ue)."""
+    text = text.lower()
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("æ", "ae"), ("ø", "oe"),
+                 ("å", "aa")):
+        text = text.replace(a, b)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if "a" <= ch <= "z")
+
+
+def _is_latin_word(word: str) -> bool:
+    letters = [ch for ch in word if ch.isalpha()]
+    return bool(letters) and all(ch.isascii() or "LATIN" in unicodedata.name(ch, "") for ch in letters)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.strip(",;:|") for t in text.split() if t.strip(",;:|")]
+
+
+def _prepare(lines: Iterable[OcrLine]) -> list[OcrLine]:
+    """Readable lines only, top to bottom, control characters gone, bounded in count and length."""
+    out: list[OcrLine] = []
+    for line in lines:
+        if len(out) >= MAX_LINES:
+            break
+        if not isinstance(line, OcrLine) or not isinstance(line.text, str):
+            continue
+        conf = line.confidence if isinstance(line.confidence, (int, float)) else 0.0
+        if conf != conf or conf < MIN_LINE_CONFIDENCE:  # NaN too
+            continue
+        text = badge_fields.clean(line.text[:MAX_LINE_CHARS])
+        if text:
+            out.append(OcrLine(text, line.box, min(1.0, float(conf))))
+    out.sort(key=lambda ln: (ln.top, ln.box[0]))
+    return out
+
+
+def _find_email(lines: Sequence[OcrLine]) -> tuple[str | None, float, int | None]:
+    for i, line in enumerate(lines):
+        squeezed = re.sub(r"\s*@\s*", "@", line.text)
+        for match in _EMAIL_IN.finditer(squeezed):
+            value = badge_fields.email(match.group(0).strip(".'-"))
+            if value:
+                return value, line.confidence, i
+    return None, 0.0, None
+
+
+def _label(text: str) -> str:
+    head = re.split(r"[\s:.+(\d]", text.strip().lower(), maxsplit=1)[0]
+    return head
+
+
+def _find_phone(lines: Sequence[OcrLine], region: str | None
+                ) -> tuple[str | None, float, set[int], str | None]:
+    """The first phone not labelled fax; mobile/tel labels raise confidence. Also returns every
+    line that held a number, and the country a ``+`` prefix names."""
+    best: tuple[float, str, str | None] | None = None
+    used: set[int] = set()
+    for i, line in enumerate(lines):
+        if "@" in line.text:
+            continue
+        label = _label(line.text)
+        try:
+            matches = list(phonenumbers.PhoneNumberMatcher(line.text, region or "ZZ",
+                                                           leniency=phonenumbers.Leniency.POSSIBLE))
+        except Exception:  # phonenumbers raises on odd input; a bad line is just not a phone
+            matches = []
+        matches = [m for m in matches if sum(ch.isdigit() for ch in m.raw_string) >= 7]
+        if not matches:
+            continue  # postcodes and street numbers are not phones
+        used.add(i)
+        if label in FAX_LABELS:
+            continue
+        number = matches[0].number
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        valid = phonenumbers.is_valid_number(number)
+        score = line.confidence * (0.9 if valid else 0.6) + (0.1 if label in PHONE_LABELS else 0.0)
+        explicit = matches[0].raw_string.lstrip().startswith(("+", "00"))
+        country = phonenumbers.region_code_for_number(number) if explicit else None
+        if best is None or score > best[0]:
+            best = (min(1.0, score), e164, country)
+    if best is None:
+        return None, 0.0, used, None
+    return best[1], best[0], used, best[2]
+
+
+def _find_website(lines: Sequence[OcrLine], skip: set[int]) -> tuple[str | None, float, int | None]:
+    found: tuple[str, float, int] | None = None
+    for i, line in enumerate(lines):
+        if i in skip or "@" in line.text:
+            continue
+        for match in _WEB_IN.finditer(line.text):
+            url = match.group(0).rstrip(".,;")
+            low = url.lower()
+            marked = low.startswith(("www.", "http://", "https://"))
+            if not marked and (len(line.text) > len(url) + 12 or " " in url):
+                continue  # a bare "acme.de" inside a sentence is too weak
+            if re.fullmatch(r"[\d.]+", low) or low.count(".") == 0:
+                continue
+            conf = line.confidence * (0.95 if marked else 0.7)
+            if found is None or conf > found[1]:
+                found = (url, conf, i)
+    if found is None:
+        return None, 0.0, None
+    url = found[0]
+    if url.lower().startswith(("http://", "https://")):
+        url = url.split("://", 1)[1]
+    return url.lower().rstrip("/"), found[1], found[2]
+
+
+def _find_country(lines: Sequence[OcrLine], skip: set[int]) -> tuple[str | None, float, int | None]:
+    for i, line in enumerate(lines):
+        if i in skip:
+            continue
+        text = line.text.strip(" ,.-")
+        candidates = [text]
+        parts = [p.strip(" .") for p in re.split(r"[,\-–|·•]", text) if p.strip(" .")]
+        if len(parts) > 1:
+            candidates += [parts[-1], parts[0]]
+        for cand in candidates:
+            if len(cand) <= 2:
+                continue  # two letters alone are too often initials or OCR noise
+            code = badge_fields.country(cand)
+            if code and len(code) == 2 and code.isupper() and code != cand:
+                return code, line.confidence * 0.95, i
+    return None, 0.0, None
+
+
+def _is_company(line: OcrLine) -> float:
+    words = _tokens(line.text)
+    if not words or not any(_is_latin_word(w) for w in words):
+        return 0.0
+    lowered = [w.lower() for w in words]
+    joined = " ".join(lowered)
+    if any(w in COMPANY_SUFFIXES for w in lowered) or "& co" in joined or "sp. z o.o" in joined:
+        return 0.9
+    if any(w in COMPANY_SUFFIXES_UPPER for w in words[1:]):
+        return 0.85
+    if any(w in COMPANY_WORDS for w in lowered):
+        return 0.6
+    return 0.0
+
+
+def _is_title(line: OcrLine) -> float:
+    words = [w.lower().strip("()/&") for w in _tokens(line.text.replace("/", " "))]
+    if not words or len(words) > 8 or any(ch.isdigit() for ch in line.text) or "@" in line.text:
+        return 0.0
+    hits = sum(1 for w in words if w in TITLE_WORDS or w.endswith(TITLE_SUFFIXES))
+    if not hits:
+        return 0.0
+    return min(0.9, 0.6 + 0.15 * hits)
+
+
+def _name_words(line: OcrLine) -> list[str] | None:
+    """The words of a line that could be a person's name, honorifics dropped, or None."""
+    if any(ch.isdigit() for ch in line.text) or "@" in line.text:
+        return None
+    text = line.text.replace(",", " , ")
+    words = [w for w in text.split() if w.lower() not in HONORIFICS]
+    plain = [w for w in words if w != ","]
+    if not 2 <= len(plain) <= 5:
+        return None
+    for w in plain:
+        if not _NAME_WORD.match(w) or not _is_latin_word(w):
+            return None
+        if w.lower() not in NAME_PARTICLES and not w[0].isupper():
+            return None
+    return words
+
+
+def _split_name(words: list[str]) -> tuple[str, str]:
+    """'Anna SCHMIDT' and 'SCHMIDT Anna' -> ('Anna', 'Schmidt'-as-printed); 'Schmidt, Anna';
+    'Jan van der Berg' keeps the particles with the surname."""
+    if "," in words:
+        k = words.index(",")
+        last, first = words[:k], [w for w in words[k + 1:] if w != ","]
+        if first and last:
+            return " ".join(first), " ".join(last)
+    words = [w for w in words if w != ","]
+    caps = [i for i, w in enumerate(words) if len(w) > 1 and w.isupper()]
+    if caps and len(caps) < len(words):
+        block = caps == list(range(caps[0], caps[-1] + 1))
+        if block and (caps[0] == 0 or caps[-1] == len(words) - 1):
+            last = [words[i] for i in caps]
+            first = [w for i, w in enumerate(words) if i not in caps]
+            return " ".join(first), " ".join(_surname_case(w) for w in last)
+    k = len(words) - 1
+    while k > 1 and words[k - 1].lower() in NAME_PARTICLES:
+        k -= 1
+    return " ".join(words[:k]), " ".join(words[k:])
+
+
+def _surname_case(word: str) -> str:
+    """'SCHMIDT' -> 'Schmidt', 'MÜLLER-LÜDENSCHEIDT' -> 'Müller-Lüdenscheidt': capitals on a card
+    mark the surname; the record stores it the way it is written in a sentence."""
+    return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word)
+
+
+def _email_match(words: Sequence[str], local: str | None) -> float:
+    """How well a name candidate matches the e-mail's local part (anna.schmidt, aschmidt, a.schmidt)."""
+    if not local:
+        return 0.0
+    folded_local = _fold(local)
+    parts = [_fold(w) for w in words if _fold(w) and w != ","]
+    if not parts or not folded_local:
+        return 0.0
+    hits = sum(1 for p in parts if len(p) > 1 and p in folded_local)
+    if hits >= 2:
+        return 1.0
+    if hits == 1:
+        initials = any(folded_local.startswith(p[0]) for p in parts)
+        return 0.8 if initials else 0.6
+    return 0.0
+
+
+def _domain_match(line: OcrLine, domain: str | None) -> float:
+    if not domain:
+        return 0.0
+    labels = domain.lower().split(".")
+    core = _fold(labels[-2] if len(labels) >= 2 else labels[0])
+    words = [_fold(w) for w in _tokens(line.text)]
+    words = [w for w in words if len(w) >= 3 and w not in {_fold(s) for s in COMPANY_SUFFIXES}]
+    if not core or not words:
+        return 0.0
+    joined = "".join(words)
+    if joined == core or joined.startswith(core) or core.startswith(joined):
+        return 1.0
+    if any(w in core for w in words if len(w) >= 4) or any(core in w for w in words):
+        return 0.7
+    return 0.0
+
+
+def _two_line_name(lines: Sequence[OcrLine], free: list[tuple[int, OcrLine]], used: set[int],
+                   local: str | None, tallest: float) -> tuple[float, int, list[str]] | None:
+    """Text-only badges often print the first name and the surname on two big lines
+    ("Thomas" / "WEBER"): two adjacent one-word lines of about the same, largest size."""
+    single = {i: ln for i, ln in free if i not in used and len(ln.text.split()) == 1
+              and not _is_company(ln) and not _is_title(ln)}
+    for i, line in single.items():
+        below = single.get(i + 1)
+        if below is None or not tallest:
+            continue
+        words = _name_words(OcrLine(f"{line.text} {below.text}", line.box, line.confidence))
+        similar = min(line.height, below.height) >= 0.8 * max(line.height, below.height)
+        if words and similar and line.height >= 0.8 * tallest:
+            score = 0.6 + 0.3 * _email_match(words, local)
+            used.add(i + 1)
+            return score * min(1.0, below.confidence / max(line.confidence, 1e-6)), i, words
+    return None
+
+
+def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReading:
+    """The contact a card's OCR lines describe. ``region`` is the show's default region (ISO
+    alpha-2) for phone numbers printed without ``+``. Never raises on odd input: junk gives empty
+    fields with confidence 0."""
+    region = badge_fields.region_of(region.upper()) if isinstance(region, str) else None
+    prepared = _prepare(lines)
+    contact: dict[str, str | None] = {name: None for name in CARD_FIELDS}
+    confidence: dict[str, float] = {name: 0.0 for name in CARD_FIELDS}
+    if not prepared:
+        return CardReading(contact, confidence, [])
+
+    used: set[int] = set()
+    email, conf, i = _find_email(prepared)
+    if email and i is not None:
+        contact["email"], confidence["email"] = email, conf
+        used.add(i)
+    # The printed country, if any, says how to read a phone printed without "+".
+    country, country_conf, country_line = _find_country(prepared, used)
+    phone_region = badge_fields.region_of(country) or region
+    phone, conf, phone_lines, phone_country = _find_phone(prepared, phone_region)
+    used |= phone_lines
+    if phone:
+        contact["phone"], confidence["phone"] = phone, conf
+    if country and country_line is not None and country_line not in used:
+        contact["country"], confidence["country"] = country, country_conf
+        used.add(country_line)
+    elif phone_country:
+        contact["country"], confidence["country"] = phone_country, 0.5
+    site, conf, i = _find_website(prepared, used)
+    if site and i is not None:
+        contact["website"], confidence["website"] = site, conf
+        used.add(i)
+
+    local, _, domain = (email or "").partition("@")
+    if not domain and site:
+        domain = site.split("/", 1)[0]
+    heights = [ln.height for ln in prepared if ln.height > 0]
+    tallest = max(heights) if heights else 0.0
+    free = [(i, ln) for i, ln in enumerate(prepared) if i not in used]
+
+    # Company: a legal form, else a line matching the e-mail's domain.
+    best_company: tuple[float, int] | None = None
+    for i, line in free:
+        score = max(_is_company(line), 0.8 * _domain_match(line, domain))
+        if _is_company(line) and _domain_match(line, domain):
+            score = min(1.0, score + 0.1)
+        if score and (best_company is None or score > best_company[0]):
+            best_company = (score, i)
+    if best_company:
+        line = prepared[best_company[1]]
+        contact["company"] = line.text
+        confidence["company"] = round(best_company[0] * line.confidence, 3)
+        used.add(best_company[1])
+
+    # Name: a short line of capitalised words; the e-mail and text size decide between candidates.
+    best_name: tuple[float, int, list[str]] | None = None
+    for i, line in free:
+        if i in used or _is_company(line) or _is_title(line):
+            continue
+        words = _name_words(line)
+        if not words:
+            continue
+        size = line.height / tallest if tallest else 0.5
+        score = 0.45 + 0.4 * _email_match(words, local) + 0.15 * size
+        if best_name is None or score > best_name[0]:
+            best_name = (score, i, words)
+    if best_name is None:
+        best_name = _two_line_name(prepared, free, used, local, tallest)
+    if best_name:
+        score, i, words = best_name
+        first, last = (_surname_case(part) if part.isupper() else part
+                       for part in _split_name(words))
+        line_conf = prepared[i].confidence
+        contact["first_name"], contact["last_name"] = first or None, last or None
+        split_sure = 1.0 if any(w.isupper() and len(w) > 1 for w in words) or "," in words else 0.9
+        confidence["first_name"] = round(min(1.0, score) * line_conf * split_sure, 3)
+        confidence["last_name"] = confidence["first_name"]
+        used.add(i)
+    elif local and re.fullmatch(r"[a-z]{2,}[._][a-z]{2,}", local.lower()):
+        # No printed name found: "anna.schmidt@" still tells the name, though not its spelling.
+        first, last = re.split(r"[._]", local.lower())
+        contact["first_name"], contact["last_name"] = first.capitalize(), last.capitalize()
+        confidence["first_name"] = confidence["last_name"] = 0.3
+
+    # Title: a line with a job word; near the name is more likely.
+    best_title: tuple[float, int] | None = None
+    for i, line in free:
+        if i in used:
+            continue
+        score = _is_title(line)
+        if score and best_name and abs(i - best_name[1]) <= 2:
+            score = min(1.0, score + 0.1)
+        if score and (best_title is None or score > best_title[0]):
+            best_title = (score, i)
+    if best_title:
+        line = prepared[best_title[1]]
+        contact["title"] = line.text
+        confidence["title"] = round(best_title[0] * line.confidence, 3)
+
+    confidence = {k: round(max(0.0, min(1.0, v)), 3) for k, v in confidence.items()}
+    return CardReading(contact, confidence, [ln.text for ln in prepared])

@@ -1,0 +1,71 @@
+"""Issue 17 item 10: the review app on a 390x844 phone in headless Chromium. No page may scroll
+sideways, the header keeps *Sign out* on screen, the leads table becomes cards that show tag and
+score, and phone numbers and e-mails are tap-to-call / tap-to-mail."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from review_helpers import signed_in_page  # type: ignore[import-not-found]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _lead_with_phone(app) -> str:
+    from central.models import Lead
+    with app.state.db.session() as s:
+        for lead in s.scalars(select(Lead).where(Lead.show_id == "expo").limit(50)):
+            if (lead.record_json.get("contact") or {}).get("phone"):
+                return lead.id
+    raise AssertionError("the demo show has no lead with a phone number")
+
+
+def _pages(app) -> list[str]:
+    lead_id = _lead_with_phone(app)
+    return ["/shows", "/shows/expo/leads", f"/leads/{lead_id}", "/shows/expo/report", "/report",
+            "/shows/expo/charts", "/shows/expo/calibration", "/shows/expo/outcomes/import", "/users",
+            "/notifications", "/inbox", "/settings/alerts", "/shows/expo/sales"]
+
+
+def test_every_page_fits_a_390px_phone(app, server, browser) -> None:
+    page = signed_in_page(browser, server, "admin", width=390, height=844)
+    too_wide = {}
+    for path in _pages(app):
+        page.goto(server + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            culprits = page.evaluate("""() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > 391).slice(0, 3)
+                .map(e => e.tagName + '.' + e.className + '#' + e.id)""")
+            too_wide[path] = (width, culprits)
+        signout = page.locator("header.top button[type=submit]")
+        box = signout.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (path, box)
+    assert not too_wide, too_wide
+
+
+def test_leads_become_cards_with_tag_score_and_tap_links(app, server, browser) -> None:
+    page = signed_in_page(browser, server, "sales", width=390, height=844)
+    page.goto(server + "/shows/expo/leads")
+    first = page.locator("#leads tbody tr").first
+    tag = first.locator(".tag")
+    score = first.locator("td.num")
+    for cell in (tag, score):
+        box = cell.bounding_box()
+        assert box is not None and box["width"] > 0 and box["x"] + box["width"] <= 390, box
+    assert score.inner_text().strip().isdigit()
+    # a card is taller than a table line and as wide as the screen (minus margins)
+    card = first.bounding_box()
+    assert card["width"] > 300 and card["height"] > 60, card
+    mail = first.locator("a[href^='mailto:']")
+    assert mail.count() == 1
+    # the lead page: phone and e-mail are links a phone can act on
+    first.locator("a[href^='/leads/']").first.click()
+    page.wait_for_url("**/leads/**")
+    assert page.locator("a[href^='mailto:']").count() >= 1
+    tel = page.locator("a[href^='tel:']")
+    if tel.count():
+        assert tel.first.get_attribute("href").startswith("tel:+")
+    page.goto(server + f"/leads/{_lead_with_phone(app)}")
+    href = page.locator("a[href^='tel:']").first.get_attribute("href")
+    assert href.startswith("tel:") and " " not in href

@@ -1,0 +1,171 @@
+"""The card text parser on realistic card texts (several languages and layouts) and on junk.
+
+Lines are given as (text, text height); boxes are laid out top to bottom as an OCR engine reports
+them, so layout rules (size, order) are exercised without an engine."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kiosk.scan.card.fields import CARD_FIELDS, parse_card
+from kiosk.scan.card.lines import OcrLine
+
+
+def card(*rows: tuple[str, float], conf: float = 0.97) -> list[OcrLine]:
+    out, y = [], 40.0
+    for text, height in rows:
+        out.append(OcrLine(text, (60.0, y, 60.0 + 0.55 * height * len(text), y + height), conf))
+        y += height * 1.6
+    return out
+
+
+CASES = [
+    pytest.param(
+        card(("Müller Maschinenbau GmbH", 40), ("Anna SCHMIDT", 52), ("Leiterin Vertrieb", 30),
+             ("Industriestraße 12, 80331 München", 22), ("Tel. 089 1234 5678", 22),
+             ("anna.schmidt@mueller-maschinenbau.de", 22), ("www.mueller-maschinenbau.de", 22)),
+        "DE",
+        {"first_name": "Anna", "last_name": "Schmidt", "title": "Leiterin Vertrieb",
+         "company": "Müller Maschinenbau GmbH", "email": "anna.schmidt@mueller-maschinenbau.de",
+         "phone": "+498912345678", "website": "www.mueller-maschinenbau.de"},
+        id="de-gmbh-caps-surname-local-phone"),
+    pytest.param(
+        card(("ACME", 64), ("Jean-Pierre Dubois", 40), ("Directeur Commercial", 28),
+             ("12 rue de la Paix, 75002 Paris", 22), ("France", 22), ("Tél. 01 23 45 67 89", 22),
+             ("Fax 01 23 45 67 00", 22), ("jp.dubois@acme.fr", 22)),
+        "DE",
+        {"first_name": "Jean-Pierre", "last_name": "Dubois", "title": "Directeur Commercial",
+         "company": "ACME", "email": "jp.dubois@acme.fr", "phone": "+33123456789",
+         "country": "FR"},
+        id="fr-country-printed-beats-show-region-fax-skipped"),
+    pytest.param(
+        card(("Jan van der Berg", 40), ("Hoofd Inkoop", 28), ("Berg Logistics B.V.", 28),
+             ("M +31 6 12345678", 22), ("jan@berglogistics.nl", 22)),
+        "DE",
+        {"first_name": "Jan", "last_name": "van der Berg", "title": "Hoofd Inkoop",
+         "company": "Berg Logistics B.V.", "phone": "+31612345678", "country": "NL"},
+        id="nl-particles-bv-country-from-plus"),
+    pytest.param(
+        card(("Soluciones Ibéricas S.L.", 36), ("María José García López", 40),
+             ("Directora de Marketing", 26), ("Móvil: +34 612 345 678", 22),
+             ("mjgarcia@solibericas.es", 22), ("solibericas.es", 22)),
+        "DE",
+        {"first_name": "María José García", "last_name": "López",
+         "title": "Directora de Marketing", "company": "Soluciones Ibéricas S.L.",
+         "email": "mjgarcia@solibericas.es", "phone": "+34612345678", "country": "ES",
+         "website": "solibericas.es"},
+        id="es-four-word-name-bare-website"),
+    pytest.param(
+        card(("Dott. Marco ROSSI", 44), ("Responsabile Acquisti", 26),
+             ("Rossi Meccanica S.r.l.", 30), ("Via Roma 1, 20121 Milano, Italia", 20),
+             ("T +39 02 1234 5678", 20), ("m.rossi@rossimeccanica.it", 20)),
+        "DE",
+        {"first_name": "Marco", "last_name": "Rossi", "title": "Responsabile Acquisti",
+         "company": "Rossi Meccanica S.r.l.", "email": "m.rossi@rossimeccanica.it",
+         "phone": "+390212345678", "country": "IT"},
+        id="it-honorific-srl-country-at-end-of-address"),
+    pytest.param(
+        card(("Northwind Analytics", 48), ("Sarah O'Connor", 36), ("VP Sales EMEA", 24),
+             ("sarah.oconnor@northwindanalytics.com", 20), ("+44 20 7946 0958", 20)),
+        "DE",
+        {"first_name": "Sarah", "last_name": "O'Connor", "title": "VP Sales EMEA",
+         "company": "Northwind Analytics", "phone": "+442079460958", "country": "GB"},
+        id="en-company-from-email-domain-no-suffix"),
+    pytest.param(
+        card(("LINDQVIST, Erik", 40), ("Nordic Tools AB", 30), ("Purchasing Manager", 24),
+             ("erik.lindqvist@nordictools.se", 20)),
+        "SE",
+        {"first_name": "Erik", "last_name": "Lindqvist", "company": "Nordic Tools AB",
+         "title": "Purchasing Manager"},
+        id="sv-surname-comma-first-ab-upper"),
+    pytest.param(
+        # a text-only badge: big name, company below, nothing else
+        card(("Thomas", 70), ("WEBER", 70), ("Weber & Söhne KG", 34)),
+        "DE",
+        {"first_name": "Thomas", "last_name": "Weber", "company": "Weber & Söhne KG",
+         "email": None, "phone": None},
+        id="badge-name-on-two-lines-company-kg"),
+]
+
+
+@pytest.mark.parametrize("lines,region,expected", CASES)
+def test_card_fields(lines: list[OcrLine], region: str, expected: dict[str, str | None]) -> None:
+    reading = parse_card(lines, region)
+    assert list(reading.contact) == list(CARD_FIELDS)
+    assert list(reading.confidence) == list(CARD_FIELDS)
+    for key, value in expected.items():
+        assert reading.contact[key] == value, (key, reading.contact)
+        if value is not None:
+            assert reading.confidence[key] >= 0.5, (key, reading.confidence)
+        else:
+            assert reading.confidence[key] == 0.0
+
+
+def test_name_from_email_when_no_printed_name_is_low_confidence() -> None:
+    reading = parse_card(card(("Kessler Elektronik GmbH", 40), ("Einkäufer", 24),
+                              ("lukas.kessler@kessler-elektronik.de", 20)), "DE")
+    assert (reading.contact["first_name"], reading.contact["last_name"]) == ("Lukas", "Kessler")
+    assert reading.confidence["first_name"] < 0.5
+    assert reading.contact["title"] == "Einkäufer"
+    assert reading.contact["company"] == "Kessler Elektronik GmbH"
+
+
+def test_email_matching_name_beats_a_larger_slogan() -> None:
+    lines = card(("Better Tools Today", 60), ("Paul Martin", 30), ("paul.martin@btt.com", 20))
+    reading = parse_card(lines, "US")
+    assert (reading.contact["first_name"], reading.contact["last_name"]) == ("Paul", "Martin")
+
+
+def test_ocr_spaces_around_at_sign_are_closed() -> None:
+    reading = parse_card(card(("info @ example-firma.de", 20)), "DE")
+    assert reading.contact["email"] == "info@example-firma.de"
+
+
+def test_phone_without_plus_uses_the_show_region() -> None:
+    lines = card(("Tel 0151 23456789", 20))
+    assert parse_card(lines, "DE").contact["phone"] == "+4915123456789"
+    assert parse_card(lines, "de").contact["phone"] == "+4915123456789"
+
+
+HOSTILE = [
+    pytest.param([], id="empty"),
+    pytest.param(card(("", 20), ("   ", 20), ("\x00\x1b[31m", 20)), id="blank-and-control"),
+    pytest.param(card(("张伟", 50), ("销售经理", 30), ("北京科技有限公司", 24)), id="chinese"),
+    pytest.param(card(("محمد أحمد", 50), ("مدير المبيعات", 30)), id="arabic"),
+    pytest.param(card(("x" * 5000, 20), ("=HYPERLINK(\"http://evil\")", 20)), id="huge-and-formula"),
+    pytest.param(card(("Anna SCHMIDT", 40), conf=0.2), id="low-confidence-noise"),
+    pytest.param([OcrLine("Anna Schmidt", (0, 0, 0, 0), math.nan)], id="nan-confidence"),
+    pytest.param([OcrLine("Anna Schmidt", (5, 5, 5, 5), 0.99)] * 1000, id="thousand-lines"),
+    pytest.param(card(("|||| ;;; ###", 20), ("1 1 1 1", 20), ("@@@", 20)), id="symbols"),
+]
+
+
+@pytest.mark.parametrize("lines", HOSTILE)
+def test_hostile_input_gives_a_clear_result(lines: list[OcrLine]) -> None:
+    reading = parse_card(lines, "DE")
+    assert set(reading.contact) == set(CARD_FIELDS)
+    for key in CARD_FIELDS:
+        conf = reading.confidence[key]
+        assert 0.0 <= conf <= 1.0
+        if reading.contact[key] is None:
+            assert conf == 0.0
+    # none of these is a contact: nothing with a confident e-mail or phone
+    assert reading.contact["email"] is None
+    assert reading.contact["phone"] is None
+
+
+def test_scripts_other_than_latin_give_no_name_or_company() -> None:
+    reading = parse_card(card(("张伟", 50), ("销售经理", 30), ("北京科技有限公司", 24)), "DE")
+    assert reading.contact["first_name"] is None and reading.contact["company"] is None
+    assert reading.text == ["张伟", "销售经理", "北京科技有限公司"]
+
+
+def test_unknown_region_does_not_crash() -> None:
+    reading = parse_card(card(("Tel 0151 23456789", 20)), "XX")
+    assert reading.contact["phone"] is None or reading.contact["phone"].startswith("+")
+
+
+def test_two_small_one_word_lines_are_not_a_name() -> None:
+    reading = parse_card(card(("Northwind", 60), ("Halle", 20), ("Stand", 20)), "DE")
+    assert reading.contact["first_name"] is None and reading.contact["last_name"] is None

@@ -1,0 +1,56 @@
+"""The opt-in heavy path (kiosk/scan/heavy.py): it reads booth photos the pipeline misses,
+reports where the code is in the frame, and reads nothing on frames without a code (the
+synthetic empty frames and the corpus NONE photos)."""
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.booth_photos import make_shot  # noqa: E402
+from kiosk.scan.decoder import Decoder, to_gray  # noqa: E402
+from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
+
+
+@pytest.mark.parametrize("index,kind", [(8, "qr-vcard"), (21, "pdf417")])
+def test_reads_a_tilted_badge_the_pipeline_misses(index: int, kind: str) -> None:
+    shot = make_shot(21, index, "medium", kind)
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert shot.truth not in [c.text for c in decoder.decode(gray)]
+    codes = heavy_decode(gray, decoder)
+    assert [c.text for c in codes] == [shot.truth]
+    h, w = gray.shape
+    pts = np.array(codes[0].position)
+    assert pts.shape == (4, 2)
+    assert (pts[:, 0] >= -5).all() and (pts[:, 0] <= w + 5).all()
+    assert (pts[:, 1] >= -5).all() and (pts[:, 1] <= h + 5).all()
+    assert codes[0].stage == "heavy"
+
+
+def test_empty_booth_frames_read_nothing() -> None:
+    decoder = Decoder()
+    for band in ("easy", "medium", "hard"):
+        for i in range(2):
+            shot = make_shot(21, 2000 + i, band, "empty")
+            assert heavy_decode(to_gray(shot.image), decoder) == [], shot.name
+    assert heavy_decode(np.zeros((0, 0), np.uint8), decoder) == []
+
+
+@pytest.mark.slow
+def test_corpus_photos_without_a_code_read_nothing(corpus_dir: Path) -> None:
+    base = corpus_dir / "barcodes"
+    with open(base / "manifest.tsv", newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh, delimiter="\t") if not r["expected"]]
+    assert rows
+    decoder = Decoder()
+    for row in rows:
+        gray = cv2.imread(str(base / row["image"]), cv2.IMREAD_GRAYSCALE)
+        for opts in (HeavyOptions(), HeavyOptions(rectify=False)):
+            assert heavy_decode(gray, decoder, opts) == [], row["image"]
