@@ -131,10 +131,25 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_unlock(args: argparse.Namespace) -> int:
+def _ask_running_kiosk(data: str | None, message: dict[str, Any]) -> int:
+    """Send one control message to the running kiosk and print its answer: unlock and lock differ
+    only in the message."""
     from kiosk.errors import KioskError
     from kiosk.seal.control import request
 
+    try:
+        answer = request(data_dir(data), message)
+    except KioskError as exc:
+        _err(str(exc))
+        return 1
+    if not answer.get("ok"):
+        _err(str(answer.get("message")))
+        return 1
+    print(answer.get("message"))
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
     message: dict[str, Any] = {"op": "unlock"}
     if args.passphrase_stdin:
         try:
@@ -142,32 +157,11 @@ def cmd_unlock(args: argparse.Namespace) -> int:
         except ValueError as exc:
             _err(str(exc))
             return 1
-    try:
-        answer = request(data_dir(args.data), message)
-    except KioskError as exc:
-        _err(str(exc))
-        return 1
-    if not answer.get("ok"):
-        _err(str(answer.get("message")))
-        return 1
-    print(answer.get("message"))
-    return 0
+    return _ask_running_kiosk(args.data, message)
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from kiosk.errors import KioskError
-    from kiosk.seal.control import request
-
-    try:
-        answer = request(data_dir(args.data), {"op": "lock"})
-    except KioskError as exc:
-        _err(str(exc))
-        return 1
-    if not answer.get("ok"):
-        _err(str(answer.get("message")))
-        return 1
-    print(answer.get("message"))
-    return 0
+    return _ask_running_kiosk(args.data, {"op": "lock"})
 
 
 def cmd_wipe(args: argparse.Namespace) -> int:
