@@ -186,23 +186,22 @@ def targets(settings: Settings, dials: list[Dial], window: Window, facts: LeadFa
 
 
 def _visitor(conn: Connection, lead: AlertLead, batch_keys: dict[tuple[str, str], str]) -> tuple[str, set[str]]:
-    """(canonical lead id, every lead id of this visitor) and records this lead's keys."""
+    """(canonical lead id, every lead id of this visitor) and records this lead's keys.
+
+    One SELECT reads every key of this lead with its owner: under PostgreSQL's READ COMMITTED each
+    statement sees its own snapshot, so deciding the owner from one read and the missing keys from
+    a second let another kiosk's capture of the same person commit in between (this lead then
+    skipped the shared key, kept itself as owner, and sales got two "new" alerts). From one read,
+    a key committed meanwhile is one this transaction also inserts: the unique key fails, the batch
+    is retried, and the retry sees the owner."""
     keys = visitor_keys(lead.record.get("contact"))
-    canonical = None
-    for k in keys:
-        if (lead.show_id, k) in batch_keys:
-            canonical = batch_keys[(lead.show_id, k)]
-            break
-    if canonical is None and keys:
-        found = conn.execute(select(VisitorKey.lead_id).where(VisitorKey.show_id == lead.show_id,
-                                                             VisitorKey.key.in_(keys))).first()
-        canonical = found[0] if found else None
-    if canonical is None:
-        canonical = lead.id
     own = keys + [f"lead:{lead.id}"]
-    existing = {r[0] for r in conn.execute(select(VisitorKey.key).where(VisitorKey.show_id == lead.show_id,
-                                                                        VisitorKey.key.in_(own)))}
-    new = [k for k in own if k not in existing and (lead.show_id, k) not in batch_keys]
+    stored = {k: owner for k, owner in conn.execute(
+        select(VisitorKey.key, VisitorKey.lead_id).where(VisitorKey.show_id == lead.show_id, VisitorKey.key.in_(own)))}
+    canonical = next((batch_keys[(lead.show_id, k)] for k in keys if (lead.show_id, k) in batch_keys), None)
+    if canonical is None:
+        canonical = next((stored[k] for k in keys if k in stored), None) or stored.get(f"lead:{lead.id}") or lead.id
+    new = [k for k in own if k not in stored and (lead.show_id, k) not in batch_keys]
     if new:
         conn.execute(insert(VisitorKey), [{"show_id": lead.show_id, "key": k, "lead_id": canonical} for k in new])
     for k in own:
