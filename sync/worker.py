@@ -26,6 +26,7 @@ from sync.backoff import Backoff
 from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError, TransientError
 from sync.http import deadline as http_deadline
 from sync.record.timestamps import iso
+from sync.storeport import SyncStore
 from sync.transports.base import ItemResult, PullsUpdates, Transport
 
 log = logging.getLogger("leadkiosk.sync")
@@ -90,12 +91,11 @@ class _Lane:
 class SyncWorker:
     """Delivers every saved lead version to every configured destination exactly once.
 
-    ``store`` follows the Store API in ARCHITECTURE.md (``pending``, ``mark_sync``,
-    ``sync_status``); ``destinations`` are transports from ``sync.config``. Call ``trigger()``
-    after every save (and from the "sync now" button) so hot leads leave at once.
+    ``store`` is a :class:`sync.storeport.SyncStore` (``kiosk.store.LeadStore``); ``destinations``
+    are transports from ``sync.config``. Call ``trigger()`` after every save (and from the "sync now" button) so hot leads leave at once.
     """
 
-    def __init__(self, store: Any, destinations: Sequence[Transport], *,
+    def __init__(self, store: SyncStore, destinations: Sequence[Transport], *,
                  backoff: Callable[[], Backoff] | None = None, idle_poll_s: float = IDLE_POLL_S,
                  on_config: Callable[[dict], None] | None = None, config_interval_s: float = 300.0,
                  heartbeat_interval_s: float = 60.0, store_lock: threading.RLock | None = None,
@@ -200,10 +200,7 @@ class SyncWorker:
         """For the staff area and ``leadkiosk sync status --json``: the store's durable counts
         merged with each destination's live state."""
         with self._store_lock:
-            try:
-                durable = self.store.sync_status(list(self.lanes)) or {}
-            except TypeError:  # a store without the optional destinations argument
-                durable = self.store.sync_status() or {}
+            durable = self.store.sync_status(list(self.lanes)) or {}
         out: dict[str, Any] = {"running": self._running, "destinations": {}}
         last_ok = None
         for name, lane in list(self.lanes.items()):
@@ -494,12 +491,7 @@ class SyncWorker:
         if not marks:
             return
         with self._store_lock:
-            many = getattr(self.store, "mark_sync_many", None)
-            if many is not None:
-                many(marks)
-                return
-            for lead_id, dest, version, state, error, next_at in marks:
-                self.store.mark_sync(lead_id, dest, version, state, error=error, next_attempt_at=next_at)
+            self.store.mark_sync_many(marks)
 
     # -- central housekeeping: config pull and heartbeat -------------------------------------
     def _pull(self, lane: _Lane, transport: PullsUpdates) -> None:
@@ -520,7 +512,7 @@ class SyncWorker:
                 log.info("central's version of lead %s not taken yet: %s", record.get("id"), exc)
         if ok:
             lane.pull_since = until
-        if getattr(self.store, "damage", None) and not lane.restored:
+        if self.store.damage and not lane.restored:
             self._restore(lane, transport)
 
     def _restore(self, lane: _Lane, transport: PullsUpdates) -> None:
