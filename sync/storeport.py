@@ -45,6 +45,14 @@ class SyncStore(Protocol):
         """A destination's newer version of a lead (its edits or its merge of ours)."""
         ...
 
+    def pull_mark(self, destination: str) -> str | None:
+        """Where the pull of ``destination``'s edits got to (durable across restarts); None: all."""
+        ...
+
+    def set_pull_mark(self, destination: str, mark: str | None) -> None:
+        """Remember it durably, after the records it covers are taken."""
+        ...
+
     def note_recovery(self, message: str) -> None:
         """A line in the recovery report (e.g. leads restored from central)."""
         ...

@@ -74,6 +74,7 @@ class _Lane:
     last_heartbeat_at: float = 0.0
     last_pull_at: float = 0.0
     pull_since: str | None = None
+    pull_loaded: bool = False           # pull_since read from the store's durable mark
     restored: bool = False
     config_etag: str | None = None
     config_error: str | None = None
@@ -496,7 +497,11 @@ class SyncWorker:
     # -- central housekeeping: config pull and heartbeat -------------------------------------
     def _pull(self, lane: _Lane, transport: PullsUpdates) -> None:
         """Central's edits of this kiosk's leads become local versions (store.take_remote merges
-        them with staff edits made here meanwhile)."""
+        them with staff edits made here meanwhile). Where the pull got to is kept by the store
+        (a file beside it), moved only once every record it covers is taken: a restart neither
+        pulls applied edits again nor skips one made while the kiosk was down."""
+        if not lane.pull_loaded:
+            lane.pull_since, lane.pull_loaded = self.store.pull_mark(lane.name), True
         try:
             records, until = transport.pull_updates(lane.pull_since)
         except SyncError as exc:
@@ -510,7 +515,11 @@ class SyncWorker:
             except (KioskError, ValueError) as exc:
                 ok = False   # a locked kiosk: ask again from the same point next time
                 log.info("central's version of lead %s not taken yet: %s", record.get("id"), exc)
-        if ok:
+        if ok and until != lane.pull_since:
+            try:
+                self.store.set_pull_mark(lane.name, until)
+            except (KioskError, ValueError) as exc:   # disk trouble, odd mark: this process still moves on
+                log.warning("pull mark of %s not saved (a restart pulls again from the last one): %s", lane.name, exc)
             lane.pull_since = until
         if self.store.damage and not lane.restored:
             self._restore(lane, transport)
