@@ -76,6 +76,26 @@ def make_decoder(profile: Any = None, heavy: bool = True) -> Any:
     return LiveDecoder(Decoder(symbologies), heavy=heavy)
 
 
+class OcrCardReader:
+    """The kiosk's card reader: RapidOCR (models inside its wheel: nothing downloads) and the card
+    parser with the show's default region for phones printed without +CC."""
+
+    def __init__(self, region: str | None) -> None:
+        from kiosk.scan.card.engine import RapidOcrReader
+        self._ocr = RapidOcrReader()
+        self._region = region
+
+    def start(self) -> None:
+        self._ocr.start()
+
+    def read(self, frame: Any) -> dict[str, Any]:
+        from kiosk.scan.card.engine import read_upright
+        from kiosk.scan.card.fields import parse_card
+        reading = parse_card(read_upright(self._ocr, frame), self._region)
+        return {"contact": dict(reading.contact), "confidence": dict(reading.confidence),
+                "text": list(reading.text)}
+
+
 def export_leads(store: Any, fmt: str, path: Path, show_id: str | None = None) -> int:
     """This show's leads as CSV or XLSX, written beside the target and renamed into place with an
     fsync, so pulling the stick right after "saved" leaves a whole file or none."""
@@ -215,4 +235,5 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
     decode = make_decoder(profile)
     closers.append(decode.close)
     return KioskServices(context=context, flow=flow, staff=staff, open_camera=camera_opener(context.camera_spec),
-                         decode=decode, sounds=sounds, closers=closers)
+                         decode=decode, sounds=sounds, closers=closers,
+                         card_reader=OcrCardReader(context.default_region))

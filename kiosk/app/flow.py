@@ -99,6 +99,10 @@ class CaptureFlow:
         self.editing: dict[str, Any] | None = None
         self.duplicate: dict[str, Any] | None = None
         self.saved: dict[str, Any] | None = None
+        # Photo of a card: the engine's confidence per field (the contact screen highlights the
+        # doubtful ones) and the photo itself (JPEG), kept with the lead.
+        self.confidence: dict[str, float] = {}
+        self.card_photo: bytes | None = None
         self.last_activity = self._clock()
         self._notify()
 
@@ -132,6 +136,29 @@ class CaptureFlow:
         self.contact = contact
         dup = self.store.find_duplicate(registration_id=contact.get("registration_id") or None,
                                         email=contact.get("email") or None,
+                                        show_id=self.context.show.id)
+        if dup:
+            self.duplicate = dup
+            self._go(DUPLICATE)
+        else:
+            self._go(CONTACT)
+        return self.state
+
+    def card_read(self, reading: Mapping[str, Any], photo: bytes | None = None) -> str:
+        """A card photo read offline: its fields (``reading["contact"]``), the confidence per
+        field and the OCR text lines (kept as the raw payload, so staff and the review page see
+        what the engine saw). Ignored unless the kiosk is waiting for a visitor."""
+        if self.state != SCAN:
+            return self.state
+        found = dict(reading.get("contact") or {})
+        text = [str(line) for line in reading.get("text") or []]
+        contact = empty_contact("card", "\n".join(text) or None)
+        contact.update({k: found.get(k) or None for k in CONTACT_FIELDS})
+        self.contact = contact
+        self.confidence = {k: float(v) for k, v in dict(reading.get("confidence") or {}).items()
+                           if k in CONTACT_FIELDS and isinstance(v, (int, float))}
+        self.card_photo = photo
+        dup = self.store.find_duplicate(registration_id=None, email=contact.get("email") or None,
                                         show_id=self.context.show.id)
         if dup:
             self.duplicate = dup
