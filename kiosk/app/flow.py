@@ -6,6 +6,7 @@ so it is unit-tested without Kivy and the screens only mirror ``state``.
 """
 from __future__ import annotations
 
+import base64
 import re
 import time
 from dataclasses import dataclass
@@ -294,9 +295,12 @@ class CaptureFlow:
                 }, actor=ctx.staff or "kiosk")
             else:
                 result = self._score(ctx.form, answers).to_dict()
+                photo = {"card_photo": base64.b64encode(self.card_photo).decode("ascii")} \
+                    if self.card_photo and self.contact.get("format") == "card" else {}
                 lead = self._new_lead(show_id=ctx.show.id, kiosk_id=ctx.kiosk_id, staff=ctx.staff,
                                       contact=dict(self.contact), answers=answers, score=result,
-                                      consent=consent, notes=str(answers.get("notes") or ""), captured_at=at)
+                                      consent=consent, notes=str(answers.get("notes") or ""), captured_at=at,
+                                      **photo)
                 lead = self.store.save(lead)
         except StoreError as exc:
             raise FlowError("error.store", error=str(exc)) from exc

@@ -76,6 +76,7 @@ def test_photo_of_a_card_fills_the_contact_and_saves_the_lead(run_ui, tmp_path: 
     assert saved["last_name"] == "Schmidt" and saved["company"] == "Müller Maschinenbau GmbH"
     assert saved["phone"] == "+498912345678"
     assert facts["saved_before_done"] == [True]
+    assert facts["saved_photo_chars"] > 10_000            # the card's photo is kept with the lead
 
     # pixels: the guide frame is drawn over the card (white, or green once steady: a still camera
     # is steady at once), the progress box is dark

@@ -1,6 +1,8 @@
 """The capture state machine without Kivy: real form, real badge parser, the store's in-memory twin."""
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from forms import default_form_path, load_form, score
@@ -181,17 +183,19 @@ CARD = {"contact": {"first_name": "Anna", "last_name": "Schmidt", "title": "Leit
 
 
 def test_card_read_fills_contact_keeps_text_and_photo_then_saves(flow: CaptureFlow) -> None:
-    assert flow.card_read(CARD, b"\xff\xd8jpeg") == CONTACT
+    photo = b"\xff\xd8\xff\xe0 a JPEG"
+    assert flow.card_read(CARD, photo) == CONTACT
     c = flow.contact
     assert c["format"] == "card" and c["first_name"] == "Anna" and c["company"] == "Müller GmbH"
     assert c["raw"].splitlines()[1] == "Leiterin Vertrieb"
     assert "website" not in c                                    # not a lead contact field
     assert flow.confidence["title"] == 0.6 and "website" not in flow.confidence
-    assert flow.card_photo == b"\xff\xd8jpeg"
+    assert flow.card_photo == photo
     flow.submit_contact({**{k: v for k, v in c.items() if v}, "title": "Head of Sales"})
     answer_all(flow, HOT)
     stored = flow.store.get(flow.saved["id"])
     assert stored["contact"]["format"] == "card" and stored["contact"]["title"] == "Head of Sales"
+    assert base64.b64decode(stored["card_photo"]) == photo
     flow.finish()
     assert flow.confidence == {} and flow.card_photo is None     # nothing of the visitor survives
 

@@ -373,6 +373,7 @@ def scenario_card(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     yield lambda: app.sm.current == "done"
     yield None
     facts["saved_contact"] = dict(app.flow.saved["contact"])
+    facts["saved_photo_chars"] = len(app.flow.saved.get("card_photo") or "")
 
 
 SCENARIOS = {"card": scenario_card, "pin_guard": scenario_pin_guard, "capture": scenario_capture, "demo": scenario_capture, "manual": scenario_manual, "duplicate": scenario_duplicate,
