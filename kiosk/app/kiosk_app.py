@@ -95,6 +95,7 @@ class KioskApp(App):
         # A badge just handled is still in the visitor's hand when Scan shows again (item: re-reads).
         self.handled_codes = HandledCodes()
         self._capture_code: str | None = None
+        self._card: Any = None   # the running CardCapture (photo of a card), if any
         self.staff_timeout_s = STAFF_TIMEOUT_S
         self.title = "leadkiosk"
         self._apply_context()
@@ -163,12 +164,16 @@ class KioskApp(App):
     def on_stop(self) -> None:
         for ev in self._events:
             ev.cancel()
+        if self._card is not None:
+            self._card.cancel()
         if self.feed is not None:
             self.feed.stop()
         watchdog.notify("STOPPING=1")
 
     def _on_screen(self, _sm: Any, current: str) -> None:
         # Decoding only matters on the scan screen; elsewhere it would just burn the Pi's CPU.
+        if current != "scan":
+            self.cancel_card()
         if self.feed is not None:
             self.feed.paused = current != "scan"
         if current == "scan":
@@ -202,6 +207,7 @@ class KioskApp(App):
         self.feed = CameraFeed(self.services.open_camera, self.services.decode,
                                on_code=lambda _text: None, on_decoded=self._on_decoded,
                                on_error=self._on_camera_error, max_fps=self.services.max_fps)
+        self.screen("scan").card_offered = self.services.card_reader is not None
         self.feed.start()
 
     @mainthread
@@ -210,8 +216,8 @@ class KioskApp(App):
         self.screen("scan").camera_state = "none"
 
     def _pump_preview(self, _dt: float) -> None:
-        if self.feed is None or self.sm.current != "scan":
-            return
+        if self.feed is None or self.sm.current != "scan" or self.screen("scan").card_state == "reading":
+            return   # while a card is read, the preview keeps showing the photo taken
         number, frame = self.feed.latest()
         if frame is not None and number != self._last_frame_no:
             self._last_frame_no = number
@@ -224,7 +230,7 @@ class KioskApp(App):
             self._on_code(text)
 
     def _on_code(self, text: str) -> None:
-        if self._reading or self.sm.current != "scan" or self.flow.state != SCAN:
+        if self._reading or self.sm.current != "scan" or self.flow.state != SCAN or self._card is not None:
             return
         self._reading = True
         self.handled_codes.handled(text)
@@ -241,11 +247,117 @@ class KioskApp(App):
 
         self.screen("scan").play_flash(on_done=proceed)
 
+    # --- photo of a card ---------------------------------------------------------------------------
+    def start_card(self, after_failure: bool = False) -> None:
+        """Guide frame on the preview; the card is taken once steady and sharp, then read off the
+        UI thread while a progress bar runs; its fields fill the contact screen."""
+        from kiosk.app.card_capture import CardCapture
+
+        if self.feed is None or self.services.card_reader is None or self.flow.state != SCAN:
+            return
+        if self._card is not None:
+            self._card.cancel()
+        scan = self.screen("scan")
+        scan.stop_progress()
+        scan.card_state = "aim"
+        scan.card_steady = False
+        self.feed.paused = True   # no barcode decoding meanwhile: the CPU goes to the card
+        self.feed.held = False
+        from kiosk.scan.card.still import StillDetector
+        # after a failed read the same still view is not shot again: the card must move first
+        self._card = CardCapture(self.feed.latest_frame, self.services.card_reader,
+                                 on_taken=self._card_taken, on_read=self._card_read,
+                                 on_error=self._card_error, on_verdict=self._card_verdict,
+                                 detector=StillDetector(wait_for_motion=after_failure))
+        self._card.start()
+
+    def take_card_now(self) -> None:
+        if self._card is not None:
+            self._card.take_now()
+
+    def cancel_card(self) -> None:
+        card, self._card = self._card, None
+        if card is not None:
+            card.cancel()
+        if self.root is None:
+            return
+        scan = self.screen("scan")
+        scan.stop_progress()
+        scan.card_state = "off"
+        scan.card_hint = ""
+        scan.card_steady = False
+        if self.feed is not None:
+            self.feed.paused = self.sm.current != "scan"
+            self.feed.held = False
+
+    @mainthread
+    def _card_verdict(self, verdict: Any) -> None:
+        if self._card is None:
+            return
+        scan = self.screen("scan")
+        scan.card_steady = verdict.steady_frames > 0
+        hold = self.tr("scan.card_hold_still")
+        if verdict.steady_frames > 0 and not scan.card_hint:
+            scan.card_hint = hold
+        elif verdict.steady_frames == 0 and scan.card_hint == hold:
+            scan.card_hint = ""   # a failure message stays until the visitor succeeds
+
+    @mainthread
+    def _card_taken(self, frame: Any) -> None:
+        if self._card is None:
+            return
+        from kiosk.app.camera_feed import preview_frame
+        scan = self.screen("scan")
+        scan.show_frame(preview_frame(frame))   # the photo taken stays on screen while it is read
+        scan.card_state = "reading"
+        scan.start_progress()
+        if self.feed is not None:
+            self.feed.held = True   # the photo is taken: the CPU goes to reading it
+        self.sounds.play("read")
+
+    @mainthread
+    def _card_read(self, reading: dict[str, Any], frame: Any) -> None:
+        card = self._card
+        if card is None or card.cancelled or self.flow.state != SCAN:
+            return
+        from kiosk.scan.card.photo import encode_photo
+        found = {k: v for k, v in (reading.get("contact") or {}).items() if v}
+        if not found:
+            self._card = None
+            self.start_card(after_failure=True)
+            self.screen("scan").card_hint = self.tr("scan.card_empty")
+            self.sounds.play("error")
+            return
+        self._card = None
+        self.cancel_card()
+        try:
+            photo: bytes | None = encode_photo(frame)
+        except Exception:  # the fields still help staff; the photo is a bonus
+            log.exception("encoding the card photo")
+            photo = None
+        try:
+            self.flow.card_read(reading, photo)
+        except Exception:  # a broken store must not take the kiosk down
+            log.exception("handling a card read")
+            self.sounds.play("error")
+
+    @mainthread
+    def _card_error(self, message: str) -> None:
+        if self._card is None:
+            return
+        log.warning("card: %s", message)
+        self._card = None
+        self.start_card(after_failure=True)
+        self.screen("scan").card_hint = self.tr("scan.card_failed", error=message)
+        self.sounds.play("error")
+
     # --- flow mirroring ----------------------------------------------------------------------------
     def _on_flow(self, flow: Any) -> None:
         state = flow.state
         entering = state != self._shown_state
         self._shown_state = state
+        if state != SCAN:
+            self.cancel_card()
         if state == SCAN:
             if entering:
                 self._clear_visitor()
@@ -262,7 +374,7 @@ class KioskApp(App):
             self.show("duplicate")
         elif state == CONTACT:
             if entering:
-                self.screen("contact").load(flow.contact)
+                self.screen("contact").load(flow.contact, flow.confidence)
             self.show("contact")
         elif state == QUALIFY:
             self.screen("qualify").error = "" if entering else self.screen("qualify").error
