@@ -63,7 +63,35 @@ def scenario_banner(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]
     facts["after_stay"] = {"idle": app.root.banner.visible, "damage": app.root.damage_banner.visible}
 
 
-SCENARIOS: dict[str, Scenario] = {"banner": scenario_banner}
+def scenario_tools(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    from kiosk.app.scripted import tap
+    yield lambda: app.sm.current == "scan" and app.root.damage_banner.visible
+    yield None
+    tap(app.screen("scan").ids.staff_button)
+    yield lambda: app.sm.current == "pin"
+    yield None
+    yield None
+    pin = app.screen("pin")
+    keys = {w.text: w for w in pin.ids.keypad.children}
+    for digit in "1234":
+        tap(keys[digit])
+    tap(pin.ids.ok)
+    yield lambda: app.sm.current == "staff"
+    yield None
+    yield None
+    tap(app.screen("staff").ids.tools)
+    yield lambda: app.sm.current == "tools"
+    yield None
+    yield None
+    tools = app.screen("tools")
+    facts["heading"] = tools.ids.damage_heading.text
+    facts["details"] = tools.ids.damage_text.text
+    facts["details_height"] = tools.ids.damage_text.height
+    facts["banner_on_tools"] = app.root.damage_banner.visible
+    app.root.export_to_png(str(out / "damage-tools.png"))
+
+
+SCENARIOS: dict[str, Scenario] = {"banner": scenario_banner, "tools": scenario_tools}
 
 
 def main(argv: list[str]) -> int:

@@ -73,6 +73,23 @@ def test_damage_banner_shows_what_is_damaged_and_that_it_is_kept_beside_the_idle
     assert (Path(facts["out"]) / "damage-idle.png").stat().st_size > 0
 
 
+def test_sync_screen_lists_the_damage_the_lost_ids_and_where_the_files_are_kept(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ids = _damaged_store(data, "overwritten")
+    facts = _run(tmp_path, "tools", data, "staffed")
+    assert facts["heading"] == "Lead store damaged" and facts["banner_on_tools"]
+    details = facts["details"]
+    assert "1 problem(s) found when the kiosk started; 1 lost lead(s) known by id" in details
+    assert "• journal store.journal is damaged" in details
+    lost = [i for i in ids if i in details]
+    assert len(lost) == 1, details
+    kept = [p for p in (data / "leads").iterdir() if ".damaged-" in p.name]
+    assert len(kept) == 1 and f"Damaged file kept as {kept[0]}" in details
+    assert f"Recovery report: {data / 'leads' / 'recovery.log'}" in details
+    assert "fetched back at the next sync" in details
+    assert facts["details_height"] > 60
+
+
 def test_a_deleted_journal_says_nothing_was_left_to_keep(tmp_path: Path) -> None:
     data = tmp_path / "data"
     _damaged_store(data, "deleted")
