@@ -77,6 +77,30 @@ def sample_frame(size: tuple[int, int] = (960, 540)) -> Any:
     return frame
 
 
+CARD_LINES = (("Lukas Brandt", 1.9, 3), ("Head of Procurement", 1.1, 2), ("Elbwerk Logistik GmbH", 1.2, 2),
+              ("l.brandt@elbwerk.example", 1.0, 2), ("+49 40 5550 1234", 1.0, 2))
+CARD_READING = {
+    "contact": {"first_name": "Lukas", "last_name": "Brandt", "title": "Head of Procurement",
+                "company": "Elbwerk Logistik GmbH", "email": "l.brandt@elbwerk.example",
+                "phone": "+494055501234", "country": "DE", "website": None},
+    "confidence": {"first_name": 0.9, "last_name": 0.9, "title": 0.62, "company": 0.97, "email": 1.0,
+                   "phone": 0.98, "country": 0.5, "website": 0.0},
+    "text": [line for line, _, _ in CARD_LINES]}
+
+
+def sample_card_frame() -> Any:
+    """A camera's view of a business card on a desk, drawn with OpenCV (the card-mode scenes)."""
+    import cv2
+    import numpy as np
+    frame = np.full((720, 1280, 3), (58, 52, 46), np.uint8)
+    cv2.rectangle(frame, (190, 130), (1090, 620), (250, 250, 250), -1)
+    y = 220
+    for text, scale, thick in CARD_LINES:
+        cv2.putText(frame, text, (240, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (30, 30, 30), thick, cv2.LINE_AA)
+        y += int(48 * scale) + 22
+    return frame
+
+
 def sample_services(lang: str, clock: Any = None) -> Any:
     """``clock`` (aware wall time, default the real one): the sample leads are "today" by it."""
     from datetime import datetime, timedelta, timezone
@@ -204,6 +228,24 @@ def _scenes(app: Any, out_dir: Path, tag: str) -> Iterator[Any]:
     yield 0.1
     yield from shot("16-tools")
     app.close_staff()
+    # photo of a card: the guide frame while aiming, then the contact read from it (staged: this
+    # process has no camera; tests/ui/test_card_photo_ui.py drives the real thing)
+    scan.camera_state = "live"
+    scan.card_offered = True
+    scan.show_frame(preview_frame(sample_card_frame()))
+    scan.card_state = "aim"
+    scan.card_steady = True
+    scan.card_hint = app.tr("scan.card_hold_still")
+    yield from shot("18-card-aim")
+    scan.card_state = "reading"
+    scan.card_progress = 45
+    yield from shot("19-card-reading")
+    scan.card_state = "off"
+    scan.card_hint = ""
+    scan.card_progress = 0
+    flow.card_read(CARD_READING, None)
+    yield from shot("20-card-contact")
+    flow.reset()
     # idle warning in self-serve
     app.mode = "self_serve"
     app.services.context.mode = "self_serve"

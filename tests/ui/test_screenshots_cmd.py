@@ -20,7 +20,7 @@ def test_screenshots_every_screen_both_sizes(tmp_path: Path, child_env: dict) ->
     names = {f.name.rsplit("-", 1)[0] for f in files}
     assert {"01-scan", "04-contact", "06-qualify-budget", "09-qualify-consent", "10-done-staffed",
             "11-done-self-serve", "12-duplicate", "13-pin-wrong", "14-staff-leads", "15-lead-detail",
-            "16-tools", "17-idle-warning"} <= names
+            "16-tools", "17-idle-warning", "18-card-aim", "19-card-reading", "20-card-contact"} <= names
     for size, (w, h) in (("800x480", (800, 480)), ("720x1280", (720, 1280))):
         shots = [f for f in files if f.name.endswith(f"-{size}.png")]
         assert len(shots) == len(files) // 2
