@@ -15,11 +15,13 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.widget import Widget
 from kivy.uix.screenmanager import NoTransition
 
 from kiosk import watchdog
 from kiosk.app import theme
 from kiosk.app.camera_feed import CameraFeed
+from kiosk.app.damage import banner_text
 from kiosk.app.flow import CONTACT, DONE, DUPLICATE, QUALIFY, SCAN, FlowError, empty_contact
 from kiosk.app.i18n import Translator
 from kiosk.app.services import KioskServices
@@ -32,6 +34,7 @@ KV_DIR = Path(__file__).parent / "kv"
 KV_FILES = ("common", "scan", "contact", "qualify", "done", "pin", "staff", "lead", "tools", "duty")
 STAFF_SCREENS = ("pin", "staff", "lead", "tools")
 SELF_SERVE_DONE_S = 8.0
+DAMAGE_POLL_S = 2.0
 STAFF_TIMEOUT_S = 120.0   # an unattended staff area closes itself: it shows every visitor's details
 _kv_loaded = False
 
@@ -60,9 +63,18 @@ class IdleBanner(BoxLayout):
         return super().on_touch_up(touch) if self.visible else False
 
 
+class DamageBanner(Widget):
+    """The lead store's damage, over every screen for staff (kiosk/app/damage.py words it). Its
+    own widget at the top, apart from the idle banner at the bottom, so neither hides the other;
+    it stays until the kiosk restarts on a store that opens whole."""
+    visible = BooleanProperty(False)
+    text = StringProperty("")
+
+
 class KioskRoot(FloatLayout):
     sm = ObjectProperty(None)
     banner = ObjectProperty(None)
+    damage_banner = ObjectProperty(None)
 
     def on_touch_down(self, touch: Any) -> bool:
         app = App.get_running_app()
@@ -153,8 +165,11 @@ class KioskApp(App):
             # every frame: a fixed 1/30 s interval beats against a 30 fps camera and drops frames
             Clock.schedule_interval(self._pump_preview, 0),
             Clock.schedule_interval(self._check_idle, 0.25),
+            # a sealed record found damaged on a read adds to the store's damage after start
+            Clock.schedule_interval(self._check_damage, DAMAGE_POLL_S),
             Clock.schedule_interval(lambda _dt: watchdog.ping(), watchdog.interval_s(default=5.0)),
         ]
+        self._check_damage(0)
         if self.mode == "staffed" and not self.services.context.staff:
             self.show("duty")   # start of a shift on a kiosk that does not know who is on duty
         watchdog.ready()
@@ -504,6 +519,22 @@ class KioskApp(App):
     def _relayout_flow(self) -> None:
         if self.flow.state == QUALIFY:
             self.screen("qualify").refresh(self.flow, force=True)
+
+    # --- store damage -------------------------------------------------------------------------------
+    def _check_damage(self, _dt: float) -> None:
+        try:
+            damage = self.services.staff.store_damage()
+        except Exception:  # reading the report must never take the kiosk down
+            log.exception("reading the lead store's damage report")
+            return
+        banner = self.root.damage_banner
+        if damage is None:
+            banner.visible = False
+            return
+        text = banner_text(damage, self.tr)
+        if not banner.visible or banner.text != text:
+            log.error("lead store damaged, banner shown: %s", " | ".join(damage.problems))
+        banner.text, banner.visible = text, True
 
     # --- self-serve idle ---------------------------------------------------------------------------
     def _check_idle(self, _dt: float) -> None:

@@ -607,6 +607,17 @@ class LeadStore:
         return list(self._storage.damage) + list(self._seal_events)
 
     @property
+    def preserved(self) -> list[str]:
+        """Where the damaged files were kept (full paths, ``*.damaged-<UTC time>``), for the staff
+        screens; empty when nothing was left to keep (a deleted journal) or the store is read-only."""
+        return list(dict.fromkeys(str(p) for p in self._storage.preserved))
+
+    @property
+    def location(self) -> str | None:
+        """The store's folder on disk (None: the in-memory twin), where ``recovery.log`` is."""
+        return None if self._storage.dir is None else str(self._storage.dir)
+
+    @property
     def lost_ids(self) -> list[str]:
         """Lead ids the damage named (where readable), for the report and the restore from central."""
         return list(self._storage.lost_ids)
