@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from kiosk.scan.decoder import Code, Decoder, to_gray
+from kiosk.scan.decoder import Code, Decoder, _unique, to_gray
 from kiosk.scan.fusion import FUSE_FRAMES, Agreement, FrameFusion
 from kiosk.scan.scanner import Scanner
 
@@ -131,7 +131,7 @@ class LiveDecoder:
                 self.heavy.idle()
             else:
                 self.heavy.start().submit(gray)
-            codes = codes + [c for c in self.heavy.take() if c not in codes]
+            codes = _unique(codes + self.heavy.take())  # two attempts may both have agreed
         return codes
 
     def __call__(self, frame: Any) -> Sequence[str]:
