@@ -305,7 +305,7 @@ def main(argv: list[str]) -> int:
         services.context.staff = staff
     app = KioskApp(services)
     facts: dict[str, Any] = {}
-    result = run_script(app, lambda a: SCENARIOS[name](a, out, facts), timeout_s=90)
+    result = run_script(app, lambda a: SCENARIOS[name](a, out, facts), timeout_s=240, wait_timeout_s=60)
     services.close()
     facts["ok"] = result["ok"]
     facts["error"] = result["error"]

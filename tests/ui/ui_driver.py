@@ -355,7 +355,7 @@ def main(argv: list[str]) -> int:
         yield from SCENARIOS[name](a, out, facts)
 
     t0 = time.monotonic()
-    result = run_script(app, script, timeout_s=60)
+    result = run_script(app, script, timeout_s=240, wait_timeout_s=60)
     services.close()
     facts["saved_before_done"] = saved_before_done
     facts["ok"] = result["ok"]
