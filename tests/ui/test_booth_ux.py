@@ -60,7 +60,7 @@ def test_badge_just_handled_is_not_read_again(run_booth, lingering_badge: Path, 
     facts = run_booth("rescan", data, f"images:{lingering_badge}")
     assert facts["after_back"] == ["scan"]                 # Back: staff stay on Scan ...
     assert facts["staff_reachable"] is True                # ... long enough to tap Staff
-    assert 3.0 <= facts["reread_after_s"] <= 12.0          # a visitor still waiting is read again
+    assert 3.0 <= facts["reread_after_s"] <= 40.0          # a visitor still waiting is read again
     assert facts["after_next_visitor"] == ["scan"]         # never "Already captured" for the lead just saved
     assert len(_store_leads(data)) == 1
 
