@@ -194,8 +194,14 @@ def _homography(src_w: int, src_h: int, tilt: float, rot: float, rng: np.random.
     return cv2.getPerspectiveTransform(corners.astype(np.float32), proj.astype(np.float32))
 
 
-def make_shot(seed: int, index: int, band: str, kind: str) -> Shot:
-    """Render one frame (``kind == "empty"``: a badge without a code)."""
+def make_shot(seed: int, index: int, band: str, kind: str, *,
+              pose: tuple[float, float, float] = (0.0, 0.0, 0.0),
+              frame_seed: int | None = None) -> Shot:
+    """Render one frame (``kind == "empty"``: a badge without a code).
+
+    Video frames of the same scene (``make_video``): ``pose`` = (dx, dy) px and in-plane
+    degrees added to the scene's placement; ``frame_seed`` draws this frame's lighting glare,
+    defocus, motion and sensor noise afresh (the badge, backdrop and tilt stay the scene's)."""
     rng = np.random.default_rng([seed, index, BANDS.index(band), (KINDS + ("empty",)).index(kind)])
     p = _BAND[band]
     w, h = SIZES[int(rng.integers(len(SIZES)))]
@@ -209,7 +215,7 @@ def make_shot(seed: int, index: int, band: str, kind: str) -> Shot:
     card = cv2.resize(card, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
     ch, cw = card.shape[:2]
     tilt = rng.uniform(*p["tilt"])
-    rot = rng.uniform(-p["rot"], p["rot"])
+    rot = rng.uniform(-p["rot"], p["rot"]) + pose[2]
     hom = _homography(cw, ch, tilt, rot, rng)
     # keep the code inside the frame: centre on the code, then shift by a random slack
     code_box = (np.array([[box[0], box[1]], [box[0] + box[2], box[1]],
@@ -221,12 +227,14 @@ def make_shot(seed: int, index: int, band: str, kind: str) -> Shot:
     margin = 8
     tx = rng.uniform(margin - lo[0], max(margin - lo[0], w - margin - hi[0]))
     ty = rng.uniform(margin - lo[1], max(margin - lo[1], h - margin - hi[1]))
-    move = np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]]) @ hom
+    move = np.array([[1, 0, tx + pose[0]], [0, 1, ty + pose[1]], [0, 0, 1]]) @ hom
     frame = _backdrop(w, h, rng)
     mask = cv2.warpPerspective(np.full((ch, cw), 255, np.uint8), move, (w, h))
     warped = cv2.warpPerspective(card, move, (w, h), flags=cv2.INTER_LINEAR)
     frame = np.where(mask[..., None] > 127, warped, frame)
     img = frame.astype(np.float32) / 255.0
+    if frame_seed is not None:  # a video frame: its own glare, focus and noise draws
+        rng = np.random.default_rng([seed, index, 7919, frame_seed])
     # lighting: coloured directional gradient and vignetting (hall spots, warm/cool tint)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     ang = rng.uniform(0, 2 * np.pi)
@@ -267,6 +275,42 @@ def make_shot(seed: int, index: int, band: str, kind: str) -> Shot:
     name = f"{band}-{index:04d}-{kind}"
     return Shot(name, band, kind, SYMBOLOGY.get(kind, "QR") if truth else "NONE", truth,
                 image, jpeg)
+
+
+@dataclass(frozen=True)
+class Video:
+    """A badge moving into view and held: ``frames`` (BGR), ``visible`` = index of the first
+    frame in which the whole code is inside the frame, ``fps`` the capture rate."""
+
+    name: str
+    band: str
+    kind: str
+    symbology: str
+    truth: str | None
+    frames: list[np.ndarray]
+    visible: int
+    fps: float
+
+
+def make_video(seed: int, index: int, band: str, kind: str, *, fps: float = 15.0,
+               enter: int = 4, hold_s: float = 2.0) -> Video:
+    """The scene of ``make_shot(seed, index, band, kind)`` as a clip: ``enter`` frames of the
+    badge sliding in from the left edge (the code is partly outside the frame until the last
+    of them), then ``hold_s`` seconds held with hand tremor (a few px, half a degree) and every
+    frame's own noise, glare and focus."""
+    still = make_shot(seed, index, band, kind)
+    w = still.image.shape[1]
+    rng = np.random.default_rng([seed, index, 104729])
+    hold = int(round(hold_s * fps))
+    frames = []
+    for k in range(enter + hold):
+        if k < enter:
+            dx = -w * 0.6 * (enter - k) / enter
+        else:
+            dx = float(rng.normal(0, 2.0))
+        pose = (dx, float(rng.normal(0, 2.0)), float(rng.normal(0, 0.5)))
+        frames.append(make_shot(seed, index, band, kind, pose=pose, frame_seed=k).image)
+    return Video(still.name, band, kind, still.symbology, still.truth, frames, enter, fps)
 
 
 def plan(count: int, empty_per_band: int) -> list[tuple[int, str, str]]:

@@ -60,16 +60,40 @@ def camera_opener(spec: str | None) -> Callable[[], Any] | None:
     return lambda: open_spec(spec)
 
 
-def make_decoder(profile: Any = None) -> Callable[[Any], list[str]]:
+def make_decoder(profile: Any = None, heavy: bool = True) -> Any:
     """Decoder for the kiosk: every sighting is reported (no repeat window), because the app's
     ``kiosk.scan.handled`` rule must see a just-handled badge in every frame to tell whether it has
     left the view; the app acts on a code only in the scan state anyway. Only the
     symbologies the show's badge profile lists are decoded: fewer make idle frames cheaper, and a
-    PDF417 show then straightens skewed codes first (measured in bench/scan_bench.py)."""
-    from kiosk.scan import Decoder, Scanner, default_badge_profile
+    PDF417 show then straightens skewed codes first (measured in bench/scan_bench.py). Frames
+    the cheap pipeline misses go to the heavy multi-frame path on its own low-priority thread
+    (``kiosk.scan.live``; ``heavy=False`` leaves it out). The result is a callable
+    ``frame -> texts`` with ``close()`` (stops that thread)."""
+    from kiosk.scan import default_badge_profile
+    from kiosk.scan.decoder import Decoder
+    from kiosk.scan.live import LiveDecoder
     symbologies = (profile or default_badge_profile()).symbologies
-    scanner = Scanner(Decoder(symbologies), repeat_window_s=0)
-    return lambda frame: [c.text for c in scanner.scan(frame)]
+    return LiveDecoder(Decoder(symbologies), heavy=heavy)
+
+
+class OcrCardReader:
+    """The kiosk's card reader: RapidOCR (models inside its wheel: nothing downloads) and the card
+    parser with the show's default region for phones printed without +CC."""
+
+    def __init__(self, region: str | None) -> None:
+        from kiosk.scan.card.engine import RapidOcrReader
+        self._ocr = RapidOcrReader()
+        self._region = region
+
+    def start(self) -> None:
+        self._ocr.start()
+
+    def read(self, frame: Any) -> dict[str, Any]:
+        from kiosk.scan.card.engine import read_upright
+        from kiosk.scan.card.fields import parse_card
+        reading = parse_card(read_upright(self._ocr, frame), self._region)
+        return {"contact": dict(reading.contact), "confidence": dict(reading.confidence),
+                "text": list(reading.text)}
 
 
 def export_leads(store: Any, fmt: str, path: Path, show_id: str | None = None) -> int:
@@ -208,5 +232,8 @@ def build_services(data_dir: str | os.PathLike[str], *, camera: str | None = Non
                          demo_pin_refused=lambda: (data / "central.json").exists()
                          and load_kiosk_settings(data).uses_demo_pin,
                          new_pin=lambda: take_new_pin(data))
+    decode = make_decoder(profile)
+    closers.append(decode.close)
     return KioskServices(context=context, flow=flow, staff=staff, open_camera=camera_opener(context.camera_spec),
-                         decode=make_decoder(profile), sounds=sounds, closers=closers)
+                         decode=decode, sounds=sounds, closers=closers,
+                         card_reader=OcrCardReader(context.default_region))

@@ -284,45 +284,20 @@ def active_show_id(data_dir: Path, creds: CentralCredentials | None = None) -> s
     return "demo"
 
 
-def show_file(data_dir: Path, show_id: str) -> Path | None:
-    path = Path(data_dir) / "shows" / show_id / "show.yaml"
-    if path.is_file():
-        return path
-    embedded = Path(__file__).resolve().parent.parent / "kiosk" / "config" / "demo" / "show.yaml"
-    if show_id == "demo" and embedded.is_file():
-        return embedded
-    return None
-
-
 def _show_destinations(data_dir: Path, show_id: str) -> tuple[Any, str] | None:
     """(raw destinations list, source) of the show, through ``kiosk.config`` (which validates the
     rest of the show file and knows the embedded demo show); None when the show is not on disk."""
-    try:
-        from kiosk.config import load_show
-        from kiosk.errors import ConfigError
-    except ImportError:  # kiosk.config not installed alongside (central-only machine)
-        load_show = None  # type: ignore[assignment]
-    if load_show is not None:
-        if show_id != "demo" and not (Path(data_dir) / "shows" / show_id / "show.yaml").is_file():
-            return None
-        try:
-            show = load_show(data_dir, show_id)
-        except ConfigError as exc:
-            raise DestinationConfigError(str(exc)) from None
-        source = "embedded demo show" if getattr(show, "embedded", False) else str(Path(show.directory) / "show.yaml")
-        return show.destinations, source
-    import yaml
+    from kiosk.config import load_show
+    from kiosk.errors import ConfigError
 
-    path = show_file(data_dir, show_id)
-    if path is None:
+    if show_id != "demo" and not (Path(data_dir) / "shows" / show_id / "show.yaml").is_file():
         return None
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise DestinationConfigError(f"{path}: cannot read ({exc})") from None
-    if not isinstance(doc, Mapping):
-        raise DestinationConfigError(f"{path}: expected a mapping at the top level")
-    return doc.get("destinations"), str(path)
+        show = load_show(data_dir, show_id)
+    except ConfigError as exc:
+        raise DestinationConfigError(str(exc)) from None
+    source = "embedded demo show" if getattr(show, "embedded", False) else str(Path(show.directory) / "show.yaml")
+    return show.destinations, source
 
 
 def load_destinations(data_dir: Path, show_id: str | None = None,

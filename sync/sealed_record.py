@@ -15,8 +15,9 @@ record whose personal fields are blanked and moved into ``record["sealed"]``:
            "digest": "<hex keyed hash of the personal payload>"}
 ```
 The payload inside both boxes is ``{"contact": {...}, "notes": "...", "history": {"<index>":
-{"contact.email": {"old", "new"}, ...}}}``. Boxes are libsodium sealed boxes (X25519 +
-XSalsa20-Poly1305, anonymous sender): anyone with the public key can seal, only the private
+{"contact.email": {"old", "new"}, ...}}}``, plus ``"card_photo"`` (base64 JPEG) on a lead read
+from a business card (its clear form then has ``"card_photo": null``). Boxes are libsodium
+sealed boxes (X25519 + XSalsa20-Poly1305, anonymous sender): anyone with the public key can seal, only the private
 key opens, and a changed byte makes opening fail (reported as damage, never as garbage).
 
 Pure apart from PyNaCl; no file or network access.
@@ -37,7 +38,7 @@ SEALED_VERSION = 1
 # What is personal: every contact field except the badge format, the notes, and those fields'
 # old/new values in history. Everything else (answers, score, tag, times, sync) stays clear.
 CLEAR_CONTACT_FIELDS = ("format",)
-PERSONAL_TOP_KEYS = ("contact", "notes")
+PERSONAL_TOP_KEYS = ("contact", "notes", "card_photo")   # card_photo: only on leads read from a card
 SEALED_CHANGE = {"sealed": True}
 
 
@@ -47,7 +48,7 @@ class SealedRecordError(ValueError):
 
 def is_personal_path(path: str) -> bool:
     """True for history paths whose old/new values are personal (``contact.email``, ``notes``)."""
-    if path == "notes" or path == "contact":
+    if path in PERSONAL_TOP_KEYS:
         return True
     if path.startswith("contact."):
         return path[len("contact."):] not in CLEAR_CONTACT_FIELDS
@@ -68,6 +69,9 @@ def split_personal(record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
         blank[key] = contact.get(key)
     clear["contact"] = blank
     clear["notes"] = ""
+    if clear.get("card_photo") is not None:   # the photo of a visitor's card is as personal as its text
+        payload["card_photo"] = clear["card_photo"]
+        clear["card_photo"] = None
     for index, entry in enumerate(clear.get("history") or []):
         changes = entry.get("changes") or {}
         personal = {p: c for p, c in changes.items() if is_personal_path(p)}
@@ -86,6 +90,8 @@ def join_personal(record: Mapping[str, Any], payload: Mapping[str, Any]) -> dict
     contact.update(payload.get("contact") or {})
     out["contact"] = contact
     out["notes"] = payload.get("notes") or ""
+    if payload.get("card_photo") is not None:
+        out["card_photo"] = payload["card_photo"]
     history = out.get("history") or []
     for index, changes in (payload.get("history") or {}).items():
         try:

@@ -26,6 +26,7 @@ from sync.backoff import Backoff
 from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError, TransientError
 from sync.http import deadline as http_deadline
 from sync.record.timestamps import iso
+from sync.storeport import SyncStore
 from sync.transports.base import ItemResult, PullsUpdates, Transport
 
 log = logging.getLogger("leadkiosk.sync")
@@ -73,6 +74,7 @@ class _Lane:
     last_heartbeat_at: float = 0.0
     last_pull_at: float = 0.0
     pull_since: str | None = None
+    pull_loaded: bool = False           # pull_since read from the store's durable mark
     restored: bool = False
     config_etag: str | None = None
     config_error: str | None = None
@@ -90,12 +92,11 @@ class _Lane:
 class SyncWorker:
     """Delivers every saved lead version to every configured destination exactly once.
 
-    ``store`` follows the Store API in ARCHITECTURE.md (``pending``, ``mark_sync``,
-    ``sync_status``); ``destinations`` are transports from ``sync.config``. Call ``trigger()``
-    after every save (and from the "sync now" button) so hot leads leave at once.
+    ``store`` is a :class:`sync.storeport.SyncStore` (``kiosk.store.LeadStore``); ``destinations``
+    are transports from ``sync.config``. Call ``trigger()`` after every save (and from the "sync now" button) so hot leads leave at once.
     """
 
-    def __init__(self, store: Any, destinations: Sequence[Transport], *,
+    def __init__(self, store: SyncStore, destinations: Sequence[Transport], *,
                  backoff: Callable[[], Backoff] | None = None, idle_poll_s: float = IDLE_POLL_S,
                  on_config: Callable[[dict], None] | None = None, config_interval_s: float = 300.0,
                  heartbeat_interval_s: float = 60.0, store_lock: threading.RLock | None = None,
@@ -200,10 +201,7 @@ class SyncWorker:
         """For the staff area and ``leadkiosk sync status --json``: the store's durable counts
         merged with each destination's live state."""
         with self._store_lock:
-            try:
-                durable = self.store.sync_status(list(self.lanes)) or {}
-            except TypeError:  # a store without the optional destinations argument
-                durable = self.store.sync_status() or {}
+            durable = self.store.sync_status(list(self.lanes)) or {}
         out: dict[str, Any] = {"running": self._running, "destinations": {}}
         last_ok = None
         for name, lane in list(self.lanes.items()):
@@ -494,17 +492,16 @@ class SyncWorker:
         if not marks:
             return
         with self._store_lock:
-            many = getattr(self.store, "mark_sync_many", None)
-            if many is not None:
-                many(marks)
-                return
-            for lead_id, dest, version, state, error, next_at in marks:
-                self.store.mark_sync(lead_id, dest, version, state, error=error, next_attempt_at=next_at)
+            self.store.mark_sync_many(marks)
 
     # -- central housekeeping: config pull and heartbeat -------------------------------------
     def _pull(self, lane: _Lane, transport: PullsUpdates) -> None:
         """Central's edits of this kiosk's leads become local versions (store.take_remote merges
-        them with staff edits made here meanwhile)."""
+        them with staff edits made here meanwhile). Where the pull got to is kept by the store
+        (a file beside it), moved only once every record it covers is taken: a restart neither
+        pulls applied edits again nor skips one made while the kiosk was down."""
+        if not lane.pull_loaded:
+            lane.pull_since, lane.pull_loaded = self.store.pull_mark(lane.name), True
         try:
             records, until = transport.pull_updates(lane.pull_since)
         except SyncError as exc:
@@ -518,9 +515,13 @@ class SyncWorker:
             except (KioskError, ValueError) as exc:
                 ok = False   # a locked kiosk: ask again from the same point next time
                 log.info("central's version of lead %s not taken yet: %s", record.get("id"), exc)
-        if ok:
+        if ok and until != lane.pull_since:
+            try:
+                self.store.set_pull_mark(lane.name, until)
+            except (KioskError, ValueError) as exc:   # disk trouble, odd mark: this process still moves on
+                log.warning("pull mark of %s not saved (a restart pulls again from the last one): %s", lane.name, exc)
             lane.pull_since = until
-        if getattr(self.store, "damage", None) and not lane.restored:
+        if self.store.damage and not lane.restored:
             self._restore(lane, transport)
 
     def _restore(self, lane: _Lane, transport: PullsUpdates) -> None:

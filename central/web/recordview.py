@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync.record.validate import is_card_photo
+
 
 def _text(v: Any) -> str | None:
     if v is None or isinstance(v, str):
@@ -50,4 +52,6 @@ def display_record(record: Any) -> dict[str, Any]:
     rec["history"] = history
     conflicts = rec.get("conflicts")
     rec["conflicts"] = [c for c in conflicts if isinstance(c, dict)] if isinstance(conflicts, list) else []
+    # shown as a data: URL, so only a base64 JPEG passes (anything else would be markup or junk)
+    rec["card_photo"] = rec.get("card_photo") if is_card_photo(rec.get("card_photo")) else None
     return rec

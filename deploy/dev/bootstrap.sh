@@ -73,8 +73,10 @@ leadkiosk_bootstrap() {
         _lk_log "creating $venv with $py (system site packages visible, for picamera2)"
         "$py" -m venv --system-site-packages "$venv"
     fi
-    local extra="" stamp
-    [ "$profile" = test ] && extra="[test]"
+    # run-kiosk: the kiosk's extra, plus central's so that the README's walk-through (central serve,
+    # enroll, sync) works from the same .venv; run-tests: everything, with the test tools.
+    local extra="[kiosk,central]" stamp
+    [ "$profile" = test ] && extra="[kiosk,central,test]"
     stamp="$(sha256sum <"$LEADKIOSK_REPO/pyproject.toml" | cut -c1-16)-$profile"
     if [ "$(cat "$venv/.leadkiosk-stamp-$profile" 2>/dev/null)" != "$stamp" ]; then
         _lk_log "installing Python packages into $venv (profile $profile)"

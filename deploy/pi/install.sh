@@ -292,7 +292,8 @@ if [ ! -x "$(R "$GEN/bin/leadkiosk")" ] || [ "$(cat "$(R "$GEN/.leadkiosk-source
                 | tar -C "$(R "$PREFIX/src")" -xf -
             src="$PREFIX/src"
         fi
-        in_root "$(X "$GEN")/bin/python" -m pip install --disable-pip-version-check -q "${PIP_ARGS[@]}" "$(X "$src")"
+        # [kiosk]: the kiosk's own packages (Kivy, OpenCV, decoders, OCR), none of the server stack
+        in_root "$(X "$GEN")/bin/python" -m pip install --disable-pip-version-check -q "${PIP_ARGS[@]}" "$(X "$src")[kiosk]"
         printf '%s\n' "$stamp" >"$(R "$GEN/.leadkiosk-source")"
     fi
 fi

@@ -52,6 +52,8 @@ class CameraFeed:
         self.frames_decoded = 0
         self.error: str | None = None
         self.paused = False
+        # held: no frames are read at all (while a card photo is read, the OCR gets the CPU)
+        self.held = False
 
     def start(self) -> None:
         if self._threads:
@@ -73,6 +75,11 @@ class CameraFeed:
         """The newest preview frame (RGB, at most preview size), prepared on the camera thread."""
         with self._lock:
             return self._frame_no, self._preview
+
+    def latest_frame(self) -> tuple[int, Any]:
+        """The newest full camera frame (BGR, as the source gave it): what a card photo is read from."""
+        with self._lock:
+            return self._frame_no, self._frame
 
     # --- threads ---------------------------------------------------------------------------------
     def _capture_loop(self) -> None:
@@ -100,6 +107,10 @@ class CameraFeed:
     def _pump(self, source: Any) -> None:
         next_at = time.monotonic()
         while not self._stop.is_set():
+            if self.held:
+                self._stop.wait(0.05)
+                next_at = time.monotonic()
+                continue
             frame = source.read()
             if frame is None:
                 self._stop.wait(0.01)

@@ -6,6 +6,7 @@ so it is unit-tested without Kivy and the screens only mirror ``state``.
 """
 from __future__ import annotations
 
+import base64
 import re
 import time
 from dataclasses import dataclass
@@ -99,6 +100,10 @@ class CaptureFlow:
         self.editing: dict[str, Any] | None = None
         self.duplicate: dict[str, Any] | None = None
         self.saved: dict[str, Any] | None = None
+        # Photo of a card: the engine's confidence per field (the contact screen highlights the
+        # doubtful ones) and the photo itself (JPEG), kept with the lead.
+        self.confidence: dict[str, float] = {}
+        self.card_photo: bytes | None = None
         self.last_activity = self._clock()
         self._notify()
 
@@ -132,6 +137,29 @@ class CaptureFlow:
         self.contact = contact
         dup = self.store.find_duplicate(registration_id=contact.get("registration_id") or None,
                                         email=contact.get("email") or None,
+                                        show_id=self.context.show.id)
+        if dup:
+            self.duplicate = dup
+            self._go(DUPLICATE)
+        else:
+            self._go(CONTACT)
+        return self.state
+
+    def card_read(self, reading: Mapping[str, Any], photo: bytes | None = None) -> str:
+        """A card photo read offline: its fields (``reading["contact"]``), the confidence per
+        field and the OCR text lines (kept as the raw payload, so staff and the review page see
+        what the engine saw). Ignored unless the kiosk is waiting for a visitor."""
+        if self.state != SCAN:
+            return self.state
+        found = dict(reading.get("contact") or {})
+        text = [str(line) for line in reading.get("text") or []]
+        contact = empty_contact("card", "\n".join(text) or None)
+        contact.update({k: found.get(k) or None for k in CONTACT_FIELDS})
+        self.contact = contact
+        self.confidence = {k: float(v) for k, v in dict(reading.get("confidence") or {}).items()
+                           if k in CONTACT_FIELDS and isinstance(v, (int, float))}
+        self.card_photo = photo
+        dup = self.store.find_duplicate(registration_id=None, email=contact.get("email") or None,
                                         show_id=self.context.show.id)
         if dup:
             self.duplicate = dup
@@ -267,9 +295,12 @@ class CaptureFlow:
                 }, actor=ctx.staff or "kiosk")
             else:
                 result = self._score(ctx.form, answers).to_dict()
+                photo = {"card_photo": base64.b64encode(self.card_photo).decode("ascii")} \
+                    if self.card_photo and self.contact.get("format") == "card" else {}
                 lead = self._new_lead(show_id=ctx.show.id, kiosk_id=ctx.kiosk_id, staff=ctx.staff,
                                       contact=dict(self.contact), answers=answers, score=result,
-                                      consent=consent, notes=str(answers.get("notes") or ""), captured_at=at)
+                                      consent=consent, notes=str(answers.get("notes") or ""), captured_at=at,
+                                      **photo)
                 lead = self.store.save(lead)
         except StoreError as exc:
             raise FlowError("error.store", error=str(exc)) from exc

@@ -15,11 +15,13 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.widget import Widget
 from kivy.uix.screenmanager import NoTransition
 
 from kiosk import watchdog
 from kiosk.app import theme
 from kiosk.app.camera_feed import CameraFeed
+from kiosk.app.damage import banner_text
 from kiosk.app.flow import CONTACT, DONE, DUPLICATE, QUALIFY, SCAN, FlowError, empty_contact
 from kiosk.app.i18n import Translator
 from kiosk.app.services import KioskServices
@@ -32,6 +34,7 @@ KV_DIR = Path(__file__).parent / "kv"
 KV_FILES = ("common", "scan", "contact", "qualify", "done", "pin", "staff", "lead", "tools", "duty")
 STAFF_SCREENS = ("pin", "staff", "lead", "tools")
 SELF_SERVE_DONE_S = 8.0
+DAMAGE_POLL_S = 2.0
 STAFF_TIMEOUT_S = 120.0   # an unattended staff area closes itself: it shows every visitor's details
 _kv_loaded = False
 
@@ -60,9 +63,18 @@ class IdleBanner(BoxLayout):
         return super().on_touch_up(touch) if self.visible else False
 
 
+class DamageBanner(Widget):
+    """The lead store's damage, over every screen for staff (kiosk/app/damage.py words it). Its
+    own widget at the top, apart from the idle banner at the bottom, so neither hides the other;
+    it stays until the kiosk restarts on a store that opens whole."""
+    visible = BooleanProperty(False)
+    text = StringProperty("")
+
+
 class KioskRoot(FloatLayout):
     sm = ObjectProperty(None)
     banner = ObjectProperty(None)
+    damage_banner = ObjectProperty(None)
 
     def on_touch_down(self, touch: Any) -> bool:
         app = App.get_running_app()
@@ -95,6 +107,7 @@ class KioskApp(App):
         # A badge just handled is still in the visitor's hand when Scan shows again (item: re-reads).
         self.handled_codes = HandledCodes()
         self._capture_code: str | None = None
+        self._card: Any = None   # the running CardCapture (photo of a card), if any
         self.staff_timeout_s = STAFF_TIMEOUT_S
         self.title = "leadkiosk"
         self._apply_context()
@@ -152,8 +165,11 @@ class KioskApp(App):
             # every frame: a fixed 1/30 s interval beats against a 30 fps camera and drops frames
             Clock.schedule_interval(self._pump_preview, 0),
             Clock.schedule_interval(self._check_idle, 0.25),
+            # a sealed record found damaged on a read adds to the store's damage after start
+            Clock.schedule_interval(self._check_damage, DAMAGE_POLL_S),
             Clock.schedule_interval(lambda _dt: watchdog.ping(), watchdog.interval_s(default=5.0)),
         ]
+        self._check_damage(0)
         if self.mode == "staffed" and not self.services.context.staff:
             self.show("duty")   # start of a shift on a kiosk that does not know who is on duty
         watchdog.ready()
@@ -163,12 +179,16 @@ class KioskApp(App):
     def on_stop(self) -> None:
         for ev in self._events:
             ev.cancel()
+        if self._card is not None:
+            self._card.cancel()
         if self.feed is not None:
             self.feed.stop()
         watchdog.notify("STOPPING=1")
 
     def _on_screen(self, _sm: Any, current: str) -> None:
         # Decoding only matters on the scan screen; elsewhere it would just burn the Pi's CPU.
+        if current != "scan":
+            self.cancel_card()
         if self.feed is not None:
             self.feed.paused = current != "scan"
         if current == "scan":
@@ -202,6 +222,7 @@ class KioskApp(App):
         self.feed = CameraFeed(self.services.open_camera, self.services.decode,
                                on_code=lambda _text: None, on_decoded=self._on_decoded,
                                on_error=self._on_camera_error, max_fps=self.services.max_fps)
+        self.screen("scan").card_offered = self.services.card_reader is not None
         self.feed.start()
 
     @mainthread
@@ -210,8 +231,8 @@ class KioskApp(App):
         self.screen("scan").camera_state = "none"
 
     def _pump_preview(self, _dt: float) -> None:
-        if self.feed is None or self.sm.current != "scan":
-            return
+        if self.feed is None or self.sm.current != "scan" or self.screen("scan").card_state == "reading":
+            return   # while a card is read, the preview keeps showing the photo taken
         number, frame = self.feed.latest()
         if frame is not None and number != self._last_frame_no:
             self._last_frame_no = number
@@ -224,7 +245,7 @@ class KioskApp(App):
             self._on_code(text)
 
     def _on_code(self, text: str) -> None:
-        if self._reading or self.sm.current != "scan" or self.flow.state != SCAN:
+        if self._reading or self.sm.current != "scan" or self.flow.state != SCAN or self._card is not None:
             return
         self._reading = True
         self.handled_codes.handled(text)
@@ -245,11 +266,117 @@ class KioskApp(App):
 
         self.screen("scan").play_flash(on_done=proceed)
 
+    # --- photo of a card ---------------------------------------------------------------------------
+    def start_card(self, after_failure: bool = False) -> None:
+        """Guide frame on the preview; the card is taken once steady and sharp, then read off the
+        UI thread while a progress bar runs; its fields fill the contact screen."""
+        from kiosk.app.card_capture import CardCapture
+
+        if self.feed is None or self.services.card_reader is None or self.flow.state != SCAN:
+            return
+        if self._card is not None:
+            self._card.cancel()
+        scan = self.screen("scan")
+        scan.stop_progress()
+        scan.card_state = "aim"
+        scan.card_steady = False
+        self.feed.paused = True   # no barcode decoding meanwhile: the CPU goes to the card
+        self.feed.held = False
+        from kiosk.scan.card.still import StillDetector
+        # after a failed read the same still view is not shot again: the card must move first
+        self._card = CardCapture(self.feed.latest_frame, self.services.card_reader,
+                                 on_taken=self._card_taken, on_read=self._card_read,
+                                 on_error=self._card_error, on_verdict=self._card_verdict,
+                                 detector=StillDetector(wait_for_motion=after_failure))
+        self._card.start()
+
+    def take_card_now(self) -> None:
+        if self._card is not None:
+            self._card.take_now()
+
+    def cancel_card(self) -> None:
+        card, self._card = self._card, None
+        if card is not None:
+            card.cancel()
+        if self.root is None:
+            return
+        scan = self.screen("scan")
+        scan.stop_progress()
+        scan.card_state = "off"
+        scan.card_hint = ""
+        scan.card_steady = False
+        if self.feed is not None:
+            self.feed.paused = self.sm.current != "scan"
+            self.feed.held = False
+
+    @mainthread
+    def _card_verdict(self, verdict: Any) -> None:
+        if self._card is None:
+            return
+        scan = self.screen("scan")
+        scan.card_steady = verdict.steady_frames > 0
+        hold = self.tr("scan.card_hold_still")
+        if verdict.steady_frames > 0 and not scan.card_hint:
+            scan.card_hint = hold
+        elif verdict.steady_frames == 0 and scan.card_hint == hold:
+            scan.card_hint = ""   # a failure message stays until the visitor succeeds
+
+    @mainthread
+    def _card_taken(self, frame: Any) -> None:
+        if self._card is None:
+            return
+        from kiosk.app.camera_feed import preview_frame
+        scan = self.screen("scan")
+        scan.show_frame(preview_frame(frame))   # the photo taken stays on screen while it is read
+        scan.card_state = "reading"
+        scan.start_progress()
+        if self.feed is not None:
+            self.feed.held = True   # the photo is taken: the CPU goes to reading it
+        self.sounds.play("read")
+
+    @mainthread
+    def _card_read(self, reading: dict[str, Any], frame: Any) -> None:
+        card = self._card
+        if card is None or card.cancelled or self.flow.state != SCAN:
+            return
+        from kiosk.scan.card.photo import encode_photo
+        found = {k: v for k, v in (reading.get("contact") or {}).items() if v}
+        if not found:
+            self._card = None
+            self.start_card(after_failure=True)
+            self.screen("scan").card_hint = self.tr("scan.card_empty")
+            self.sounds.play("error")
+            return
+        self._card = None
+        self.cancel_card()
+        try:
+            photo: bytes | None = encode_photo(frame)
+        except Exception:  # the fields still help staff; the photo is a bonus
+            log.exception("encoding the card photo")
+            photo = None
+        try:
+            self.flow.card_read(reading, photo)
+        except Exception:  # a broken store must not take the kiosk down
+            log.exception("handling a card read")
+            self.sounds.play("error")
+
+    @mainthread
+    def _card_error(self, message: str) -> None:
+        if self._card is None:
+            return
+        log.warning("card: %s", message)
+        self._card = None
+        self.start_card(after_failure=True)
+        self.screen("scan").card_hint = self.tr("scan.card_failed", error=message)
+        self.sounds.play("error")
+
     # --- flow mirroring ----------------------------------------------------------------------------
     def _on_flow(self, flow: Any) -> None:
         state = flow.state
         entering = state != self._shown_state
         self._shown_state = state
+        if state != SCAN:
+            self.cancel_card()
         if state == SCAN:
             if entering:
                 self._clear_visitor()
@@ -266,7 +393,7 @@ class KioskApp(App):
             self.show("duplicate")
         elif state == CONTACT:
             if entering:
-                self.screen("contact").load(flow.contact)
+                self.screen("contact").load(flow.contact, flow.confidence)
             self.show("contact")
         elif state == QUALIFY:
             self.screen("qualify").error = "" if entering else self.screen("qualify").error
@@ -389,6 +516,22 @@ class KioskApp(App):
     def _relayout_flow(self) -> None:
         if self.flow.state == QUALIFY:
             self.screen("qualify").refresh(self.flow, force=True)
+
+    # --- store damage -------------------------------------------------------------------------------
+    def _check_damage(self, _dt: float) -> None:
+        try:
+            damage = self.services.staff.store_damage()
+        except Exception:  # reading the report must never take the kiosk down
+            log.exception("reading the lead store's damage report")
+            return
+        banner = self.root.damage_banner
+        if damage is None:
+            banner.visible = False
+            return
+        text = banner_text(damage, self.tr)
+        if not banner.visible or banner.text != text:
+            log.error("lead store damaged, banner shown: %s", " | ".join(damage.problems))
+        banner.text, banner.visible = text, True
 
     # --- self-serve idle ---------------------------------------------------------------------------
     def _check_idle(self, _dt: float) -> None:

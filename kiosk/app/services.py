@@ -23,6 +23,8 @@ class KioskServices:
     decode: Callable[[Any], Sequence[str]] = lambda frame: []
     sounds: bool = True
     max_fps: float = 30.0
+    # Photo of a card (kiosk.app.card_capture.CardReader); None: the kiosk offers no card button.
+    card_reader: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:

@@ -12,6 +12,8 @@ MUTED = (0.39, 0.43, 0.50, 1)          # secondary text
 LINE = (0.85, 0.87, 0.90, 1)
 DANGER = (0.78, 0.16, 0.16, 1)
 OK = (0.18, 0.60, 0.27, 1)             # flash on a good read
+CHECK = (0.93, 0.62, 0.0, 1)           # a field read from a card that staff should check
+CHECK_BG = (1, 0.95, 0.80, 1)
 NEUTRAL_BTN = (0.90, 0.92, 0.95, 1)
 
 TAG_COLORS = {
@@ -31,3 +33,7 @@ KEYBOARD_H_PORTRAIT = 380
 
 def darker(color: tuple[float, ...] | list[float], by: float = 0.15) -> list[float]:
     return [max(0.0, c * (1 - by)) for c in color[:3]] + [color[3] if len(color) > 3 else 1.0]
+
+# The card guide on the preview (left, top, right, bottom as fractions of the picture): the same
+# area the still check measures, so "steady and sharp" is judged where the card is.
+from kiosk.scan.card.still import GUIDE  # noqa: E402,F401  (used by scan.kv)

@@ -34,6 +34,7 @@ class KToggle(ToggleButton):
 class KField(TextInput):
     """A text field that keeps its focus while keys of the on-screen keyboard are pressed."""
     key = StringProperty("")
+    check = BooleanProperty(False)   # highlighted: a value read from a card that staff should check
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("unfocus_on_touch", False)

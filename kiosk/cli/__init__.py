@@ -25,6 +25,11 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+# A command whose extra is not installed (a Pi has no FastAPI, a central server no Kivy) fails with
+# one line naming the extras instead of a traceback; the packages themselves are never optional.
+_OWN_PACKAGES = frozenset({"kiosk", "forms", "sync", "central"})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadkiosk",
@@ -34,13 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parser.set_defaults(_commands=sub.choices)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # an area not built yet
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -55,6 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(func(args) or 0)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or "." in exc.name or exc.name.split(".")[0] in _OWN_PACKAGES:
+            raise  # a bug in this program, not a missing extra
+        print(f"leadkiosk {args.command}: needs the Python package that provides '{exc.name}', which is not "
+              f"installed here. The kiosk needs pip install 'leadkiosk[kiosk]', the central server "
+              f"pip install 'leadkiosk[central]'.", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -153,11 +153,11 @@ def _upgrade(args: argparse.Namespace) -> int:
                 return 2
             version = wheel_version(wheel)
             pip_args = ["--find-links", str(wheel.parent)]  # a wheelhouse on the stick works offline
-            requirement = [str(wheel)]
+            requirement = [f"{wheel}[kiosk]"]
         else:
             version, wheel = resolve_index_version(cmds)
             downloaded = wheel.parent
-            requirement = [str(wheel)]
+            requirement = [f"{wheel}[kiosk]"]  # a kiosk generation: the kiosk's extra, no server stack
         result = upgrade(layout, version, requirement, cmds, pip_args=pip_args, data_dir=data_dir(args.data),
                          restart=not args.no_restart, ready_timeout=args.ready_timeout,
                          settle_s=args.settle, force=args.force)

@@ -177,6 +177,7 @@ class JournalStorage(Storage):
         self.readonly = readonly
         self.damage: list[str] = []      # data lost or at risk found at open: callers must say so loudly
         self.lost_ids: list[str] = []
+        self.preserved: list[Path] = []  # where the damaged files were kept (names with .damaged-<time>)
         self.dir = Path(directory)
         self.snapshot_path = self.dir / SNAPSHOT
         self.journal_path = self.dir / JOURNAL
@@ -534,6 +535,7 @@ class JournalStorage(Storage):
                         os.rename(path, aside)
                     else:
                         preserve_copy(path, aside)
+                    self.preserved.append(aside)
                     self._event(f"kept damaged {path.name} as {aside.name}")
             snap_good = snap.exists() and snap not in damaged
             if snap_good:  # the current generation becomes the previous one
@@ -613,6 +615,8 @@ class MemoryJournalStorage(Storage):
         self.events: list[str] = []
         self.damage: list[str] = []
         self.lost_ids: list[str] = []
+        self.preserved: list[Path] = []
+        self.dir: Path | None = None      # nothing on disk
         self.readonly = False
         self.on_change: ChangeHook | None = None
         self._tlock = threading.RLock()

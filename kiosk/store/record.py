@@ -38,14 +38,14 @@ def _store_error(fn: Callable[..., T], *args: Any) -> T:
 def new_lead(*, show_id: str, kiosk_id: str, staff: str | None, contact: Mapping[str, Any] | None,
              answers: Mapping[str, Any] | None, score: Mapping[str, Any], consent: Mapping[str, Any] | None = None,
              notes: str = "", captured_at: datetime | None = None, lead_id: str | None = None,
-             clock: Mapping[str, Any] | None = None) -> dict[str, Any]:
+             clock: Mapping[str, Any] | None = None, card_photo: str | None = None) -> dict[str, Any]:
     """``sync.record.new_lead`` with this device's clock facts (synchronised? boot id, monotonic
     time) measured now, unless the caller brings its own."""
     facts = dict(clock) if clock is not None else clock_info(env_clock_source())
     try:
         return record.new_lead(show_id=show_id, kiosk_id=kiosk_id, staff=staff, contact=contact, answers=answers,
                                score=score, consent=consent, notes=notes, captured_at=captured_at,
-                               lead_id=lead_id, clock=facts)
+                               lead_id=lead_id, clock=facts, card_photo=card_photo)
     except RecordError as exc:
         raise StoreError(str(exc)) from exc
 

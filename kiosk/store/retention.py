@@ -14,13 +14,15 @@ PURGED_VALUE = None
 
 
 def purged_copy(doc: Mapping[str, Any], stamp: str) -> dict[str, Any]:
-    """The record without contact details: contact fields (except the badge format), notes and
+    """The record without contact details: contact fields (except the badge format), notes, the card photo and
     their old/new values in history are blanked; id, answers, score and consent stay."""
     new: dict[str, Any] = pickle.loads(pickle.dumps(doc, pickle.HIGHEST_PROTOCOL))
     fmt = (new.get("contact") or {}).get("format")
     new["contact"] = {k: None for k in CONTACT_FIELDS}
     new["contact"]["format"] = fmt
     new["notes"] = ""
+    if "card_photo" in new:
+        new["card_photo"] = None   # the card shows the same details
     for h in new.get("history") or []:
         for path, change in (h.get("changes") or {}).items():
             if path.startswith("contact") or path == "notes":

@@ -20,6 +20,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 from kiosk.errors import LockedError, StoreError
 from kiosk.store.journal import JournalStorage, MemoryJournalStorage
+from kiosk.store.pullmarks import FILE_NAME as PULL_MARKS_FILE
+from kiosk.store.pullmarks import PullMarks
 from kiosk.store.record import (EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, canonical_id, deep_merge, effective_tag,
                                 iso, json_copy, migrate, parse_time, utc_now, validate)
 from kiosk.store.retention import purged_copy, rescore_one, staff_discarded
@@ -95,6 +97,9 @@ class LeadStore:
         self._seal_events: list[str] = []
         self._db = db
         self._storage = db.storage
+        directory = self._storage.dir
+        self._pull_marks = PullMarks(Path(directory) / PULL_MARKS_FILE if directory is not None else None,
+                                     readonly=bool(self._storage.readonly), report=self._storage._event)
         self._table: JournalTable = db.table(TABLE)  # type: ignore[assignment]
         self._lock = threading.RLock()
         self._by_id: dict[str, str] = {}
@@ -583,12 +588,34 @@ class LeadStore:
         """Add a line to the recovery report (recovery.log), e.g. leads restored from central."""
         self._storage._event(message)
 
+    def pull_mark(self, destination: str) -> str | None:
+        """Where ``destination``'s pull of its own edits of these leads got to (the ``until`` of
+        the last pull whose records were all taken); None: pull everything (first pull, or the
+        mark file was unusable, which the recovery report then says)."""
+        return self._pull_marks.get(destination)
+
+    def set_pull_mark(self, destination: str, mark: str | None) -> None:
+        """Remember the pull mark durably (a file beside the store, written atomically): a restarted
+        kiosk neither pulls applied edits again nor skips one made while it was down."""
+        self._pull_marks.set(destination, mark)
+
     @property
     def damage(self) -> list[str]:
         """Data lost or at risk found when the store was opened (a missing, emptied, replaced or
         cut journal, damaged lines with the lead ids they held). Non-empty means: say so loudly
         (commands exit non-zero, the kiosk shows a banner, sync status reports it)."""
         return list(self._storage.damage) + list(self._seal_events)
+
+    @property
+    def preserved(self) -> list[str]:
+        """Where the damaged files were kept (full paths, ``*.damaged-<UTC time>``), for the staff
+        screens; empty when nothing was left to keep (a deleted journal) or the store is read-only."""
+        return list(dict.fromkeys(str(p) for p in self._storage.preserved))
+
+    @property
+    def location(self) -> str | None:
+        """The store's folder on disk (None: the in-memory twin), where ``recovery.log`` is."""
+        return None if self._storage.dir is None else str(self._storage.dir)
 
     @property
     def lost_ids(self) -> list[str]:

@@ -21,7 +21,8 @@ TAG_RANK: dict[str, int] = {tag: i for i, tag in enumerate(TAGS)}
 PERSON_FIELDS: tuple[str, ...] = ("first_name", "last_name", "company", "title", "email", "phone", "country")
 # Every key of ``record["contact"]``: the person, the registration id, how it was read, the raw payload.
 CONTACT_FIELDS: tuple[str, ...] = PERSON_FIELDS + ("registration_id", "format", "raw")
-BADGE_FORMATS: tuple[str, ...] = ("vcard", "mecard", "json", "delimited", "url", "roster", "manual", "unknown")
+BADGE_FORMATS: tuple[str, ...] = ("vcard", "mecard", "json", "delimited", "url", "roster", "manual", "card",
+                                   "unknown")   # card: read from a photo of a business card or text badge
 
 SYNC_STATES: tuple[str, ...] = ("pending", "sent", "failed", "parked")
 OUTCOME_STATUSES: tuple[str, ...] = ("closed_won", "closed_lost", "discarded", "active")

@@ -30,8 +30,10 @@ def empty_contact(fmt: str = "manual") -> dict[str, Any]:
 def new_lead(*, show_id: str, kiosk_id: str, staff: str | None, contact: Mapping[str, Any] | None,
              answers: Mapping[str, Any] | None, score: Mapping[str, Any], consent: Mapping[str, Any] | None = None,
              notes: str = "", captured_at: datetime | None = None, lead_id: str | None = None,
-             clock: Mapping[str, Any] | None = None, now: Callable[[], datetime] = utc_now) -> dict[str, Any]:
-    """Make a schema-1 record at the moment of capture.
+             clock: Mapping[str, Any] | None = None, now: Callable[[], datetime] = utc_now,
+             card_photo: str | None = None) -> dict[str, Any]:
+    """Make a schema-1 record at the moment of capture. ``card_photo`` (base64 JPEG) is the photo
+    of the business card the contact was read from; the key exists only on such leads.
 
     The id is made here, on the device, because it is the idempotency key for every later hop
     (sync retries, central ingest, CRM upserts). The consent, if not given explicitly, is taken
@@ -66,6 +68,8 @@ def new_lead(*, show_id: str, kiosk_id: str, staff: str | None, contact: Mapping
         "outcome": None,
         "purged": False,
     }
+    if card_photo is not None:
+        record["card_photo"] = card_photo
     copied: dict[str, Any] = json_copy(record)
     return copied
 

@@ -8,6 +8,7 @@ while the rest of the batch is stored; and this is the hot path of ingest.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any, Mapping
 
@@ -16,6 +17,20 @@ from sync.record.fields import CONTACT_FIELDS, SCHEMA_VERSION, TAGS
 from sync.record.timestamps import parse_wire_time
 
 _TAG_WORDS = ", ".join(TAGS[:-1]) + " or " + TAGS[-1]
+# The photo of a business card kept with a lead (issue 20): base64 of a JPEG (it starts FF D8 FF,
+# "/9j/" in base64). The kiosk sends about 100 KB; 1.5 M characters leave room for a bigger camera
+# and stop a device from filling central with blobs. Only base64 characters, so a page can show it
+# as a data: URL without any escaping question.
+CARD_PHOTO_MAX_CHARS = 1_500_000
+_CARD_PHOTO = re.compile(r"/9j/[A-Za-z0-9+/]*={0,2}")
+
+
+def is_card_photo(value: Any) -> bool:
+    """True for what ``record["card_photo"]`` may hold besides null: a base64 JPEG within the limit."""
+    return (isinstance(value, str) and len(value) <= CARD_PHOTO_MAX_CHARS and len(value) % 4 == 0
+            and _CARD_PHOTO.fullmatch(value) is not None)
+
+
 MAX_DEPTH = 32          # a real record nests about 6 deep (history.changes.score.old.reasons)
 _CHOICE_KINDS = ("single", "multi")
 
@@ -206,4 +221,9 @@ def validate(record: Any, *, answer_kinds: Mapping[str, str] | None = None) -> d
             parse_wire_time(record.get("updated_at"))
         except InvalidRecord as exc:
             raise InvalidRecord(f"updated_at: {exc}") from None
+    photo = record.get("card_photo")
+    if photo is not None and not is_card_photo(photo):
+        raise InvalidRecord(f"card_photo: expected a base64 JPEG of at most {CARD_PHOTO_MAX_CHARS} "
+                            f"characters or null, got {type(photo).__name__} "
+                            f"{str(photo)[:12]!r}{'...' if len(str(photo)) > 12 else ''}")
     return record

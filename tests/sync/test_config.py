@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kiosk.store import MemoryLeadStore
 from sync.config import load_destinations, parse_destinations
 from sync.enrollment import CentralCredentials, load_credentials, save_credentials
 from sync.errors import DestinationConfigError
@@ -79,7 +80,7 @@ def test_missing_secret_disables_only_that_destination(tmp_path: Path) -> None:
     assert kinds == {"hubspot": "UnavailableTransport", "salesforce": "SalesforceTransport",
                      "n8n": "WebhookTransport"}
     assert "shows/fair/show.yaml" in note
-    worker = SyncWorker(store=_NoStore(), destinations=transports)
+    worker = SyncWorker(store=MemoryLeadStore(), destinations=transports)
     st = worker.status()["destinations"]["hubspot"]
     assert st["state"] == "not_configured" and "HUBSPOT_TOKEN" in st["last_error"]
 
@@ -112,9 +113,3 @@ def test_demo_show_without_enrollment_has_no_destinations(tmp_path: Path) -> Non
     assert transports == [] and "demo" in note
 
 
-class _NoStore:
-    def pending(self, destination, limit=None):
-        return []
-
-    def sync_status(self, destinations=None):
-        return {}

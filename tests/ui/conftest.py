@@ -40,11 +40,12 @@ def badge_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def run_ui(tmp_path: Path) -> Callable[..., dict[str, Any]]:
-    def run(scenario: str, data: Path, camera: str, mode: str = "staffed", size: str = "800x480") -> dict[str, Any]:
+    def run(scenario: str, data: Path, camera: str, mode: str = "staffed", size: str = "800x480",
+            timeout: float = 300) -> dict[str, Any]:
         out = tmp_path / f"out-{scenario}-{size}"
         cmd = [sys.executable, str(DRIVER), scenario, str(data), str(out), camera, mode, size]
         proc = subprocess.run(cmd, env=kivy_env(tmp_path), capture_output=True, text=True,
-                              timeout=300, cwd=str(REPO))
+                              timeout=timeout, cwd=str(REPO))
         result_file = out / "result.json"
         assert result_file.exists(), f"driver crashed (exit {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}"
         facts = json.loads(result_file.read_text())

@@ -1,6 +1,8 @@
 """The capture state machine without Kivy: real form, real badge parser, the store's in-memory twin."""
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from forms import default_form_path, load_form, score
@@ -170,3 +172,48 @@ def test_idle_only_in_self_serve_and_warns_first(flow: CaptureFlow, clock: Clock
     assert flow.idle_status().state == "reset"
     flow.reset()
     assert flow.idle_status().state == "ok" and flow.state == SCAN
+
+
+CARD = {"contact": {"first_name": "Anna", "last_name": "Schmidt", "title": "Leiterin Vertrieb",
+                    "company": "Müller GmbH", "email": "anna@mueller.example", "phone": "+498912345678",
+                    "country": "DE", "website": "www.mueller.example"},
+        "confidence": {"first_name": 0.9, "last_name": 0.9, "title": 0.6, "company": 0.95,
+                       "email": 1.0, "phone": 0.98, "country": 0.5, "website": 0.9},
+        "text": ["Anna Schmidt", "Leiterin Vertrieb", "Müller GmbH", "anna@mueller.example"]}
+
+
+def test_card_read_fills_contact_keeps_text_and_photo_then_saves(flow: CaptureFlow) -> None:
+    photo = b"\xff\xd8\xff\xe0 a JPEG"
+    assert flow.card_read(CARD, photo) == CONTACT
+    c = flow.contact
+    assert c["format"] == "card" and c["first_name"] == "Anna" and c["company"] == "Müller GmbH"
+    assert c["raw"].splitlines()[1] == "Leiterin Vertrieb"
+    assert "website" not in c                                    # not a lead contact field
+    assert flow.confidence["title"] == 0.6 and "website" not in flow.confidence
+    assert flow.card_photo == photo
+    flow.submit_contact({**{k: v for k, v in c.items() if v}, "title": "Head of Sales"})
+    answer_all(flow, HOT)
+    stored = flow.store.get(flow.saved["id"])
+    assert stored["contact"]["format"] == "card" and stored["contact"]["title"] == "Head of Sales"
+    assert base64.b64decode(stored["card_photo"]) == photo
+    flow.finish()
+    assert flow.confidence == {} and flow.card_photo is None     # nothing of the visitor survives
+
+
+def test_card_read_ignored_outside_scan_and_duplicates_by_email(flow: CaptureFlow) -> None:
+    flow.manual_entry()
+    assert flow.card_read(CARD) == CONTACT and flow.contact["format"] == "manual"
+    flow.reset()
+    flow.card_read(CARD)
+    flow.submit_contact(dict(flow.contact))
+    answer_all(flow, HOT)
+    flow.finish()
+    assert flow.card_read(CARD) == DUPLICATE
+
+
+def test_card_read_with_hostile_text_keeps_it_as_text(flow: CaptureFlow) -> None:
+    reading = {"contact": {"first_name": "=HYPERLINK(\"x\")", "email": None}, "confidence": {"first_name": "nan"},
+               "text": ["<b>x</b>", "\u202eevil"]}
+    assert flow.card_read(reading) == CONTACT
+    assert flow.contact["first_name"] == "=HYPERLINK(\"x\")" and flow.confidence == {}
+    assert flow.contact["raw"] == "<b>x</b>\n\u202eevil"

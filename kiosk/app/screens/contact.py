@@ -1,5 +1,6 @@
 """Contact screen: the parsed badge pre-filled and editable; raw text beside the fields when the
-badge could not be parsed."""
+badge could not be parsed. After a photo of a card, the card's text is beside the fields and the
+fields the engine was unsure of are highlighted until staff touch them (they confirm or correct)."""
 from __future__ import annotations
 
 from typing import Any
@@ -19,10 +20,12 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("email", "contact.email"), ("phone", "contact.phone"), ("country", "contact.country"),
 )
 _INPUT_TYPES = {"email": "mail", "phone": "tel"}
+CHECK_BELOW = 0.75   # card fields read with less confidence than this are highlighted for staff
 
 
 class ContactScreen(Screen):
     raw_text = StringProperty("")
+    from_card = BooleanProperty(False)
     manual = BooleanProperty(False)
     error = StringProperty("")
     inputs = DictProperty({})
@@ -49,20 +52,29 @@ class ContactScreen(Screen):
         for key, tkey in FIELDS:
             self._labels[key].text = app.tr(tkey)
 
+    def doubtful(self) -> list[str]:
+        """The fields still highlighted for staff to check."""
+        return [key for key, field in self.inputs.items() if field.check]
+
     def _on_focus(self, field: KField, focused: bool) -> None:
         if focused:
+            field.check = False   # staff looked at it: confirmed or corrected
             App.get_running_app().activity()
             self.keyboard.attach(field)
 
-    def load(self, contact: dict[str, Any]) -> None:
-        """Fill the fields from the flow's contact (an empty dict clears a previous visitor)."""
+    def load(self, contact: dict[str, Any], confidence: dict[str, float] | None = None) -> None:
+        """Fill the fields from the flow's contact (an empty dict clears a previous visitor);
+        ``confidence`` (a card photo's) highlights the doubtful fields, found or not."""
         fmt = contact.get("format")
         self.manual = fmt == "manual"
+        self.from_card = fmt == "card"
         raw = contact.get("raw") or ""
-        self.raw_text = raw if fmt in ("unknown", None) and raw else ""
+        self.raw_text = raw if fmt in ("unknown", "card", None) and raw else ""
         self.error = ""
         for key, field in self.inputs.items():
             field.text = str(contact.get(key) or "")
+            field.check = self.from_card and confidence is not None and \
+                float(confidence.get(key, 0.0)) < CHECK_BELOW
         self.keyboard.hide()
         if self.scroll is not None:
             self.scroll.scroll_y = 1

@@ -1,12 +1,18 @@
-"""Scan screen: live preview, prompt, flash on a read, manual entry, "no camera" fallback."""
+"""Scan screen: live preview, prompt, flash on a read, manual entry, "no camera" fallback, and the
+photo of a card (guide frame on the preview, a progress bar while the card is read)."""
 from __future__ import annotations
 
 from typing import Any
 
 from kivy.animation import Animation
+from kivy.clock import Clock
 from kivy.graphics.texture import Texture
-from kivy.properties import NumericProperty, ObjectProperty, OptionProperty
+from kivy.properties import (BooleanProperty, NumericProperty, ObjectProperty, OptionProperty,
+                             StringProperty)
 from kivy.uix.screenmanager import Screen
+
+PROGRESS_STEP_S = 0.2
+PROGRESS_ROUND_S = 2.0
 
 
 class ScanScreen(Screen):
@@ -14,6 +20,12 @@ class ScanScreen(Screen):
     flash = NumericProperty(0.0)
     preview = ObjectProperty(None)
     frames_shown = NumericProperty(0)
+    # photo of a card: off | aim (guide frame, waiting for a steady sharp card) | reading (OCR)
+    card_state = OptionProperty("off", options=["off", "aim", "reading"])
+    card_offered = BooleanProperty(False)
+    card_steady = BooleanProperty(False)
+    card_hint = StringProperty("")
+    card_progress = NumericProperty(0.0)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -52,3 +64,22 @@ class ScanScreen(Screen):
         if on_done is not None:
             anim.bind(on_complete=lambda *_: on_done())
         anim.start(self)
+
+
+    def start_progress(self) -> None:
+        """An indeterminate progress bar: OCR gives no progress of its own, so the bar runs and
+        starts over until the result arrives (the point is that the kiosk visibly works). It moves
+        in steps five times a second, not every frame: each redraw costs a Pi's software renderer
+        CPU that the OCR thread needs."""
+        self.stop_progress()
+        self._progress_ev = Clock.schedule_interval(self._step_progress, PROGRESS_STEP_S)
+
+    def _step_progress(self, _dt: float) -> None:
+        self.card_progress = (self.card_progress + 100 * PROGRESS_STEP_S / PROGRESS_ROUND_S) % 100
+
+    def stop_progress(self) -> None:
+        ev = getattr(self, "_progress_ev", None)
+        if ev is not None:
+            ev.cancel()
+        self._progress_ev = None
+        self.card_progress = 0.0
