@@ -166,10 +166,10 @@ class KioskApp(App):
             Clock.schedule_interval(self._pump_preview, 0),
             Clock.schedule_interval(self._check_idle, 0.25),
             # a sealed record found damaged on a read adds to the store's damage after start
-            Clock.schedule_interval(self._check_damage, DAMAGE_POLL_S),
+            Clock.schedule_interval(self.check_damage, DAMAGE_POLL_S),
             Clock.schedule_interval(lambda _dt: watchdog.ping(), watchdog.interval_s(default=5.0)),
         ]
-        self._check_damage(0)
+        self.check_damage()
         if self.mode == "staffed" and not self.services.context.staff:
             self.show("duty")   # start of a shift on a kiosk that does not know who is on duty
         watchdog.ready()
@@ -514,7 +514,9 @@ class KioskApp(App):
             self.screen("qualify").refresh(self.flow, force=True)
 
     # --- store damage -------------------------------------------------------------------------------
-    def _check_damage(self, _dt: float) -> None:
+    def check_damage(self, _dt: float = 0) -> None:
+        """Show or hide the damage banner from the store's report (every DAMAGE_POLL_S, and at once
+        when staff acknowledge it)."""
         try:
             damage = self.services.staff.store_damage()
         except Exception:  # reading the report must never take the kiosk down

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -27,7 +28,10 @@ def _timeout_s() -> float:
     return float(os.environ.get("LEADKIOSK_RENDER_TIMEOUT_S", "120"))
 
 
-def render_all(out: str | os.PathLike[str], sizes: list[tuple[int, int]], lang: str = "en") -> list[Path]:
+def render_all(out: str | os.PathLike[str], sizes: list[tuple[int, int]], lang: str = "en",
+               at: datetime | None = None) -> list[Path]:
+    """``at`` (aware): the wall time the screens show (lead times, "today"), fixed so that two
+    renderings, e.g. on amd64 and on arm64 minutes apart, can be compared pixel for pixel; default now."""
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
@@ -35,7 +39,8 @@ def render_all(out: str | os.PathLike[str], sizes: list[tuple[int, int]], lang: 
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env["SDL_VIDEODRIVER"] = "offscreen"
     for w, h in sizes:
-        cmd = [sys.executable, "-m", "kiosk.app.render_screens", str(out_dir), f"{w}x{h}", lang]
+        cmd = [sys.executable, "-m", "kiosk.app.render_screens", str(out_dir), f"{w}x{h}", lang,
+               at.isoformat() if at else ""]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=_timeout_s() + 60)
         if proc.returncode != 0:
             sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
@@ -255,7 +260,7 @@ def _scenes(app: Any, out_dir: Path, tag: str) -> Iterator[Any]:
     (out_dir / f"index-{tag}.json").write_text(json.dumps(written, indent=1))
 
 
-def _child(out: str, size: str, lang: str) -> int:
+def _child(out: str, size: str, lang: str, at: str = "") -> int:
     from kiosk.app.runner import configure_kivy, parse_size
 
     dims = parse_size(size)
@@ -263,11 +268,14 @@ def _child(out: str, size: str, lang: str) -> int:
     from kiosk.app.kiosk_app import KioskApp
     from kiosk.app.scripted import run_script
 
-    services = sample_services(lang)
+    fixed = datetime.fromisoformat(at) if at else None
+    services = sample_services(lang, clock=(lambda: fixed) if fixed else None)
     services.context.idle_timeout_s = 0  # the idle timer must not interfere with staged scenes
     app = KioskApp(services)
     tag = f"{dims[0]}x{dims[1]}" + ("" if lang == "en" else f"-{lang}")
-    result = run_script(app, lambda a: _scenes(a, Path(out), tag), timeout_s=_timeout_s())
+    # a staged condition (the idle banner) waits in wall time too: longer where everything is slower
+    result = run_script(app, lambda a: _scenes(a, Path(out), tag), timeout_s=_timeout_s(),
+                        wait_timeout_s=max(15.0, _timeout_s() / 8))
     services.close()
     if not result["ok"]:
         sys.stderr.write(f"{result['error']!r}\n")  # repr: a bare TimeoutError() has no message
@@ -276,4 +284,4 @@ def _child(out: str, size: str, lang: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child(*sys.argv[1:4]))
+    sys.exit(_child(*sys.argv[1:5]))
