@@ -169,7 +169,9 @@ HOT_ANSWERS = {"budget": "approved", "authority": "decision_maker", "need": "cri
 
 def staffed_capture(a: Any, out: dict[str, Any]) -> Iterator[Any]:
     """Booth staff take a hot lead with the default form: the badge is read (no tap), then every
-    tap a person makes until the lead is saved (Next on Contact, each answer, each Next), counted."""
+    tap a person makes until the lead is saved (Next on Contact, each answer, each Next), counted.
+    A step whose last one-tap answer moves on by itself (QualifyScreen auto-advance) gets no Next.
+    tests/ui/test_layout.py runs this same script and checks the count against the target."""
     from kiosk.app.scripted import tap
     from kiosk.app.badge_video import BADGE_VCARD
     taps = 0
@@ -185,6 +187,7 @@ def staffed_capture(a: Any, out: dict[str, Any]) -> Iterator[Any]:
     q = a.screen("qualify")
     while a.sm.current == "qualify":
         yield None
+        step = q.step_no
         for _ in range(4):                       # an answer may reveal a question on the same step
             todo = [(qid, v) for qid, v in HOT_ANSWERS.items() if qid in q.toggles and qid not in a.flow.answers]
             if not todo:
@@ -200,9 +203,10 @@ def staffed_capture(a: Any, out: dict[str, Any]) -> Iterator[Any]:
                     break
                 out["missed_taps"] = out.get("missed_taps", 0) + 1
             yield None
-        step = q.step_no
-        tap(q.ids.next)
-        taps += 1
+        yield lambda: not q.advancing                    # the step moving on by itself
+        if a.sm.current == "qualify" and q.step_no == step:
+            tap(q.ids.next)
+            taps += 1
         yield lambda step=step: a.sm.current != "qualify" or q.step_no != step
     yield lambda: a.sm.current == "done"
     out["capture_s"] = time.time() - t0

@@ -434,7 +434,9 @@ class KioskApp(App):
         try:
             self.flow.submit_contact(values)
         except FlowError as exc:
-            self.screen("contact").error = self.tr(exc.key, **exc.values)
+            contact = self.screen("contact")
+            contact.error = self.tr(exc.key, **exc.values)
+            contact.error_key = exc.key
 
     def flow_back(self) -> None:
         self.flow.back()
@@ -444,10 +446,13 @@ class KioskApp(App):
             self.flow.next()
         except FlowError as exc:
             values = dict(exc.values)
+            missing = list(values.get("missing") or [])
             if "missing" in values:
                 values["questions"] = self.flow.question_labels(values.pop("missing"),
                                                                 self.tr("qualify.consent_title"))
-            self.screen("qualify").error = self.tr(exc.key, **values)
+            qualify = self.screen("qualify")
+            qualify.error = self.tr(exc.key, **values)
+            qualify.show_missing(missing)
             self.sounds.play("error")
 
     def answer(self, qid: str, value: Any) -> None:
@@ -488,7 +493,9 @@ class KioskApp(App):
     def open_lead(self, lead_id: str) -> None:
         lead = self.services.staff.get(lead_id)
         if lead is not None:
-            self.screen("lead").show(lead)
+            detail = self.screen("lead")
+            detail.show(lead)
+            detail.scroll.scroll_y = 1   # each lead from its top, not where the previous one was left
             self.show("lead")
 
     def set_language(self, lang: str) -> None:

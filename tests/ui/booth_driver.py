@@ -287,7 +287,9 @@ SCENARIOS: dict[str, Scenario] = {"german": scenario_german, "discarded": scenar
                                   "keyboard_de": scenario_keyboard_de}
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], scenarios: dict[str, Scenario] | None = None) -> int:
+    """Run scenario ``argv[0]`` from ``scenarios`` (this module's by default; layout_driver passes its own)."""
+    scenarios = SCENARIOS if scenarios is None else scenarios
     name, data, out_dir, camera = argv[:4]
     mode = argv[4] if len(argv) > 4 else "staffed"
     size = parse_size(argv[5] if len(argv) > 5 else "800x480")
@@ -305,7 +307,7 @@ def main(argv: list[str]) -> int:
         services.context.staff = staff
     app = KioskApp(services)
     facts: dict[str, Any] = {}
-    result = run_script(app, lambda a: SCENARIOS[name](a, out, facts), timeout_s=90)
+    result = run_script(app, lambda a: scenarios[name](a, out, facts), timeout_s=120)
     services.close()
     facts["ok"] = result["ok"]
     facts["error"] = result["error"]
