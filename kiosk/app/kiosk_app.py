@@ -15,11 +15,13 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.widget import Widget
 from kivy.uix.screenmanager import NoTransition
 
 from kiosk import watchdog
 from kiosk.app import theme
 from kiosk.app.camera_feed import CameraFeed
+from kiosk.app.damage import banner_text
 from kiosk.app.flow import CONTACT, DONE, DUPLICATE, QUALIFY, SCAN, FlowError, empty_contact
 from kiosk.app.i18n import Translator
 from kiosk.app.services import KioskServices
@@ -32,6 +34,7 @@ KV_DIR = Path(__file__).parent / "kv"
 KV_FILES = ("common", "scan", "contact", "qualify", "done", "pin", "staff", "lead", "tools", "duty")
 STAFF_SCREENS = ("pin", "staff", "lead", "tools")
 SELF_SERVE_DONE_S = 8.0
+DAMAGE_POLL_S = 2.0
 STAFF_TIMEOUT_S = 120.0   # an unattended staff area closes itself: it shows every visitor's details
 _kv_loaded = False
 
@@ -60,9 +63,18 @@ class IdleBanner(BoxLayout):
         return super().on_touch_up(touch) if self.visible else False
 
 
+class DamageBanner(Widget):
+    """The lead store's damage, over every screen for staff (kiosk/app/damage.py words it). Its
+    own widget at the top, apart from the idle banner at the bottom, so neither hides the other;
+    it stays until the kiosk restarts on a store that opens whole."""
+    visible = BooleanProperty(False)
+    text = StringProperty("")
+
+
 class KioskRoot(FloatLayout):
     sm = ObjectProperty(None)
     banner = ObjectProperty(None)
+    damage_banner = ObjectProperty(None)
 
     def on_touch_down(self, touch: Any) -> bool:
         app = App.get_running_app()
@@ -153,8 +165,11 @@ class KioskApp(App):
             # every frame: a fixed 1/30 s interval beats against a 30 fps camera and drops frames
             Clock.schedule_interval(self._pump_preview, 0),
             Clock.schedule_interval(self._check_idle, 0.25),
+            # a sealed record found damaged on a read adds to the store's damage after start
+            Clock.schedule_interval(self.check_damage, DAMAGE_POLL_S),
             Clock.schedule_interval(lambda _dt: watchdog.ping(), watchdog.interval_s(default=5.0)),
         ]
+        self.check_damage()
         if self.mode == "staffed" and not self.services.context.staff:
             self.show("duty")   # start of a shift on a kiosk that does not know who is on duty
         watchdog.ready()
@@ -239,6 +254,10 @@ class KioskApp(App):
 
         def proceed() -> None:
             self._reading = False
+            if self.sm.current != "scan":
+                # Staff tapped Staff (or Manual entry) during the read's flash: what they chose wins;
+                # the badge, still marked handled, is read again once Scan shows and it lingers.
+                return
             try:
                 self.flow.badge_read(text)
             except Exception:  # a broken badge or store must not take the kiosk down
@@ -419,7 +438,9 @@ class KioskApp(App):
         try:
             self.flow.submit_contact(values)
         except FlowError as exc:
-            self.screen("contact").error = self.tr(exc.key, **exc.values)
+            contact = self.screen("contact")
+            contact.error = self.tr(exc.key, **exc.values)
+            contact.error_key = exc.key
 
     def flow_back(self) -> None:
         self.flow.back()
@@ -429,10 +450,13 @@ class KioskApp(App):
             self.flow.next()
         except FlowError as exc:
             values = dict(exc.values)
+            missing = list(values.get("missing") or [])
             if "missing" in values:
                 values["questions"] = self.flow.question_labels(values.pop("missing"),
                                                                 self.tr("qualify.consent_title"))
-            self.screen("qualify").error = self.tr(exc.key, **values)
+            qualify = self.screen("qualify")
+            qualify.error = self.tr(exc.key, **values)
+            qualify.show_missing(missing)
             self.sounds.play("error")
 
     def answer(self, qid: str, value: Any) -> None:
@@ -473,7 +497,9 @@ class KioskApp(App):
     def open_lead(self, lead_id: str) -> None:
         lead = self.services.staff.get(lead_id)
         if lead is not None:
-            self.screen("lead").show(lead)
+            detail = self.screen("lead")
+            detail.show(lead)
+            detail.scroll.scroll_y = 1   # each lead from its top, not where the previous one was left
             self.show("lead")
 
     def set_language(self, lang: str) -> None:
@@ -497,6 +523,24 @@ class KioskApp(App):
     def _relayout_flow(self) -> None:
         if self.flow.state == QUALIFY:
             self.screen("qualify").refresh(self.flow, force=True)
+
+    # --- store damage -------------------------------------------------------------------------------
+    def check_damage(self, _dt: float = 0) -> None:
+        """Show or hide the damage banner from the store's report (every DAMAGE_POLL_S, and at once
+        when staff acknowledge it)."""
+        try:
+            damage = self.services.staff.store_damage()
+        except Exception:  # reading the report must never take the kiosk down
+            log.exception("reading the lead store's damage report")
+            return
+        banner = self.root.damage_banner
+        if damage is None:
+            banner.visible = False
+            return
+        text = banner_text(damage, self.tr)
+        if not banner.visible or banner.text != text:
+            log.error("lead store damaged, banner shown: %s", " | ".join(damage.problems))
+        banner.text, banner.visible = text, True
 
     # --- self-serve idle ---------------------------------------------------------------------------
     def _check_idle(self, _dt: float) -> None:

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -27,7 +28,10 @@ def _timeout_s() -> float:
     return float(os.environ.get("LEADKIOSK_RENDER_TIMEOUT_S", "120"))
 
 
-def render_all(out: str | os.PathLike[str], sizes: list[tuple[int, int]], lang: str = "en") -> list[Path]:
+def render_all(out: str | os.PathLike[str], sizes: list[tuple[int, int]], lang: str = "en",
+               at: datetime | None = None) -> list[Path]:
+    """``at`` (aware): the wall time the screens show (lead times, "today"), fixed so that two
+    renderings, e.g. on amd64 and on arm64 minutes apart, can be compared pixel for pixel; default now."""
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
@@ -35,7 +39,8 @@ def render_all(out: str | os.PathLike[str], sizes: list[tuple[int, int]], lang: 
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env["SDL_VIDEODRIVER"] = "offscreen"
     for w, h in sizes:
-        cmd = [sys.executable, "-m", "kiosk.app.render_screens", str(out_dir), f"{w}x{h}", lang]
+        cmd = [sys.executable, "-m", "kiosk.app.render_screens", str(out_dir), f"{w}x{h}", lang,
+               at.isoformat() if at else ""]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=_timeout_s() + 60)
         if proc.returncode != 0:
             sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
@@ -69,6 +74,30 @@ def sample_frame(size: tuple[int, int] = (960, 540)) -> Any:
     w, h = size
     ramp = np.linspace(40, 90, w, dtype=np.uint8)
     frame = np.dstack([np.tile(ramp, (h, 1))] * 3)
+    return frame
+
+
+CARD_LINES = (("Lukas Brandt", 1.9, 3), ("Head of Procurement", 1.1, 2), ("Elbwerk Logistik GmbH", 1.2, 2),
+              ("l.brandt@elbwerk.example", 1.0, 2), ("+49 40 5550 1234", 1.0, 2))
+CARD_READING = {
+    "contact": {"first_name": "Lukas", "last_name": "Brandt", "title": "Head of Procurement",
+                "company": "Elbwerk Logistik GmbH", "email": "l.brandt@elbwerk.example",
+                "phone": "+494055501234", "country": "DE", "website": None},
+    "confidence": {"first_name": 0.9, "last_name": 0.9, "title": 0.62, "company": 0.97, "email": 1.0,
+                   "phone": 0.98, "country": 0.5, "website": 0.0},
+    "text": [line for line, _, _ in CARD_LINES]}
+
+
+def sample_card_frame() -> Any:
+    """A camera's view of a business card on a desk, drawn with OpenCV (the card-mode scenes)."""
+    import cv2
+    import numpy as np
+    frame = np.full((720, 1280, 3), (58, 52, 46), np.uint8)
+    cv2.rectangle(frame, (190, 130), (1090, 620), (250, 250, 250), -1)
+    y = 220
+    for text, scale, thick in CARD_LINES:
+        cv2.putText(frame, text, (240, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (30, 30, 30), thick, cv2.LINE_AA)
+        y += int(48 * scale) + 22
     return frame
 
 
@@ -199,6 +228,24 @@ def _scenes(app: Any, out_dir: Path, tag: str) -> Iterator[Any]:
     yield 0.1
     yield from shot("16-tools")
     app.close_staff()
+    # photo of a card: the guide frame while aiming, then the contact read from it (staged: this
+    # process has no camera; tests/ui/test_card_photo_ui.py drives the real thing)
+    scan.camera_state = "live"
+    scan.card_offered = True
+    scan.show_frame(preview_frame(sample_card_frame()))
+    scan.card_state = "aim"
+    scan.card_steady = True
+    scan.card_hint = app.tr("scan.card_hold_still")
+    yield from shot("18-card-aim")
+    scan.card_state = "reading"
+    scan.card_progress = 45
+    yield from shot("19-card-reading")
+    scan.card_state = "off"
+    scan.card_hint = ""
+    scan.card_progress = 0
+    flow.card_read(CARD_READING, None)
+    yield from shot("20-card-contact")
+    flow.reset()
     # idle warning in self-serve
     app.mode = "self_serve"
     app.services.context.mode = "self_serve"
@@ -213,7 +260,7 @@ def _scenes(app: Any, out_dir: Path, tag: str) -> Iterator[Any]:
     (out_dir / f"index-{tag}.json").write_text(json.dumps(written, indent=1))
 
 
-def _child(out: str, size: str, lang: str) -> int:
+def _child(out: str, size: str, lang: str, at: str = "") -> int:
     from kiosk.app.runner import configure_kivy, parse_size
 
     dims = parse_size(size)
@@ -221,11 +268,14 @@ def _child(out: str, size: str, lang: str) -> int:
     from kiosk.app.kiosk_app import KioskApp
     from kiosk.app.scripted import run_script
 
-    services = sample_services(lang)
+    fixed = datetime.fromisoformat(at) if at else None
+    services = sample_services(lang, clock=(lambda: fixed) if fixed else None)
     services.context.idle_timeout_s = 0  # the idle timer must not interfere with staged scenes
     app = KioskApp(services)
     tag = f"{dims[0]}x{dims[1]}" + ("" if lang == "en" else f"-{lang}")
-    result = run_script(app, lambda a: _scenes(a, Path(out), tag), timeout_s=_timeout_s())
+    # a staged condition (the idle banner) waits in wall time too: longer where everything is slower
+    result = run_script(app, lambda a: _scenes(a, Path(out), tag), timeout_s=_timeout_s(),
+                        wait_timeout_s=max(15.0, _timeout_s() / 8))
     services.close()
     if not result["ok"]:
         sys.stderr.write(f"{result['error']!r}\n")  # repr: a bare TimeoutError() has no message
@@ -234,4 +284,4 @@ def _child(out: str, size: str, lang: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child(*sys.argv[1:4]))
+    sys.exit(_child(*sys.argv[1:5]))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.app.context import KioskContext
+from kiosk.app.damage import StoreDamage, read_damage
 from kiosk.app.reasons import lead_reasons, reasons_for_override
 from kiosk.app.usb import find_usb_mounts
 from kiosk.config.pinguard import PinGuard
@@ -197,6 +198,14 @@ class StaffService:
             except Exception:
                 log.exception("reading sync status from the worker")
         return dict(self.store.sync_status())
+
+    def store_damage(self) -> StoreDamage | None:
+        """What the lead store found lost (None: whole), for the banner and the sync screen."""
+        return read_damage(self.store)
+
+    def acknowledge_damage(self) -> None:
+        """Staff saw the damage report: the banner goes (the kept files and recovery.log stay)."""
+        self.store.acknowledge_damage(self._actor())
 
     def sync_available(self) -> bool:
         return self.sync is not None

@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     shots.add_argument("--out", metavar="DIR", required=True, help="directory for the PNG files")
     shots.add_argument("--sizes", default="800x480,720x1280", help="comma-separated WxH list")
     shots.add_argument("--lang", choices=("en", "de"), default="en")
+    shots.add_argument("--at", metavar="TIME", default=None,
+                       help="show this wall time instead of now, ISO 8601 with offset (e.g. "
+                            "2026-05-12T10:30+02:00): the same screens every run, for comparing renderings")
     shots.set_defaults(func=_screenshots)
 
 
@@ -106,7 +109,18 @@ def _screenshots(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"leadkiosk screenshots: {exc}", file=sys.stderr)
         return 2
-    files = render_all(args.out, [s for s in sizes if s], lang=args.lang)
+    at = None
+    if args.at:
+        from datetime import datetime
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            print(f"leadkiosk screenshots: --at {args.at!r} is not an ISO 8601 time with an offset "
+                  "(e.g. 2026-05-12T10:30+02:00)", file=sys.stderr)
+            return 2
+    files = render_all(args.out, [s for s in sizes if s], lang=args.lang, at=at)
     for path in files:
         print(path)
     return 0 if files else 1

@@ -13,14 +13,14 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     read = subparsers.add_parser(
-        "read-card", help="read business cards or text-only badges in photos, offline (one JSON "
-                          "line per image: file, contact, confidence, text, ms)")
+        "read-card", help="read business cards or text-only badges in photos, offline (one line "
+                          "per image; --json: file, contact, confidence, text, ms)")
     read.add_argument("images", nargs="+", metavar="IMAGE", help="photo of a card or badge")
     read.add_argument("--region", default=None, metavar="CC",
                       help="the show's default region (ISO 3166 alpha-2, e.g. DE) for phone "
                            "numbers printed without +")
     read.add_argument("--json", action="store_true",
-                      help="JSON lines (the output format; accepted so scripts can say so)")
+                      help="one JSON line per image: file, contact, confidence, text, ms (for scripts)")
     read.set_defaults(func=cmd_read_card)
 
 
@@ -58,5 +58,24 @@ def cmd_read_card(args: argparse.Namespace) -> int:
         reading = parse_card(lines, region)
         out = {"file": name, "contact": reading.contact, "confidence": reading.confidence,
                "text": reading.text, "ms": round((time.perf_counter() - start) * 1000)}
-        print(json.dumps(out, ensure_ascii=False), flush=True)
+        print(json.dumps(out, ensure_ascii=False) if args.json else readable(out), flush=True)
     return status
+
+
+DOUBTFUL = 0.75   # the kiosk highlights fields below this for staff; here they get a "?"
+
+
+def readable(out: dict) -> str:
+    """One line for a person: the fields found, a "?" after each the engine was unsure of.
+    Control characters and line breaks a card may carry are shown escaped, never acted on."""
+    contact, confidence = out["contact"], out["confidence"]
+    groups = (("first_name", "last_name"), ("title",), ("company",), ("email",), ("phone",),
+              ("country",), ("website",))
+    parts = []
+    for keys in groups:
+        found = [k for k in keys if contact.get(k)]
+        if found:
+            sure = min(float(confidence.get(k, 0.0)) for k in found)
+            parts.append(" ".join(str(contact[k]) for k in found) + ("?" if sure < DOUBTFUL else ""))
+    line = f"{out['file']}: {' | '.join(parts) or '(nothing readable)'} ({out['ms']} ms)"
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in line)

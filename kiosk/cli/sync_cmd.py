@@ -152,7 +152,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             if d.get("state") in ("idle", "stopped"):
                 d["state"] = "configured"
         status["running"] = None
-        status["store_damage"] = {"problems": store.damage, "lost_ids": store.lost_ids}
+        status["store_damage"] = {"problems": store.damage, "lost_ids": store.lost_ids,
+                                  "kept_earlier_unacknowledged": store.damage_kept_earlier}
         parked = worker.parked()
         for name, rows in parked.items():
             status["destinations"][name]["parked_leads"] = rows
@@ -165,6 +166,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                       f"destinations: to the show config; {len(store.find())} lead(s) stay in the store")
             for problem in store.damage:
                 print(f"LEAD STORE DAMAGED: {problem}")
+            for kept in store.damage_kept_earlier:
+                print(f"LEAD STORE DAMAGED EARLIER, NOT YET ACKNOWLEDGED ON THE KIOSK: kept as {kept}")
             for name, rows in parked.items():
                 for r in rows:
                     print(f"parked for {name}: {r['id']} v{r['version']} {r['who'] or ''}: {r['error']}")

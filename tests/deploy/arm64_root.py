@@ -101,11 +101,19 @@ class Arm64Root:
         stub = self.root / "usr/local/sbin/tmpfiles-stub"
         stub.write_text("#!/bin/sh\n# systemd-tmpfiles crashes proot; the host's runs with --root instead\nexit 0\n")
         stub.chmod(0o755)
-        div = self.run(["sh", "-c", "dpkg-divert --add --rename --divert /usr/bin/systemd-tmpfiles.real "
-                        "/usr/bin/systemd-tmpfiles && ln -sf /usr/local/sbin/tmpfiles-stub /usr/bin/systemd-tmpfiles"])
-        assert div.returncode == 0, div.stderr
+        self.divert_tmpfiles()
         self.apt_install(BASE_APT)
         subprocess.run(["systemd-tmpfiles", f"--root={self.root}", "--create"], capture_output=True, timeout=300)
+
+    def divert_tmpfiles(self) -> None:
+        """Divert systemd's ``systemd-tmpfiles`` to the stub. The path must be the one the package
+        ships (``/bin/...``, bookworm's systemd is not usrmerged in its file list): a diversion of
+        ``/usr/bin/systemd-tmpfiles`` is not matched, dpkg overwrites the stub and proot aborts in
+        systemd's postinst."""
+        div = self.run(["sh", "-c", "dpkg-divert --list /bin/systemd-tmpfiles | grep -q . || "
+                        "dpkg-divert --add --rename --divert /bin/systemd-tmpfiles.real /bin/systemd-tmpfiles; "
+                        "ln -sf /usr/local/sbin/tmpfiles-stub /bin/systemd-tmpfiles"])
+        assert div.returncode == 0, div.stderr
 
     def apt_install(self, packages: tuple[str, ...] | list[str]) -> None:
         shutil.copy("/etc/resolv.conf", self.root / "etc/resolv.conf")

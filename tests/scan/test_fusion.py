@@ -12,7 +12,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import zxingcpp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -21,26 +20,7 @@ from kiosk.scan.decoder import Code, Decoder, to_gray  # noqa: E402
 from kiosk.scan.fusion import Agreement, FrameFusion, align  # noqa: E402
 from kiosk.scan.heavy import heavy_decode  # noqa: E402
 from kiosk.scan.live import LiveDecoder  # noqa: E402
-
-TRUTH = "LK-2026-000421"
-
-
-def held_badge(noise: float, count: int, seed: int = 1) -> list[np.ndarray]:
-    """A small, soft QR code held still-ish (2 px tremor) in front of a noisy sensor: every
-    frame has its own noise, as a camera's frames do."""
-    code = np.array(zxingcpp.write_barcode_to_image(
-        zxingcpp.create_barcode(TRUTH, zxingcpp.BarcodeFormat.QRCode), scale=3))
-    rng = np.random.default_rng(seed)
-    frames = []
-    for _ in range(count):
-        frame = np.full((360, 480), 120, np.float32)
-        dx, dy = rng.integers(-2, 3, 2)
-        h, w = code.shape
-        frame[120 + dy:120 + dy + h, 180 + dx:180 + dx + w] = 60 + code * 0.5
-        frame = cv2.GaussianBlur(frame, (0, 0), 0.8) + rng.normal(0, noise, frame.shape)
-        frames.append(np.clip(frame, 0, 255).astype(np.uint8))
-    return frames
-
+from tests.support.frames import TRUTH, held_badge  # noqa: E402
 
 def test_agreement_needs_two_attempts_within_the_window() -> None:
     a, b = Code("QR", "A"), Code("QR", "B")
@@ -140,3 +120,71 @@ def test_live_decoder_without_heavy_path_is_the_cheap_pipeline() -> None:
     assert list(decode(held_badge(noise=40, count=1)[0])) == []
     assert list(decode(held_badge(noise=0, count=1)[0])) == [TRUTH]
     decode.close()
+
+
+def test_live_decoder_reports_a_code_once_per_frame() -> None:
+    """Two heavy attempts may agree before the feed decodes its next frame: one text, once."""
+    decode = LiveDecoder(Decoder())
+    try:
+        assert decode.heavy is not None
+        decode.heavy._results = [Code("QR", TRUTH), Code("QR", TRUTH)]
+        assert list(decode(np.full((120, 160), 128, np.uint8))) == [TRUTH]
+        assert list(decode(held_badge(noise=0, count=1)[0])) == [TRUTH]
+    finally:
+        decode.close()
+
+
+def test_still_asked_for_when_a_region_stays_unread_and_rate_limited() -> None:
+    now = [100.0]
+    decode = LiveDecoder(Decoder(), clock=lambda: now[0])
+    try:
+        assert decode.heavy is not None
+        assert not decode.still_wanted()
+        decode.heavy.unread_streak = 3
+        assert decode.still_wanted()
+        decode.offer_still(held_badge(noise=0, count=1)[0])
+        assert not decode.still_wanted()           # the streak starts over, and ...
+        decode.heavy.unread_streak = 3
+        now[0] += 1.0
+        assert not decode.still_wanted()           # ... at most one request per 3 s
+        now[0] += 2.5
+        assert decode.still_wanted()
+    finally:
+        decode.close()
+
+
+def test_camera_feed_reads_the_badge_from_full_resolution_stills() -> None:
+    """Preview frames too noisy even to fuse, a Pi-like source that gives clean stills: the
+    feed's camera thread takes a burst of stills when the decoder asks, and the badge is read."""
+    from kiosk.app.camera_feed import CameraFeed
+    from kiosk.scan.sources import MemoryFrameSource
+
+    class StillSource(MemoryFrameSource):
+        stills = 0
+
+        def capture_still(self) -> np.ndarray | None:
+            StillSource.stills += 1
+            big = held_badge(noise=0, count=1, seed=StillSource.stills)[0]
+            return cv2.resize(big, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+
+    noisy = [f for f in held_badge(noise=90, count=6, seed=5)]
+    decoder = Decoder()
+    assert all(decoder.decode(f) == [] for f in noisy)
+    decode = LiveDecoder(decoder)
+    codes: list[str] = []
+    got = threading.Event()
+
+    def on_code(text: str) -> None:
+        codes.append(text)
+        got.set()
+
+    feed = CameraFeed(lambda: StillSource(noisy, loop=True, fps=30).open(), decode,
+                      on_code=on_code, on_error=lambda _m: None, max_fps=30)
+    feed.start()
+    try:
+        assert got.wait(60), f"no read; stills taken {StillSource.stills}"
+    finally:
+        feed.stop()
+        decode.close()
+    assert set(codes) == {TRUTH}
+    assert StillSource.stills >= 2 and decode.stills_used >= 2

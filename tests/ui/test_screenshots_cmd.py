@@ -20,7 +20,7 @@ def test_screenshots_every_screen_both_sizes(tmp_path: Path, child_env: dict) ->
     names = {f.name.rsplit("-", 1)[0] for f in files}
     assert {"01-scan", "04-contact", "06-qualify-budget", "09-qualify-consent", "10-done-staffed",
             "11-done-self-serve", "12-duplicate", "13-pin-wrong", "14-staff-leads", "15-lead-detail",
-            "16-tools", "17-idle-warning"} <= names
+            "16-tools", "17-idle-warning", "18-card-aim", "19-card-reading", "20-card-contact"} <= names
     for size, (w, h) in (("800x480", (800, 480)), ("720x1280", (720, 1280))):
         shots = [f for f in files if f.name.endswith(f"-{size}.png")]
         assert len(shots) == len(files) // 2
@@ -35,3 +35,13 @@ def test_screenshots_every_screen_both_sizes(tmp_path: Path, child_env: dict) ->
     def red(img):  # type: ignore[no-untyped-def]
         return ((img[:, :, 2] > 180) & (img[:, :, 1] < 90) & (img[:, :, 0] < 90)).mean()
     assert red(done_staff) > 0.03 and red(done_self) == 0
+
+
+@pytest.mark.parametrize("at", ["10:30", "2026-05-12T10:30", "yesterday"])
+def test_screenshots_at_needs_a_time_with_an_offset(tmp_path: Path, child_env: dict, at: str) -> None:
+    """``--at`` fixes the wall time the screens show; a naive or unreadable time is refused before any
+    rendering (a naive time would mean a different instant on every machine)."""
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "screenshots", "--out", str(tmp_path / "s"), "--at", at],
+                          env=child_env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--at" in proc.stderr and "offset" in proc.stderr, proc.stderr
+    assert not (tmp_path / "s").exists()

@@ -9,6 +9,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk.app.damage import details as damage_details
 from kiosk.app.flow import local_time
 from kiosk.app.staff import StaffError
 from kiosk.errors import KioskError
@@ -21,6 +22,7 @@ class ToolsScreen(Screen):
     parked = NumericProperty(0)
     last_success = StringProperty("")
     last_error = StringProperty("")
+    damage_text = StringProperty("")     # the lead store's damage (kiosk/app/damage.py); "" when whole
     sync_available = BooleanProperty(False)
     usb_present = BooleanProperty(False)
     usb_text = StringProperty("")
@@ -79,6 +81,8 @@ class ToolsScreen(Screen):
         self.pending, self.sent, self.failed, self.parked = (totals[k] for k in ("pending", "sent", "failed", "parked"))
         self.last_success = local_time(last_ok) if last_ok else ""
         self.last_error = last_err
+        damage = staff.store_damage()
+        self.damage_text = "\n".join(damage_details(damage, app.tr)) if damage is not None else ""
         mounts = staff.usb_mounts()
         self.usb_present = bool(mounts)
         self.usb_text = str(mounts[0]) if mounts else app.tr("export.no_usb")
@@ -114,6 +118,13 @@ class ToolsScreen(Screen):
         except KioskError as exc:
             self._say(app.tr("error.generic", error=str(exc)), True)
         return False
+
+    def acknowledge_damage(self) -> None:
+        """Staff saw the damage report: the banner goes at once (recovery.log notes who)."""
+        app = App.get_running_app()
+        if self._guard(app.services.staff.acknowledge_damage):
+            app.check_damage()
+            self.refresh()
 
     def sync_now(self) -> None:
         app = App.get_running_app()

@@ -111,3 +111,28 @@ def test_bad_region_is_refused() -> None:
     out = subprocess.run([sys.executable, "-m", "kiosk", "read-card", "x.png", "--region", "Germany"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "--region" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_without_json_one_readable_line_per_image(tmp_path: Path) -> None:
+    name, (rows, style) = next(iter(CARDS.items()))
+    card = render_card(tmp_path / name, rows, **style)
+    out = subprocess.run([sys.executable, "-m", "kiosk", "read-card", str(card), "--region", "DE"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert len(lines) == 1 and not lines[0].startswith("{")
+    expected = EXPECTED[name]
+    assert lines[0].startswith(f"{card}: ") and expected["email"] in lines[0]
+    assert f"{expected['first_name']} {expected['last_name']}" in lines[0] and lines[0].endswith(" ms)")
+
+
+def test_readable_line_marks_doubtful_fields_and_escapes_control_characters() -> None:
+    from kiosk.cli.card_cmd import readable
+    out = {"file": "a.jpg", "ms": 812,
+           "contact": {"first_name": "Ana", "last_name": "Li\u202e", "title": None, "company": "X\nGmbH",
+                       "email": "ana@x.example", "phone": None, "country": "DE", "website": None},
+           "confidence": {"first_name": 0.9, "last_name": 0.6, "company": 0.9, "email": 1.0, "country": 0.5}}
+    line = readable(out)
+    assert line == "a.jpg: Ana Li\\u202e? | X\\nGmbH | ana@x.example | DE? (812 ms)"
+    empty = dict(out, contact={k: None for k in out["contact"]}, confidence={})
+    assert readable(empty) == "a.jpg: (nothing readable) (812 ms)"
