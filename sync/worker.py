@@ -33,6 +33,9 @@ log = logging.getLogger("leadkiosk.sync")
 IDLE_POLL_S = 30.0
 MIN_BATCH = 25
 AUTH_MIN_DELAY_S = 60.0
+# Pages of central's edits fetched back to back in one pull (central's page is 500 leads): bounded,
+# so a central that always says ``more`` cannot hold the sync loop; the rest comes next pull.
+MAX_PULL_PAGES = 20
 
 
 def deliverable_by(kind: str) -> Callable[[dict], bool]:
@@ -501,33 +504,48 @@ class SyncWorker:
         pulls applied edits again nor skips one made while the kiosk was down."""
         if not lane.pull_loaded:
             lane.pull_since, lane.pull_loaded = self.store.pull_mark(lane.name), True
-        try:
-            records, until = transport.pull_updates(lane.pull_since)
-        except SyncError as exc:
-            log.info("lead updates from %s failed: %s", lane.name, exc)
-            return
-        ok = True
-        for record in records:
+        for _page in range(MAX_PULL_PAGES):   # ``more``: the next page now, not a pull interval later
             try:
-                if self.store.get(str(record.get("id"))) is not None:
-                    self.store.take_remote(record, lane.name)
-            except (StoreRefused, ValueError) as exc:
-                ok = False   # a locked kiosk: ask again from the same point next time
-                log.info("central's version of lead %s not taken yet: %s", record.get("id"), exc)
-        if ok and until != lane.pull_since:
-            try:
-                self.store.set_pull_mark(lane.name, until)
-            except (StoreRefused, ValueError) as exc:   # disk trouble, odd mark: this process still moves on
-                log.warning("pull mark of %s not saved (a restart pulls again from the last one): %s", lane.name, exc)
-            lane.pull_since = until
+                records, until, more = transport.pull_updates(lane.pull_since)
+            except SyncError as exc:
+                log.info("lead updates from %s failed: %s", lane.name, exc)
+                break
+            ok = True
+            for record in records:
+                try:
+                    if self.store.get(str(record.get("id"))) is not None:
+                        self.store.take_remote(record, lane.name)
+                except (StoreRefused, ValueError) as exc:
+                    ok = False   # a locked kiosk: ask again from the same point next time
+                    log.info("central's version of lead %s not taken yet: %s", record.get("id"), exc)
+            if not ok:
+                break
+            if until != lane.pull_since:
+                try:
+                    self.store.set_pull_mark(lane.name, until)
+                except (StoreRefused, ValueError) as exc:   # disk trouble, odd mark: this process still moves on
+                    log.warning("pull mark of %s not saved (a restart pulls again from the last one): %s",
+                                lane.name, exc)
+                lane.pull_since = until
+            elif more:
+                break   # a mark that does not move would fetch the same page again
+            if not more:
+                break
         if self.store.damage and not lane.restored:
             self._restore(lane, transport)
 
     def _restore(self, lane: _Lane, transport: PullsUpdates) -> None:
         """The store found damage: leads central already holds that are missing here are fetched
         back (once per process) and the recovery report says so."""
+        records: list[dict] = []
+        since: str | None = None
         try:
-            records, _until = transport.pull_updates(None, everything=True)
+            for _page in range(MAX_PULL_PAGES):
+                page = transport.pull_updates(since, everything=True)
+                records += page.records
+                if not page.more or page.until == since:
+                    break
+                since = page.until
         except SyncError as exc:
             log.warning("restoring lost leads from %s failed (next sync retries): %s", lane.name, exc)
             return

@@ -26,7 +26,8 @@ from central.throttle import ENROLL_ADDRESS, Throttle, wait_message
 from central.ingest import ingest_batch
 from central.models import Device
 from central.shows import served_config
-from central.timeutil import iso, parse_iso
+from central.timeutil import aware, iso, parse_iso
+from sync.record.protocol import UPDATES_SETTLE_S, format_pull_mark, parse_pull_mark
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
 log = logging.getLogger("central.security")
@@ -89,32 +90,44 @@ def get_config(request: Request, authorization: str | None = Header(default=None
 def get_lead_updates(request: Request, authorization: str | None = Header(default=None),
                      since: str | None = None, limit: int = 500, all: bool = False) -> Any:
     """The calling kiosk's leads whose current version was made centrally (review-app edits,
-    merges), oldest change first: the kiosk takes them as new local versions (two-way sync).
-    ``since``: an ISO time from a previous answer's ``until``. ``all=true``: every lead of this
-    kiosk, edited centrally or not (a kiosk restoring leads its damaged store lost)."""
-    from sqlalchemy import and_, exists, select
+    merges), in (updated_at, id) order: the kiosk takes them as new local versions (two-way sync).
+    ``since``: a previous answer's ``until`` (``sync.record.protocol`` says what a mark means).
+    ``all=true``: every lead of this kiosk, edited centrally or not (a kiosk restoring leads its
+    damaged store lost). ``more``: a full page ended on a settled row; ask again at once."""
+    from datetime import timedelta
+
+    from sqlalchemy import and_, exists, or_, select
 
     from central.models import Lead, LeadVersion
     db, settings = state(request)
     device = check_device(db, authorization)
     limit = max(1, min(int(limit), 1000))
     try:
-        after = parse_iso(since) if since else None
+        after = parse_pull_mark(since) if since else None
     except ValueError as exc:
         raise BadRequest(f"since: {exc}") from None
-    now = settings.clock()
+    # nothing at or before ``settled`` can still commit: the mark never passes it (issue 14)
+    settled = settings.clock() - timedelta(seconds=UPDATES_SETTLE_S)
     central_made = exists().where(and_(LeadVersion.lead_id == Lead.id, LeadVersion.version == Lead.version,
                                        LeadVersion.device_id.is_(None)))
-    q = (select(Lead.record_json, Lead.updated_at).where(Lead.device_id == device.id)
-         .order_by(Lead.updated_at).limit(limit))
+    q = (select(Lead.id, Lead.record_json, Lead.updated_at).where(Lead.device_id == device.id)
+         .order_by(Lead.updated_at, Lead.id).limit(limit))
     if not all:
         q = q.where(central_made)
     if after is not None:
-        q = q.where(Lead.updated_at > after)
+        at, lead_id = after
+        q = q.where(or_(Lead.updated_at > at, and_(Lead.updated_at == at, Lead.id > lead_id))
+                    if lead_id else Lead.updated_at > at)
     with db.begin() as conn:
         rows = conn.execute(q).all()
-    until = iso(rows[-1].updated_at) if len(rows) == limit else iso(now)
-    return JSONResponse({"leads": [r.record_json for r in rows], "until": until, "more": len(rows) == limit})
+    last_at = aware(rows[-1].updated_at) if len(rows) == limit else None
+    more = last_at is not None and last_at <= settled
+    if more and last_at is not None:
+        until = format_pull_mark(last_at, rows[-1].id)
+    else:
+        # every row up to ``settled`` was sent; newer ones (if any) come again next time
+        until = format_pull_mark(settled)
+    return JSONResponse({"leads": [r.record_json for r in rows], "until": until, "more": more})
 
 
 @router.post("/leads:batch", response_model=BatchResponse, responses=AUTH_ERRORS,

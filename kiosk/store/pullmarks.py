@@ -19,7 +19,7 @@ from typing import Callable
 
 from sync.atomicfile import PRIVATE, atomic_write
 from kiosk.errors import StoreError
-from sync.record.timestamps import parse_wire_time
+from sync.record.protocol import parse_pull_mark
 
 FILE_NAME = "pull_marks.json"
 
@@ -44,7 +44,7 @@ class PullMarks:
         """Remember ``mark`` (None forgets it: the next pull is a full one); durable before it returns.
         A read-only store keeps it in memory only (read-only commands never write)."""
         if mark is not None:
-            parse_wire_time(mark)   # never persist what the next pull could not send
+            parse_pull_mark(mark)   # never persist what the next pull could not send
         with self._lock:
             marks = dict(self._load())
             if mark is None:
@@ -83,7 +83,7 @@ class PullMarks:
         good: dict[str, str] = {}
         for name, mark in marks.items():
             try:
-                parse_wire_time(mark)
+                parse_pull_mark(mark)
             except ValueError as exc:
                 self._unusable(f"the mark of {name!r} is not a time ({exc})")
                 continue

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal, Protocol, Sequence, runtime_checkable
+from typing import Literal, NamedTuple, Protocol, Sequence, runtime_checkable
 
 Outcome = Literal["sent", "parked", "retry", "deferred"]
 
@@ -37,11 +37,19 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+class Pulled(NamedTuple):
+    """One page of a destination's own edits: the records, the mark to ask from next time, and
+    whether more is waiting now (the worker then asks again at once, not a pull interval later)."""
+    records: list[dict]
+    until: str | None
+    more: bool = False
+
+
 @runtime_checkable
 class PullsUpdates(Protocol):
     """A destination that edits leads itself (central's review app) and hands the edits back."""
 
-    def pull_updates(self, since: str | None = None, everything: bool = False) -> tuple[list[dict], str | None]: ...
+    def pull_updates(self, since: str | None = None, everything: bool = False) -> Pulled: ...
 
 
 def idempotency_key(lead_id: str, version: int) -> str:

@@ -18,11 +18,11 @@ from sync.errors import PermanentError, TransientError
 from sync.http import HttpClient, HttpResponse, check_status
 from sync.record.signing import sign_headers
 from sync.record.protocol import DELIVERED as SENT
-from sync.record.protocol import PATH_BATCH, PATH_CONFIG, PATH_HEARTBEAT
+from sync.record.protocol import PATH_BATCH, PATH_CONFIG, PATH_HEARTBEAT, PATH_UPDATES
 from sync.record.protocol import REFUSED as PARK
 from sync.record.record import wire_record
 from sync.record.timestamps import iso
-from sync.transports.base import ItemResult, batch_key
+from sync.transports.base import ItemResult, Pulled, batch_key
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ class CentralTransport:
         self.max_batch = max_batch
         self.base = creds.url.rstrip("/")
         self.client = client or HttpClient(verify=creds.verify, timeout=timeout)
+        self.pull_limit: int | None = None   # leads per updates page (None: central's default)
 
     # -- signed requests -----------------------------------------------------------------
     def _headers(self, body: bytes | None) -> dict[str, str]:
@@ -172,18 +173,22 @@ class CentralTransport:
             return None
         return data
 
-    def pull_updates(self, since: str | None = None, everything: bool = False) -> tuple[list[dict], str | None]:
+    def pull_updates(self, since: str | None = None, everything: bool = False) -> Pulled:
         """GET /api/v1/leads:updates: this kiosk's leads edited centrally since ``since``
-        (records, the ``until`` to ask from next time); ``everything``: all its leads."""
+        (records, the ``until`` to ask from next time, whether more is waiting now);
+        ``everything``: all its leads."""
         params = {"since": since} if since else {}
         if everything:
             params["all"] = "true"
-        resp = self.client.request("GET", self.base + "/api/v1/leads:updates", headers=self._headers(None),
+        if self.pull_limit is not None:
+            params["limit"] = str(self.pull_limit)
+        resp = self.client.request("GET", self.base + PATH_UPDATES, headers=self._headers(None),
                                    params=params)
-        data = check_status(resp, "GET /api/v1/leads:updates").json()
+        data = check_status(resp, "GET " + PATH_UPDATES).json()
         if not isinstance(data, dict) or not isinstance(data.get("leads"), list):
             raise TransientError(f"central lead updates: unexpected answer {resp.text()}")
-        return [r for r in data["leads"] if isinstance(r, dict)], data.get("until")
+        return Pulled([r for r in data["leads"] if isinstance(r, dict)], data.get("until"),
+                      data.get("more") is True)
 
     def heartbeat(self, pending: dict[str, int], last_sync_at: str | None, clock: dict | None = None) -> None:
         self.post(PATH_HEARTBEAT, {"pending": pending, "last_sync_at": last_sync_at,
