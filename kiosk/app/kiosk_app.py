@@ -254,6 +254,10 @@ class KioskApp(App):
 
         def proceed() -> None:
             self._reading = False
+            if self.sm.current != "scan":
+                # Staff tapped Staff (or Manual entry) during the read's flash: what they chose wins;
+                # the badge, still marked handled, is read again once Scan shows and it lingers.
+                return
             try:
                 self.flow.badge_read(text)
             except Exception:  # a broken badge or store must not take the kiosk down

@@ -110,10 +110,13 @@ class HeavyWorker:
                     self._cond.wait()
                 if self._stop:
                     return
+                frame: np.ndarray | None
                 if self._stills:
                     frame = self._stills.pop(0)
                 else:
                     frame, self._slot = self._slot, None
+            if frame is None:
+                continue
             try:
                 codes = self.fusion.add(frame)
             except Exception:  # noqa: BLE001 - one broken frame must not end the heavy path

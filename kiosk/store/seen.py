@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from kiosk.atomicfile import PRIVATE, atomic_write
+from sync.atomicfile import PRIVATE, atomic_write
 from kiosk.errors import StoreError
 
 FILE_NAME = "damage_seen.json"

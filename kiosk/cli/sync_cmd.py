@@ -74,8 +74,7 @@ def _err(msg: str) -> None:
 def _worker(args: argparse.Namespace, readonly: bool = False):  # type: ignore[no-untyped-def]
     """(worker, store, note) or raises SyncError/KioskError."""
     from kiosk.store import open_store
-    from sync.config import load_destinations
-    from sync.kiosk import config_writer
+    from kiosk.sync_wiring import config_writer, load_destinations
     from sync.worker import SyncWorker
 
     data = _data(args)
@@ -181,7 +180,7 @@ def cmd_pull_config(args: argparse.Namespace) -> int:
     from kiosk.errors import KioskError
     from sync.enrollment import load_credentials
     from sync.errors import SyncError
-    from sync.kiosk import apply_pulled_config
+    from kiosk.sync_wiring import apply_pulled_config
     from sync.transports.central import CentralTransport
 
     data = _data(args)
@@ -259,7 +258,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     _register_keys(data)
     # the show config, so the kiosk can run the enrolled show right away (and offline later)
     try:
-        from sync.kiosk import apply_pulled_config
+        from kiosk.sync_wiring import apply_pulled_config
         from sync.transports.central import CentralTransport
 
         t = CentralTransport(creds)
