@@ -97,7 +97,7 @@ def run_db(label: str, url: str, workers: int, args: argparse.Namespace, config:
     from central.migrate import upgrade
     from kiosk.cli import main as cli
     from kiosk.store import open_store
-    from sync.kiosk import build_worker
+    from kiosk.sync_wiring import build_worker
     from tests.support.records import make_lead as kiosk_lead
 
     upgrade(url)

@@ -96,7 +96,8 @@ class Server:
             except requests.RequestException:
                 pass
             time.sleep(0.2)
-        raise SystemExit("server did not become healthy in 60 s")
+        self.stop()   # never leave a half-started server behind the bench
+        raise SystemExit(f"server did not become healthy in 60 s: {Path(self.log.name).read_text()[-2000:]}")
 
     def stop(self) -> None:
         self.proc.terminate()

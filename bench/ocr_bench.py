@@ -1,22 +1,47 @@
 """OCR benchmark for business cards and text-only badges (issue 20): generated cards with varied
 layouts (left, centred, right; company or name first), fonts (sans, serif, bold), languages (de,
-en, fr, es, it, nl), tilt, blur and dark cards, read by the real engine (RapidOCR on ONNX Runtime)
-and the card parser.
+en, fr, es, it, nl), tilt, blur, glare and dark cards, as 1080p photos, read by the kiosk's engine
+(RapidOCR on ONNX Runtime) and by the named baseline engine, Tesseract 5 from Debian
+(``apt-get install tesseract-ocr tesseract-ocr-{deu,fra,spa,ita,nld}``), then by the card parser.
 
 A field counts as *recoverable* only if the engine's raw text contains it (folded: case and spaces
 ignored); accuracy is exact matches among recoverable fields, so the table separates what the
-engine missed from what the parser got wrong.
+engine missed from what the parser got wrong. Beside the parser, the naive reading staff would get
+from "first line is the name, second the title, third the company, the first @-word the e-mail,
+the first line with 7+ digits the phone", on the same OCR lines. Each engine runs in its own
+process, one after the other, on the same images (same seed): ms per photo (engine incl. the
+orientation retries), the parser's ms, and the extra peak memory (VmHWM minus the RSS before the
+engine loaded, plus Tesseract's child processes). The machine is shared: compare ratios.
 
-Baseline, measured in the same run on the same OCR lines: the naive reading staff would get from
-"first line is the name, second the title, third the company, the first @-word the e-mail, the
-first line with 7+ digits the phone". The ratio is parser accuracy / baseline accuracy. Time: the
-engine's ms per image beside the parser's ms (parse only). The machine is shared: compare ratios.
-
-    .venv/bin/python bench/ocr_bench.py                      # full size: 100 cards, 30 badges
-    .venv/bin/python bench/ocr_bench.py --cards 12 --badges 4   # reduced size (a quick check)
+    .venv/bin/python bench/ocr_bench.py                         # full size: 100 cards, 30 badges
+    .venv/bin/python bench/ocr_bench.py --cards 30 --badges 10  # reduced (what fitted in the time)
+    .venv/bin/python bench/ocr_bench.py --engines rapidocr      # one engine
 
 Targets (issue 20), among recoverable fields: e-mail and phone 95% exact, names split 90%, company
-85%, title 80%; at most 2.5 s per 1080p photo. Tesseract is not measured here yet.
+85%, title 80%; at most 2.5 s per 1080p photo; at most 400 MB extra memory.
+
+Last run (2026-12-03, this shared 2-core machine at load average 11-16, so the times are several
+times an idle machine's; ``--cards 30 --badges 10``: the full 130 did not fit in the time left):
+
+| field | rapidocr recoverable | parser | naive | tesseract recoverable | parser | naive |
+|---|---|---|---|---|---|---|
+| first_name | 39/40 | 100% | 54% | 40/40 | 90% | 45% |
+| last_name | 38/40 | 100% | 53% | 38/40 | 84% | 45% |
+| title | 30/30 | 100% | 47% | 26/30 | 100% | 46% |
+| company | 35/40 | 100% | 34% | 35/40 | 97% | 31% |
+| email | 30/30 | 100% | 100% | 23/30 | 74% | 74% |
+| phone | 30/30 | 80%* | 100% | 28/30 | 82%* | 100% |
+
+| engine | model load s | ms/photo median | p90 | max | parser ms | extra peak MB | all fields exact |
+|---|---|---|---|---|---|---|---|
+| rapidocr | 4.9 | 15843 | 29547 | 34168 | 2.30 | 673 | 196/210 = 93% |
+| tesseract | 0.0 | 8241 | 10855 | 26918 | 1.97 | 179 | 168/210 = 80% |
+
+Time ratio rapidocr/tesseract (median, same run): 1.92. *The 6 phone misses were all the
+generator's French numbers, which had 8 digits instead of 9: the parser rightly refused them as
+invalid (the naive baseline takes any digits). Fixed after that run (``+33 1 4xx xxxx``); rerun
+for the corrected figure. Against the targets: RapidOCR meets the field targets on this set; it
+misses the 2.5 s (on this loaded machine) and the 400 MB extra memory targets.
 """
 from __future__ import annotations
 
@@ -28,6 +53,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -51,7 +77,7 @@ TITLES = {"de": ["Leiterin Vertrieb", "Geschäftsführer", "Einkaufsleiter", "Pr
           "nl": ["Hoofd Inkoop", "Accountmanager", "Directeur Verkoop"]}
 COMPANIES = {"de": ("Maschinenbau {} GmbH", "de", "+49 89 {} {}", "089 {} {}"),
              "en": ("{} Analytics Ltd", "co.uk", "+44 20 {} {}", "+44 20 {} {}"),
-             "fr": ("Optique {} SAS", "fr", "+33 1 {} {}", "+33 1 {} {}"),
+             "fr": ("Optique {} SAS", "fr", "+33 1 4{} {}", "+33 1 4{} {}"),  # 9 digits: valid
              "es": ("Soluciones {} S.L.", "es", "+34 91 {} {}", "+34 91 {} {}"),
              "it": ("{} Meccanica S.r.l.", "it", "+39 02 {} {}", "+39 02 {} {}"),
              "nl": ("{} Logistics B.V.", "nl", "+31 20 {} {}", "+31 20 {} {}")}
@@ -107,12 +133,63 @@ def make_card(rng: random.Random, badge: bool) -> tuple[Image.Image, dict[str, s
         image = image.rotate(rng.uniform(-6, 6), expand=True, fillcolor="#808080")
     if rng.random() < 0.3:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 1.6)))
+    if rng.random() < 0.2:
+        image = _glare(image, rng)
     # as a 1080p photo: the card on a grey table, about 60% of the frame width
     frame = Image.new("RGB", (1920, 1080), "#6b6b6b")
     scale = 1150 / image.width
     image = image.resize((int(image.width * scale), int(image.height * scale)))
     frame.paste(image, ((1920 - image.width) // 2, (1080 - image.height) // 2))
     return frame, truth
+
+
+def _glare(image: Image.Image, rng: random.Random) -> Image.Image:
+    """A lamp's reflection: a soft bright ellipse somewhere on the card (washes out what is under it)."""
+    w, h = image.size
+    mask = Image.new("L", image.size, 0)
+    cx, cy = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h
+    rx, ry = rng.uniform(0.12, 0.25) * w, rng.uniform(0.1, 0.2) * h
+    ImageDraw.Draw(mask).ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=int(rng.uniform(150, 220)))
+    mask = mask.filter(ImageFilter.GaussianBlur(min(rx, ry) / 2))
+    return Image.composite(Image.new("RGB", image.size, "white"), image, mask)
+
+
+class TesseractReader:
+    """The named baseline: Tesseract 5 from Debian (``apt-get install tesseract-ocr`` and the
+    language packs), run as the ``tesseract`` command on each image; its TSV words are grouped
+    into lines with their box and mean confidence, the same ``OcrLine`` the parser takes."""
+
+    def __init__(self, languages: str = "eng+deu+fra+spa+ita+nld") -> None:
+        self.languages = languages
+
+    def start(self) -> None:
+        import shutil
+        if shutil.which("tesseract") is None:
+            raise SystemExit("tesseract not found: apt-get install tesseract-ocr tesseract-ocr-deu "
+                             "tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-nld")
+
+    def read(self, image: Any) -> list[OcrLine]:
+        import subprocess
+
+        import cv2
+        ok, png = cv2.imencode(".png", image)
+        out = subprocess.run(["tesseract", "stdin", "stdout", "-l", self.languages, "--psm", "3", "tsv"],
+                             input=png.tobytes(), capture_output=True, timeout=120)
+        lines: dict[tuple[str, str, str, str], list[tuple[str, float, float, float, float, float]]] = {}
+        for row in out.stdout.decode("utf-8", "replace").splitlines()[1:]:
+            cols = row.split("\t")
+            if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+                continue
+            left, top, width, height, conf = (float(c) for c in cols[6:11])
+            lines.setdefault(tuple(cols[1:5]), []).append(  # type: ignore[arg-type]
+                (cols[11], left, top, left + width, top + height, max(0.0, conf) / 100))
+        result = []
+        for words in lines.values():
+            result.append(OcrLine(" ".join(w[0] for w in words),
+                                  (min(w[1] for w in words), min(w[2] for w in words),
+                                   max(w[3] for w in words), max(w[4] for w in words)),
+                                  sum(w[5] for w in words) / len(words)))
+        return result
 
 
 def baseline(lines: list[OcrLine]) -> dict[str, str | None]:
@@ -135,32 +212,38 @@ def same(key: str, got: str | None, want: str) -> bool:
     return " ".join(got.split()).lower() == want.lower()
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cards", type=int, default=100)
-    ap.add_argument("--badges", type=int, default=30)
-    ap.add_argument("--seed", type=int, default=20)
-    ap.add_argument("--region", default="DE")
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
-    reader = RapidOcrReader()
+def _rss_kb(field: str) -> int:
+    """VmRSS (now) or VmHWM (peak) of this process, in kB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def run_engine(engine: str, cards: int, badges: int, seed: int, region: str) -> dict[str, Any]:
+    """One engine over the whole set, in this process: counts per field, times, memory. The images
+    are made from ``seed`` again, so every engine reads the same set."""
+    rng = random.Random(seed)
+    base_kb = _rss_kb("VmRSS")   # numpy, OpenCV, PIL and the parser loaded: what the kiosk has anyway
+    reader: Any = RapidOcrReader() if engine == "rapidocr" else TesseractReader()
     t0 = time.perf_counter()
     reader.start()
     load_s = time.perf_counter() - t0
     counts = {k: [0, 0, 0, 0] for k in FIELDS}  # recoverable, parser ok, baseline ok, total
-    engine_ms, parse_ms = [], []
+    engine_ms: list[float] = []
+    parse_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in range(args.cards + args.badges):
-            image, truth = make_card(rng, badge=n >= args.cards)
+        for n in range(cards + badges):
+            image, truth = make_card(rng, badge=n >= cards)
             path = Path(tmp) / f"{n}.jpg"
             image.save(path, quality=88)
             start = time.perf_counter()
             lines = read_upright(reader, load_image(path))
             engine_ms.append((time.perf_counter() - start) * 1000)
-            print(f"  image {n + 1}/{args.cards + args.badges}: {engine_ms[-1]:.0f} ms, "
+            print(f"  {engine} image {n + 1}/{cards + badges}: {engine_ms[-1]:.0f} ms, "
                   f"{len(lines)} lines", file=sys.stderr, flush=True)
             start = time.perf_counter()
-            reading = parse_card(lines, args.region)
+            reading = parse_card(lines, region)
             parse_ms.append((time.perf_counter() - start) * 1000)
             raw = _ascii(" ".join(ln.text for ln in lines))
             naive = baseline(lines)
@@ -170,18 +253,67 @@ def main() -> int:
                     counts[key][0] += 1
                     counts[key][1] += same(key, reading.contact[key], want)
                     counts[key][2] += same(key, naive[key], want)
-    print(f"{args.cards} cards + {args.badges} text-only badges as 1080p photos, seed {args.seed}, "
-          f"region {args.region}; engine rapidocr (ONNX Runtime), model load {load_s:.1f} s")
-    print("| field      | recoverable | parser exact | naive baseline | ratio |")
-    print("|------------|-------------|--------------|----------------|-------|")
-    for key, (rec, ok, base, total) in counts.items():
-        p = ok / rec if rec else 0.0
-        b = base / rec if rec else 0.0
-        ratio = f"{p / b:.2f}" if b else "inf" if p else "-"
-        print(f"| {key:<10} | {rec:>4}/{total:<6} | {p:>11.0%} | {b:>13.0%} | {ratio:>5} |")
-    print(f"engine ms per image: median {statistics.median(engine_ms):.0f}, "
-          f"max {max(engine_ms):.0f}; parser ms per image: median {statistics.median(parse_ms):.2f} "
-          f"(ratio engine/parser {statistics.median(engine_ms) / max(statistics.median(parse_ms), 1e-3):.0f}x)")
+    import resource
+    # Tesseract runs as a child process per photo: its peak counts too (while it runs, this
+    # process waits), so the figure is an upper bound of what the kiosk would need extra
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"engine": engine, "load_s": load_s, "counts": counts, "engine_ms": engine_ms,
+            "parse_ms": parse_ms, "extra_mb": (_rss_kb("VmHWM") - base_kb + children_kb) / 1024}
+
+
+def _child(engine: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Each engine in its own process: peak memory is then that engine's alone."""
+    import json
+    import subprocess
+    cmd = [sys.executable, __file__, "--child", engine, "--cards", str(args.cards), "--badges",
+           str(args.badges), "--seed", str(args.seed), "--region", args.region]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    import json
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cards", type=int, default=100)
+    ap.add_argument("--badges", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=20)
+    ap.add_argument("--region", default="DE")
+    ap.add_argument("--engines", default="rapidocr,tesseract",
+                    help="comma-separated: rapidocr (the kiosk's), tesseract (the baseline)")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(run_engine(args.child, args.cards, args.badges, args.seed, args.region)))
+        return 0
+    results = [_child(e.strip(), args) for e in args.engines.split(",") if e.strip()]
+    print(f"{args.cards} cards + {args.badges} text-only badges as 1080p photos (tilt, blur, glare, dark), "
+          f"seed {args.seed}, region {args.region}; each engine in its own process, one after the other")
+    names = [r["engine"] for r in results]
+    head = " | ".join(f"{n} recoverable | {n} parser | {n} naive" for n in names)
+    print(f"| field | {head} |")
+    print("|---" * (1 + 3 * len(names)) + "|")
+    for key in FIELDS:
+        cells = []
+        for r in results:
+            rec, ok, base, total = r["counts"][key]
+            cells += [f"{rec}/{total}", f"{ok / rec:.0%}" if rec else "-", f"{base / rec:.0%}" if rec else "-"]
+        print(f"| {key} | " + " | ".join(cells) + " |")
+    print()
+    print("| engine | model load s | ms per photo median | p90 | max | parser ms median | extra peak MB | "
+          "fields exact of all (parser) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        ms = sorted(r["engine_ms"])
+        all_ok = sum(c[1] for c in r["counts"].values())
+        all_n = sum(c[3] for c in r["counts"].values())
+        print(f"| {r['engine']} | {r['load_s']:.1f} | {statistics.median(ms):.0f} | "
+              f"{ms[int(0.9 * (len(ms) - 1))]:.0f} | {ms[-1]:.0f} | {statistics.median(r['parse_ms']):.2f} | "
+              f"{r['extra_mb']:.0f} | {all_ok}/{all_n} = {all_ok / all_n:.0%} |")
+    if len(results) == 2:
+        a, b = results
+        ratio = statistics.median(a["engine_ms"]) / max(statistics.median(b["engine_ms"]), 1e-3)
+        print(f"\ntime ratio {a['engine']}/{b['engine']} (median ms per photo, same run): {ratio:.2f}")
     return 0
 
 

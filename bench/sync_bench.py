@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.cli import main as cli
     from kiosk.store import open_store
     from sync.enrollment import load_credentials
-    from sync.kiosk import build_worker
+    from kiosk.sync_wiring import build_worker
     from sync.record.record import wire_record
     from sync.transports.central import CentralTransport, clock_sample
 

@@ -22,6 +22,17 @@ class ConfigError(CentralError):
         self.source = source
         self.key_path = key_path
         self.expected = expected
+        self.problems: list[tuple[str, str]] = [(key_path, expected)]
+
+    @classmethod
+    def from_problems(cls, source: str, problems: list[tuple[str, str]]) -> "ConfigError":
+        """Every problem of one file (``sync.problems``); ``key_path``/``expected`` are the first's."""
+        from sync.problems import problems_message
+
+        exc = cls(source, *problems[0])
+        exc.args = (problems_message(source, problems),)
+        exc.problems = list(problems)
+        return exc
 
 
 class BadRequest(CentralError):

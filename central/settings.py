@@ -65,6 +65,7 @@ from typing import Any, Callable
 
 from central.errors import ConfigError
 from central.timeutil import utcnow
+from sync.problems import Problems
 
 ENV_CONFIG = "LEADKIOSK_CENTRAL_CONFIG"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -156,37 +157,44 @@ def _sha(token: str) -> str:
 
 
 class _Reader:
+    """Reads one config, collecting every problem (``sync.problems``) instead of stopping at the
+    first: each check that fails records its key path and falls back to the default, and
+    ``parse_settings`` raises one ConfigError naming them all at the end."""
+
     def __init__(self, source: str, env: dict[str, str]):
         self.source = source
         self.env = env
+        self.problems = Problems(source, expected_prefix="")
 
-    def fail(self, key: str, expected: str, got: Any = ...) -> ConfigError:
-        suffix = "" if got is ... else f", got {got!r}"
-        return ConfigError(self.source, key, expected + suffix)
+    def fail(self, key: str, expected: str, got: Any = ...) -> None:
+        self.problems.add(key, expected, got)
 
     def table(self, data: dict, key: str, path: str, allowed: set[str]) -> dict:
         value = data.get(key, {})
         if not isinstance(value, dict):
-            raise self.fail(path, "a table", value)
+            self.fail(path, "a table", value)
+            return {}
         for k in value:
             if k not in allowed:
-                raise self.fail(f"{path}.{k}", f"one of the known keys {sorted(allowed)}")
+                self.fail(f"{path}.{k}", f"one of the known keys {sorted(allowed)}")
         return value
 
     def str_(self, data: dict, key: str, path: str, default: Any = None, required: bool = False) -> Any:
         if key not in data:
             if required:
-                raise self.fail(path, "a string (required)")
+                self.fail(path, "a string (required)")
             return default
         value = data[key]
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(path, "a non-empty string", value)
+            self.fail(path, "a non-empty string", value)
+            return default
         return value
 
     def num(self, data: dict, key: str, path: str, default: float, lo: float, hi: float) -> float:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-            raise self.fail(path, f"a number from {lo:g} to {hi:g}", value)
+            self.fail(path, f"a number from {lo:g} to {hi:g}", value)
+            return default
         return value
 
     def secret(self, data: dict, key: str, path: str) -> str | None:
@@ -195,7 +203,8 @@ class _Reader:
         if name is None:
             return None
         if not self.env.get(name):
-            raise self.fail(f"{path}_env", f"the name of a set environment variable ({name} is not set)")
+            self.fail(f"{path}_env", f"the name of a set environment variable ({name} is not set)")
+            return None
         return self.env[name]
 
     def strings(self, data: dict, key: str, path: str, check=None, what: str = "strings") -> tuple[str, ...]:
@@ -203,29 +212,44 @@ class _Reader:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.fail(path, f"a list of {what}", value)
+            self.fail(path, f"a list of {what}", value)
+            return ()
+        good = []
         for i, v in enumerate(value):
             if check and not check(v):
-                raise self.fail(f"{path}[{i}]", f"one of {what}", v)
-        return tuple(v.strip() for v in value)
+                self.fail(f"{path}[{i}]", f"one of {what}", v)
+            else:
+                good.append(v)
+        return tuple(v.strip() for v in good)
+
+
+def _config_error(source: str, problems: list[tuple[str, str]]) -> ConfigError:
+    return ConfigError.from_problems(source, problems)
 
 
 def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | None = None) -> Settings:
+    """Every problem of the config at once (ConfigError.problems), not only the first."""
     r = _Reader(source, dict(os.environ if env is None else env))
+    settings = _parse(r, data, source)
+    r.problems.raise_if_any(_config_error)
+    return settings
+
+
+def _parse(r: _Reader, data: dict, source: str) -> Settings:
     top = {"smtp", "chat", "admin", "territories", "routing", "notify", "answers", "limits", "http", "review"}
     for k in data:
         if k not in top:
-            raise r.fail(k, f"one of the known tables {sorted(top)}")
+            r.fail(k, f"one of the known tables {sorted(top)}")
 
     smtp = None
     s = r.table(data, "smtp", "smtp", {"host", "port", "from", "security", "username", "password_env", "timeout_s"})
     if s:
         security = s.get("security", "none")
         if security not in ("none", "starttls", "ssl"):
-            raise r.fail("smtp.security", "one of none, starttls, ssl", security)
+            r.fail("smtp.security", "one of none, starttls, ssl", security)
         sender = r.str_(s, "from", "smtp.from", required=True)
-        if not _EMAIL.fullmatch(sender):
-            raise r.fail("smtp.from", "an e-mail address", sender)
+        if sender is not None and not _EMAIL.fullmatch(sender):
+            r.fail("smtp.from", "an e-mail address", sender)
         smtp = SmtpSettings(host=r.str_(s, "host", "smtp.host", required=True),
                             port=int(r.num(s, "port", "smtp.port", 25, 1, 65535)), sender=sender,
                             security=security, username=r.str_(s, "username", "smtp.username"),
@@ -235,12 +259,12 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
     c = r.table(data, "chat", "chat", {"webhook_url", "webhook_url_env"})
     chat_url = r.str_(c, "webhook_url", "chat.webhook_url") or r.secret(c, "webhook_url", "chat.webhook_url")
     if chat_url and not chat_url.startswith(("http://", "https://")):
-        raise r.fail("chat.webhook_url", "an http(s) URL", chat_url)
+        r.fail("chat.webhook_url", "an http(s) URL", chat_url)
 
     a = r.table(data, "admin", "admin", {"token_env", "token_sha256"})
     admin = r.str_(a, "token_sha256", "admin.token_sha256")
     if admin is not None and not re.fullmatch(r"[0-9a-f]{64}", admin):
-        raise r.fail("admin.token_sha256", "64 lowercase hex digits (sha256 of the token)", admin)
+        r.fail("admin.token_sha256", "64 lowercase hex digits (sha256 of the token)", admin)
     token = r.secret(a, "token", "admin.token")
     if token:
         admin = _sha(token)
@@ -249,21 +273,24 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
 
     t = data.get("territories", {})
     if not isinstance(t, dict):
-        raise r.fail("territories", "a table of territory = [country codes]", t)
+        r.fail("territories", "a table of territory = [country codes]", t)
+        t = {}
     territories = {name: frozenset(x.upper() for x in r.strings(t, name, f"territories.{name}", what="country names or codes"))
                    for name in t}
 
     routing = r.table(data, "routing", "routing", {"rules", "default"})
     rules_raw = routing.get("rules", [])
     if not isinstance(rules_raw, list):
-        raise r.fail("routing.rules", "an array of tables ([[routing.rules]])", rules_raw)
-    rules = tuple(_route(r, rule, f"routing.rules[{i}]", territories, chat_url) for i, rule in enumerate(rules_raw))
+        r.fail("routing.rules", "an array of tables ([[routing.rules]])", rules_raw)
+        rules_raw = []
+    rules = tuple(route for i, rule in enumerate(rules_raw)
+                  if (route := _route(r, rule, f"routing.rules[{i}]", territories, chat_url)) is not None)
     default = None
     if "default" in routing:
         default = _route(r, routing["default"], "routing.default", territories, chat_url, conditions=False)
 
     if smtp is None and any(route.email for route in (*rules, default) if route is not None):
-        raise r.fail("smtp", "an [smtp] table (host, from): the routing rules send e-mail")
+        r.fail("smtp", "an [smtp] table (host, from): the routing rules send e-mail")
 
     n = r.table(data, "notify", "notify", {"poll_interval_s", "retry_base_s", "retry_max_s", "lease_s",
                                                     "max_attempts"})
@@ -279,7 +306,8 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
                         what="IP addresses or networks (10.0.0.5, 10.1.0.0/16)")
     docs = h.get("docs", False)
     if not isinstance(docs, bool):
-        raise r.fail("http.docs", "true or false", docs)
+        r.fail("http.docs", "true or false", docs)
+        docs = False
     return Settings(
         source=source, smtp=smtp, chat_webhook_url=chat_url, admin_token_sha256=admin,
         territories=territories, rules=rules, default_route=default,
@@ -299,7 +327,7 @@ def parse_settings(data: dict, source: str = "<config>", env: dict[str, str] | N
     )
 
 
-def _check_base_url(r: _Reader, value: str) -> str:
+def _check_base_url(r: _Reader, value: str) -> str | None:
     """The review app's address as reps open it from a phone: absolute http(s), a host, no query or
     fragment (lead links are appended to it)."""
     from urllib.parse import urlsplit
@@ -307,10 +335,12 @@ def _check_base_url(r: _Reader, value: str) -> str:
     try:
         u = urlsplit(value.strip())
     except ValueError:
-        raise r.fail("review.base_url", expected, value) from None
+        r.fail("review.base_url", expected, value)
+        return None
     if (u.scheme not in ("http", "https") or not u.hostname or u.query or u.fragment
             or any(ch.isspace() or ord(ch) < 32 for ch in value) or "@" in u.netloc):
-        raise r.fail("review.base_url", expected, value)
+        r.fail("review.base_url", expected, value)
+        return None
     return value.strip().rstrip("/")
 
 
@@ -324,28 +354,30 @@ def _ip_or_network(text: str) -> bool:
 
 
 def _route(r: _Reader, raw: Any, path: str, territories: dict, chat_url: str | None,
-           conditions: bool = True) -> Route:
+           conditions: bool = True) -> Route | None:
     if not isinstance(raw, dict):
-        raise r.fail(path, "a table", raw)
+        r.fail(path, "a table", raw)
+        return None
+    before = len(r.problems)
     allowed = {"name", "email", "chat"} | ({"countries", "territories", "product_interest", "shows"} if conditions else set())
     for k in raw:
         if k not in allowed:
-            raise r.fail(f"{path}.{k}", f"one of the known keys {sorted(allowed)}")
+            r.fail(f"{path}.{k}", f"one of the known keys {sorted(allowed)}")
     emails = r.strings(raw, "email", f"{path}.email", check=_EMAIL.match, what="e-mail addresses")
     chat_value = raw.get("chat", False)
     if isinstance(chat_value, bool):
         if chat_value and not chat_url:
-            raise r.fail(f"{path}.chat", "false, or a [chat] webhook_url to be configured")
+            r.fail(f"{path}.chat", "false, or a [chat] webhook_url to be configured")
         chat = (chat_url,) if chat_value and chat_url else ()
     else:
         chat = r.strings(raw, "chat", f"{path}.chat", check=lambda u: u.startswith(("http://", "https://")),
                          what="true/false or http(s) webhook URLs")
-    if not emails and not chat:
-        raise r.fail(path, "at least one recipient (email = [...] or chat = true)")
+    if not emails and not chat and len(r.problems) == before:  # not when a recipient was only misspelt
+        r.fail(path, "at least one recipient (email = [...] or chat = true)")
     terr = r.strings(raw, "territories", f"{path}.territories", what="territory names")
     for i, name in enumerate(terr):
         if name not in territories:
-            raise r.fail(f"{path}.territories[{i}]", f"a territory defined in [territories] ({sorted(territories)})", name)
+            r.fail(f"{path}.territories[{i}]", f"a territory defined in [territories] ({sorted(territories)})", name)
     return Route(name=str(raw.get("name") or path), email=emails, chat=chat,
                  countries=frozenset(x.upper() for x in r.strings(raw, "countries", f"{path}.countries")),
                  territories=frozenset(terr),

@@ -106,7 +106,7 @@ def export_leads(store: Any, fmt: str, path: Path, show_id: str | None = None) -
         from kiosk.errors import LockedError
         raise LockedError("visitors' personal data is sealed: unlock the kiosk to export")
     tmp = path.with_name(path.name + ".part")
-    from kiosk.atomicfile import open_private
+    from sync.atomicfile import open_private
     with open_private(tmp) as fh:  # visitors' data: 0640 whatever the umask
         count = writer(leads, fh)
         fh.flush()
@@ -126,7 +126,7 @@ def make_sync(data_dir: Path, store: Any, clock: Callable[[], datetime] | None =
     """The outbox worker when this kiosk has destinations (enrolled with central, or CRMs in the
     show config); None otherwise, and the staff area says sync is not set up."""
     from sync.errors import SyncError
-    from sync.kiosk import build_worker
+    from kiosk.sync_wiring import build_worker
     try:
         if clock is None:
             return build_worker(data_dir, store)

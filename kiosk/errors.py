@@ -1,8 +1,10 @@
 """The kiosk package's one exception hierarchy.
 
 Library errors (OpenCV, TinyDB, OSError, zxing) are translated into these at the boundary that
-calls the library, so screens and the CLI only ever catch ``KioskError``.
+calls the library, so screens and the CLI only ever catch ``KioskError``. The store's errors are
+also ``sync.errors.StoreRefused``: the sync worker, handed the store, catches that.
 """
+from sync.errors import StoreRefused
 
 
 class KioskError(Exception):
@@ -21,11 +23,11 @@ class BadgeParseError(KioskError):
     """A badge payload could not be turned into a contact (the raw text is still kept)."""
 
 
-class StoreError(KioskError):
+class StoreError(KioskError, StoreRefused):
     """The lead store could not complete an operation (disk full, read-only, damaged)."""
 
 
-class SealError(KioskError):
+class SealError(KioskError, StoreRefused):
     """The kiosk's key file is missing or damaged, or a secret does not open it."""
 
 

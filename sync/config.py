@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from sync.enrollment import CentralCredentials, central_path, check_central_url, load_credentials
+from sync.enrollment import central_path, check_central_url, load_credentials
 from sync.errors import DestinationConfigError
+from sync.problems import Problem, Problems
 from sync.transports.base import ItemResult, Transport
 
 log = logging.getLogger("sync.config")
@@ -51,17 +52,22 @@ class DestinationSpec:
     key_path: str = ""
 
 
-class _Errors:
+def _destination_error(source: str, problems: list[Problem]) -> DestinationConfigError:
+    """One error naming every problem, one ``file: key path: expected`` line each (the staff area
+    shows these lines as they are)."""
+    exc = DestinationConfigError("\n".join(f"{source}: {path}: {msg}" for path, msg in problems))
+    exc.problems = list(problems)  # type: ignore[attr-defined]
+    return exc
+
+
+class _Errors(Problems):
+    """``sync.problems.Problems`` with sync's wording (messages say ``expected`` themselves)."""
+
     def __init__(self, source: str) -> None:
-        self.source = source
-        self.lines: list[str] = []
+        super().__init__(source, expected_prefix="")
 
-    def add(self, path: str, expected: str) -> None:
-        self.lines.append(f"{self.source}: {path}: {expected}")
-
-    def raise_if_any(self) -> None:
-        if self.lines:
-            raise DestinationConfigError("\n".join(self.lines))
+    def raise_if_any(self, make_error: Callable[[str, list[Problem]], Exception] = _destination_error) -> None:
+        super().raise_if_any(make_error)
 
 
 def _is_loopback(url: str) -> bool:
@@ -265,60 +271,3 @@ def _build_one(spec: DestinationSpec, data_dir: Path, env: Mapping[str, str],
     from sync.transports.webhook import WebhookTransport
     return WebhookTransport(spec.name, o["url"], _secret(o["secret_env"], data_dir, env) or "",
                             max_batch=o.get("batch_size") or 1, verify=verify, timeout=_timeout(o), clock=clock)
-
-
-# -- finding the show config -----------------------------------------------------------------
-def active_show_id(data_dir: Path, creds: CentralCredentials | None = None) -> str:
-    """kiosk.toml's ``show`` wins; else the show the kiosk enrolled for; else the demo show."""
-    path = Path(data_dir) / "kiosk.toml"
-    if path.is_file():
-        import tomllib
-        try:
-            show = tomllib.loads(path.read_text(encoding="utf-8")).get("show")
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise DestinationConfigError(f"{path}: cannot read ({exc})") from None
-        if isinstance(show, str) and show:
-            return show
-    if creds is not None and creds.show_id:
-        return creds.show_id
-    return "demo"
-
-
-def _show_destinations(data_dir: Path, show_id: str) -> tuple[Any, str] | None:
-    """(raw destinations list, source) of the show, through ``kiosk.config`` (which validates the
-    rest of the show file and knows the embedded demo show); None when the show is not on disk."""
-    from kiosk.config import load_show
-    from kiosk.errors import ConfigError
-
-    if show_id != "demo" and not (Path(data_dir) / "shows" / show_id / "show.yaml").is_file():
-        return None
-    try:
-        show = load_show(data_dir, show_id)
-    except ConfigError as exc:
-        raise DestinationConfigError(str(exc)) from None
-    source = "embedded demo show" if getattr(show, "embedded", False) else str(Path(show.directory) / "show.yaml")
-    return show.destinations, source
-
-
-def load_destinations(data_dir: Path, show_id: str | None = None,
-                      env: Mapping[str, str] | None = None,
-                      clock: Callable[[], float] = time.time) -> tuple[list[Transport], str]:
-    """Transports for the kiosk's active show, and a one-line note on where they came from.
-
-    Enrollment makes central a destination even when the show file does not list it (the kiosk
-    enrolled so that its leads reach central)."""
-    data_dir = Path(data_dir)
-    creds = load_credentials(data_dir)
-    show_id = show_id or active_show_id(data_dir, creds)
-    found = _show_destinations(data_dir, show_id)
-    specs: list[DestinationSpec] = []
-    if found is None:
-        note = f"show {show_id}: no show.yaml on this kiosk yet"
-    else:
-        entries, source = found
-        specs = parse_destinations(entries, source=source)
-        note = f"show {show_id}: {source}"
-    if creds is not None and not any(s.kind == "central" for s in specs):
-        name = "central" if all(s.name != "central" for s in specs) else "central-enrolled"
-        specs.insert(0, DestinationSpec(name=name, kind="central", key_path="central.json"))
-    return build_transports(specs, data_dir, env, clock), note

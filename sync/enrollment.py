@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from kiosk.atomicfile import atomic_write
+from sync.atomicfile import atomic_write
 from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError
 
 CENTRAL_FILE = "central.json"

@@ -3,7 +3,8 @@ Its base, ``SyncError``, lives in ``sync.record.errors`` so the record package's
 errors too without the record package importing the rest of sync."""
 from sync.record.errors import SyncError
 
-__all__ = ["AuthError", "DestinationConfigError", "PermanentError", "SyncError", "TlsError", "TransientError"]
+__all__ = ["AuthError", "DestinationConfigError", "PermanentError", "StoreRefused", "SyncError", "TlsError",
+           "TransientError"]
 
 
 class TransientError(SyncError):
@@ -40,3 +41,10 @@ class AuthError(SyncError):
 class DestinationConfigError(SyncError):
     """A destination is configured wrongly (missing token, unknown kind). The message names the
     file, the key path and what was expected."""
+
+
+class StoreRefused(Exception):
+    """The store the worker was handed could not do it now (a locked kiosk, disk trouble, a damaged
+    key file): the worker leaves the lead as it is and asks again later. Not a ``SyncError``: it is
+    the store's word, raised by the store's own errors (``kiosk.errors.StoreError`` and
+    ``SealError`` derive from it), so ``sync`` catches it without knowing the kiosk."""

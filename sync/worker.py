@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
-from kiosk.errors import KioskError
 from sync.backoff import Backoff
-from sync.errors import AuthError, DestinationConfigError, PermanentError, SyncError, TransientError
+from sync.errors import AuthError, DestinationConfigError, PermanentError, StoreRefused, SyncError, TransientError
 from sync.http import deadline as http_deadline
 from sync.record.timestamps import iso
 from sync.storeport import SyncStore
@@ -442,7 +441,7 @@ class SyncWorker:
                 # the destination merged this version with its own edits: that is the lead now
                 try:
                     self.store.take_remote(r.record, lane.name, base_version=r.version)
-                except (KioskError, ValueError) as exc:   # locked kiosk, odd record: ask again later
+                except (StoreRefused, ValueError) as exc:   # locked kiosk, odd record: ask again later
                     delay = lane.backoff.delay(1)
                     marks.append((r.lead_id, lane.name, r.version, "failed", f"cannot take central's merge: {exc}",
                                   utc_iso(now + delay)))
@@ -512,13 +511,13 @@ class SyncWorker:
             try:
                 if self.store.get(str(record.get("id"))) is not None:
                     self.store.take_remote(record, lane.name)
-            except (KioskError, ValueError) as exc:
+            except (StoreRefused, ValueError) as exc:
                 ok = False   # a locked kiosk: ask again from the same point next time
                 log.info("central's version of lead %s not taken yet: %s", record.get("id"), exc)
         if ok and until != lane.pull_since:
             try:
                 self.store.set_pull_mark(lane.name, until)
-            except (KioskError, ValueError) as exc:   # disk trouble, odd mark: this process still moves on
+            except (StoreRefused, ValueError) as exc:   # disk trouble, odd mark: this process still moves on
                 log.warning("pull mark of %s not saved (a restart pulls again from the last one): %s", lane.name, exc)
             lane.pull_since = until
         if self.store.damage and not lane.restored:
@@ -540,7 +539,7 @@ class SyncWorker:
                     self.store.save(rec)
                     self.store.mark_sync(rec["id"], lane.name, int(rec["version"]), "sent")
                     restored.append(rec["id"])
-            except (KioskError, ValueError, KeyError, TypeError) as exc:
+            except (StoreRefused, ValueError, KeyError, TypeError) as exc:
                 log.warning("lead %s from %s not restored: %s", record.get("id"), lane.name, exc)
         lane.restored = True
         if restored:

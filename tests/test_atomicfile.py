@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import atomicfile
+from sync import atomicfile
 
 
 def test_writes_text_and_bytes_with_mode_from_the_first_byte(tmp_path: Path, monkeypatch) -> None:

@@ -9,7 +9,7 @@ import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -162,10 +162,14 @@ def reinstate(s: Session, lead_id: str, *, actor: str, source: str, now: datetim
                          actor=actor, source=source, now=now)
 
 
-def merge(s: Session, keep_id: str, other_id: str, *, actor: str, source: str, now: datetime) -> tuple[EditResult | None, EditResult | None]:
+def merge(s: Session, keep_id: str, other_id: str, *, actor: str, source: str, now: datetime,
+          picks: Mapping[str, str] | None = None) -> tuple[EditResult | None, EditResult | None]:
     """Merge ``other`` into ``keep`` (same person captured twice): ``keep`` gains the contact
     fields it lacks, both sets of notes and the other's outcome if it has none; ``other`` is
-    marked merged (kept for the audit trail, hidden from the lead table)."""
+    marked merged (kept for the audit trail, hidden from the lead table). ``picks`` maps a contact
+    field to "keep" or "other", the side whose value the merged lead takes (the review page's
+    radio buttons); a field not picked keeps this lead's value, or takes the other's if empty.
+    Both leads get a new version (sync.record.versioning), so the kiosks and CRMs hear of it."""
     if keep_id == other_id:
         raise EditError("merge: pick two different leads")
     keep, other = load_lead(s, keep_id), load_lead(s, other_id)
@@ -175,9 +179,16 @@ def merge(s: Session, keep_id: str, other_id: str, *, actor: str, source: str, n
         raise EditError("merge: one of the leads is already merged into another")
     kr, orr = keep.record_json or {}, other.record_json or {}
     changes: dict[str, Any] = {}
+    picks = dict(picks or {})
+    unknown = sorted(set(picks) - set(CONTACT_FIELDS))
+    bad = sorted(f for f, side in picks.items() if side not in ("keep", "other"))
+    if unknown or bad:
+        raise EditError(f"merge: cannot pick {', '.join(unknown + bad)} (contact fields, 'keep' or 'other')")
     for f in CONTACT_FIELDS:
-        if not get_path(kr, f"contact.{f}") and get_path(orr, f"contact.{f}"):
-            changes[f"contact.{f}"] = get_path(orr, f"contact.{f}")
+        mine, theirs = get_path(kr, f"contact.{f}"), get_path(orr, f"contact.{f}")
+        side = picks.get(f) or ("keep" if mine else "other")
+        if side == "other" and theirs and theirs != mine:
+            changes[f"contact.{f}"] = theirs
     onotes = (orr.get("notes") or "").strip()
     if onotes and onotes not in (kr.get("notes") or ""):
         changes["notes"] = ((kr.get("notes") or "").rstrip() + "\n" + onotes).strip()

@@ -22,7 +22,11 @@ from __future__ import annotations
 
 import re
 
-WON, LOST, DISCARDED, ACTIVE, NONE = "closed_won", "closed_lost", "discarded", "active", "none"
+from sync.record.fields import OUTCOME_STATUSES
+
+# the record package's outcome states (the one definition), plus "none" for a lead without one
+WON, LOST, DISCARDED, ACTIVE = OUTCOME_STATUSES
+NONE = "none"
 OUTCOMES = (WON, LOST, DISCARDED, ACTIVE, NONE)
 OUTCOME_LABELS = {WON: "won", LOST: "lost", DISCARDED: "discarded by sales", ACTIVE: "active (in progress)",
                   NONE: "no outcome yet"}

@@ -115,6 +115,7 @@ class CameraFeed:
             if frame is None:
                 self._stop.wait(0.01)
                 continue
+            self._maybe_still(source)
             preview = self._prepare(frame)
             with self._lock:
                 self._frame = frame
@@ -129,6 +130,20 @@ class CameraFeed:
                     self._stop.wait(delay)
                 else:
                     next_at = time.monotonic()
+
+    def _maybe_still(self, source: Any) -> None:
+        """A decoder that saw a code it could not read may ask for a full-resolution still
+        (``still_wanted``/``offer_still``, kiosk.scan.live); sources that can (the Pi camera)
+        take one. It is taken here, on the camera thread, because it switches the camera mode."""
+        wanted = getattr(self._decode, "still_wanted", None)
+        capture = getattr(source, "capture_still", None)
+        if wanted is None or capture is None or not wanted():
+            return
+        for _ in range(int(getattr(self._decode, "still_burst", 1))):
+            still = capture()
+            if still is None:
+                return
+            self._decode.offer_still(still)  # type: ignore[attr-defined]
 
     def _fail(self, exc: BaseException) -> None:
         message = str(exc) or type(exc).__name__

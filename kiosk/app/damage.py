@@ -42,11 +42,14 @@ class StoreDamage:
 
 
 def read_damage(store: Any) -> StoreDamage | None:
-    """What the store found lost, or None when it is whole."""
-    problems = tuple(store.damage)
+    """What the store found lost and staff have not acknowledged yet (this run's damage, or files
+    kept by an earlier start), or None."""
+    problems = tuple(store.unacknowledged_damage)
     if not problems:
         return None
-    return StoreDamage(problems=problems, lost_ids=tuple(store.lost_ids), kept=tuple(store.preserved),
+    current = len(store.damage) > 0 and problems[0] in store.damage
+    return StoreDamage(problems=problems, lost_ids=tuple(store.lost_ids) if current else (),
+                       kept=tuple((store.preserved if current else []) + store.damage_kept_earlier),
                        folder=store.location)
 
 

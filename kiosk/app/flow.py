@@ -32,6 +32,19 @@ def empty_contact(fmt: str = "manual", raw: str | None = None) -> dict[str, Any]
     return contact
 
 
+def contact_problem(fields: Mapping[str, Any]) -> str | None:
+    """The translation key of what stops these contact fields from being saved, or None. The
+    contact screen asks again as the fields are typed in, so an error disappears the moment it is
+    fixed (a stale "does not look right" under a corrected address reads as a second mistake)."""
+    def value(key: str) -> str:
+        return str(fields.get(key) or "").strip()
+    if not (value("first_name") or value("last_name") or value("email")):
+        return "contact.need_name"
+    if value("email") and not _EMAIL.fullmatch(value("email")):
+        return "contact.bad_email"
+    return None
+
+
 def local_time(iso: str | None) -> str:
     """``HH:MM`` in the kiosk's local time, the way staff remember when they talked to someone."""
     if not iso:
@@ -205,10 +218,9 @@ class CaptureFlow:
     def submit_contact(self, fields: Mapping[str, Any]) -> None:
         """Raises FlowError when there is nothing to follow up with or the email is malformed."""
         cleaned = {k: (str(fields.get(k) or "").strip() or None) for k in CONTACT_FIELDS}
-        if not (cleaned["first_name"] or cleaned["last_name"] or cleaned["email"]):
-            raise FlowError("contact.need_name")
-        if cleaned["email"] and not _EMAIL.fullmatch(cleaned["email"]):
-            raise FlowError("contact.bad_email")
+        problem = contact_problem(cleaned)
+        if problem:
+            raise FlowError(problem)
         # typed phones and countries end up like scanned ones: E.164 and ISO codes
         self.contact.update(typed_contact(cleaned, self.context.default_region))
         self.step = 0
@@ -251,6 +263,20 @@ class CaptureFlow:
             if self.form_view.question(qid, self.lang).required and qid not in self.answers:
                 missing.append(qid)
         return missing
+
+    def step_done_by_choice(self) -> bool:
+        """True when the step just became complete by a tap on a choice: every visible question is a
+        one-tap kind (single, yes/no, scale) and answered. The screen then moves on by itself, which
+        saves booth staff the Next tap (issue 17's tap budget); Back returns with the answer kept.
+        A step with a multi-choice or text question, and the consent step, keep their Next: there the
+        visitor decides when the step is finished."""
+        step = self.current_step()
+        if self.state != QUALIFY or step.is_consent:
+            return False
+        visible = self.visible_questions()
+        return bool(visible) and all(
+            self.form_view.question(qid, self.lang).kind in ("single", "yesno", "scale") and qid in self.answers
+            for qid in visible)
 
     def next(self) -> None:
         """Forward one step; on the last one, save. Raises FlowError naming unanswered questions."""

@@ -166,10 +166,10 @@ class KioskApp(App):
             Clock.schedule_interval(self._pump_preview, 0),
             Clock.schedule_interval(self._check_idle, 0.25),
             # a sealed record found damaged on a read adds to the store's damage after start
-            Clock.schedule_interval(self._check_damage, DAMAGE_POLL_S),
+            Clock.schedule_interval(self.check_damage, DAMAGE_POLL_S),
             Clock.schedule_interval(lambda _dt: watchdog.ping(), watchdog.interval_s(default=5.0)),
         ]
-        self._check_damage(0)
+        self.check_damage()
         if self.mode == "staffed" and not self.services.context.staff:
             self.show("duty")   # start of a shift on a kiosk that does not know who is on duty
         watchdog.ready()
@@ -254,6 +254,10 @@ class KioskApp(App):
 
         def proceed() -> None:
             self._reading = False
+            if self.sm.current != "scan":
+                # Staff tapped Staff (or Manual entry) during the read's flash: what they chose wins;
+                # the badge, still marked handled, is read again once Scan shows and it lingers.
+                return
             try:
                 self.flow.badge_read(text)
             except Exception:  # a broken badge or store must not take the kiosk down
@@ -434,7 +438,9 @@ class KioskApp(App):
         try:
             self.flow.submit_contact(values)
         except FlowError as exc:
-            self.screen("contact").error = self.tr(exc.key, **exc.values)
+            contact = self.screen("contact")
+            contact.error = self.tr(exc.key, **exc.values)
+            contact.error_key = exc.key
 
     def flow_back(self) -> None:
         self.flow.back()
@@ -444,10 +450,13 @@ class KioskApp(App):
             self.flow.next()
         except FlowError as exc:
             values = dict(exc.values)
+            missing = list(values.get("missing") or [])
             if "missing" in values:
                 values["questions"] = self.flow.question_labels(values.pop("missing"),
                                                                 self.tr("qualify.consent_title"))
-            self.screen("qualify").error = self.tr(exc.key, **values)
+            qualify = self.screen("qualify")
+            qualify.error = self.tr(exc.key, **values)
+            qualify.show_missing(missing)
             self.sounds.play("error")
 
     def answer(self, qid: str, value: Any) -> None:
@@ -488,7 +497,9 @@ class KioskApp(App):
     def open_lead(self, lead_id: str) -> None:
         lead = self.services.staff.get(lead_id)
         if lead is not None:
-            self.screen("lead").show(lead)
+            detail = self.screen("lead")
+            detail.show(lead)
+            detail.scroll.scroll_y = 1   # each lead from its top, not where the previous one was left
             self.show("lead")
 
     def set_language(self, lang: str) -> None:
@@ -514,7 +525,9 @@ class KioskApp(App):
             self.screen("qualify").refresh(self.flow, force=True)
 
     # --- store damage -------------------------------------------------------------------------------
-    def _check_damage(self, _dt: float) -> None:
+    def check_damage(self, _dt: float = 0) -> None:
+        """Show or hide the damage banner from the store's report (every DAMAGE_POLL_S, and at once
+        when staff acknowledge it)."""
         try:
             damage = self.services.staff.store_damage()
         except Exception:  # reading the report must never take the kiosk down

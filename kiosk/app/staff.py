@@ -203,6 +203,10 @@ class StaffService:
         """What the lead store found lost (None: whole), for the banner and the sync screen."""
         return read_damage(self.store)
 
+    def acknowledge_damage(self) -> None:
+        """Staff saw the damage report: the banner goes (the kept files and recovery.log stay)."""
+        self.store.acknowledge_damage(self._actor())
+
     def sync_available(self) -> bool:
         return self.sync is not None
 

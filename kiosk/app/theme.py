@@ -15,6 +15,10 @@ OK = (0.18, 0.60, 0.27, 1)             # flash on a good read
 CHECK = (0.93, 0.62, 0.0, 1)           # a field read from a card that staff should check
 CHECK_BG = (1, 0.95, 0.80, 1)
 NEUTRAL_BTN = (0.90, 0.92, 0.95, 1)
+# A disabled button: grey fill, dark grey text (about 4.7:1), still plainly "off" beside the brand
+# colour. The old look (the button's own colours at 45 %) put white on pale blue, about 1.3:1.
+DISABLED_BG = (0.84, 0.86, 0.89, 1)
+DISABLED_FG = (0.30, 0.33, 0.38, 1)
 
 TAG_COLORS = {
     "hot": (0.83, 0.18, 0.18, 1),

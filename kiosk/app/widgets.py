@@ -9,6 +9,7 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
@@ -109,6 +110,11 @@ class KeyboardDock(Widget):
             self.target.focus = False
         self.target = None
 
+    def reveal(self) -> None:
+        """Scroll the field being typed back into view after the layout above it changed."""
+        if self.target is not None:
+            Clock.schedule_once(lambda _dt: self._reveal(self.target) if self.target is not None else None, 0)
+
     def _reveal(self, field: Widget) -> None:
         if self.scroll is not None and field.parent is not None:
             try:
@@ -178,3 +184,80 @@ class KeyboardDock(Widget):
 
 class KScroll(ScrollView):
     """A ScrollView with a bar wide enough to drag with a finger."""
+
+
+class ThumbBar(BoxLayout):
+    """Where a screen's Back and Next live: in the header in landscape (the bar has no height), at
+    the bottom in portrait. On a 720x1280 panel the header is out of thumb reach while the lower
+    half of the screen was empty (issue 17); the buttons are moved, not copied, so ``ids.back`` and
+    ``ids.next`` stay the one widget a tap (or a test) reaches."""
+    header = ObjectProperty(None, allownone=True)
+    back = ObjectProperty(None, allownone=True)
+    next = ObjectProperty(None, allownone=True)
+    portrait = BooleanProperty(False)
+    bar_height = ObjectProperty(theme.BUTTON_H + 24)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.size_hint_y = None
+        self.height = 0
+        self._header_sizes: dict[int, tuple[Any, Any, Any]] = {}
+        self._place_trigger = Clock.create_trigger(self._place, 0)
+        self.bind(portrait=self._place_trigger, header=self._place_trigger, back=self._place_trigger,
+                  next=self._place_trigger)
+
+    def _place(self, *_: Any) -> None:
+        if self.header is None or self.back is None or self.next is None:
+            return
+        buttons = (self.back, self.next)
+        for btn in buttons:
+            if id(btn) not in self._header_sizes:
+                self._header_sizes[id(btn)] = (btn.size_hint_x, btn.width, btn.height)
+        if self.portrait:
+            if self.back.parent is self:
+                return
+            for btn in buttons:
+                btn.parent.remove_widget(btn)
+            self.back.size_hint_x, self.next.size_hint_x = 0.38, 0.62
+            for btn in buttons:
+                btn.height = theme.BUTTON_H
+                self.add_widget(btn)
+            self.height = self.bar_height
+        else:
+            if self.back.parent is self.header:
+                return
+            for btn in buttons:
+                if btn.parent is not None:
+                    btn.parent.remove_widget(btn)
+                btn.size_hint_x, btn.width, btn.height = self._header_sizes[id(btn)]
+            self.header.add_widget(self.back, index=len(self.header.children))   # leftmost
+            self.header.add_widget(self.next, index=0)                           # rightmost
+            self.height = 0
+
+
+def option_columns(texts: list[str], width: float, portrait: bool, one_row: bool, font_size: float = 20,
+                   max_cols: int = 4, gap: float = 10, inner_pad: float = 16) -> int:
+    """How many answer buttons side by side. Scales and yes/no share a row. In portrait choices
+    stack (one per row, thumb-sized). In landscape as many columns as keep every word whole and
+    every label within two lines, so a step's options fit the 480 px panel without scrolling
+    (issue 17: step 5's second question was hidden below the fold with two columns)."""
+    n = max(1, len(texts))
+    if one_row:
+        return n
+    if portrait:
+        return 1
+    from kivy.core.text import Label as CoreLabel
+
+    def text_width(text: str) -> float:
+        label = CoreLabel(text=text, font_size=font_size)
+        label.refresh()
+        return float(label.texture.size[0]) if label.texture else len(text) * font_size * 0.55
+
+    words = [text_width(w) for t in texts for w in t.split()] or [0.0]
+    whole = [text_width(t) for t in texts] or [0.0]
+    for cols in range(min(n, max_cols), 1, -1):
+        cell = (width - gap * (cols - 1)) / cols - inner_pad
+        if max(words) <= cell and max(whole) <= 2 * cell * 0.92:
+            rows = -(-n // cols)
+            return -(-n // rows)          # as balanced as the same number of rows allows (5 -> 3+2)
+    return 1 if width < 300 else min(n, 2)

@@ -19,7 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli.store_cmd",    # capture, leads list|show|export, export, rescore, purge
     "kiosk.cli.keys_cmd",     # keys init, unlock, lock, wipe
     "kiosk.cli.app_cmd",      # run, screenshots
-    "sync.cli",               # sync, sync status, enroll
+    "kiosk.cli.sync_cmd",     # sync, sync status, enroll
     "central.cli",            # central serve|leads|enroll-code|...
     "kiosk.cli.deploy_cmd",   # provision, upgrade
 )

@@ -393,7 +393,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         out = Path(args.out)
         tmp = out.with_name(out.name + ".tmp")
         try:
-            from kiosk.atomicfile import open_private
+            from sync.atomicfile import open_private
             with open_private(tmp) as fh:  # visitors' data: 0640 whatever the umask
                 n = writer(leads, fh)
             tmp.replace(out)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from kiosk.atomicfile import atomic_write
+from sync.atomicfile import atomic_write
 
 log = logging.getLogger(__name__)
 GUARD_FILE = "pin_guard.json"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from kiosk.atomicfile import atomic_write
+from sync.atomicfile import atomic_write
 from kiosk.config.pin import DEMO_PIN, DEMO_PIN_HASH, hash_pin, is_pin_hash, verify_pin
 from kiosk.config.problems import SHOW_ID_RE, Problems, config_error, is_number
 
@@ -217,7 +217,7 @@ def ensure_real_pin(data_dir: str | os.PathLike[str]) -> str | None:
 def keep_new_pin_for_screen(data_dir: str | os.PathLike[str], pin: str) -> Path:
     """Provisioning runs unattended: the generated PIN waits in ``staff_pin.once`` (0600) until
     the kiosk's PIN screen shows it, once (:func:`take_new_pin`)."""
-    from kiosk.atomicfile import atomic_write
+    from sync.atomicfile import atomic_write
     path = Path(data_dir) / NEW_PIN_FILE
     atomic_write(path, pin + "\n", mode=0o600)
     return path

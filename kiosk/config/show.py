@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import yaml
 
 from kiosk.config.problems import SHOW_ID_RE, Problems, config_error, is_number
-from kiosk.atomicfile import PRIVATE, atomic_write, fsync_dir
+from sync.atomicfile import PRIVATE, atomic_write, fsync_dir
 from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.atomicfile import atomic_write
+from sync.atomicfile import atomic_write
 from kiosk.deploy.errors import BootConfigError
 
 DEFAULT_BOOT_CONFIG = Path("/boot/firmware/leadkiosk.toml")  # Raspberry Pi OS Bookworm

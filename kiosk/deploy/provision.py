@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.atomicfile import atomic_write
+from sync.atomicfile import atomic_write
 from kiosk.deploy.bootconfig import BootConfig, remove_secrets
 from kiosk.deploy.errors import StorageError
 from kiosk.deploy.kivyconfig import kivy_config_text

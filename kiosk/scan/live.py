@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any, Sequence
+import time
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from kiosk.scan.scanner import Scanner
 log = logging.getLogger(__name__)
 
 HEAVY_NICE = 10
+STILL_AFTER = 3        # heavy attempts that saw a code region yet read nothing, in a row ...
+STILL_EVERY_S = 3.0    # ... ask the camera for full-resolution stills, at most this often
+STILL_BURST = 2        # stills per request: two attempts, as a heavy read must agree twice
 
 
 class HeavyWorker:
@@ -41,7 +45,9 @@ class HeavyWorker:
         self.nice = nice
         self.attempts = 0
         self.reads = 0
+        self.unread_streak = 0   # attempts in a row with a candidate region and no read
         self._slot: np.ndarray | None = None
+        self._stills: list[np.ndarray] = []   # taken before the slot, none dropped
         self._results: list[Code] = []
         self._cond = threading.Condition()
         self._stop = False
@@ -74,6 +80,13 @@ class HeavyWorker:
             self._slot = frame
             self._cond.notify_all()
 
+    def submit_still(self, frame: np.ndarray) -> None:
+        """A full-resolution still: queued (at most two), so a burst of two gives the two
+        agreeing attempts a heavy read needs."""
+        with self._cond:
+            self._stills = (self._stills + [frame])[-2:]
+            self._cond.notify_all()
+
     def take(self) -> list[Code]:
         with self._cond:
             out, self._results = self._results, []
@@ -93,11 +106,17 @@ class HeavyWorker:
                 log.debug("heavy worker keeps its priority: %s", exc)
         while True:
             with self._cond:
-                while self._slot is None and not self._stop:
+                while self._slot is None and not self._stills and not self._stop:
                     self._cond.wait()
                 if self._stop:
                     return
-                frame, self._slot = self._slot, None
+                frame: np.ndarray | None
+                if self._stills:
+                    frame = self._stills.pop(0)
+                else:
+                    frame, self._slot = self._slot, None
+            if frame is None:
+                continue
             try:
                 codes = self.fusion.add(frame)
             except Exception:  # noqa: BLE001 - one broken frame must not end the heavy path
@@ -106,6 +125,8 @@ class HeavyWorker:
             self.attempts += 1
             if self.fusion.last_regions == 0:
                 self.agreement.reset()
+            self.unread_streak = 0 if codes or not self.fusion.last_regions \
+                else self.unread_streak + 1
             agreed = self.agreement.confirm(codes)
             if agreed:
                 with self._cond:
@@ -118,8 +139,13 @@ class LiveDecoder:
     app's handled-codes rule needs them). ``close()`` stops the heavy worker."""
 
     def __init__(self, decoder: Decoder | None = None, *, heavy: bool = True,
-                 frames: int = FUSE_FRAMES, votes: int = 2) -> None:
+                 frames: int = FUSE_FRAMES, votes: int = 2,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.decoder = decoder or Decoder()
+        self._clock = clock
+        self._last_still = -1e9
+        self.stills_used = 0
+        self.still_burst = STILL_BURST
         self.scanner = Scanner(self.decoder, repeat_window_s=0)
         self.heavy = HeavyWorker(self.decoder, frames=frames, votes=votes) if heavy else None
 
@@ -136,6 +162,23 @@ class LiveDecoder:
 
     def __call__(self, frame: Any) -> Sequence[str]:
         return [c.text for c in self.codes(frame)]
+
+    def still_wanted(self) -> bool:
+        """True when a code region has been seen but not read in ``STILL_AFTER`` heavy attempts
+        in a row and no still was asked for in ``STILL_EVERY_S``: the camera feed then takes a
+        full-resolution still (``FrameSource.capture_still``) ``STILL_BURST`` times and hands
+        each to ``offer_still``."""
+        if self.heavy is None or self.heavy.unread_streak < STILL_AFTER:
+            return False
+        return self._clock() - self._last_still >= STILL_EVERY_S
+
+    def offer_still(self, frame: Any) -> None:
+        """A full-resolution still for the heavy worker (it takes the slot: newest wins)."""
+        self._last_still = self._clock()
+        if self.heavy is not None:
+            self.stills_used += 1
+            self.heavy.unread_streak = 0
+            self.heavy.start().submit_still(to_gray(frame))
 
     def close(self) -> None:
         if self.heavy is not None:

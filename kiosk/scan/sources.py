@@ -38,6 +38,11 @@ class FrameSource:
     def close(self) -> None:
         pass
 
+    def capture_still(self) -> np.ndarray | None:
+        """A full-resolution frame on demand (a code seen but not read: more pixels per
+        module), or None where the source has nothing better than its preview frames."""
+        return None
+
     def __enter__(self) -> "FrameSource":
         return self.open()
 
@@ -114,7 +119,9 @@ class OpenCVSource(FrameSource):
 
     def __init__(self, index: int | None = None, path: str | os.PathLike[str] | None = None, *,
                  loop: bool = False, realtime: bool = False,
-                 size: tuple[int, int] | None = (1280, 720)) -> None:
+                 size: tuple[int, int] | None = (1280, 720), best_mode: bool = True) -> None:
+        """``best_mode`` (webcams): ask the device for its modes (v4l2-ctl) and take the
+        highest one that keeps 25 fps (``choose_webcam_mode``); ``size`` is the fallback."""
         if (index is None) == (path is None):
             raise ValueError("give exactly one of index or path")
         self.index = index
@@ -122,6 +129,8 @@ class OpenCVSource(FrameSource):
         self.loop = loop
         self.realtime = realtime
         self.size = size
+        self.best_mode = best_mode
+        self.mode: tuple[str, int, int, float] | None = None
         self.fps: float = 30.0
         self._cap: Any = None
         self._next_at = 0.0
@@ -153,7 +162,14 @@ class OpenCVSource(FrameSource):
                 cap.release()
                 raise CameraError(f"camera {device} could not be opened (busy in another program "
                                   "or no permission: is the user in the 'video' group?)")
-            if self.size:
+            mode = choose_webcam_mode(list_webcam_modes(self.index)) if self.best_mode else None
+            if mode is not None:  # the highest mode that keeps the preview smooth
+                cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*mode[0]))
+                cap.set(cv2.CAP_PROP_FRAME_WIDTH, mode[1])
+                cap.set(cv2.CAP_PROP_FRAME_HEIGHT, mode[2])
+                cap.set(cv2.CAP_PROP_FPS, mode[3])
+                self.mode = mode
+            elif self.size:
                 cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.size[0])
                 cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.size[1])
             ok, _ = cap.read()
@@ -259,6 +275,8 @@ class Picamera2Source(FrameSource):
         self.size = size
         self.camera_num = camera_num
         self._cam: Any = None
+        self._still_config: Any = None
+        self.stills = 0
 
     def open(self) -> "Picamera2Source":
         try:
@@ -274,6 +292,9 @@ class Picamera2Source(FrameSource):
             # "RGB888" is B,G,R in memory (picamera2 manual, 4.2.2.2): OpenCV's BGR.
             config = cam.create_video_configuration(main={"size": self.size, "format": "RGB888"})
             cam.configure(config)
+            # the sensor's full resolution, for stills on demand (picamera2 manual, 8.3:
+            # create_still_configuration defaults main to the sensor resolution)
+            self._still_config = cam.create_still_configuration(main={"format": "RGB888"})
             cam.start()
             if "AfMode" in cam.camera_controls:
                 from libcamera import controls
@@ -295,6 +316,21 @@ class Picamera2Source(FrameSource):
         except Exception as exc:  # noqa: BLE001
             raise CameraError(f"Raspberry Pi camera stopped delivering frames: {exc}") from exc
 
+    def capture_still(self) -> np.ndarray | None:
+        """One full-resolution frame: picamera2 switches to the still configuration, captures
+        and returns to the video one (``switch_mode_and_capture_array``, manual section 6.2.2);
+        the preview pauses for that switch, so the caller rate-limits it. Autofocus stays in
+        continuous macro mode (set at open), so the still is as sharp as the preview."""
+        if self._cam is None:
+            raise CameraError("picamera2 still before open()")
+        try:
+            frame = self._cam.switch_mode_and_capture_array(self._still_config, "main")
+        except Exception as exc:  # noqa: BLE001 - libcamera raises RuntimeError/OSError
+            log.warning("Pi camera still capture failed: %s", exc)
+            return None
+        self.stills += 1
+        return frame
+
     def close(self) -> None:
         if self._cam is not None:
             try:
@@ -311,6 +347,63 @@ def picamera2_available() -> bool:
         return bool(Picamera2.global_camera_info())
     except Exception:  # noqa: BLE001 - any failure means "not usable"
         return False
+
+
+SMOOTH_FPS = 25.0        # the preview's floor (issue 21)
+MAX_WEBCAM_WIDTH = 1920  # wider costs decode time per frame for pixels a badge does not need
+
+
+def parse_v4l2_modes(text: str) -> list[tuple[str, int, int, float]]:
+    """``v4l2-ctl --list-formats-ext`` output -> [(fourcc, width, height, best fps)]."""
+    modes: list[tuple[str, int, int, float]] = []
+    fourcc = ""
+    size: tuple[int, int] | None = None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("[") and "'" in line:           # [0]: 'MJPG' (Motion-JPEG, compressed)
+            fourcc = line.split("'")[1]
+            size = None
+        elif line.startswith("Size: Discrete"):              # Size: Discrete 1920x1080
+            w, _, h = line.split()[-1].partition("x")
+            size = (int(w), int(h)) if w.isdigit() and h.isdigit() else None
+        elif line.startswith("Interval:") and size and fourcc and "(" in line:
+            fps_text = line.rsplit("(", 1)[1].split()[0]   # Interval: Discrete 0.033s (30.000 fps)
+            try:
+                fps = float(fps_text)
+            except ValueError:
+                continue
+            if modes and modes[-1][:3] == (fourcc, *size):
+                if fps > modes[-1][3]:
+                    modes[-1] = (fourcc, size[0], size[1], fps)
+            else:
+                modes.append((fourcc, size[0], size[1], fps))
+    return modes
+
+
+def choose_webcam_mode(modes: list[tuple[str, int, int, float]], min_fps: float = SMOOTH_FPS,
+                       max_width: int = MAX_WEBCAM_WIDTH) -> tuple[str, int, int, float] | None:
+    """The most pixels that still deliver ``min_fps`` (a smooth preview), up to ``max_width``;
+    on a tie the compressed format (MJPG keeps USB 2 bandwidth for high modes, raw YUYV
+    often drops to 5-10 fps above 640x480). None if no mode is smooth."""
+    smooth = [m for m in modes if m[3] >= min_fps - 0.5 and m[1] <= max_width]
+    if not smooth:
+        return None
+    return max(smooth, key=lambda m: (m[1] * m[2], m[0] == "MJPG", m[3]))
+
+
+def list_webcam_modes(index: int) -> list[tuple[str, int, int, float]]:
+    """The device's modes via ``v4l2-ctl`` (package v4l-utils); [] when it is not installed."""
+    import shutil
+    import subprocess
+    tool = shutil.which("v4l2-ctl")
+    if tool is None:
+        return []
+    try:
+        out = subprocess.run([tool, "-d", f"/dev/video{index}", "--list-formats-ext"],
+                             capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return parse_v4l2_modes(out.stdout) if out.returncode == 0 else []
 
 
 def webcam_indices(devices: Iterable[str] | None = None) -> list[int]:

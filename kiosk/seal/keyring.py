@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kiosk.atomicfile import atomic_write
+from sync.atomicfile import atomic_write
 from kiosk.errors import SealError, WrongPassphrase
 from sync.sealed_record import SealedRecordError, b64, unb64
 

@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from kiosk.atomicfile import fsync_dir  # noqa: F401  (re-exported for the journal)
+from sync.atomicfile import fsync_dir  # noqa: F401  (re-exported for the journal)
 from kiosk.errors import StoreError
 
 

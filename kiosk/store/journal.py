@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator
 
 from tinydb.storages import Storage
 
-from kiosk.atomicfile import open_private
+from sync.atomicfile import open_private
 from kiosk.errors import StoreError
 from kiosk.store.files import (atomic_write, decode_line, dumps, encode_line, fsync_dir, loads,
                                preserve_copy, store_error, write_all)

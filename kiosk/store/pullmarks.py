@@ -7,7 +7,7 @@ pull and loses nothing (``LeadStore.take_remote`` skips a version it already hol
 damaged mark file is reported and treated as absent, never as damage to the leads.
 
 The mark is written only after the records it covers are in the store (the worker's order), and
-atomically (``kiosk.atomicfile``): a power cut leaves the old mark or the new, so at worst some
+atomically (``sync.atomicfile``): a power cut leaves the old mark or the new, so at worst some
 updates are pulled twice, never skipped.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from kiosk.atomicfile import PRIVATE, atomic_write
+from sync.atomicfile import PRIVATE, atomic_write
 from kiosk.errors import StoreError
 from sync.record.timestamps import parse_wire_time
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Callable, Mapping, TypeVar
 
 from kiosk.errors import StoreError
-from kiosk.store.clock import clock_info, env_clock_source
+from sync.device_clock import clock_info, env_clock_source
 from sync.record import fields, record, timestamps, validate as record_validate
 from sync.record.errors import RecordError
 from sync.record.record import effective_tag, empty_contact

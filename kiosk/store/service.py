@@ -26,6 +26,7 @@ from kiosk.store.record import (EDITABLE_KEYS, SCHEMA_VERSION, SYNC_STATES, cano
                                 iso, json_copy, migrate, parse_time, utc_now, validate)
 from kiosk.store.retention import purged_copy, rescore_one, staff_discarded
 from kiosk.store.sealing import NoSealer, Sealer
+from kiosk.store.seen import DamageSeen, kept_files
 from kiosk.store.table import JournalTable, LeadDB
 from sync.record.delivery import apply_mark, is_pending
 from sync.record.versioning import new_version, settle_tag
@@ -100,6 +101,9 @@ class LeadStore:
         directory = self._storage.dir
         self._pull_marks = PullMarks(Path(directory) / PULL_MARKS_FILE if directory is not None else None,
                                      readonly=bool(self._storage.readonly), report=self._storage._event)
+        self._seen = DamageSeen(None if directory is None else Path(directory),
+                                readonly=bool(self._storage.readonly), report=self._storage._event)
+        self._acknowledged = 0       # how many of ``damage`` staff have acknowledged in this run
         self._table: JournalTable = db.table(TABLE)  # type: ignore[assignment]
         self._lock = threading.RLock()
         self._by_id: dict[str, str] = {}
@@ -616,6 +620,34 @@ class LeadStore:
     def location(self) -> str | None:
         """The store's folder on disk (None: the in-memory twin), where ``recovery.log`` is."""
         return None if self._storage.dir is None else str(self._storage.dir)
+
+    @property
+    def damage_kept_earlier(self) -> list[str]:
+        """Damaged files kept by an earlier start that staff have not acknowledged (full paths):
+        after a restart the store opens whole, and these keep the kiosk's banner up."""
+        now = set(self.preserved)
+        seen = self._seen.seen()
+        return [str(p) for p in kept_files(self._storage.dir) if str(p) not in now and p.name not in seen]
+
+    @property
+    def unacknowledged_damage(self) -> list[str]:
+        """``damage`` minus what staff acknowledged in this run, plus one line for damage kept by an
+        earlier start and not acknowledged: what the kiosk's banner shows. Commands still use ``damage``."""
+        out = self.damage[self._acknowledged:]
+        earlier = self.damage_kept_earlier
+        if earlier:
+            out.append(f"damage found on an earlier start ({len(earlier)} damaged file(s) kept; see recovery.log)")
+        return out
+
+    def acknowledge_damage(self, actor: str) -> None:
+        """Staff saw the damage report: the banner goes, here and after restarts (kept files by name in
+        ``damage_seen.json``); the files themselves stay. Noted in the recovery report."""
+        kept = [Path(p).name for p in self.preserved] + [Path(p).name for p in self.damage_kept_earlier]
+        with self._lock:
+            self._seen.acknowledge(kept)
+            self._acknowledged = len(self.damage)
+        self._storage._event(f"damage report acknowledged by {actor or 'staff'}"
+                             + (f" (kept files: {', '.join(kept)})" if kept else ""))
 
     @property
     def lost_ids(self) -> list[str]:

@@ -1,7 +1,7 @@
 """Making a lead record (schema 1), copying it safely and migrating older shapes.
 
 Pure: no clock probe, no file access. The kiosk hands in the clock facts it measured
-(``kiosk.store.clock``); central and the tests hand in fixed ones.
+(``sync.device_clock``); central and the tests hand in fixed ones.
 """
 from __future__ import annotations
 

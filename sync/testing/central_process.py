@@ -53,15 +53,19 @@ class RealCentral:
             [sys.executable, "-m", "kiosk", "central", "serve", "--db", self.db_url, "--port", str(self.port),
              *self._no_notify_args()], stdout=self.log.open("ab"), stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
+        # Any answer means it is up. A first answer can take seconds on a loaded machine (or under
+        # a shifted clock): a slow answer is waited for, not taken as a failure, and a server that
+        # never came up is stopped, not left running behind the test.
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"central serve exited: {self.log.read_text()[-2000:]}")
             try:
-                requests.get(self.url + "/api/v1/config", timeout=1)
+                requests.get(self.url + "/api/v1/config", timeout=max(1.0, min(10.0, deadline - time.monotonic())))
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
-        raise RuntimeError("central serve did not come up")
+        self.stop()
+        raise RuntimeError(f"central serve did not come up in {timeout:.0f} s: {self.log.read_text()[-2000:]}")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -38,7 +38,7 @@ def clock_sample(now: float | None = None) -> dict[str, Any]:
 
     sample: dict[str, Any] = {}
     try:
-        from kiosk.store.clock import clock_info, env_clock_source
+        from sync.device_clock import clock_info, env_clock_source
         sample.update(clock_info(env_clock_source()))
     except Exception:  # the clock probe is a nicety; never let it stop a delivery
         pass

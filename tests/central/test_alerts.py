@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import pytest
 
 from central_test_support import settings_for  # type: ignore[import-not-found]
+from tests.support.waiting import wait_until
 
 BASE = "https://leads.example.com"
 
@@ -187,9 +188,7 @@ def test_chat_escapes_slack_markup(sqlite_url, lead):
             hot = lead(tag="hot", notes="<https://evil.example|Open in Salesforce> & <@U123>")
             hot["contact"]["first_name"] = "<!channel>"
             _kiosk(c, "booth-1").send(hot)
-            deadline = time.monotonic() + 10
-            while not _Sink.posts and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: _Sink.posts, what="the chat post")
             [post] = _Sink.posts
             text = post["text"]
             assert "<!channel>" not in text and "&lt;!channel&gt;" in text

@@ -128,11 +128,11 @@ def test_bad_token_gets_401_before_the_body_and_memory_stays_flat(default_server
     socks = [_open(server.port, head) for _ in range(50)]
     try:
         started = time.monotonic()
-        deadline = started + 5
+        # the bodies never come: a server that waited for them would answer none of these
+        # (a generous deadline: on a loaded CI machine 50 answers can take seconds)
+        deadline = started + 30
         codes = [_status(s, deadline) for s in socks]
-        took = time.monotonic() - started
         assert codes == [401] * 50, codes
-        assert took < 5
         # the attacker goes on pushing the 16 MB it announced; the server must not keep it
         chunk = b"x" * (256 * 1024)
         push_deadline = time.monotonic() + 10
@@ -157,13 +157,13 @@ def test_missing_signature_headers_refused_before_the_body(server: Server) -> No
     creds = server.enroll()
     sock = _open(server.port, _head("/api/v1/leads:batch", SIXTEEN_MB, {"Authorization": f"Bearer {creds['token']}"}))
     try:
-        assert _status(sock, time.monotonic() + 5) == 401
+        assert _status(sock, time.monotonic() + 30) == 401
     finally:
         sock.close()
     stale = sign_headers(creds["signing_secret"], b"{}", timestamp=time.time() - 3600)
     sock = _open(server.port, _head("/api/v1/heartbeat", 100_000, {"Authorization": f"Bearer {creds['token']}", **stale}))
     try:
-        assert _status(sock, time.monotonic() + 5) == 401
+        assert _status(sock, time.monotonic() + 30) == 401
     finally:
         sock.close()
 
@@ -185,9 +185,11 @@ def test_body_reads_are_bounded_in_number_and_time(server: Server) -> None:
     third = _open(server.port, _head("/api/v1/leads:batch", 1_000_000,
                                      {**auth, **sign_headers(creds["signing_secret"], b"unused")}))
     try:
-        assert _status(third, started + 8) == 503          # no free slot: come back later
-        assert [_status(s, started + 8) for s in drippers] == [408, 408]
-        assert time.monotonic() - started < 8
+        # Which two of the three hold the slots depends on when the server got to each (on a
+        # loaded machine the third may be read first): two are cut after body_timeout_s (408),
+        # one is told to come back (503). A server that never cut a dripper answers nothing.
+        codes = sorted(_status(s, started + 30) for s in (*drippers, third))
+        assert codes == [408, 408, 503], codes
     finally:
         for s in (*drippers, third):
             s.close()

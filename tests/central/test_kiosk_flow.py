@@ -7,10 +7,10 @@ from __future__ import annotations
 import io
 import json
 import threading
-import time
 from contextlib import redirect_stdout
 
 import pytest
+from tests.support.waiting import wait_until
 
 HOT = {"contact": {"first_name": "Grace", "last_name": "Hopper", "company": "Navy", "email": "grace@example.com",
                    "country": "DE"},
@@ -48,9 +48,7 @@ def test_enroll_capture_sync_email(sqlite_url, tmp_path, smtp_server, settings, 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: server.started, what="uvicorn to start")
     try:
         rc, code = _cli("central", "enroll-code", "--db", sqlite_url, "--show", "expo2026", "--name", "Expo 2026")
         assert rc == 0

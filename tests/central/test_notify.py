@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from sqlalchemy import select, update
 
 from central.models import Notification
+from tests.support.waiting import wait_until
 
 
 def _notifications(db):  # type: ignore[no-untyped-def]
@@ -21,12 +22,8 @@ def test_smtp_outage_delays_then_delivers_once(client, enroll, lead, smtp_server
     smtp_server.fail = True
     k = enroll()
     k.send(lead(tag="hot"))
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        rows = _notifications(client.app.state.db)
-        if rows and rows[0].attempts >= 2:
-            break
-        time.sleep(0.1)
+    rows = wait_until(lambda: [r for r in _notifications(client.app.state.db) if r.attempts >= 2],
+                      what="two failed delivery attempts")
     assert rows[0].state in ("retry", "sending") and "451" in (rows[0].last_error or "")
     assert smtp_server.messages == []
     smtp_server.fail = False
@@ -172,12 +169,9 @@ def test_chat_webhook_posted_once(sqlite_url, lead):
             body = json.dumps({"leads": [hot]}).encode()
             c.post("/api/v1/leads:batch", content=body,
                    headers=sign_headers(d["signing_secret"], body) | {"Authorization": f"Bearer {d['token']}"})
-            deadline = time.monotonic() + 10
-            while len(_ChatSink.posts) < 1 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: len(_ChatSink.posts) >= 1, what="the first chat post")
             _ChatSink.status = 200                      # the first post failed with 500: retried
-            while len(_ChatSink.posts) < 2 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: len(_ChatSink.posts) >= 2, what="the retried chat post")
             time.sleep(0.8)
             assert len(_ChatSink.posts) == 2
             assert "call Tuesday" in _ChatSink.posts[-1]["text"] and hot["id"] in _ChatSink.posts[-1]["text"]

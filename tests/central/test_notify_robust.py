@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from central.models import Notification
 from central_test_support import ADMIN_TOKEN, make_lead, settings_for  # type: ignore[import-not-found]
+from tests.support.waiting import wait_until
 
 
 def _rows(db):  # type: ignore[no-untyped-def]
@@ -36,9 +37,7 @@ def test_line_break_in_name_and_company_still_sends_a_clean_email(client, enroll
     assert "\n" not in subject and "\r" not in subject and "\u2028" not in subject and "\x07" not in subject
     assert "Grace Bcc: victim@example.com" in subject and "Navy X-Injected: yes" in subject
     assert msg.message["Bcc"] is None and msg.message["X-Injected"] is None
-    deadline = time.monotonic() + 5
-    while _rows(client.app.state.db)[0].state != "sent" and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: _rows(client.app.state.db)[0].state == "sent", what="the notification marked sent")
     assert _rows(client.app.state.db)[0].state == "sent"
 
 

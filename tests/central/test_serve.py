@@ -13,23 +13,26 @@ import pytest
 import requests
 
 from central_test_support import make_lead
+from tests.support.waiting import wait_until
 
 
 def _serve(url: str, port: int, config, extra: list[str]) -> subprocess.Popen:  # type: ignore[no-untyped-def]
     proc = subprocess.Popen([sys.executable, "-m", "kiosk", "central", "serve", "--db", url, "--port", str(port),
                              "--config", str(config), *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if proc.poll() is not None:
             raise AssertionError(proc.stdout.read().decode())
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return proc
+            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
         except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not start")
+            return False
+    try:
+        wait_until(healthy, interval=0.2, what="central serve to answer /healthz")
+    except AssertionError:
+        proc.kill()
+        raise
+    return proc
 
 
 def _stop(proc: subprocess.Popen) -> str:

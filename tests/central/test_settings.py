@@ -86,6 +86,37 @@ def test_errors_name_file_key_and_expectation(tmp_path, text, key, expected):
     assert msg.startswith(str(path)) and f": {key}:" in msg and expected in msg, msg
 
 
+def test_every_problem_is_reported_at_once(tmp_path):
+    """Three mistakes in three tables: one error names all three (file, key path, expectation), so
+    an operator fixes them in one go instead of a fix-one-rerun loop."""
+    text = (GOOD.replace('port = 587', 'port = "587"')
+            .replace('security = "starttls"', 'security = "tls"')
+            .replace('email = ["dach@example.com"]', 'email = ["not-an-address"]')
+            + '\n[smpt]\nhost = "x"\n')
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, env={"T_SMTP_PW": "pw"})
+    msg = str(info.value)
+    assert msg.startswith(f"{path}: 4 problems:"), msg
+    keys = [key for key, _ in info.value.problems]
+    assert keys == ["smpt", "smtp.security", "smtp.port", "routing.rules[1].email[0]"], msg
+    for key, expected in [("smpt", "one of the known tables"), ("smtp.security", "one of none, starttls, ssl"),
+                          ("smtp.port", "a number from 1 to 65535"), ("routing.rules[1].email[0]", "e-mail addresses")]:
+        line = next(line for line in msg.splitlines() if line.strip().startswith(f"{key}:"))
+        assert expected in line, msg
+    # the first problem stays where single-problem callers look
+    assert info.value.key_path == "smpt"
+
+
+def test_several_problems_in_one_route_do_not_cascade():
+    """A rule whose only recipient is misspelt gets that problem, not also 'no recipient'."""
+    with pytest.raises(ConfigError) as info:
+        parse_settings({"routing": {"rules": [{"name": "x", "chat": True, "territories": ["NOPE"], "shows": 3}]}},
+                       "<t>", {})
+    assert [k for k, _ in info.value.problems] == ["routing.rules[0].chat", "routing.rules[0].territories[0]",
+                                                   "routing.rules[0].shows"], str(info.value)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="an existing TOML file"):
         load_settings(tmp_path / "nope.toml")

@@ -37,7 +37,7 @@ def test_card_photo_sealed_on_the_kiosk_synced_and_shown_on_the_lead_page(browse
     from kiosk.cli import main
     from kiosk.scan.card.photo import encode_photo
     from kiosk.store import new_lead, open_store
-    from sync.kiosk import build_worker
+    from kiosk.sync_wiring import build_worker
     from sync.testing.central_process import RealCentral
 
     card = cv2.imread(str(render_card(tmp_path / "card.png", ROWS, size=(1000, 560))))

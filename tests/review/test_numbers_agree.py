@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from central.models import Lead, Show
 from central.web.models import Outcome
+from sync.record.fields import OUTCOME_STATUSES, TAGS
 
-TAGS = ("hot", "warm", "nurture")
-STATUSES = (None, "closed_won", "closed_lost", "discarded", "active")
+STATUSES = (None, *OUTCOME_STATUSES)
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 
 lead_st = st.fixed_dictionaries({

@@ -132,3 +132,59 @@ def test_live_decoder_reports_a_code_once_per_frame() -> None:
         assert list(decode(held_badge(noise=0, count=1)[0])) == [TRUTH]
     finally:
         decode.close()
+
+
+def test_still_asked_for_when_a_region_stays_unread_and_rate_limited() -> None:
+    now = [100.0]
+    decode = LiveDecoder(Decoder(), clock=lambda: now[0])
+    try:
+        assert decode.heavy is not None
+        assert not decode.still_wanted()
+        decode.heavy.unread_streak = 3
+        assert decode.still_wanted()
+        decode.offer_still(held_badge(noise=0, count=1)[0])
+        assert not decode.still_wanted()           # the streak starts over, and ...
+        decode.heavy.unread_streak = 3
+        now[0] += 1.0
+        assert not decode.still_wanted()           # ... at most one request per 3 s
+        now[0] += 2.5
+        assert decode.still_wanted()
+    finally:
+        decode.close()
+
+
+def test_camera_feed_reads_the_badge_from_full_resolution_stills() -> None:
+    """Preview frames too noisy even to fuse, a Pi-like source that gives clean stills: the
+    feed's camera thread takes a burst of stills when the decoder asks, and the badge is read."""
+    from kiosk.app.camera_feed import CameraFeed
+    from kiosk.scan.sources import MemoryFrameSource
+
+    class StillSource(MemoryFrameSource):
+        stills = 0
+
+        def capture_still(self) -> np.ndarray | None:
+            StillSource.stills += 1
+            big = held_badge(noise=0, count=1, seed=StillSource.stills)[0]
+            return cv2.resize(big, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+
+    noisy = [f for f in held_badge(noise=90, count=6, seed=5)]
+    decoder = Decoder()
+    assert all(decoder.decode(f) == [] for f in noisy)
+    decode = LiveDecoder(decoder)
+    codes: list[str] = []
+    got = threading.Event()
+
+    def on_code(text: str) -> None:
+        codes.append(text)
+        got.set()
+
+    feed = CameraFeed(lambda: StillSource(noisy, loop=True, fps=30).open(), decode,
+                      on_code=on_code, on_error=lambda _m: None, max_fps=30)
+    feed.start()
+    try:
+        assert got.wait(60), f"no read; stills taken {StillSource.stills}"
+    finally:
+        feed.stop()
+        decode.close()
+    assert set(codes) == {TRUTH}
+    assert StillSource.stills >= 2 and decode.stills_used >= 2

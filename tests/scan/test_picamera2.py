@@ -40,6 +40,8 @@ class FakePicamera2:
         self.controls_set: dict = {}
         self.config: dict | None = None
         self.started = self.closed = False
+        self.switched: list[dict] = []
+        self.fail_still = False
         self.camera_controls = {"ExposureTime": (1, 1000000, None)}
         if self.has_af:
             self.camera_controls["AfMode"] = (0, 2, 0)
@@ -49,8 +51,26 @@ class FakePicamera2:
     def global_camera_info() -> list[dict]:
         return FakePicamera2.cameras
 
+    sensor_resolution = (4608, 2592)   # imx708 (Camera Module 3)
+
     def create_video_configuration(self, main: dict) -> dict:
         return {"use_case": "video", "main": dict(main)}
+
+    def create_still_configuration(self, main: dict | None = None) -> dict:
+        # picamera2: the still configuration's main stream defaults to the sensor resolution
+        return {"use_case": "still", "main": {"size": self.sensor_resolution, **(main or {})}}
+
+    def switch_mode_and_capture_array(self, config: dict, name: str = "main") -> np.ndarray:
+        """picamera2 stops, configures ``config``, captures, and restores the previous mode."""
+        assert self.started, "switch_mode_and_capture_array needs a started camera"
+        if self.fail_still:
+            raise RuntimeError("Camera frontend has timed out!")
+        previous = self.config
+        self.switched.append(config)
+        self.config = config
+        frame = self.capture_array(name)
+        self.config = previous
+        return frame
 
     def configure(self, config: dict) -> None:
         self.config = config
@@ -125,3 +145,26 @@ def test_auto_prefers_the_pi_camera(fake_picamera2: type[FakePicamera2]) -> None
         assert isinstance(source, Picamera2Source)
     finally:
         source.close()
+
+
+def test_full_resolution_still_on_demand(fake_picamera2: type[FakePicamera2]) -> None:
+    source = Picamera2Source().open()
+    cam = fake_picamera2.instances[-1]
+    still = source.capture_still()
+    assert still is not None and still.shape == (2592, 4608, 3) and still[0, 0, 0] == 255
+    assert cam.switched == [{"use_case": "still", "main": {"format": "RGB888",
+                                                           "size": (4608, 2592)}}]
+    assert cam.started and cam.config["main"]["size"] == (1280, 720)  # back to the preview
+    preview = source.read()
+    assert preview.shape == (720, 1280, 3)
+    assert source.stills == 1
+    cam.fail_still = True
+    assert source.capture_still() is None   # a failed still is no frame, not a crash
+    source.close()
+    with pytest.raises(CameraError, match="before open"):
+        source.capture_still()
+
+
+def test_sources_without_stills_say_none() -> None:
+    from kiosk.scan.sources import MemoryFrameSource
+    assert MemoryFrameSource([np.zeros((4, 4, 3), np.uint8)]).open().capture_still() is None

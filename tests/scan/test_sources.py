@@ -86,3 +86,45 @@ def test_auto_falls_back_to_demo_video(monkeypatch: pytest.MonkeyPatch, demo_vid
 
 def test_webcam_indices_parse_device_names() -> None:
     assert webcam_indices(["/dev/video2", "/dev/video0", "/dev/video-meta"]) == [0, 2]
+
+
+V4L2_LIST = """ioctl: VIDIOC_ENUM_FMT
+\tType: Video Capture
+
+\t[0]: 'MJPG' (Motion-JPEG, compressed)
+\t\tSize: Discrete 1920x1080
+\t\t\tInterval: Discrete 0.033s (30.000 fps)
+\t\t\tInterval: Discrete 0.040s (25.000 fps)
+\t\tSize: Discrete 1280x720
+\t\t\tInterval: Discrete 0.017s (60.000 fps)
+\t\t\tInterval: Discrete 0.033s (30.000 fps)
+\t\tSize: Discrete 3840x2160
+\t\t\tInterval: Discrete 0.067s (15.000 fps)
+\t[1]: 'YUYV' (YUYV 4:2:2)
+\t\tSize: Discrete 1920x1080
+\t\t\tInterval: Discrete 0.200s (5.000 fps)
+\t\tSize: Discrete 640x480
+\t\t\tInterval: Discrete 0.033s (30.000 fps)
+"""
+
+
+def test_webcam_modes_parsed_from_v4l2_ctl() -> None:
+    from kiosk.scan.sources import parse_v4l2_modes
+    assert parse_v4l2_modes(V4L2_LIST) == [
+        ("MJPG", 1920, 1080, 30.0), ("MJPG", 1280, 720, 60.0), ("MJPG", 3840, 2160, 15.0),
+        ("YUYV", 1920, 1080, 5.0), ("YUYV", 640, 480, 30.0)]
+    assert parse_v4l2_modes("") == []
+    assert parse_v4l2_modes("garbage\n\tSize: Discrete axb\n\tInterval: (x fps)") == []
+
+
+def test_highest_smooth_webcam_mode_is_chosen() -> None:
+    from kiosk.scan.sources import choose_webcam_mode, parse_v4l2_modes
+    modes = parse_v4l2_modes(V4L2_LIST)
+    # 4K is 15 fps and YUYV 1080p 5 fps: both would stutter; MJPG 1080p keeps 30
+    assert choose_webcam_mode(modes) == ("MJPG", 1920, 1080, 30.0)
+    assert choose_webcam_mode(modes, max_width=1280) == ("MJPG", 1280, 720, 60.0)
+    assert choose_webcam_mode([("YUYV", 1920, 1080, 5.0), ("YUYV", 640, 480, 30.0)]) == \
+        ("YUYV", 640, 480, 30.0)
+    assert choose_webcam_mode([("YUYV", 1920, 1080, 5.0)]) is None
+    # same size in both formats: the compressed one (USB bandwidth)
+    assert choose_webcam_mode([("YUYV", 1280, 720, 30.0), ("MJPG", 1280, 720, 30.0)])[0] == "MJPG"

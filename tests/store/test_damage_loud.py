@@ -138,3 +138,21 @@ def test_sync_status_reports_the_damage_and_writes_nothing(three, capsys) -> Non
     st = json.loads(capsys.readouterr().out)
     assert st["store_damage"]["problems"] and "empty" in st["store_damage"]["problems"][0]
     assert _files(data) == before
+
+
+def test_sync_status_reports_damage_kept_by_an_earlier_start_until_acknowledged(three, capsys) -> None:
+    from kiosk.store import open_store
+    data, ids = three
+    _journal(data).write_bytes(b"")
+    open_store(data).close()                  # the kiosk's run that found it: files kept, store rebuilt
+    assert main(["sync", "status", "--json", "--data", str(data)]) == 0
+    st = json.loads(capsys.readouterr().out)["store_damage"]
+    assert st["problems"] == [] and len(st["kept_earlier_unacknowledged"]) == 1
+    assert ".damaged-" in st["kept_earlier_unacknowledged"][0]
+    assert main(["sync", "status", "--data", str(data)]) == 0
+    assert "DAMAGED EARLIER, NOT YET ACKNOWLEDGED" in capsys.readouterr().out
+    store = open_store(data)
+    store.acknowledge_damage("Ana")
+    store.close()
+    assert main(["sync", "status", "--json", "--data", str(data)]) == 0
+    assert json.loads(capsys.readouterr().out)["store_damage"]["kept_earlier_unacknowledged"] == []

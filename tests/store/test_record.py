@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import StoreError
-from kiosk.store import clock
+from sync import device_clock as clock
 from kiosk.store.record import SCHEMA_VERSION, migrate, new_lead, parse_time
 
 

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from kiosk.store import MemoryLeadStore
-from sync.config import load_destinations, parse_destinations
+from kiosk.sync_wiring import load_destinations
+from sync.config import parse_destinations
 from sync.enrollment import CentralCredentials, load_credentials, save_credentials
 from sync.errors import DestinationConfigError
 from sync.record.signing import new_secret

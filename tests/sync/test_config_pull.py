@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync.kiosk import config_writer
+from kiosk.sync_wiring import config_writer
 from tests.support.records import make_lead
 from sync.worker import SyncWorker
 
@@ -50,7 +50,7 @@ def test_destinations_from_a_pulled_config_apply_without_restart(tmp_path: Path,
     import time
 
     from kiosk.cli import main
-    from sync.kiosk import build_worker
+    from kiosk.sync_wiring import build_worker
     from sync.record.signing import new_secret
     from sync.testing.crm_stubs import start_webhook_receiver
 

@@ -1,5 +1,5 @@
 """Issue 14: where the pull of central's edits got to survives a restart of the kiosk. The real
-central (`leadkiosk central serve`), the real wiring (`sync.kiosk.build_worker`) and the real
+central (`leadkiosk central serve`), the real wiring (`kiosk.sync_wiring.build_worker`) and the real
 durable store; the worker is stopped and a new one built over a reopened store between pulls.
 What each pull brought is recorded by wrapping the real transport's ``pull_updates``."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ pytest.importorskip("fastapi")
 
 from kiosk.cli import main  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
-from sync.kiosk import build_worker  # noqa: E402
+from kiosk.sync_wiring import build_worker  # noqa: E402
 from sync.testing.central_process import RealCentral  # noqa: E402
 from tests.support.records import make_lead  # noqa: E402
 

@@ -15,7 +15,7 @@ pytest.importorskip("central.api")
 
 from kiosk.cli import main  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
-from sync.kiosk import build_worker  # noqa: E402
+from kiosk.sync_wiring import build_worker  # noqa: E402
 from sync.testing.chaos_proxy import ChaosProxy  # noqa: E402
 from tests.support.records import make_lead  # noqa: E402
 

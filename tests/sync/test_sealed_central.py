@@ -16,7 +16,7 @@ from kiosk.seal import KeySealer  # noqa: E402
 from kiosk.seal.central_link import unlock_from_central  # noqa: E402
 from kiosk.store import new_lead, open_store  # noqa: E402
 from sync.errors import AuthError  # noqa: E402
-from sync.kiosk import build_worker  # noqa: E402
+from kiosk.sync_wiring import build_worker  # noqa: E402
 from sync.testing.central_process import RealCentral  # noqa: E402
 
 from .conftest import fast_backoff  # noqa: E402

@@ -36,6 +36,10 @@ def scenario_rescan(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]
     visitor. Neither may bounce the kiosk off Scan; staff can then tap Staff."""
     from kiosk.app.scripted import tap
     scan = app.screen("scan")
+    # The badge is read again HOLD_S after Back; a loaded machine can take seconds between two
+    # steps of this script, so the window for the Staff tap is widened (the rule itself is tested
+    # with a clock in tests/scan/test_handled_codes.py).
+    app.handled_codes.hold_s = 10.0
     yield lambda: app.sm.current == "contact"
     yield None
     yield None
@@ -126,11 +130,23 @@ def _press(app: Any, vk: Any, *names: str) -> Iterator[Any]:
 def _focus(screen: Any, field: Any) -> Iterator[Any]:
     """Scroll a field into view, then tap it (a finger can only tap what is on screen)."""
     from kiosk.app.scripted import tap
-    screen.scroll.scroll_to(field, padding=12, animate=False)
-    yield 0.1
+    # The scroll view shrinks when the keyboard slides in, and a loaded machine lays that out a few
+    # frames later: scroll again until the field really is on screen (a person waits for that too).
+    for _ in range(50):
+        screen.scroll.scroll_to(field, padding=12, animate=False)
+        yield 0.2
+        if _on_screen(screen.scroll, field):
+            break
     tap(field)
     yield lambda: field.focus
     yield 0.1
+
+
+def _on_screen(scroll: Any, field: Any) -> bool:
+    """The whole field lies inside the scroll view's visible window area."""
+    _, sy = scroll.parent.to_window(*scroll.pos)
+    _, fy = field.parent.to_window(*field.pos)
+    return bool(sy <= fy and fy + field.height <= sy + scroll.height)
 
 
 def scenario_keyboard(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
@@ -287,7 +303,9 @@ SCENARIOS: dict[str, Scenario] = {"german": scenario_german, "discarded": scenar
                                   "keyboard_de": scenario_keyboard_de}
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], scenarios: dict[str, Scenario] | None = None) -> int:
+    """Run scenario ``argv[0]`` from ``scenarios`` (this module's by default; layout_driver passes its own)."""
+    scenarios = SCENARIOS if scenarios is None else scenarios
     name, data, out_dir, camera = argv[:4]
     mode = argv[4] if len(argv) > 4 else "staffed"
     size = parse_size(argv[5] if len(argv) > 5 else "800x480")
@@ -305,7 +323,7 @@ def main(argv: list[str]) -> int:
         services.context.staff = staff
     app = KioskApp(services)
     facts: dict[str, Any] = {}
-    result = run_script(app, lambda a: SCENARIOS[name](a, out, facts), timeout_s=90)
+    result = run_script(app, lambda a: scenarios[name](a, out, facts), timeout_s=240, wait_timeout_s=60)
     services.close()
     facts["ok"] = result["ok"]
     facts["error"] = result["error"]

@@ -41,7 +41,7 @@ def badge_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def run_ui(tmp_path: Path) -> Callable[..., dict[str, Any]]:
     def run(scenario: str, data: Path, camera: str, mode: str = "staffed", size: str = "800x480",
-            timeout: float = 120) -> dict[str, Any]:
+            timeout: float = 300) -> dict[str, Any]:
         out = tmp_path / f"out-{scenario}-{size}"
         cmd = [sys.executable, str(DRIVER), scenario, str(data), str(out), camera, mode, size]
         proc = subprocess.run(cmd, env=kivy_env(tmp_path), capture_output=True, text=True,

@@ -91,7 +91,34 @@ def scenario_tools(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     app.root.export_to_png(str(out / "damage-tools.png"))
 
 
-SCENARIOS: dict[str, Scenario] = {"banner": scenario_banner, "tools": scenario_tools}
+def scenario_acknowledge(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    """Restarted after the damage was found: the banner is still up; staff acknowledge it on the
+    sync screen and it goes."""
+    from kiosk.app.scripted import tap
+    yield from scenario_tools(app, out, facts)
+    _banner_facts(app, facts, "before_ack")
+    tools = app.screen("tools")
+    tools.scroll.scroll_to(tools.ids.damage_ack, animate=False)
+    yield 0.1
+    tap(tools.ids.damage_ack)
+    yield lambda: not app.root.damage_banner.visible
+    yield None
+    facts["after_ack"] = {"banner": app.root.damage_banner.visible, "details": tools.ids.damage_text.text,
+                          "message": tools.message}
+    tap(tools.ids.back)
+    yield lambda: app.sm.current == "staff"
+    yield 2.5                                       # a poll of the store's report comes and goes
+    facts["banner_later"] = app.root.damage_banner.visible
+
+
+def scenario_quiet(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    yield lambda: app.sm.current == "scan"
+    yield 2.5
+    facts["banner"] = app.root.damage_banner.visible
+
+
+SCENARIOS: dict[str, Scenario] = {"banner": scenario_banner, "tools": scenario_tools,
+                                  "acknowledge": scenario_acknowledge, "quiet": scenario_quiet}
 
 
 def main(argv: list[str]) -> int:

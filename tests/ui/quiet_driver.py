@@ -35,7 +35,7 @@ def main(data: str) -> int:
         logging.getLogger("leadkiosk.app").error("a real error: the test says so")
         yield 0.1
 
-    result = run_script(app, script, timeout_s=40)
+    result = run_script(app, script, timeout_s=240, wait_timeout_s=60)
     services.close()
     return 0 if result["ok"] else 1
 

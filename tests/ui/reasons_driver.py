@@ -62,7 +62,7 @@ def main(data: str, out_dir: str) -> int:
         facts["lead_discard_text"] = lead.discard_text
         facts["stored_after_retag"] = services.flow.store.get(lead_id)["score"]["reasons"]
 
-    result = run_script(app, script, timeout_s=60)
+    result = run_script(app, script, timeout_s=240, wait_timeout_s=60)
     services.close()
     facts.update(ok=result["ok"], error=result["error"])
     (out / "result.json").write_text(json.dumps(facts, indent=1, ensure_ascii=False))

@@ -97,3 +97,29 @@ def test_a_deleted_journal_says_nothing_was_left_to_keep(tmp_path: Path) -> None
     text = facts["at_scan"]["text"]
     assert "journal store.journal is missing" in text and "0 lost lead(s) known by id" in text
     assert "Nothing was left to keep (the file is gone)" in text
+
+
+def test_damage_stays_loud_after_a_restart_until_staff_acknowledge_it(tmp_path: Path) -> None:
+    """The run that found the damage kept the files and rebuilt; the kiosk was switched off before
+    anyone looked. The next start still warns; staff acknowledge it; later starts are quiet."""
+    from kiosk.store import open_store
+    data = tmp_path / "data"
+    _damaged_store(data, "overwritten")
+    store = open_store(data)                  # the run that found it (then the power cut)
+    assert store.damage
+    store.close()
+    store = open_store(data)
+    assert store.damage == [] and len(store.damage_kept_earlier) == 1   # the store itself opens whole
+    store.close()
+    facts = _run(tmp_path, "acknowledge", data, "staffed")
+    before = facts["before_ack"]
+    assert before["visible"] and "damage found on an earlier start (1 damaged file(s) kept" in before["text"]
+    assert "The damaged files are kept (store.journal.damaged-" in before["text"]
+    kept = [p for p in (data / "leads").iterdir() if ".damaged-" in p.name]
+    assert f"Damaged file kept as {kept[0]}" in facts["details"]
+    assert facts["after_ack"]["banner"] is False and facts["after_ack"]["details"] == ""
+    assert facts["banner_later"] is False
+    assert kept[0].exists()                                            # the files stay
+    assert "damage report acknowledged by Ana" in (data / "leads" / "recovery.log").read_text()
+    quiet = _run(tmp_path, "quiet", data, "staffed")
+    assert quiet["banner"] is False

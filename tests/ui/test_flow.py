@@ -174,6 +174,34 @@ def test_idle_only_in_self_serve_and_warns_first(flow: CaptureFlow, clock: Clock
     assert flow.idle_status().state == "ok" and flow.state == SCAN
 
 
+def test_a_step_of_one_tap_questions_is_done_by_its_last_choice(flow: CaptureFlow) -> None:
+    """Auto-advance (issue 17's tap budget): only steps whose visible questions are all one-tap kinds."""
+    flow.badge_read(VCARD)
+    flow.submit_contact(dict(flow.contact))
+    assert not flow.step_done_by_choice()              # budget: not answered yet
+    flow.answer("budget", "approved")
+    assert flow.step_done_by_choice()                  # the one single choice: done
+    flow.next()
+    flow.answer("authority", "other")
+    flow.next()
+    flow.answer("need", "critical")                    # reveals a multi-choice question: Next stays
+    assert not flow.step_done_by_choice()
+    flow.answer("product_interest", ["crm_sync"])
+    assert not flow.step_done_by_choice()
+    flow.next()
+    flow.answer("timing", "0_3_months")                # reveals the yes/no question, unanswered
+    assert not flow.step_done_by_choice()
+    flow.answer("evaluated_competitors", False)
+    assert flow.step_done_by_choice()
+    flow.next()
+    flow.answer("role", "buyer")
+    flow.answer("follow_up", "demo")                   # a text question (notes) on the step: Next stays
+    assert not flow.step_done_by_choice()
+    flow.next()
+    flow.answer("consent", True)                       # consent is a deliberate Finish
+    assert not flow.step_done_by_choice()
+
+
 CARD = {"contact": {"first_name": "Anna", "last_name": "Schmidt", "title": "Leiterin Vertrieb",
                     "company": "Müller GmbH", "email": "anna@mueller.example", "phone": "+498912345678",
                     "country": "DE", "website": "www.mueller.example"},

@@ -94,7 +94,7 @@ def test_german_done_screen_and_lead_detail_on_a_real_window(tmp_path: Path, chi
     out = tmp_path / "out"
     driver = Path(__file__).with_name("reasons_driver.py")
     proc = subprocess.run([sys.executable, str(driver), str(tmp_path / "data"), str(out)], env=child_env,
-                          capture_output=True, text=True, timeout=120, cwd=str(Path(__file__).resolve().parents[2]))
+                          capture_output=True, text=True, timeout=300, cwd=str(Path(__file__).resolve().parents[2]))
     result = out / "result.json"
     assert result.exists(), f"driver crashed (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
     facts = json.loads(result.read_text(encoding="utf-8"))

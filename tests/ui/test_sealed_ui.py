@@ -23,7 +23,7 @@ PASSPHRASE = "heronhallfour"
 def _run(tmp_path: Path, scenario: str, data: Path, camera: str) -> dict[str, Any]:
     out = tmp_path / f"out-{scenario}"
     proc = subprocess.run([sys.executable, str(DRIVER), scenario, str(data), str(out), camera],
-                          env=kivy_env(tmp_path), capture_output=True, text=True, timeout=120, cwd=str(REPO))
+                          env=kivy_env(tmp_path), capture_output=True, text=True, timeout=300, cwd=str(REPO))
     result = out / "result.json"
     assert result.exists(), f"driver crashed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     facts = json.loads(result.read_text())

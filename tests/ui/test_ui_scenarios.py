@@ -143,7 +143,7 @@ def test_self_serve_idle_reset_clears_visitor(run_ui, tmp_path: Path) -> None:
     facts = run_ui("idle", tmp_path / "data", "none", mode="self_serve")
     assert facts["warning_text"].startswith("Still there?")
     assert facts["still_here_kept"] is True
-    assert 0.5 <= facts["warned_after_s"] <= 3.0
+    assert 0.5 <= facts["warned_after_s"] <= 20.0
     assert all(v == "" for v in facts["cleared_fields"].values()), facts["cleared_fields"]
     assert facts["flow_contact"]["first_name"] is None and facts["flow_contact"]["email"] is None
     assert facts["questions_left"] == 0

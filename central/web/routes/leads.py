@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from central.errors import NotFound
 from central.models import Device, Lead, Show
-from central.web import leadedit
-from central.web.deps import PageNotFound, redirect, render, review, viewer, writer
+from central.web import duplicates, leadedit
+from central.web.deps import Forbidden, PageNotFound, redirect, render, review, viewer, writer
 from central.web.hot import enqueue_change
 from central.web.leadquery import LeadFilter, count_query, export_query, page_query
 from central.web.models import Outcome
@@ -164,9 +164,10 @@ def lead_page(request: Request, lead_id: str, me: Principal = Depends(viewer)):
         answers = answer_rows(form, rec["answers"])
         dests = leadedit.crm_destinations(show)
         merged_from = rec["merged_from"]
+        dups = duplicates.for_lead(s, lead)
     return render(request, "lead.html", me, nav="shows", lead=lead, rec=rec, show=show,
                   device=device, outcome=outcome, history=hist, answers=answers, dests=dests,
-                  merged_from=merged_from, back=request.query_params.get("back", ""))
+                  merged_from=merged_from, dups=dups, back=request.query_params.get("back", ""))
 
 
 def merged_history(rows, record: dict) -> list[dict]:
@@ -275,9 +276,48 @@ def post_reinstate(request: Request, lead_id: str, me: Principal = Depends(write
 
 
 @router.post("/leads/{lead_id}/merge")
-def post_merge(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), other: str = Form("")):
+def post_merge(request: Request, lead_id: str, me: Principal = Depends(writer("edit")), other: str = Form(""),
+               pick_first_name: str = Form(""), pick_last_name: str = Form(""), pick_company: str = Form(""),
+               pick_title: str = Form(""), pick_email: str = Form(""), pick_phone: str = Form(""),
+               pick_country: str = Form("")):
+    """Merge ``other`` into this lead; ``pick_<field>`` ("keep" or "other") chooses each contact
+    field's side, as picked on the compare page."""
     other = other.strip().rsplit("/", 1)[-1]
-    return _do(request, lead_id, me, leadedit.merge, lead_id, other, ok=f"Lead {other} merged into this one.")
+    given = dict(first_name=pick_first_name, last_name=pick_last_name, company=pick_company, title=pick_title,
+                 email=pick_email, phone=pick_phone, country=pick_country)
+    picks = {f: side for f, side in given.items() if side}
+    return _do(request, lead_id, me, leadedit.merge, lead_id, other, picks=picks,
+               ok=f"Lead {other[:8]} merged into this one.")
+
+
+@router.get("/leads/{lead_id}/merge")
+def merge_page(request: Request, lead_id: str, me: Principal = Depends(viewer), other: str = ""):
+    """Both leads side by side: pick, field by field, the value the merged lead keeps."""
+    if not me.can("edit"):
+        raise Forbidden(f"Your role ({me.role.replace('_', ' ')}) may not merge leads.")
+    rv = review(request)
+    with rv.db.session() as s:
+        keep, dup = s.get(Lead, lead_id), s.get(Lead, other.strip().rsplit("/", 1)[-1])
+        if keep is None or dup is None:
+            raise PageNotFound(f"There is no lead {lead_id if keep is None else other!r}.")
+        show = s.get(Show, keep.show_id)
+        kc = display_record(keep.record_json)["contact"]
+        oc = display_record(dup.record_json)["contact"]
+        rows = duplicates.merge_fields(kc, oc, leadedit.CONTACT_FIELDS)
+        same = [(f, kc.get(f)) for f in leadedit.CONTACT_FIELDS if kc.get(f) and kc.get(f) == oc.get(f)]
+        why = duplicates.reason_for(keep, dup)
+    return render(request, "merge.html", me, nav="shows", lead=keep, other=dup, show=show, rows=rows,
+                  same=same, why=why)
+
+
+@router.get("/shows/{show_id}/duplicates")
+def duplicates_page(request: Request, show_id: str, me: Principal = Depends(viewer)):
+    """Every pair in the show that looks like one person captured twice."""
+    rv = review(request)
+    with rv.db.session() as s:
+        show = _show_or_404(s, show_id)
+        pairs = duplicates.in_show(s, show_id)
+    return render(request, "duplicates.html", me, nav="shows", show=show, pairs=pairs)
 
 
 @router.post("/leads/{lead_id}/outcome")

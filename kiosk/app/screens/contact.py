@@ -12,6 +12,7 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.app import theme
+from kiosk.app.flow import contact_problem
 from kiosk.app.widgets import KField
 
 FIELDS: tuple[tuple[str, str], ...] = (
@@ -28,6 +29,7 @@ class ContactScreen(Screen):
     from_card = BooleanProperty(False)
     manual = BooleanProperty(False)
     error = StringProperty("")
+    error_key = StringProperty("")
     inputs = DictProperty({})
     fields = ObjectProperty(None)
     scroll = ObjectProperty(None)
@@ -40,7 +42,7 @@ class ContactScreen(Screen):
             box = Factory.FieldBox()
             label = Factory.KMuted(text=app.tr(tkey))
             field = KField(key=key, input_type=_INPUT_TYPES.get(key, "text"))
-            field.bind(focus=self._on_focus)
+            field.bind(focus=self._on_focus, text=self._recheck)
             box.add_widget(label)
             box.add_widget(field)
             self.fields.add_widget(box)
@@ -51,6 +53,13 @@ class ContactScreen(Screen):
     def _relabel(self, app: Any, _lang: str) -> None:
         for key, tkey in FIELDS:
             self._labels[key].text = app.tr(tkey)
+
+    def _recheck(self, *_: Any) -> None:
+        """Clear the error line as soon as what it complained about is fixed."""
+        if self.error and contact_problem(self.values()) != self.error_key:
+            self.error = ""
+            self.error_key = ""
+            self.keyboard.reveal()   # the fields' area just grew by the error line: keep the field in view
 
     def doubtful(self) -> list[str]:
         """The fields still highlighted for staff to check."""
@@ -71,6 +80,7 @@ class ContactScreen(Screen):
         raw = contact.get("raw") or ""
         self.raw_text = raw if fmt in ("unknown", "card", None) and raw else ""
         self.error = ""
+        self.error_key = ""
         for key, field in self.inputs.items():
             field.text = str(contact.get(key) or "")
             field.check = self.from_card and confidence is not None and \

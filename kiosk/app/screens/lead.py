@@ -115,7 +115,7 @@ class LeadScreen(Screen):
     def save_contact(self) -> None:
         staff = App.get_running_app().services.staff
         values = {k: (f.text.strip() or None) for k, f in self.inputs.items()}
-        self._run(lambda: staff.edit_contact(self.lead_id, values))
+        self._run(lambda: staff.edit_contact(self.lead_id, values), ok_key="lead.saved")
 
     def discard(self) -> None:
         staff = App.get_running_app().services.staff

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.gridlayout import GridLayout
@@ -16,7 +18,9 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.app import theme
 from kiosk.app.form_view import QuestionView
-from kiosk.app.widgets import KField, KToggle
+from kiosk.app.widgets import KField, KToggle, option_columns
+
+AUTO_ADVANCE_S = 0.35   # long enough to see the chosen answer light up before the next step slides in
 
 
 class QualifyScreen(Screen):
@@ -34,6 +38,8 @@ class QualifyScreen(Screen):
         self._shown: tuple[Any, ...] = ()
         self.toggles: dict[str, list[KToggle]] = {}
         self.text_fields: dict[str, KField] = {}
+        self.cards: dict[str, Any] = {}
+        self._advance: Any = None
 
     # --- drawing ---------------------------------------------------------------------------------
     def refresh(self, flow: Any, force: bool = False) -> None:
@@ -48,8 +54,12 @@ class QualifyScreen(Screen):
         self.step_title = app.tr("qualify.consent_title") if step.is_consent else step.title
         if force or key != self._shown:
             new_step = not self._shown or self._shown[0] != flow.step
+            before = set(self._shown[2]) if self._shown and not new_step else set(visible)
             self._shown = key
             self._build(flow, step, visible, to_top=new_step)
+            revealed = [qid for qid in visible if qid not in before]
+            if revealed:   # a question its condition just revealed comes into view, whole
+                Clock.schedule_once(lambda _dt, q=revealed[-1]: self.show_question(q, first=revealed[0]), 0)
         self._sync_states(flow)
 
     def _build(self, flow: Any, step: Any, visible: tuple[str, ...], to_top: bool = True) -> None:
@@ -58,6 +68,7 @@ class QualifyScreen(Screen):
         self.questions.clear_widgets()
         self.toggles = {}
         self.text_fields = {}
+        self.cards = {}
         accent = app.brand
         if step.is_consent:
             card = Factory.QuestionCard()
@@ -76,7 +87,8 @@ class QualifyScreen(Screen):
             self.questions.add_widget(card)
         else:
             for qid in visible:
-                self.questions.add_widget(self._card(flow.form_view.question(qid, app.lang), accent))
+                self.cards[qid] = self._card(flow.form_view.question(qid, app.lang), accent)
+                self.questions.add_widget(self.cards[qid])
         if to_top:  # a question appearing mid-step must not jump the visitor back to the top
             self.scroll.scroll_y = 1
 
@@ -99,7 +111,8 @@ class QualifyScreen(Screen):
             choices = [(n, str(n)) for n in range(1, 6)]
         else:
             choices = [(o.id, o.label) for o in q.options]
-        cols = len(choices) if q.kind in ("scale", "yesno") else (1 if app.portrait else 2)
+        width = (self.scroll.width if self.scroll.width > 100 else Window.width) - 2 * 16 - 2 * 16 - 8
+        cols = option_columns([t for _v, t in choices], width, app.portrait, one_row=q.kind in ("scale", "yesno"))
         grid = GridLayout(cols=cols, spacing=10, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         buttons = []
@@ -142,7 +155,45 @@ class QualifyScreen(Screen):
 
     def _choose(self, qid: str, value: Any) -> None:
         self.error = ""
-        App.get_running_app().answer(qid, value)
+        app = App.get_running_app()
+        app.answer(qid, value)
+        if app.flow.step_done_by_choice():   # the step's last one-tap answer: on to the next step
+            self._cancel_advance()
+            step = app.flow.step
+            self._advance = Clock.schedule_once(lambda _dt: self._auto_next(step), AUTO_ADVANCE_S)
+
+    def _auto_next(self, step: int) -> None:
+        self._advance = None
+        app = App.get_running_app()
+        if app.flow.state == "qualify" and app.flow.step == step and app.flow.step_done_by_choice():
+            app.flow_next()
+
+    def _cancel_advance(self) -> None:
+        if self._advance is not None:
+            self._advance.cancel()
+            self._advance = None
+
+    @property
+    def advancing(self) -> bool:
+        """An automatic move to the next step is pending (scripts wait for it rather than tap Next)."""
+        return self._advance is not None
+
+    def show_question(self, qid: str, first: str | None = None) -> None:
+        """Scroll so the card of ``qid`` is wholly in view (from ``first``'s top if both fit), clear of
+        the floating error line."""
+        card = self.cards.get(qid)
+        if card is None or card.parent is None or self.questions.height <= self.scroll.height:
+            return   # everything is in view already (and scroll_to would push short content down)
+        pad = self.ids.error.height + 20 if self.error else 12
+        top_card = self.cards.get(first or qid) or card
+        if top_card is not card and top_card.top - card.y + 2 * pad <= self.scroll.height:
+            self.scroll.scroll_to(top_card, padding=pad, animate=False)
+        self.scroll.scroll_to(card, padding=pad, animate=False)
+
+    def show_missing(self, qids: list[str]) -> None:
+        """After "please answer": bring the first unanswered question into view."""
+        if qids:
+            Clock.schedule_once(lambda _dt: self.show_question(qids[0]), 0)
 
     def _text_answer(self, qid: str, text: str) -> None:
         App.get_running_app().answer(qid, text)
@@ -153,12 +204,15 @@ class QualifyScreen(Screen):
             self.keyboard.attach(field)
 
     def go_next(self) -> None:
+        self._cancel_advance()   # a tap on Next during the pause must not skip a step
         App.get_running_app().flow_next()
 
     def go_back(self) -> None:
+        self._cancel_advance()
         App.get_running_app().flow_back()
 
     def on_leave(self, *_: Any) -> None:
+        self._cancel_advance()
         self.keyboard.hide()
 
 

@@ -119,6 +119,13 @@ class ToolsScreen(Screen):
             self._say(app.tr("error.generic", error=str(exc)), True)
         return False
 
+    def acknowledge_damage(self) -> None:
+        """Staff saw the damage report: the banner goes at once (recovery.log notes who)."""
+        app = App.get_running_app()
+        if self._guard(app.services.staff.acknowledge_damage):
+            app.check_damage()
+            self.refresh()
+
     def sync_now(self) -> None:
         app = App.get_running_app()
         if self._guard(app.services.staff.sync_now):

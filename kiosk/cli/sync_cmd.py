@@ -74,8 +74,7 @@ def _err(msg: str) -> None:
 def _worker(args: argparse.Namespace, readonly: bool = False):  # type: ignore[no-untyped-def]
     """(worker, store, note) or raises SyncError/KioskError."""
     from kiosk.store import open_store
-    from sync.config import load_destinations
-    from sync.kiosk import config_writer
+    from kiosk.sync_wiring import config_writer, load_destinations
     from sync.worker import SyncWorker
 
     data = _data(args)
@@ -153,7 +152,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             if d.get("state") in ("idle", "stopped"):
                 d["state"] = "configured"
         status["running"] = None
-        status["store_damage"] = {"problems": store.damage, "lost_ids": store.lost_ids}
+        status["store_damage"] = {"problems": store.damage, "lost_ids": store.lost_ids,
+                                  "kept_earlier_unacknowledged": store.damage_kept_earlier}
         parked = worker.parked()
         for name, rows in parked.items():
             status["destinations"][name]["parked_leads"] = rows
@@ -166,6 +166,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                       f"destinations: to the show config; {len(store.find())} lead(s) stay in the store")
             for problem in store.damage:
                 print(f"LEAD STORE DAMAGED: {problem}")
+            for kept in store.damage_kept_earlier:
+                print(f"LEAD STORE DAMAGED EARLIER, NOT YET ACKNOWLEDGED ON THE KIOSK: kept as {kept}")
             for name, rows in parked.items():
                 for r in rows:
                     print(f"parked for {name}: {r['id']} v{r['version']} {r['who'] or ''}: {r['error']}")
@@ -178,7 +180,7 @@ def cmd_pull_config(args: argparse.Namespace) -> int:
     from kiosk.errors import KioskError
     from sync.enrollment import load_credentials
     from sync.errors import SyncError
-    from sync.kiosk import apply_pulled_config
+    from kiosk.sync_wiring import apply_pulled_config
     from sync.transports.central import CentralTransport
 
     data = _data(args)
@@ -256,7 +258,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     _register_keys(data)
     # the show config, so the kiosk can run the enrolled show right away (and offline later)
     try:
-        from sync.kiosk import apply_pulled_config
+        from kiosk.sync_wiring import apply_pulled_config
         from sync.transports.central import CentralTransport
 
         t = CentralTransport(creds)
