@@ -3,7 +3,9 @@
 
 Baseline, measured in the same run against the same database: the bare SQL behind each page
 (the count and page queries of the lead table; the answer-index check and the GROUP BYs of the
-report), executed with SQLAlchemy and fully fetched. The report is measured twice: as served
+report; the lead's row for a lead page, whose duplicate lookup is part of the page; the compared
+columns of every live lead for the list of possible duplicates), executed with SQLAlchemy and fully
+fetched. The report is measured twice: as served
 repeatedly (the process caches it, keyed by a fingerprint of the show's leads and outcomes) and
 cold (cache emptied before each request, as after any edit or outcome). The ratio page/baseline says what
 HTTP, session check, ORM, Jinja2 rendering and the report arithmetic cost on top of the queries.
@@ -126,6 +128,28 @@ def run_db(kind: str, url: str, leads: int, runs: int) -> list[tuple]:
             return n, rows
         return go
 
+    def sql_duplicates() -> object:
+        """The rows the duplicates list reads (every live lead of the show, the columns it compares)."""
+        from sqlalchemy import select
+        from central.models import Lead
+        with db.engine.connect() as c:
+            return c.execute(select(Lead.id, Lead.email, Lead.first_name, Lead.last_name, Lead.company)
+                             .where(Lead.show_id == SHOW, Lead.merged_into.is_(None))).all()
+
+    def sql_lead(lead_id: str) -> Callable[[], object]:
+        def go() -> object:
+            from sqlalchemy import select
+            from central.models import Lead
+            with db.engine.connect() as c:
+                return c.execute(select(Lead).where(Lead.id == lead_id)).all()
+        return go
+
+    with db.session() as s:
+        from sqlalchemy import select as _select
+        from central.models import Lead as _Lead
+        some_lead = s.scalar(_select(_Lead.id).where(_Lead.show_id == SHOW, _Lead.email.is_not(None))
+                             .order_by(_Lead.id).limit(1))
+
     def sql_report() -> object:
         with db.session() as s:
             refresh(s, SHOW)   # the steady-state check: nothing stale
@@ -139,6 +163,8 @@ def run_db(kind: str, url: str, leads: int, runs: int) -> list[tuple]:
          sql_table({"sort": "score", "page": "500"})),
         ("feedback report (cached)", f"/shows/{SHOW}/report", sql_report),
         ("feedback report (cold)", f"/shows/{SHOW}/report", sql_report),
+        ("lead page (with duplicate check)", f"/leads/{some_lead}", sql_lead(some_lead)),
+        ("possible duplicates list", f"/shows/{SHOW}/duplicates", sql_duplicates),
     ]
     out = []
     for name, path, base_fn in cases:

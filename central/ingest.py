@@ -211,6 +211,8 @@ def _merge(conn: Connection, device: AuthDevice, lead: CheckedLead, current: int
     the current record when this kiosk version was merged already (a re-send after a lost answer).
     ``pending``: records merged earlier in this batch, not written yet (they are the current ones)."""
     from sync.merge import merge_records, touched
+    from sync.record.timestamps import iso
+    from sync.record.versioning import new_version
     cur = pending.get(lead.id) or conn.execute(select(Lead.record_json).where(Lead.id == lead.id)).scalar() or {}
     for h in cur.get("history") or []:
         if isinstance(h, dict) and h.get("merged_kiosk_version") == lead.version and h.get("device") == device.id:
@@ -222,7 +224,7 @@ def _merge(conn: Connection, device: AuthDevice, lead: CheckedLead, current: int
     else:  # an older kiosk that does not say: the last version it sent that central has
         base = conn.execute(q.where(LeadVersion.device_id == device.id, LeadVersion.version <= lead.version)
                             .order_by(LeadVersion.version.desc()).limit(1)).scalar()
-    at = now.isoformat().replace("+00:00", "Z")
+    at = iso(now)   # the record's one timestamp format (sync.record.timestamps)
     after = base_v if isinstance(base_v, int) else int((base or {}).get("version") or 0)
     merged, _new = merge_records(base, lead.record, cur, at=at,
                                  kiosk_touched=touched(lead.record.get("history"), after),
@@ -235,14 +237,13 @@ def _merge(conn: Connection, device: AuthDevice, lead: CheckedLead, current: int
     merged.pop("base_version", None)
     if not changes and merged.get("conflicts") == cur.get("conflicts"):
         return cur                        # nothing of the kiosk's is missing from central's version
-    merged["version"] = version
-    merged["updated_at"] = at
-    merged.setdefault("history", [])
     kiosk_entries = [h for h in lead.record.get("history") or []
                      if isinstance(h, dict) and isinstance(h.get("version"), int) and h["version"] > (base_v or 0)]
-    merged["history"] = list(merged["history"]) + [{
-        "version": version, "at": at, "actor": f"merge of kiosk {device.name} v{lead.version}", "changes": changes,
-        "merged_kiosk_version": lead.version, "device": device.id, "kiosk_history": kiosk_entries}]
+    merged["history"] = list(merged.get("history") or [])
+    # the record package's version rule (bump, updated_at, history entry), plus what the merge adds
+    new_version(merged, changes, actor=f"merge of kiosk {device.name} v{lead.version}", at=now,
+                previous=version - 1).update(merged_kiosk_version=lead.version, device=device.id,
+                                             kiosk_history=kiosk_entries)
     return check_lead(merged, device_show_id=device.show_id, product_question=settings.product_interest_question,
                       follow_up_question=settings.follow_up_question)
 

@@ -19,6 +19,7 @@ from central.errors import CentralError, NotFound
 from central.models import Device, Lead
 from central.sales.dials import CHANNELS
 from central.sales.models import LeadAssignment, LeadClaim
+from central.timeutil import iso
 
 
 class InboxError(CentralError):
@@ -61,16 +62,10 @@ class InboxItem:
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         for k in ("captured_at", "first_contact_at"):
-            d[k] = _iso(d[k])
+            d[k] = iso(d[k])
         return d
 
 
-def _iso(at: datetime | None) -> str | None:
-    if at is None:
-        return None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _aware(at: datetime) -> datetime:

@@ -107,3 +107,15 @@ def test_suggestion_must_trade_fewer_false_hots_than_deals_lost():
     c2 = cal.calibrate(b2, hot=70, warm=40, keep=0.5)
     assert c2.suggestion is not None and 75 < c2.suggestion.hot <= 85 and c2.suggestion.false_hots == 0
     assert c2.suggestion.won_in_hot == 2 and c2.suggestion.won_missed == 0
+
+
+def test_too_few_decided_leads_recommend_nothing():
+    """The same outcomes that yield a suggestion (8 decided: 4 won, 4 lost or discarded) recommend
+    nothing below the show's minimum of decided leads, and say how many are needed."""
+    from central.web.numbers import MIN_DECIDED
+    assert MIN_DECIDED == 20
+    short = cal.calibrate(buckets(), hot=70, warm=40, step=5, min_decided=MIN_DECIDED)
+    assert (short.decided, short.enough, short.suggestion) == (8, False, None)
+    assert short.candidates  # the table is still shown: only the recommendation is withheld
+    exact = cal.calibrate(buckets(), hot=70, warm=40, step=5, min_decided=8)
+    assert exact.enough and exact.suggestion is not None and exact.suggestion.hot == 85

@@ -471,6 +471,17 @@ def test_cost_needs_marketer_and_validates(app, as_sales, as_marketer):
     assert as_marketer.notice(r).startswith("err: time zone")
 
 
+def test_calibration_with_too_few_outcomes_recommends_nothing(app, as_marketer):
+    """Below 20 decided leads the page keeps the table but withholds any recommendation."""
+    assert "Too few outcomes" not in as_marketer.get("/shows/expo/calibration").text
+    with app.state.db.session() as s:
+        s.query(Outcome).filter(Outcome.show_id == "expo").delete()
+        s.commit()
+    html = as_marketer.get("/shows/expo/calibration").text
+    assert "Too few outcomes to recommend anything: 0 decided leads" in html and "at least 20 needed" in html
+    assert 'id="candidates"' in html
+
+
 def test_calibration_apply_makes_a_form_version_and_rescores_nothing(app, as_marketer, as_sales):
     page = as_marketer.get("/shows/expo/calibration")
     assert page.status_code == 200 and 'id="candidates"' in page.text

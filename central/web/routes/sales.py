@@ -147,7 +147,7 @@ def _api_me(request: Request, authorization: str | None) -> Principal:
 
 
 def _claim_json(claim) -> dict:  # type: ignore[no-untyped-def]
-    from central.sales.inbox import _iso
+    from central.timeutil import iso as _iso
     return {"lead_id": claim.lead_id, "claimed_by": claim.claimed_by, "claimed_at": _iso(claim.claimed_at),
             "first_contact_at": _iso(claim.first_contact_at), "first_contact_channel": claim.first_contact_channel,
             "first_contact_s": claim.first_contact_s, "not_fit_reason": claim.not_fit_reason}
