@@ -363,7 +363,8 @@ class LeadStore:
             local_edits = [h for h in cur.get("history") or []
                            if isinstance(h, dict) and isinstance(h.get("version"), int) and h["version"] > base_v]
             keep = {k: cur[k] for k in ("captured_at", "clock", "sync", "purged") if k in cur}
-            now = iso(self._clock())
+            now_at = self._clock()
+            now = iso(now_at)
             if not local_edits:
                 new = {**remote, **keep, "version": remote_v}
             else:
@@ -375,11 +376,10 @@ class LeadStore:
                 merged, _conflicts = merge_records(
                     base, cur, remote, at=now, kiosk_touched=touched(local_edits, base_v),
                     central_touched=touched(remote.get("history"), base_v))
-                new = {**merged, **keep, "version": remote_v + 1, "updated_at": now}
-                new["history"] = list(remote.get("history") or []) + [
-                    {"version": remote_v + 1, "at": now, "actor": "merge with central",
-                     "changes": {p: c for h in local_edits for p, c in (h.get("changes") or {}).items()},
-                     "local_history": local_edits}]
+                new = {**merged, **keep, "history": list(remote.get("history") or [])}
+                entry = new_version(new, {p: c for h in local_edits for p, c in (h.get("changes") or {}).items()},
+                                    actor="merge with central", at=now_at, previous=remote_v)
+                entry["local_history"] = local_edits
             new.pop("base_version", None)
             new.setdefault("sync", {})
             apply_mark(new, destination, remote_v, "sent", None, None, now)
