@@ -483,11 +483,13 @@ class SyncWorker:
             delay = max(delay, AUTH_MIN_DELAY_S if lane.backoff.cap_s >= AUTH_MIN_DELAY_S else lane.backoff.cap_s)
         lane.retry_after_floor = retry_after is not None
         lane.next_attempt_mono = time.monotonic() + delay
-        lane.state = state
         now = self.clock()
-        lane.last_error, lane.last_error_at = error, now
-        log.info("sync %s: %s (retry in %.1fs)", lane.name, error, delay)
+        # the failures are recorded before the lane says so: a status read in between must not show
+        # "backoff" with nothing failed (the staff area would show a red state and no reason)
         self._mark([(l["id"], lane.name, l["version"], "failed", error, utc_iso(now + delay)) for l in batch])
+        lane.last_error, lane.last_error_at = error, now
+        lane.state = state
+        log.info("sync %s: %s (retry in %.1fs)", lane.name, error, delay)
 
     def _mark(self, marks: list[tuple]) -> None:
         """Record outcomes durably; one call per batch when the store offers it."""
