@@ -148,15 +148,7 @@ class CaptureFlow:
         if contact.get("raw") is None:
             contact["raw"] = payload
         self.contact = contact
-        dup = self.store.find_duplicate(registration_id=contact.get("registration_id") or None,
-                                        email=contact.get("email") or None,
-                                        show_id=self.context.show.id)
-        if dup:
-            self.duplicate = dup
-            self._go(DUPLICATE)
-        else:
-            self._go(CONTACT)
-        return self.state
+        return self._to_contact_or_duplicate(contact)
 
     def card_read(self, reading: Mapping[str, Any], photo: bytes | None = None) -> str:
         """A card photo read offline: its fields (``reading["contact"]``), the confidence per
@@ -172,7 +164,13 @@ class CaptureFlow:
         self.confidence = {k: float(v) for k, v in dict(reading.get("confidence") or {}).items()
                            if k in CONTACT_FIELDS and isinstance(v, (int, float))}
         self.card_photo = photo
-        dup = self.store.find_duplicate(registration_id=None, email=contact.get("email") or None,
+        return self._to_contact_or_duplicate(contact)
+
+    def _to_contact_or_duplicate(self, contact: Mapping[str, Any]) -> str:
+        """A visitor already captured at this show (same registration id or e-mail) is offered for
+        update instead of a second lead; anyone else goes on to the contact form."""
+        dup = self.store.find_duplicate(registration_id=contact.get("registration_id") or None,
+                                        email=contact.get("email") or None,
                                         show_id=self.context.show.id)
         if dup:
             self.duplicate = dup
