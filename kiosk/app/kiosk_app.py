@@ -287,7 +287,8 @@ class KioskApp(App):
         self._card = CardCapture(self.feed.latest_frame, self.services.card_reader,
                                  on_taken=self._card_taken, on_read=self._card_read,
                                  on_error=self._card_error, on_verdict=self._card_verdict,
-                                 detector=StillDetector(wait_for_motion=after_failure))
+                                 detector=StillDetector(wait_for_motion=after_failure),
+                                 still=self.feed.take_still)
         self._card.start()
 
     def take_card_now(self) -> None:
