@@ -343,9 +343,11 @@ class CaptureFlow:
             if self.editing:
                 old_override = (self.editing.get("score") or {}).get("override")
                 result = self._score(ctx.form, answers, override=old_override).to_dict()
-                lead = self.store.edit(self.editing["id"], {
-                    "contact": dict(self.contact), "answers": answers, "score": result, "consent": consent,
-                }, actor=ctx.staff or "kiosk")
+                changes: dict[str, Any] = {"contact": dict(self.contact), "answers": answers, "score": result,
+                                           "consent": consent}
+                if self.card_photo:   # the new card's photo replaces the earlier one
+                    changes["card_photo"] = base64.b64encode(self.card_photo).decode("ascii")
+                lead = self.store.edit(self.editing["id"], changes, actor=ctx.staff or "kiosk")
             else:
                 result = self._score(ctx.form, answers).to_dict()
                 photo = {"card_photo": base64.b64encode(self.card_photo).decode("ascii")} \

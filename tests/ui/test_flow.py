@@ -260,6 +260,28 @@ def test_card_read_on_the_contact_screen_fills_only_the_empty_fields(flow: Captu
     assert flow.contact["title"] == "Leiterin Vertrieb" and flow.card_photo == photo
 
 
+def test_update_existing_from_the_duplicate_screen_keeps_the_new_card_photo(flow: CaptureFlow) -> None:
+    """Issue 20: a card read again at the show (same e-mail) goes to the duplicate screen; "update
+    existing" must keep the new card's photo with the lead (it was lost), and the lead's history
+    notes the change by size, not by carrying the photo twice."""
+    flow.card_read(CARD, b"\xff\xd8\xff\xe0 first photo")
+    flow.submit_contact(dict(flow.contact))
+    answer_all(flow, HOT)
+    first = flow.saved
+    flow.finish()
+    second = b"\xff\xd8\xff\xe0 second photo" + bytes(2048)
+    assert flow.card_read(CARD, second) == DUPLICATE
+    flow.accept_update()
+    assert flow.state == CONTACT and flow.card_photo == second
+    flow.submit_contact(dict(flow.contact))
+    answer_all(flow, HOT)
+    stored = flow.store.get(first["id"])
+    assert flow.store.count() == 1 and stored["version"] == 2
+    assert base64.b64decode(stored["card_photo"]) == second
+    change = stored["history"][-1]["changes"]["card_photo"]
+    assert change == {"old": "card photo, 0 KB", "new": "card photo, 2 KB"}
+
+
 def test_card_read_with_hostile_text_keeps_it_as_text(flow: CaptureFlow) -> None:
     reading = {"contact": {"first_name": "=HYPERLINK(\"x\")", "email": None}, "confidence": {"first_name": "nan"},
                "text": ["<b>x</b>", "\u202eevil"]}
