@@ -456,6 +456,7 @@ class KioskApp(App):
             contact = self.screen("contact")
             contact.error = self.tr(exc.key, **exc.values)
             contact.error_key = exc.key
+            contact.show_problem()
 
     def flow_back(self) -> None:
         self.flow.back()

@@ -285,6 +285,11 @@ def scenario_pin(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
 def scenario_idle(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     from kiosk.app.scripted import tap
     scan = app.screen("scan")
+    yield lambda: scan.camera_state == "none"
+    yield None
+    # what the scan screen says to whoever stands in front of it (issue 17 item 9)
+    facts["scan_texts"] = [w.text for w in scan.walk() if isinstance(getattr(w, "text", None), str)
+                           and w.text and getattr(w, "opacity", 1) > 0]
     tap(scan.ids.manual)
     yield lambda: app.sm.current == "contact"
     yield None
