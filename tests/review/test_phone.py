@@ -90,3 +90,25 @@ def test_leads_become_cards_with_tag_score_and_tap_links(app, server, browser) -
     page.goto(server + f"/leads/{_lead_with_phone(app)}")
     href = page.locator("a[href^='tel:']").first.get_attribute("href")
     assert href.startswith("tel:") and " " not in href
+
+
+def test_outcome_import_mapping_and_preview_fit_390px(app, server, browser, tmp_path) -> None:
+    """The outcome import's mapping step and preview (pages only reached after an upload) fit a
+    phone too. Nothing is applied: the shared demo show keeps its outcomes."""
+    from central.models import Lead
+    with app.state.db.session() as s:
+        email = s.scalars(select(Lead.email).where(Lead.show_id == "expo", Lead.email.is_not(None)).limit(1)).one()
+    export = tmp_path / "deals.csv"
+    export.write_text("Email;Deal Stage;Amount;Close Date\r\n"
+                      f"{email};Verhandlung mit sehr langem Stufennamen der Firma;12.500,00;31.12.2026\r\n",
+                      encoding="utf-8")
+    page = signed_in_page(browser, server, "admin", width=390, height=844)
+    page.goto(server + "/shows/expo/outcomes/import")
+    page.set_input_files("input[name=file]", str(export))
+    page.click("#import-form button")
+    page.wait_for_selector("#mapping")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.select_option("select[name=uo_stage_1]", "active")
+    page.click("#repreview")
+    page.wait_for_selector("#apply")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

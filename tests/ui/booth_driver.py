@@ -285,6 +285,29 @@ def scenario_german(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]
     yield lambda: app.lang == "de"
     yield None
     facts["message_de"] = tools.message
+    # the export line ("Saved 2 leads to ...") follows the language too: a stick under OUT
+    from kiosk.app.usb import find_usb_mounts
+    (out / "media" / "kiosk" / "STICK").mkdir(parents=True)
+    app.services.staff._find_usb = lambda: find_usb_mounts([str(out / "media" / "*" / "*") + "/"],
+                                                           require_mount=False)
+    tools.refresh()
+    yield lambda: tools.usb_present
+    tools.scroll.scroll_to(tools.ids.export, animate=False)
+    yield 0.1
+    tap(tools.ids.export)
+    yield lambda: "Leads" in tools.message
+    facts["export_de"] = tools.message
+    tools.scroll.scroll_to(tools.ids.lang_en, animate=False)
+    yield 0.1
+    tap(tools.ids.lang_en)
+    yield lambda: app.lang == "en"
+    yield None
+    facts["export_en"] = tools.message
+    tools.scroll.scroll_to(tools.ids.lang_de, animate=False)
+    yield 0.1
+    tap(tools.ids.lang_de)
+    yield lambda: app.lang == "de"
+    yield None
     tap(tools.ids.back)
     yield lambda: app.sm.current == "staff"
     yield None

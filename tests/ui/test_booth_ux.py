@@ -145,6 +145,8 @@ def test_german_wording(run_booth, tmp_path: Path) -> None:
     facts = run_booth("german", data)
     assert facts["message_en"].startswith("Staff on duty") or "Ana" in facts["message_en"]
     assert facts["message_de"] != facts["message_en"] and "Ana" in facts["message_de"]
+    assert facts["export_de"].startswith("1 Leads gespeichert in "), facts["export_de"]
+    assert facts["export_en"].startswith("Saved 1 leads to "), facts["export_en"]
     texts = " | ".join(facts["lead_texts"])
     assert "Einstufung setzen" in texts and "Warum diese Einstufung" in texts, texts
     assert "Tag setzen" not in texts and "dieser Tag" not in texts
