@@ -30,6 +30,7 @@ class ContactScreen(Screen):
     raw_text = StringProperty("")
     from_card = BooleanProperty(False)
     manual = BooleanProperty(False)
+    card_offered = BooleanProperty(False)   # camera live and a card reader: "Photo of a card" shows
     error = StringProperty("")
     error_key = StringProperty("")
     inputs = DictProperty({})
@@ -50,11 +51,29 @@ class ContactScreen(Screen):
             self.fields.add_widget(box)
             self.inputs[key] = field
             self._labels[key] = label
+        # Photo of a card from here too (it fills the fields still empty): in the grid's free
+        # cell beside the last field, so the fields keep their room above the keyboard
+        box = Factory.FieldBox()
+        box.add_widget(Factory.KMuted(text=""))
+        self.card_button = Factory.KButton(text=app.tr("scan.card"), bg=theme.NEUTRAL_BTN, fg=theme.INK,
+                                           height=56, font_size=20)
+        self.card_button.bind(on_release=lambda *_: app.start_card())
+        box.add_widget(self.card_button)
+        self.fields.add_widget(box)
+        self._card_box = box
+        self.bind(card_offered=self._show_card_button)
+        self._show_card_button(self, self.card_offered)
         app.bind(lang=self._relabel)
+
+    def _show_card_button(self, _screen: Any, offered: bool) -> None:
+        self.card_button.disabled = not offered
+        self.card_button.opacity = 1 if offered else 0
+        self._card_box.height = 90 if offered else 0
 
     def _relabel(self, app: Any, _lang: str) -> None:
         for key, tkey in FIELDS:
             self._labels[key].text = app.tr(tkey)
+        self.card_button.text = app.tr("scan.card")
 
     def _recheck(self, *_: Any) -> None:
         """Clear the error line as soon as what it complained about is fixed."""
