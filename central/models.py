@@ -122,13 +122,13 @@ class Lead(Base):
     received_at: Mapped[datetime] = mapped_column(UTC)
     updated_at: Mapped[datetime] = mapped_column(UTC)
     merged_into: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    # names, company, e-mail folded (central/search.py): accent- and case-insensitive search
+    # names, company, e-mail folded (central/search.py): accent- and case-insensitive search; its
+    # indexes differ per database (central.search.DIALECT_INDEXES, made by 0006_search_speed)
     search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         Index("ix_leads_show_captured", "show_id", "captured_at_corrected"),
         Index("ix_leads_show_tag", "show_id", "tag"),
-        Index("ix_leads_show_search", "show_id", "search_text"),
     )
 
 

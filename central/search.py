@@ -4,6 +4,11 @@
 Neither database folds accents in LIKE/ILIKE (SQLite folds only A-Z), so the fold happens in
 Python, once, when a lead is written (ingest, review edits, demo load), into ``leads.search_text``;
 a search folds its words the same way and matches one narrow column with a plain LIKE.
+
+That LIKE '%word%' is served by a different index on each database (migration 0006_search_speed):
+a covering index over live leads on SQLite, a pg_trgm GIN index on PostgreSQL. Neither has a
+counterpart on the other database, so they are not in the models; ``DIALECT_INDEXES`` names them
+for the schema comparison.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ _EXTRA = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ı": "i", "
                         "ð": "d", "ŋ": "n"})
 SEARCH_FIELDS = ("first_name", "last_name", "company", "email")
 MAX_LEN = 1200
+DIALECT_INDEXES = {"sqlite": ("ix_leads_live_search",), "postgresql": ("ix_leads_search_trgm",)}
 
 
 def fold(text: str) -> str:
