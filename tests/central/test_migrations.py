@@ -83,4 +83,4 @@ def test_sqlite_uses_wal(sqlite_url):
 
 def test_one_head():
     """Revisions written in parallel are joined by a merge revision: a new one has a single parent."""
-    assert tuple(head_revisions()) == ("0006_search_speed",)
+    assert tuple(head_revisions()) == ("0007_duplicate_keys",)

@@ -1,4 +1,5 @@
-"""Issue 17 item 11: the folded search key (``leads.search_text``, central/search.py) is right after
+"""Issue 17 items 11 and 13: the folded search key (``leads.search_text``, central/search.py) and the
+duplicate keys (``email_key``, ``name_key``) are right after
 every write path (kiosk ingest, a kiosk update merged with a central edit, a review edit, a merge,
 a kiosk update that empties the contact), on SQLite and PostgreSQL; and the migration fills it in
 and indexes it on a database made before it existed."""
@@ -24,6 +25,18 @@ def _found(db, term: str, show: str = "expo") -> set[str]:  # type: ignore[no-un
         ids = {r.id for r in c.execute(page_query(f))}
         assert c.execute(count_query(f)).scalar() == len(ids)
     return ids
+
+
+def _keys_agree(db) -> int:  # type: ignore[no-untyped-def]
+    """Every lead's stored search and duplicate keys are what its contact columns give now."""
+    from central.search import keys_of
+    with db.engine.connect() as c:
+        rows = c.execute(select(Lead.first_name, Lead.last_name, Lead.company, Lead.email, Lead.search_text,
+                                Lead.email_key, Lead.name_key)).all()
+    for r in rows:
+        assert keys_of(r._asdict()) == {"search_text": r.search_text, "email_key": r.email_key,
+                                        "name_key": r.name_key}, r
+    return len(rows)
 
 
 def _v(rec, version: int, **contact):  # type: ignore[no-untyped-def]
@@ -62,6 +75,7 @@ def test_every_write_path_keeps_the_key(client, enroll, lead):
     assert _found(db, "odegard") == set()                      # the merged lead is hidden
     assert _found(db, "fernandez") == {b["id"]}                # the kept lead took the picked name
     assert _found(db, "ayse") == {b["id"]}
+    assert _keys_agree(db) == 2
 
 
 def test_an_emptied_contact_is_not_findable(client, enroll, lead):
@@ -76,7 +90,8 @@ def test_an_emptied_contact_is_not_findable(client, enroll, lead):
     k.send(_v(a, 2, first_name=None, last_name=None, company=None, email=None))
     assert _found(db, "schroder") == set() and _found(db, "lena") == set()
     with db.engine.connect() as c:
-        assert c.execute(select(Lead.search_text).where(Lead.id == a["id"])).scalar() is None
+        gone = c.execute(select(Lead.search_text, Lead.email_key, Lead.name_key).where(Lead.id == a["id"])).one()
+    assert tuple(gone) == (None, None, None)
 
 
 def test_migration_fills_and_indexes_the_key(db_url):
@@ -100,6 +115,7 @@ def test_migration_fills_and_indexes_the_key(db_url):
         keys = dict(c.execute(select(Lead.last_name, Lead.search_text)).all())
         indexes = {ix["name"] for ix in sa.inspect(c).get_indexes("leads")}
     assert keys == {"Ødegård": "soren odegard aero aps", "García": "lucia garcia"}
+    assert _keys_agree(db) == 2                                 # the duplicate keys too (0007)
     assert set(DIALECT_INDEXES[db.dialect]) <= indexes and "ix_leads_show_search" not in indexes
     assert _found(db, "ODEGARD") == {rows[0]["id"]} and _found(db, "garcía") == {rows[1]["id"]}
     db.dispose()
