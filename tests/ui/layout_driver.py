@@ -146,10 +146,19 @@ def scenario_staff_layout(app: Any, out: Path, facts: dict[str, Any]) -> Iterato
     from kivy.core.window import Window
     from kiosk.app.scripted import tap
     facts["window"] = [Window.width, Window.height]
+    yield lambda: app.sm.current == "scan"
+    yield from frames()
+    tap(app.screen("scan").ids.staff_button)
+    yield lambda: app.sm.current == "pin"
+    yield from frames()
+    pin_cancel = rect(app.screen("pin").ids.cancel)
+    tap(app.screen("pin").ids.cancel)
+    yield lambda: app.sm.current == "scan"
     yield from _enter_staff(app)
     staff = app.screen("staff")
     yield from frames()
-    actions = facts["actions"] = {"staff.exit": rect(staff.ids.exit), "staff.tools": rect(staff.ids.tools)}
+    actions = facts["actions"] = {"pin.cancel": pin_cancel, "staff.exit": rect(staff.ids.exit),
+                                  "staff.tools": rect(staff.ids.tools)}
     staff.rv.scroll_y = 0                 # scrolled to the bottom of the list (a swipe)
     yield from frames(4)
 

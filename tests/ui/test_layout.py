@@ -132,8 +132,8 @@ def test_capture_layout(tmp_path: Path, size: str) -> None:
 
 def assert_thumb_reach(facts: dict[str, Any]) -> None:
     """In portrait every screen's actions sit in the lower part of the screen, where thumbs are,
-    thumb-sized (issue 17: Back and Next were moved on the form steps only; staff list, lead
-    detail and edit, and tools kept theirs in the header). In landscape they stay on screen."""
+    thumb-sized (issue 17: Back and Next were moved on the form steps only; PIN pad, staff list,
+    lead detail and edit, and tools kept theirs in the header). In landscape they stay on screen."""
     width, height = facts["window"]
     assert facts["actions"]
     for key, box in facts["actions"].items():
