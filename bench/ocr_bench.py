@@ -63,6 +63,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont  # noqa: E402
 from kiosk.scan.card.engine import RapidOcrReader, load_image, read_upright  # noqa: E402
 from kiosk.scan.card.fields import parse_card  # noqa: E402
 from kiosk.scan.card.lines import OcrLine  # noqa: E402
+from kiosk.scan.card.still import guide_crop  # noqa: E402
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 PEOPLE = [("Anna", "Schmidt"), ("Lukas", "Müller"), ("Jean-Pierre", "Dubois"), ("Camille", "Laurent"),
@@ -238,7 +239,7 @@ def run_engine(engine: str, cards: int, badges: int, seed: int, region: str) -> 
             path = Path(tmp) / f"{n}.jpg"
             image.save(path, quality=88)
             start = time.perf_counter()
-            lines = read_upright(reader, load_image(path))
+            lines = read_upright(reader, guide_crop(load_image(path)))  # as the kiosk reads it
             engine_ms.append((time.perf_counter() - start) * 1000)
             print(f"  {engine} image {n + 1}/{cards + badges}: {engine_ms[-1]:.0f} ms, "
                   f"{len(lines)} lines", file=sys.stderr, flush=True)
