@@ -31,6 +31,7 @@ _EMAIL_IN = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[
 _WEB_IN = re.compile(
     r"(?i)\b(?:https?://)?(?:www\.)?[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*\.[a-z]{2,24}(?:/[^\s]*)?")
+AMBIGUOUS_DEGREES = frozenset({"ma", "ba", "md", "meng", "msc", "bsc"})
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’\-.][^\W\d_]+)*\.?$")
 
 
@@ -231,7 +232,9 @@ def _name_words(line: OcrLine) -> list[str] | None:
         return None
     text = line.text.replace(",", " , ")
     words = [w for w in text.split() if w.lower() not in HONORIFICS]
-    while words and words[-1].lower().strip(",") in NAME_DEGREES:   # "Julia Hoffmann, MBA"
+    # "Julia Hoffmann, MBA", "Tom Lee PhD"; a degree that is also a surname ("Jack Ma") only after a comma
+    while words and words[-1].lower() in NAME_DEGREES and (
+            words[-1].lower() not in AMBIGUOUS_DEGREES or (len(words) > 1 and words[-2] == ",")):
         words.pop()
         while words and words[-1] == ",":
             words.pop()

@@ -174,6 +174,10 @@ REAL_WORLD = [
                  {"first_name": "Pieter", "last_name": "de Jong", "company": "De Jong Techniek",
                   "title": "Technisch Directeur"},
                  id="family-firm-named-like-the-person"),
+    pytest.param(card(("Jack Ma", 36), ("Chairman", 22), ("jack@alibaba-group.com", 16)),
+                 {"first_name": "Jack", "last_name": "Ma"}, id="a-surname-that-is-also-a-degree"),
+    pytest.param(card(("Tom Lee PhD", 36), ("Senior Scientist", 22), ("tom.lee@lab.org", 16)),
+                 {"first_name": "Tom", "last_name": "Lee"}, id="degree-without-comma"),
 ]
 
 
