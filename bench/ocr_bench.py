@@ -25,8 +25,8 @@ for both engines. RapidOCR runs with the kiosk's settings (``kiosk.scan.card.eng
 on a copy at most 736 px long, one ONNX Runtime thread, one line per recognition batch, no
 direction classifier). ``--threads N`` compares thread counts.
 
-Last full run (2026-12-03, 100 cards + 30 badges, seed 20, region DE; this shared 2-core machine
-at load average 15.2 at the start and 6.0 at the end, so both engines' times are inflated):
+Last full run (2026-12-03 07:16-07:20 UTC, 100 cards + 30 badges, seed 20, region DE; this shared
+2-core machine at load average 4.5 at the start, 3.3 at the end):
 
 | field | rapidocr recoverable | parser | naive | tesseract recoverable | parser | naive |
 |---|---|---|---|---|---|---|
@@ -37,13 +37,15 @@ at load average 15.2 at the start and 6.0 at the end, so both engines' times are
 | email | 100/100 | 100% | 100% | 83/100 | 80% | 78% |
 | phone | 100/100 | 100% | 100% | 95/100 | 100% | 100% |
 
-| engine | model load s | ms/photo median | p90 | max | parser ms | extra peak MB | all fields exact |
-|---|---|---|---|---|---|---|---|
-| rapidocr | 5.7 | 1890 | 2453 | 3793 | 2.14 | 279 | 666/690 = 97% |
-| tesseract | 0.0 | 3815 | 9833 | 15226 | 1.68 | 171 | 593/690 = 86% |
+| engine | model load s | ms/photo median | p90 | max | parser ms | extra peak MB | all fields exact | load at start, end |
+|---|---|---|---|---|---|---|---|---|
+| rapidocr | 1.3 | 677 | 1087 | 2008 | 1.25 | 318 | 666/690 = 97% | 4.5, 4.6 |
+| tesseract | 0.0 | 987 | 1375 | 4236 | 1.15 | 171 | 593/690 = 86% | 4.6, 3.3 |
 
-Time ratio rapidocr/tesseract (median, same run): 0.50. Right after, at the lowest load reached
-(``--engines rapidocr --cards 20 --badges 5``), threads compared one after the other:
+Time ratio rapidocr/tesseract (median, same run): 0.69. The run before it (same set, load 15.2
+falling to 6.0): rapidocr 1890 ms median (p90 2453), 279 MB; tesseract 3815 ms (p90 9833), 171 MB;
+the same field figures. Thread counts compared one after the other at load 6-8
+(``--engines rapidocr --cards 20 --badges 5``):
 
 | ONNX Runtime threads | load average at start, end | ms/photo median | p90 | max | extra peak MB | all fields exact |
 |---|---|---|---|---|---|---|
@@ -51,9 +53,10 @@ Time ratio rapidocr/tesseract (median, same run): 0.50. Right after, at the lowe
 | 2 | 7.2, 8.3 | 1732 | 2060 | 2351 | 258 | 131/135 = 97% |
 
 Against the targets: all field targets met on this set (names, e-mails, phones, companies 100%,
-titles 99% among recoverable); 1.1-1.9 s median per 1080p photo (p90 at most 2.5 s under load
-6-15); 251-279 MB extra peak (target 400). Before the settings (RapidOCR's defaults, which detect
-a 1080p frame at full size): 12-16 s per photo and 615-673 MB extra. Not measured on a Pi yet.
+titles 99% among recoverable); 0.7 s median per 1080p photo at load 4.5 (p90 1.1 s, max 2.0 s;
+1.9 s median at load 6-15); 251-318 MB extra peak over the runs (target 400). Before the
+settings (RapidOCR's defaults, which detect a 1080p frame at full size): 12-16 s per photo and
+615-673 MB extra. Not measured on a Pi yet.
 The set is generated: every card prints its phone with ``+CC``, names have at most one particle
 group, and the hidden "real-looking" set will be harder; the unit cases in
 ``tests/scan/card/test_card_fields.py`` cover layouts the generator does not make.
