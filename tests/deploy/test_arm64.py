@@ -108,7 +108,8 @@ def wheelhouse(arm: Arm64Root, tmp_path_factory: pytest.TempPathFactory) -> Path
     assert cp.returncode == 0, cp.stderr[-3000:]
     # The project's wheel is rebuilt only when its sources changed: a rebuilt wheel differs byte for
     # byte (zip times), and install.sh rightly reinstalls a different wheel (minutes under emulation).
-    stamp, source = wh / ".leadkiosk-source", _source_hash()
+    # The recipe is in the stamp: a wheel cached by an older recipe (in-tree build) is rebuilt.
+    stamp, source = wh / ".leadkiosk-source", "clean-copy " + _source_hash()
     if not (list(wh.glob("leadkiosk-*.whl")) and stamp.exists() and stamp.read_text() == source):
         # Built from a clean copy of the sources, as install.sh installs a checkout: an in-tree build
         # reuses setuptools' build/lib, where a module deleted from the tree lives on (it did:
