@@ -2,7 +2,7 @@
 synthetic booth photos (``bench/booth_photos.py``), per difficulty band and per symbology.
 
     .venv/bin/python bench/booth_bench.py [--count N] [--empty N] [--seed S] [--clock cpu|wall]
-        [--heavy [--corpus DIR]] [--video [--clips N] [--fps F]]
+        [--heavy [--all-ablations] [--corpus DIR]] [--video [--clips N] [--fps F]]
 
 ``--video``: clips of a badge sliding into view and held for 2 s (``booth_photos.make_video``:
 per-frame noise, glare, focus and hand tremor), decoded as the kiosk's live loop does at the
@@ -282,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="public corpus for the heavy path's false-read check (--heavy)")
     parser.add_argument("--heavy", action="store_true",
                         help="add pipeline+heavy-path rows and their ablation (slower)")
+    parser.add_argument("--all-ablations", action="store_true",
+                        help="with --heavy: also the rectify/sharpen/binarizer/detection rows")
     parser.add_argument("--video", action="store_true",
                         help="clips of a badge moving into view and held: time to read per band")
     parser.add_argument("--clips", type=int, default=72, help="coded clips (--video)")
@@ -299,10 +301,14 @@ def main(argv: list[str] | None = None) -> int:
     readers: dict[str, Reader] = {"pipeline": pipeline_reader()}
     if args.heavy:
         readers["+heavy"] = with_heavy()
-        readers["+heavy-norect"] = with_heavy(HeavyOptions(rectify=False))
-        readers["+heavy-nosharp"] = with_heavy(HeavyOptions(sharpen=False, denoise=False))
-        readers["+heavy-1bin"] = with_heavy(HeavyOptions(second_binarizer=False))
-        readers["+heavy-zxdet"] = with_heavy(HeavyOptions(energy_regions=False))
+        if args.all_ablations:
+            readers["+heavy-norect"] = with_heavy(HeavyOptions(rectify=False))
+            readers["+heavy-nosharp"] = with_heavy(HeavyOptions(sharpen=False, denoise=False))
+            readers["+heavy-1bin"] = with_heavy(HeavyOptions(second_binarizer=False))
+            readers["+heavy-zxdet"] = with_heavy(HeavyOptions(energy_regions=False))
+        readers["+heavy-nodeblur"] = with_heavy(HeavyOptions(deblur=False))
+        readers["+heavy-noprof"] = with_heavy(HeavyOptions(profiles=False))
+        readers["+heavy-old"] = with_heavy(HeavyOptions(deblur=False, profiles=False))
     readers["zxing"] = raw_zxing
     with tempfile.TemporaryDirectory(prefix="booth-") as tmp:
         directory = args.keep or Path(tmp)

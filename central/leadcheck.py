@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from central.search import search_text_of
+from central.search import keys_of
 from sync.record.errors import InvalidRecord
 from sync.record.timestamps import parse_wire_time
 from sync.record.validate import check_depth, check_unicode, validate
@@ -77,7 +77,7 @@ def check_lead(record: Any, *, device_show_id: str, product_question: str, follo
         "follow_up": _clip(_answer_text(answers.get(follow_up_question)), 300),
         "product_interest": _clip(_answer_text(answers.get(product_question)), 300),
     }
-    columns["search_text"] = search_text_of(columns)
+    columns.update(keys_of(columns))
     return CheckedLead(record=rec, id=rec["id"], version=rec["version"], captured_at=parse_wire_time(rec["captured_at"]),
                        clock={"synchronised": clock.get("synchronised", True), "monotonic_s": clock.get("monotonic_s"),
                               "boot_id": clock.get("boot_id")},

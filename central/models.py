@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -122,13 +122,19 @@ class Lead(Base):
     received_at: Mapped[datetime] = mapped_column(UTC)
     updated_at: Mapped[datetime] = mapped_column(UTC)
     merged_into: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    # names, company, e-mail folded (central/search.py): accent- and case-insensitive search
+    # names, company, e-mail folded (central/search.py): accent- and case-insensitive search; its
+    # indexes differ per database (central.search.DIALECT_INDEXES, made by 0006_search_speed)
     search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the possible-duplicates rule's keys (central/search.py: email_key, name_key), 0007_duplicate_keys
+    email_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    name_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     __table_args__ = (
         Index("ix_leads_show_captured", "show_id", "captured_at_corrected"),
         Index("ix_leads_show_tag", "show_id", "tag"),
-        Index("ix_leads_show_search", "show_id", "search_text"),
+        # covering: the duplicates list groups a show's live leads in capture order from it alone
+        Index("ix_leads_live_dupkeys", "show_id", "captured_at_corrected", "id", "email_key", "name_key",
+              "merged_into", sqlite_where=text("merged_into IS NULL"), postgresql_where=text("merged_into IS NULL")),
     )
 
 

@@ -89,9 +89,12 @@ class OcrCardReader:
         self._ocr.start()
 
     def read(self, frame: Any) -> dict[str, Any]:
+        """Only the guide frame's area is read (where the card is; the booth around it is only
+        time and memory for the detector, and stray text such as a visitor's T-shirt)."""
         from kiosk.scan.card.engine import read_upright
         from kiosk.scan.card.fields import parse_card
-        reading = parse_card(read_upright(self._ocr, frame), self._region)
+        from kiosk.scan.card.still import guide_crop
+        reading = parse_card(read_upright(self._ocr, guide_crop(frame)), self._region)
         return {"contact": dict(reading.contact), "confidence": dict(reading.confidence),
                 "text": list(reading.text)}
 

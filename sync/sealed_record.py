@@ -171,6 +171,8 @@ def change_payload(changes: Mapping[str, Any], history_index: int) -> dict[str, 
         out["contact"] = dict(changes["contact"])
     if "notes" in changes:
         out["notes"] = changes["notes"] or ""
+    if changes.get("card_photo") is not None:
+        out["card_photo"] = changes["card_photo"]
     return out
 
 
@@ -187,7 +189,18 @@ def apply_overlays(payload: dict[str, Any], overlays: list[dict[str, Any]]) -> d
         if "notes" in ov:
             entry["notes"] = {"old": payload.get("notes") or "", "new": ov["notes"]}
             payload["notes"] = ov["notes"]
+        if ov.get("card_photo") is not None:
+            entry["card_photo"] = {"old": photo_note(payload.get("card_photo")), "new": photo_note(ov["card_photo"])}
+            payload["card_photo"] = ov["card_photo"]
     return payload
+
+
+def photo_note(photo: Any) -> str | None:
+    """What a record's history says of a card photo: its size, not its bytes (a lead's history
+    would otherwise carry every photo it ever had, 100+ KB each)."""
+    if not isinstance(photo, str) or not photo:
+        return None
+    return f"card photo, {len(photo) * 3 // 4 // 1024} KB"
 
 
 def open_for_central(record: Mapping[str, Any], private_key: bytes) -> dict[str, Any]:

@@ -25,3 +25,15 @@ def test_linked_files_exist() -> None:
     assert local
     missing = [t for t in local if not (REPO / t).exists()]
     assert missing == []
+
+
+def test_camera_options_are_the_accepted_ones() -> None:
+    """Issue 17 item 9: the README's ``--camera`` list names every source kiosk.toml accepts
+    (none and demo were missing), and each listed one is accepted."""
+    from kiosk.config.settings import CAMERA_RE
+    listed = re.search(r"--camera ([a-z0-9:|A-Z]+)\]", README)
+    assert listed, "the README lists no --camera values"
+    values = listed.group(1).split("|")
+    assert {"auto", "none", "demo", "picamera2"} <= set(values), values
+    examples = {"opencv:0": "opencv:0", "video:FILE": "video:x.mp4", "images:DIR": "images:/tmp/x"}
+    assert all(CAMERA_RE.match(examples.get(v, v)) for v in values), values

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from central.db import Database
 from central.models import Device, Lead, LeadHistory, Show
-from central.search import search_text
+from central.search import keys_of
 from central.web.models import Outcome
 from sync.record.record import new_lead, wire_record
 from sync.record.timestamps import iso
@@ -152,7 +152,7 @@ def lead_rows(show_id: str, devices: list[tuple[str, str]], n: int, *, start: da
                "country": contact["country"], "follow_up": answers.get("follow_up"),
                "product_interest": ", ".join(pi) if pi else None, "record_json": record,
                "received_at": at + timedelta(seconds=rng.randrange(5, 600)), "updated_at": at, "merged_into": None,
-               "search_text": search_text((first, last, company, contact["email"]))}
+               **keys_of({"first_name": first, "last_name": last, "company": company, "email": contact["email"]})}
 
 
 def outcome_for(rng: random.Random, score: int, discarded: bool) -> tuple[str, str | None, str | None] | None:

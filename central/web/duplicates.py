@@ -5,18 +5,21 @@ Two rules, both plain enough to explain on the page:
 - the same e-mail address, ignoring case and surrounding spaces ("Lena@X.de" and "lena@x.de");
 - the same first name, last name and company, ignoring case and accents (``central.search.fold``).
 
+Both keys are defined once, in ``central.search`` (``email_key``, ``name_key``), and stored with
+each lead when it is written.
+
 Only live leads (not merged into another) are suggested; merging itself is ``leadedit.merge``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from central.models import Lead
-from central.search import fold
+from central.search import email_key, fold, name_key
 
 SAME_EMAIL = "same e-mail address"
 SAME_NAME = "same name and company"
@@ -31,26 +34,21 @@ class Pair:
 
 
 def _email_key(email: str | None) -> str:
-    return (email or "").strip().lower()
-
-
-def _name_key(row: Any) -> tuple[str, str, str] | None:
-    parts = (fold(row.first_name or ""), fold(row.last_name or ""), fold(row.company or ""))
-    return parts if all(p.strip() for p in parts) else None
+    return email_key(email) or ""
 
 
 def reason_for(a: Any, b: Any) -> str | None:
     """Why ``a`` and ``b`` may be the same person, or None."""
     if _email_key(a.email) and _email_key(a.email) == _email_key(b.email):
         return SAME_EMAIL
-    key = _name_key(a)
-    if key is not None and key == _name_key(b):
+    key = name_key(a.first_name, a.last_name, a.company)
+    if key is not None and key == name_key(b.first_name, b.last_name, b.company):
         return SAME_NAME
     return None
 
 
 _COLUMNS = (Lead.id, Lead.show_id, Lead.email, Lead.first_name, Lead.last_name, Lead.company, Lead.tag,
-            Lead.captured_at_corrected, Lead.staff, Lead.search_text)
+            Lead.captured_at_corrected, Lead.staff)
 
 
 def for_lead(s: Session, lead: Lead) -> list[Pair]:
@@ -61,7 +59,8 @@ def for_lead(s: Session, lead: Lead) -> list[Pair]:
     email = _email_key(lead.email)
     if email:
         tests.append(func.lower(func.trim(Lead.email)) == email)
-    if _name_key(lead) is not None:   # narrowed in SQL by last name (any case), confirmed folded below
+    if name_key(lead.first_name, lead.last_name, lead.company) is not None:
+        # narrowed in SQL by last name (any case), confirmed folded below
         tests.append(func.lower(Lead.last_name) == (lead.last_name or "").strip().lower())
         tests.append(Lead.search_text.contains(fold(lead.last_name or ""), autoescape=True))
     if not tests:
@@ -79,37 +78,42 @@ def for_lead(s: Session, lead: Lead) -> list[Pair]:
 
 def in_show(s: Session, show_id: str, limit: int = 200) -> list[Pair]:
     """Every suggested pair in a show, the most recent captures first; a person captured three
-    times gives two pairs, each against the first capture (merge them one by one)."""
-    rows = s.execute(select(*_COLUMNS).where(Lead.show_id == show_id, Lead.merged_into.is_(None))
+    times gives two pairs, each against the first capture (merge them one by one).
+
+    Grouped on the keys stored at write time (``leads.email_key``, ``leads.name_key``), read in
+    capture order from one covering index; only the leads of the pairs shown are then read."""
+    keys = s.execute(select(Lead.id, Lead.email_key, Lead.name_key)
+                     .where(Lead.show_id == show_id, Lead.merged_into.is_(None))
                      .order_by(Lead.captured_at_corrected, Lead.id)).all()
-    return _pairs(rows)[:limit]
+    found = _pairs(keys, limit)
+    wanted = sorted({p.first.id for p in found} | {p.second.id for p in found})
+    rows: dict[str, Any] = {}
+    for i in range(0, len(wanted), 500):
+        rows.update((r.id, r) for r in s.execute(select(*_COLUMNS).where(Lead.id.in_(wanted[i:i + 500]))))
+    return [Pair(rows[p.first.id], rows[p.second.id], p.reason) for p in found]
 
 
-def _stored_name_key(row: Any) -> str | None:
-    """The folded "first last company" already stored in ``search_text`` (central/search.py: the
-    four fields folded, joined by spaces, the e-mail last and without spaces), so a show of 100,000
-    leads is grouped without folding 300,000 strings per page view."""
-    if not ((row.first_name or "").strip() and (row.last_name or "").strip() and (row.company or "").strip()):
-        return None
-    text = row.search_text or ""
-    return text.rsplit(" ", 1)[0] if (row.email or "").strip() else text
-
-
-def _pairs(rows: Iterable[Any]) -> list[Pair]:
+def _pairs(rows: Sequence[Any], limit: int | None = None) -> list[Pair]:
+    """Pairs of ``rows`` (in capture order, each with ``email_key`` and ``name_key``), newest first:
+    each lead whose e-mail, or else whose name key, an earlier lead had, paired with the first
+    lead that had it. The first occurrences are found in one pass; the pairs are then made from the
+    newest lead back, stopping at ``limit`` (a show of 100,000 leads may hold 70,000 pairs)."""
     first_by_email: dict[str, Any] = {}
     first_by_name: dict[str, Any] = {}
-    pairs: list[Pair] = []
     for r in rows:
-        email, name = _email_key(r.email), _stored_name_key(r)
-        if email and email in first_by_email:
+        if r.email_key:
+            first_by_email.setdefault(r.email_key, r)
+        if r.name_key is not None:
+            first_by_name.setdefault(r.name_key, r)
+    pairs: list[Pair] = []
+    for r in reversed(rows):
+        if limit is not None and len(pairs) >= limit:
+            break
+        email, name = r.email_key, r.name_key
+        if email and first_by_email[email] is not r:
             pairs.append(Pair(first_by_email[email], r, SAME_EMAIL))
-        elif name is not None and name in first_by_name:
+        elif name is not None and first_by_name[name] is not r:
             pairs.append(Pair(first_by_name[name], r, SAME_NAME))
-        if email:
-            first_by_email.setdefault(email, r)
-        if name is not None:
-            first_by_name.setdefault(name, r)
-    pairs.reverse()
     return pairs
 
 

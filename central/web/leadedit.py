@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from central.errors import CentralError, NotFound
 from central.models import Lead, LeadHistory, LeadVersion, Outbox, Show
-from central.search import SEARCH_FIELDS, search_text_of
+from central.search import SEARCH_FIELDS, keys_of
 from central.web.models import Outcome, ReviewRevision
 from sync.record.fields import OUTCOME_STATUSES, TAGS
 from sync.record.fields import PERSON_FIELDS as CONTACT_FIELDS  # what the review page may edit
@@ -81,7 +81,8 @@ def apply_changes(s: Session, lead: Lead, new_values: dict[str, Any], *, actor: 
     if "contact.email" in changes and isinstance(lead.email, str):
         lead.email = lead.email.strip().lower() or None
     if any(p.startswith("contact.") for p in changes):
-        lead.search_text = search_text_of({k: getattr(lead, k) for k in SEARCH_FIELDS})
+        for col, value in keys_of({k: getattr(lead, k) for k in SEARCH_FIELDS}).items():
+            setattr(lead, col, value)
     s.add(LeadVersion(lead_id=lead.id, version=version, device_id=None, record_json=record, received_at=now))
     hist_changes = dict(changes)
     if note:

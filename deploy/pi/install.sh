@@ -54,9 +54,10 @@ KIOSK_USER=leadkiosk
 KIOSK_GROUPS=(video input render audio)
 CMDLINE_ARGS=(consoleblank=0 vt.global_cursor_default=0)
 # Debian package names. Kivy's wheel brings its own SDL2 (built with KMS/DRM) which loads EGL,
-# GLES, GBM and DRM from the system; mtdev is Kivy's multitouch reader; zbar decodes barcodes.
+# GLES, GBM and DRM from the system; mtdev is Kivy's multitouch reader; zbar decodes barcodes;
+# v4l-utils gives v4l2-ctl, which lists a USB webcam's modes so the kiosk can pick the best one.
 APT_PACKAGES=(python3 python3-venv ca-certificates libzbar0 libmtdev1 libegl1 libgles2 libgbm1 libdrm2
-              libgl1-mesa-dri libudev1 fonts-dejavu-core util-linux)
+              libgl1-mesa-dri libudev1 fonts-dejavu-core util-linux v4l-utils)
 APT_PI_PACKAGES=(python3-picamera2)   # only in Raspberry Pi OS's archive
 
 while [ $# -gt 0 ]; do

@@ -54,6 +54,7 @@ class CameraFeed:
         self.paused = False
         # held: no frames are read at all (while a card photo is read, the OCR gets the CPU)
         self.held = False
+        self._still_requests: list[_StillRequest] = []
 
     def start(self) -> None:
         if self._threads:
@@ -81,6 +82,21 @@ class CameraFeed:
         with self._lock:
             return self._frame_no, self._frame
 
+    def take_still(self, timeout_s: float = 4.0) -> Any:
+        """The best still the camera offers (BGR): the Pi camera's full-resolution still, taken on
+        the camera thread (it switches the camera's mode); None where the source has nothing
+        better than its video frames, or when no still came within ``timeout_s`` (the caller
+        then uses the video frame). Blocks the calling thread, never the UI thread's caller."""
+        request = _StillRequest()
+        with self._lock:
+            self._still_requests.append(request)
+        if not request.done.wait(timeout_s):
+            with self._lock:
+                if request in self._still_requests:
+                    self._still_requests.remove(request)
+            return None
+        return request.frame
+
     # --- threads ---------------------------------------------------------------------------------
     def _capture_loop(self) -> None:
         while not self._stop.is_set():
@@ -107,6 +123,7 @@ class CameraFeed:
     def _pump(self, source: Any) -> None:
         next_at = time.monotonic()
         while not self._stop.is_set():
+            self._serve_stills(source)
             if self.held:
                 self._stop.wait(0.05)
                 next_at = time.monotonic()
@@ -130,6 +147,22 @@ class CameraFeed:
                     self._stop.wait(delay)
                 else:
                     next_at = time.monotonic()
+
+    def _serve_stills(self, source: Any) -> None:
+        with self._lock:
+            requests, self._still_requests = self._still_requests, []
+        if not requests:
+            return
+        capture = getattr(source, "capture_still", None)
+        frame = None
+        if capture is not None:
+            try:
+                frame = capture()
+            except Exception:  # the video frame is a good fallback; the feed must go on
+                log.exception("still capture")
+        for request in requests:
+            request.frame = frame
+            request.done.set()
 
     def _maybe_still(self, source: Any) -> None:
         """A decoder that saw a code it could not read may ask for a full-resolution still
@@ -196,3 +229,11 @@ def preview_frame(frame: Any) -> Any:
 
 def camera_error_text(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, CameraError) else f"{type(exc).__name__}: {exc}"
+
+
+class _StillRequest:
+    """One ``take_still`` waiting for the camera thread."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.frame: Any = None

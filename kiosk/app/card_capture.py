@@ -31,14 +31,18 @@ class CardCapture:
     """One attempt at a card photo. ``latest()`` gives ``(frame_number, BGR frame)`` (the camera
     feed's newest full frame); ``on_verdict`` reports the still check (for the hint),
     ``on_taken(frame)`` the moment of the shot, then ``on_read(reading, frame)`` or
-    ``on_error(message)``. ``take_now()`` shoots at the next frame (the capture button)."""
+    ``on_error(message)``. ``take_now()`` shoots at the next frame (the capture button).
+    ``still()`` gives the camera's best still (the Pi Camera Module 3's full resolution) or None:
+    once the view is steady and sharp the card is taken with it, else with the video frame."""
 
     def __init__(self, latest: Callable[[], tuple[int, Any]], reader: CardReader,
                  on_taken: Callable[[Any], None], on_read: Callable[[dict[str, Any], Any], None],
                  on_error: Callable[[str], None],
                  on_verdict: Callable[[StillVerdict], None] = lambda _v: None,
-                 detector: StillDetector | None = None) -> None:
+                 detector: StillDetector | None = None,
+                 still: Callable[[], Any] = lambda: None) -> None:
         self._latest = latest
+        self._still = still
         self._reader = reader
         self._on_taken = on_taken
         self._on_read = on_read
@@ -80,6 +84,15 @@ class CardCapture:
                     break
             self._stop.wait(POLL_S)
         if frame is None or self._stop.is_set():
+            return
+        try:
+            better = self._still()
+        except Exception:  # the video frame is steady and sharp already
+            log.exception("taking a still of the card")
+            better = None
+        if better is not None and not self._stop.is_set():
+            frame = better
+        if self._stop.is_set():
             return
         self._on_taken(frame)
         loader.join()

@@ -153,18 +153,50 @@ class CaptureFlow:
     def card_read(self, reading: Mapping[str, Any], photo: bytes | None = None) -> str:
         """A card photo read offline: its fields (``reading["contact"]``), the confidence per
         field and the OCR text lines (kept as the raw payload, so staff and the review page see
-        what the engine saw). Ignored unless the kiosk is waiting for a visitor."""
-        if self.state != SCAN:
+        what the engine saw). On the contact screen (staff took the photo from there) the card
+        fills the fields still empty: what staff typed or a badge gave stays. Ignored in any
+        other state."""
+        if self.state not in (SCAN, CONTACT):
             return self.state
         found = dict(reading.get("contact") or {})
         text = [str(line) for line in reading.get("text") or []]
+        confidence = {k: float(v) for k, v in dict(reading.get("confidence") or {}).items()
+                      if k in CONTACT_FIELDS and isinstance(v, (int, float))}
+        if self.state == CONTACT:
+            return self._card_onto_contact(found, "\n".join(text) or None, confidence, photo)
         contact = empty_contact("card", "\n".join(text) or None)
         contact.update({k: found.get(k) or None for k in CONTACT_FIELDS})
         self.contact = contact
-        self.confidence = {k: float(v) for k, v in dict(reading.get("confidence") or {}).items()
-                           if k in CONTACT_FIELDS and isinstance(v, (int, float))}
+        self.confidence = confidence
         self.card_photo = photo
         return self._to_contact_or_duplicate(contact)
+
+    def keep_typed(self, fields: Mapping[str, Any]) -> None:
+        """What staff typed on the contact screen so far, kept while they take a card photo from
+        there (the screen is left for the camera's preview; nothing is checked yet)."""
+        if self.state != CONTACT:
+            return
+        for key in CONTACT_FIELDS:
+            if key in fields:
+                self.contact[key] = str(fields.get(key) or "").strip() or None
+
+    def _card_onto_contact(self, found: Mapping[str, Any], text: str | None,
+                           confidence: Mapping[str, float], photo: bytes | None) -> str:
+        filled = [k for k in CONTACT_FIELDS if found.get(k) and not self.contact.get(k)]
+        for key in filled:
+            self.contact[key] = found[key]
+        if self.contact.get("format") in ("manual", None):
+            # typed so far, now read from a card: the card's text is the record's raw payload
+            self.contact["format"] = "card"
+            self.contact["raw"] = text
+        # highlight only what the card filled in; the rest staff typed or a badge gave
+        self.confidence = {k: (confidence.get(k, 0.0) if k in filled else 1.0) for k in CONTACT_FIELDS}
+        self.card_photo = photo
+        if "email" in filled and not self.editing:
+            # the card told who this is: a visitor captured before is offered for update
+            return self._to_contact_or_duplicate(self.contact)
+        self._go(CONTACT)
+        return self.state
 
     def _to_contact_or_duplicate(self, contact: Mapping[str, Any]) -> str:
         """A visitor already captured at this show (same registration id or e-mail) is offered for
@@ -314,13 +346,15 @@ class CaptureFlow:
             if self.editing:
                 old_override = (self.editing.get("score") or {}).get("override")
                 result = self._score(ctx.form, answers, override=old_override).to_dict()
-                lead = self.store.edit(self.editing["id"], {
-                    "contact": dict(self.contact), "answers": answers, "score": result, "consent": consent,
-                }, actor=ctx.staff or "kiosk")
+                changes: dict[str, Any] = {"contact": dict(self.contact), "answers": answers, "score": result,
+                                           "consent": consent}
+                if self.card_photo:   # the new card's photo replaces the earlier one
+                    changes["card_photo"] = base64.b64encode(self.card_photo).decode("ascii")
+                lead = self.store.edit(self.editing["id"], changes, actor=ctx.staff or "kiosk")
             else:
                 result = self._score(ctx.form, answers).to_dict()
                 photo = {"card_photo": base64.b64encode(self.card_photo).decode("ascii")} \
-                    if self.card_photo and self.contact.get("format") == "card" else {}
+                    if self.card_photo else {}
                 lead = self._new_lead(show_id=ctx.show.id, kiosk_id=ctx.kiosk_id, staff=ctx.staff,
                                       contact=dict(self.contact), answers=answers, score=result,
                                       consent=consent, notes=str(answers.get("notes") or ""), captured_at=at,

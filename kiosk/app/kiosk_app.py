@@ -108,6 +108,7 @@ class KioskApp(App):
         self.handled_codes = HandledCodes()
         self._capture_code: str | None = None
         self._card: Any = None   # the running CardCapture (photo of a card), if any
+        self._card_from = SCAN   # the flow state the card was taken from: scan, or contact (staff)
         self.staff_timeout_s = STAFF_TIMEOUT_S
         self.title = "leadkiosk"
         self._apply_context()
@@ -223,12 +224,14 @@ class KioskApp(App):
                                on_code=lambda _text: None, on_decoded=self._on_decoded,
                                on_error=self._on_camera_error, max_fps=self.services.max_fps)
         self.screen("scan").card_offered = self.services.card_reader is not None
+        self.screen("contact").card_offered = self.services.card_reader is not None
         self.feed.start()
 
     @mainthread
     def _on_camera_error(self, message: str) -> None:
         log.warning("no camera: %s", message)
         self.screen("scan").camera_state = "none"
+        self.screen("contact").card_offered = False
 
     def _pump_preview(self, _dt: float) -> None:
         if self.feed is None or self.sm.current != "scan" or self.screen("scan").card_state == "reading":
@@ -272,8 +275,14 @@ class KioskApp(App):
         UI thread while a progress bar runs; its fields fill the contact screen."""
         from kiosk.app.card_capture import CardCapture
 
-        if self.feed is None or self.services.card_reader is None or self.flow.state != SCAN:
+        if self.feed is None or self.services.card_reader is None or self.flow.state not in (SCAN, CONTACT):
             return
+        if self.flow.state == CONTACT:
+            if self.sm.current == "contact":
+                # staff are on the contact screen: what they typed stays, the preview is on Scan
+                self.flow.keep_typed(self.screen("contact").values())
+            self.show("scan")
+        self._card_from = self.flow.state
         if self._card is not None:
             self._card.cancel()
         scan = self.screen("scan")
@@ -287,7 +296,8 @@ class KioskApp(App):
         self._card = CardCapture(self.feed.latest_frame, self.services.card_reader,
                                  on_taken=self._card_taken, on_read=self._card_read,
                                  on_error=self._card_error, on_verdict=self._card_verdict,
-                                 detector=StillDetector(wait_for_motion=after_failure))
+                                 detector=StillDetector(wait_for_motion=after_failure),
+                                 still=self.feed.take_still)
         self._card.start()
 
     def take_card_now(self) -> None:
@@ -306,8 +316,10 @@ class KioskApp(App):
         scan.card_hint = ""
         scan.card_steady = False
         if self.feed is not None:
-            self.feed.paused = self.sm.current != "scan"
+            self.feed.paused = self.sm.current != "scan" or self.flow.state != SCAN
             self.feed.held = False
+        if self.flow.state == CONTACT and self.sm.current == "scan":
+            self.show("contact")   # staff took the photo from the contact screen: back to it
 
     @mainthread
     def _card_verdict(self, verdict: Any) -> None:
@@ -337,7 +349,7 @@ class KioskApp(App):
     @mainthread
     def _card_read(self, reading: dict[str, Any], frame: Any) -> None:
         card = self._card
-        if card is None or card.cancelled or self.flow.state != SCAN:
+        if card is None or card.cancelled or self.flow.state != self._card_from:
             return
         from kiosk.scan.card.photo import encode_photo
         found = {k: v for k, v in (reading.get("contact") or {}).items() if v}
@@ -359,6 +371,9 @@ class KioskApp(App):
         except Exception:  # a broken store must not take the kiosk down
             log.exception("handling a card read")
             self.sounds.play("error")
+            return
+        if self._card_from == CONTACT and self.flow.state == CONTACT:
+            self.screen("contact").load(self.flow.contact, self.flow.confidence)
 
     @mainthread
     def _card_error(self, message: str) -> None:
@@ -375,7 +390,7 @@ class KioskApp(App):
         state = flow.state
         entering = state != self._shown_state
         self._shown_state = state
-        if state != SCAN:
+        if state != SCAN and not (state == CONTACT and self._card_from == CONTACT and self._card is not None):
             self.cancel_card()
         if state == SCAN:
             if entering:
@@ -441,6 +456,7 @@ class KioskApp(App):
             contact = self.screen("contact")
             contact.error = self.tr(exc.key, **exc.values)
             contact.error_key = exc.key
+            contact.show_problem()
 
     def flow_back(self) -> None:
         self.flow.back()

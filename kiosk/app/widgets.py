@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.scrollview import ScrollView
@@ -187,13 +187,14 @@ class KScroll(ScrollView):
 
 
 class ThumbBar(BoxLayout):
-    """Where a screen's Back and Next live: in the header in landscape (the bar has no height), at
-    the bottom in portrait. On a 720x1280 panel the header is out of thumb reach while the lower
-    half of the screen was empty (issue 17); the buttons are moved, not copied, so ``ids.back`` and
-    ``ids.next`` stay the one widget a tap (or a test) reaches."""
-    header = ObjectProperty(None, allownone=True)
-    back = ObjectProperty(None, allownone=True)
-    next = ObjectProperty(None, allownone=True)
+    """Where a screen's actions live: at home in landscape (the header, or a card; the bar has no
+    height), in a bar at the bottom in portrait. On a 720x1280 panel the header is out of thumb
+    reach while the lower half of the screen was empty (issue 17); the buttons are moved, not
+    copied, so ``ids.back`` and ``ids.next`` stay the one widget a tap (or a test) reaches.
+    ``buttons`` are the actions left to right; ``widths`` their share of the bar in portrait
+    (equal shares when not given)."""
+    buttons = ListProperty([])
+    widths = ListProperty([])
     portrait = BooleanProperty(False)
     bar_height = ObjectProperty(theme.BUTTON_H + 24)
 
@@ -201,37 +202,41 @@ class ThumbBar(BoxLayout):
         super().__init__(**kwargs)
         self.size_hint_y = None
         self.height = 0
-        self._header_sizes: dict[int, tuple[Any, Any, Any]] = {}
+        # each button's home: (parent, index among its children, size_hint_x, size_hint_y, width, height)
+        self._homes: dict[int, tuple[Any, int, Any, Any, Any, Any]] = {}
         self._place_trigger = Clock.create_trigger(self._place, 0)
-        self.bind(portrait=self._place_trigger, header=self._place_trigger, back=self._place_trigger,
-                  next=self._place_trigger)
+        self.bind(portrait=self._place_trigger, buttons=self._place_trigger)
 
     def _place(self, *_: Any) -> None:
-        if self.header is None or self.back is None or self.next is None:
+        buttons = [b for b in self.buttons if b is not None]
+        if not buttons or any(b.parent is None for b in buttons if id(b) not in self._homes):
             return
-        buttons = (self.back, self.next)
         for btn in buttons:
-            if id(btn) not in self._header_sizes:
-                self._header_sizes[id(btn)] = (btn.size_hint_x, btn.width, btn.height)
+            if id(btn) not in self._homes:
+                home = btn.parent
+                self._homes[id(btn)] = (home, home.children.index(btn), btn.size_hint_x, btn.size_hint_y,
+                                        btn.width, btn.height)
         if self.portrait:
-            if self.back.parent is self:
+            if all(btn.parent is self for btn in buttons):
                 return
-            for btn in buttons:
-                btn.parent.remove_widget(btn)
-            self.back.size_hint_x, self.next.size_hint_x = 0.38, 0.62
-            for btn in buttons:
-                btn.height = theme.BUTTON_H
+            widths = list(self.widths) if len(self.widths) == len(buttons) else [1.0 / len(buttons)] * len(buttons)
+            for btn, share in zip(buttons, widths):
+                if btn.parent is not None:
+                    btn.parent.remove_widget(btn)
+                btn.size_hint_x, btn.size_hint_y, btn.height = share, None, theme.BUTTON_H
                 self.add_widget(btn)
             self.height = self.bar_height
         else:
-            if self.back.parent is self.header:
+            if all(btn.parent is self._homes[id(btn)][0] for btn in buttons):
                 return
             for btn in buttons:
                 if btn.parent is not None:
                     btn.parent.remove_widget(btn)
-                btn.size_hint_x, btn.width, btn.height = self._header_sizes[id(btn)]
-            self.header.add_widget(self.back, index=len(self.header.children))   # leftmost
-            self.header.add_widget(self.next, index=0)                           # rightmost
+            # back in ascending index order: each lands where it was among the widgets that stayed
+            for btn in sorted(buttons, key=lambda b: self._homes[id(b)][1]):
+                home, index, hint_x, hint_y, width, height = self._homes[id(btn)]
+                btn.size_hint_x, btn.size_hint_y, btn.width, btn.height = hint_x, hint_y, width, height
+                home.add_widget(btn, index=min(index, len(home.children)))
             self.height = 0
 
 

@@ -24,6 +24,9 @@ MIN_MATCH = 0.5        # normalised correlation after alignment below this: not 
 WINDOW_MARGIN = 0.3    # the candidate regions' bounding box grown by this fraction per side
 MAX_WINDOW = 900       # px cap of the window's long side (a whole 1280x720 frame costs ECC time)
 _ALIGN_SIZE = 96       # px of the short side the similarity is measured at
+DEBLUR_MIN_FUSED = 3   # the heavy path's deconvolution step only on a mean of >= 3 frames:
+                       # it amplifies noise, and on fewer frames it cost a noise-limited badge
+                       # a later read (tests/scan/test_booth_bench.py: 0.33 s -> 0.6 s)
 
 
 def _small(img: np.ndarray) -> np.ndarray:
@@ -118,8 +121,10 @@ class FrameFusion:
         fused = np.clip(np.mean(views, axis=0) + 0.5, 0, 255).astype(np.uint8)
         n = len(views)
         stage = f"fused{n}" if n > 1 else "heavy"
+        opts = replace(self.opts, denoise=n < 3,
+                       deblur=self.opts.deblur and n >= DEBLUR_MIN_FUSED)
         codes = (self.decoder.decode(fused) if n > 1 else []) or \
-            heavy_decode(fused, self.decoder, replace(self.opts, denoise=n < 3))
+            heavy_decode(fused, self.decoder, opts)
         if not codes:
             return []
         self.last_fused = n

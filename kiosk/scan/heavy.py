@@ -1,11 +1,13 @@
 """The heavy path for frames where a code is seen but not read (issue 21): spend effort only
-where a code is. Opt-in and not wired into the live loop yet: ``bench/booth_bench.py --heavy``
-measures it (ablation rows) against the plain pipeline and raw zxing-cpp, and checks it on the
-public corpus. Why not live yet: on the corpus it reads zxing-qrcode-2/13.png as "...aerial
-photography of..." where that image's truth file says "photograph" (the same picture in
-zxing-cpp-qrcode-2/13.webp has "photography" as its truth, so the truth file is the likely
-culprit), and zero false reads is a hard rule until someone settles it; the background-worker
-wiring and the preview-fps row (bench/ui_bench.py) are not built.
+where a code is. It runs in the live loop through ``kiosk.scan.fusion`` (on the fused window of
+the last frames, in ``kiosk.scan.live``'s low-priority worker, a read counting only once two
+attempts agree); ``bench/booth_bench.py --heavy`` measures it per step (ablation rows) against
+the plain pipeline and raw zxing-cpp, and checks it on the public corpus. Single-frame use (as
+that bench does) has no agreement between attempts: there the decoders' checksums and, for 1D
+profiles, two agreeing row bands are the guard. Open question: on the corpus it reads
+zxing-qrcode-2/13.png as "...aerial photography of..." where that image's truth file says
+"photograph" (the same picture in zxing-cpp-qrcode-2/13.webp has "photography" as its truth, so
+the truth file is the likely culprit).
 
 Steps, each switchable so the bench can ablate it:
 1. candidates: zxing-cpp's own detections that failed to decode (``return_errors``: it found
@@ -16,7 +18,11 @@ Steps, each switchable so the bench can ablate it:
    enlarged and a keystoned one squared up (module count is unknown before decoding, so the
    size is fixed rather than the module);
 3. denoise (small gaussian) and sharpen (unsharp mask) against blur and sensor noise;
-4. decode with two binarizers (local average, then global histogram for glare gradients).
+4. decode with two binarizers (local average, then global histogram for glare gradients);
+5. deblur (when 1-4 read nothing): the candidate's bounding box enlarged 2x (cubic) and a few
+   Richardson-Lucy iterations with a gaussian PSF (the booth blur is defocus), then 4. again;
+6. 1D profiles (``kiosk.scan.profiles``): a bar-code region turned bars-vertical, row bands
+   averaged and deconvolved in 1D; a read needs two bands to agree.
 Every read still passes the decoder's own checksums (Reed-Solomon for QR/PDF417, check digit
 for Code 128); nothing here accepts a result zxing marks invalid.
 """
@@ -28,13 +34,19 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.scan.decoder import Code, Decoder, _unique, to_gray
+from kiosk.scan import profiles
+from kiosk.scan.decoder import _FROM_ZX, MIN_LINEAR_LENGTH, Code, Decoder, _unique, to_gray
 from kiosk.scan.regions import candidate_rects
 
 TARGET_SHORT = 360      # px of the rectified crop's short side
 MAX_LONG = 1100         # px cap for the long side (a 1D code is ~4x wider than high)
 MARGIN = 0.22           # quad grown by this fraction per side: the decoder needs a quiet zone
 MAX_CANDIDATES = 3
+DEBLUR_UPSCALE = 2      # measured (booth bench, missed hard QR): 2x + sigma 1.2 read most; 3x and
+DEBLUR_SIGMA = 1.2      # sigma 1.6/2.0 read fewer at 3-8x the time (ringing amplifies noise)
+DEBLUR_ITERATIONS = 10
+DEBLUR_GROW = 1.3       # the candidate's box grown by this factor (quiet zone, finder patterns)
+_LINEAR = {zxingcpp.BarcodeFormat.Code128, zxingcpp.BarcodeFormat.Code39}
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,8 @@ class HeavyOptions:
     sharpen: bool = True
     denoise: bool = True
     second_binarizer: bool = True
+    deblur: bool = True         # step 5
+    profiles: bool = True       # step 6
 
 
 def _quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: HeavyOptions
@@ -114,7 +128,8 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
     binarizers = [zxingcpp.Binarizer.LocalAverage]
     if opts.second_binarizer:
         binarizers.append(zxingcpp.Binarizer.GlobalHistogram)
-    for quad in _quads(gray, decoder._formats, opts):
+    quads = _quads(gray, decoder._formats, opts)
+    for quad in quads:
         crop, back = _rectified(gray, quad, opts)
         crop = _enhance(crop, opts)
         for binarizer in binarizers:
@@ -122,6 +137,52 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
             if codes:
                 return _unique([replace(c, position=_to_frame(c.position, back))
                                 for c in codes])
+    if opts.deblur:
+        for quad in quads[:2]:
+            codes = _deblurred(gray, quad, decoder, binarizers)
+            if codes:
+                return codes
+    linear = tuple(f for f in decoder._formats if f in _LINEAR)
+    if opts.profiles and linear:
+        for rect in candidate_rects(gray):
+            reads = profiles.read_region(gray, rect, linear)
+            codes = [Code(_FROM_ZX[name], text, raw,
+                          tuple((int(x), int(y)) for x, y in cv2.boxPoints(rect)), "profiles")
+                     for name, text, raw in reads
+                     if name in _FROM_ZX and len(text) >= MIN_LINEAR_LENGTH]
+            if codes:
+                return _unique(codes)
+    return []
+
+
+def richardson_lucy(img: np.ndarray, sigma: float, iterations: int) -> np.ndarray:
+    """Richardson-Lucy deconvolution by a gaussian PSF of ``sigma`` px (uint8 in and out)."""
+    observed = img.astype(np.float32) + 8.0   # offset: RL needs a positive signal
+    estimate = observed.copy()
+    for _ in range(iterations):
+        blurred = cv2.GaussianBlur(estimate, (0, 0), sigma) + 1e-3
+        estimate *= cv2.GaussianBlur(observed / blurred, (0, 0), sigma)
+    return np.clip(estimate - 8.0, 0, 255).astype(np.uint8)
+
+
+def _deblurred(gray: np.ndarray, quad: np.ndarray, decoder: Decoder, binarizers: list
+               ) -> list[Code]:
+    """Step 5: no rectification (zxing's QR/DataMatrix/Aztec samplers handle perspective
+    themselves), the box enlarged so the PSF spans several px, then deconvolved."""
+    centre = quad.mean(axis=0)
+    grown = centre + (quad - centre) * DEBLUR_GROW
+    x0, y0 = np.maximum(grown.min(axis=0), 0).astype(int)
+    x1, y1 = np.minimum(grown.max(axis=0), (gray.shape[1], gray.shape[0])).astype(int)
+    if x1 - x0 < 16 or y1 - y0 < 16:
+        return []
+    big = cv2.resize(gray[y0:y1, x0:x1], None, fx=DEBLUR_UPSCALE, fy=DEBLUR_UPSCALE,
+                     interpolation=cv2.INTER_CUBIC)
+    sharp = richardson_lucy(big, DEBLUR_SIGMA * DEBLUR_UPSCALE, DEBLUR_ITERATIONS)
+    for binarizer in binarizers:
+        codes = decoder._zx(sharp, "deblur", binarizer=binarizer,
+                            scale=1.0 / DEBLUR_UPSCALE, offset=(float(x0), float(y0)))
+        if codes:
+            return _unique(codes)
     return []
 
 

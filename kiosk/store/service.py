@@ -30,7 +30,7 @@ from kiosk.store.seen import DamageSeen, kept_files
 from kiosk.store.table import JournalTable, LeadDB
 from sync.record.delivery import apply_mark, is_pending
 from sync.record.versioning import new_version, settle_tag
-from sync.sealed_record import PERSONAL_TOP_KEYS, SealedRecordError, split_personal
+from sync.sealed_record import PERSONAL_TOP_KEYS, SealedRecordError, photo_note, split_personal
 
 log = logging.getLogger("kiosk.store")
 
@@ -316,8 +316,12 @@ class LeadStore:
                 changes = {k: v for k, v in changes.items() if k not in personal}
             new = _copy(cur)
             diff = deep_merge(new, changes)
+            if "card_photo" in diff:   # its size in history, not the photo again
+                diff["card_photo"] = {"old": photo_note(diff["card_photo"]["old"]),
+                                      "new": photo_note(diff["card_photo"]["new"])}
             if locked and personal:  # sealed on top, unread: the old values stay sealed
-                for path in ([f"contact.{k}" for k in personal.get("contact", {})] + (["notes"] if "notes" in personal else [])):
+                for path in ([f"contact.{k}" for k in personal.get("contact", {})] + (["notes"] if "notes" in personal else [])
+                             + (["card_photo"] if personal.get("card_photo") is not None else [])):
                     diff[path] = {"sealed": True}
             settle_tag(new, diff)
             if not diff:

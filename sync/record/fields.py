@@ -29,5 +29,6 @@ OUTCOME_STATUSES: tuple[str, ...] = ("closed_won", "closed_lost", "discarded", "
 CLOCK_SOURCES: tuple[str, ...] = ("ntp", "rtc", "unsynchronised", "manual")
 
 # Top-level keys an edit may change; the rest (id, version, history, sync, ...) belong to the store.
-EDITABLE_KEYS = frozenset({"contact", "answers", "consent", "score", "notes", "outcome", "staff"})
+# card_photo: a kiosk updating an earlier lead from a new card photo (the duplicate screen) keeps it.
+EDITABLE_KEYS = frozenset({"contact", "answers", "consent", "score", "notes", "outcome", "staff", "card_photo"})
 REQUIRED_KEYS: tuple[str, ...] = ("schema", "id", "version", "captured_at", "contact", "answers", "score")

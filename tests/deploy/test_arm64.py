@@ -197,8 +197,8 @@ def test_install_sh_on_arm64(installed: Arm64Root) -> None:
         assert st.stdout.strip() == "enabled", (unit, st.stdout, st.stderr)
     assert "leadkiosk:" in (installed.root / "etc/passwd").read_text()
     dpkg = installed.run(["dpkg-query", "-W", "-f=${Package}:${Architecture} ${Status}\n", "libzbar0", "libmtdev1",
-                          "python3-venv", "libegl1"])
-    assert dpkg.stdout.count(":arm64 install ok installed") == 4, dpkg.stdout + dpkg.stderr
+                          "python3-venv", "libegl1", "v4l-utils"])
+    assert dpkg.stdout.count(":arm64 install ok installed") == 5, dpkg.stdout + dpkg.stderr
 
 
 def test_every_kiosk_module_imports_on_arm64(installed: Arm64Root) -> None:

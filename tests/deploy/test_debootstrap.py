@@ -130,8 +130,8 @@ def test_install_into_debian12_root(target: Path, tmp_path: Path) -> None:
     assert data.stat().st_uid == uid and oct(data.stat().st_mode & 0o777) == "0o750"
     # packages and venv: the real leadkiosk with its dependencies, importable inside the target
     dpkg = _run(["chroot", str(root), "dpkg-query", "-W", "-f=${Package} ${Status}\n", "libzbar0", "libmtdev1",
-                 "python3-venv", "libgbm1", "libegl1"]).stdout
-    assert dpkg.count("install ok installed") == 5, dpkg
+                 "python3-venv", "libgbm1", "libegl1", "v4l-utils"]).stdout
+    assert dpkg.count("install ok installed") == 6, dpkg
     ver = _run(["chroot", str(root), "/opt/leadkiosk/current/bin/leadkiosk", "--version"])
     assert ver.returncode == 0 and "leadkiosk" in ver.stdout, ver.stderr
     imp = _run(["chroot", str(root), "/opt/leadkiosk/current/bin/python", "-c",

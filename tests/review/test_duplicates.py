@@ -103,15 +103,38 @@ def test_suggest_and_merge_by_picking(app, server, browser, width: int) -> None:
     assert f"merged {dup_id} into this lead" in history
 
 
-def test_pairs_in_a_show_use_the_stored_search_key() -> None:
-    """The show list groups by the stored folded key (central/search.py), the same rules as above."""
-    from central.search import search_text_of
+def test_pairs_in_a_show_use_the_stored_keys() -> None:
+    """The show list groups by the keys stored with each lead (central/search.py), the same rules as above."""
+    from central.search import keys_of
     from central.web.duplicates import SAME_EMAIL, SAME_NAME, _pairs
 
     def row(i, first, last, company, email):
         d = dict(first_name=first, last_name=last, company=company, email=email)
-        return SimpleNamespace(id=i, search_text=search_text_of(d), **d)
+        return SimpleNamespace(id=i, **keys_of(d), **d)
     rows = [row(1, "Jürgen", "Müller", "Müller & Söhne", None), row(2, "JURGEN", "muller", "Muller & Sohne", "j@x.example"),
             row(3, "A", "B", "C", "a@x.example"), row(4, None, None, None, " A@X.example "),
             row(5, "A", "B", None, None), row(6, "A", "B", None, None)]          # no company: no match
     assert [(p.first.id, p.second.id, p.reason) for p in _pairs(rows)] == [(3, 4, SAME_EMAIL), (1, 2, SAME_NAME)]
+
+
+def test_show_list_reads_the_pairs_from_the_stored_keys(app) -> None:
+    """``in_show`` on a real database: a pair by e-mail in another case and a pair by the same name
+    and company with and without accents, newest first, with the leads' columns for the page."""
+    from central.models import Lead
+    from central.web.duplicates import SAME_EMAIL, SAME_NAME, in_show
+    from central.web.leadedit import edit_contact
+    older, newer, old_company, new_company = _make_pair(app, 2)
+    with app.state.db.session() as s:
+        ids = s.scalars(select(Lead.id).where(Lead.show_id == "expo", Lead.merged_into.is_(None))
+                        .order_by(Lead.captured_at_corrected.desc()).limit(2)).all()
+        edit_contact(s, ids[1], {"first_name": "Jürgen", "last_name": "Müller", "company": "Müller & Söhne",
+                                 "email": None}, actor="test", source="web", now=NOW)
+        edit_contact(s, ids[0], {"first_name": "JURGEN", "last_name": "muller", "company": "Muller & Sohne",
+                                 "email": "jm@dup.example"}, actor="test", source="web", now=NOW)
+        s.commit()
+    with app.state.db.session() as s:
+        pairs = [(p.first.id, p.second.id, p.reason) for p in in_show(s, "expo")]
+        first = in_show(s, "expo")[0]
+    assert pairs[0] == (ids[1], ids[0], SAME_NAME)                          # the newest capture first
+    assert (older, newer, SAME_EMAIL) in pairs
+    assert first.second.last_name == "muller" and first.first.company == "Müller & Söhne"

@@ -24,7 +24,7 @@ def _pages(app) -> list[str]:
     lead_id = _lead_with_phone(app)
     return ["/shows", "/shows/expo/leads", f"/leads/{lead_id}", "/shows/expo/report", "/report",
             "/shows/expo/charts", "/shows/expo/calibration", "/shows/expo/outcomes/import", "/users",
-            "/notifications", "/inbox", "/settings/alerts", "/shows/expo/sales"]
+            "/notifications", "/inbox", "/settings/alerts", "/shows/expo/sales", "/shows/expo/duplicates"]
 
 
 def test_every_page_fits_a_390px_phone(app, server, browser) -> None:
@@ -42,6 +42,27 @@ def test_every_page_fits_a_390px_phone(app, server, browser) -> None:
         box = signout.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (path, box)
     assert not too_wide, too_wide
+
+
+def test_sign_in_and_the_answers_card_fit_390px(app, server, browser) -> None:
+    """The sign-in page (before any header) fits too; the lead page's answers table stays inside
+    its card (it stuck out of it)."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    page = ctx.new_page()
+    page.goto(server + "/login")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    ctx.close()
+    page = signed_in_page(browser, server, "admin", width=390, height=844)
+    page.goto(server + f"/leads/{_lead_with_phone(app)}")
+    table = page.locator("#answers")
+    assert table.count() == 1
+    box = table.bounding_box()
+    card = page.evaluate("""() => { const t = document.querySelector('#answers');
+        let c = t.parentElement; while (c && getComputedStyle(c).overflowX === 'visible' && c.parentElement
+            && !c.classList.contains('card')) { c = c.parentElement; }
+        const r = c.getBoundingClientRect(); return {x: r.x, right: r.right}; }""")
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert box["x"] + box["width"] <= card["right"] + 1, (box, card)
 
 
 def test_leads_become_cards_with_tag_score_and_tap_links(app, server, browser) -> None:
@@ -69,3 +90,25 @@ def test_leads_become_cards_with_tag_score_and_tap_links(app, server, browser) -
     page.goto(server + f"/leads/{_lead_with_phone(app)}")
     href = page.locator("a[href^='tel:']").first.get_attribute("href")
     assert href.startswith("tel:") and " " not in href
+
+
+def test_outcome_import_mapping_and_preview_fit_390px(app, server, browser, tmp_path) -> None:
+    """The outcome import's mapping step and preview (pages only reached after an upload) fit a
+    phone too. Nothing is applied: the shared demo show keeps its outcomes."""
+    from central.models import Lead
+    with app.state.db.session() as s:
+        email = s.scalars(select(Lead.email).where(Lead.show_id == "expo", Lead.email.is_not(None)).limit(1)).one()
+    export = tmp_path / "deals.csv"
+    export.write_text("Email;Deal Stage;Amount;Close Date\r\n"
+                      f"{email};Verhandlung mit sehr langem Stufennamen der Firma;12.500,00;31.12.2026\r\n",
+                      encoding="utf-8")
+    page = signed_in_page(browser, server, "admin", width=390, height=844)
+    page.goto(server + "/shows/expo/outcomes/import")
+    page.set_input_files("input[name=file]", str(export))
+    page.click("#import-form button")
+    page.wait_for_selector("#mapping")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.select_option("select[name=uo_stage_1]", "active")
+    page.click("#repreview")
+    page.wait_for_selector("#apply")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -54,3 +54,51 @@ def test_corpus_photos_without_a_code_read_nothing(corpus_dir: Path) -> None:
         gray = cv2.imread(str(base / row["image"]), cv2.IMREAD_GRAYSCALE)
         for opts in (HeavyOptions(), HeavyOptions(rectify=False)):
             assert heavy_decode(gray, decoder, opts) == [], row["image"]
+
+
+@pytest.mark.parametrize("index,kind,stage", [(155, "qr-url", "deblur"),
+                                              (260, "code128", "profiles")])
+def test_deblur_and_profiles_read_hard_badges_the_earlier_steps_miss(index: int, kind: str,
+                                                                      stage: str) -> None:
+    """Hard-band shots (code ~2.5 px per module, blur sigma 1.1-2.0): steps 1-4 read nothing,
+    the Richardson-Lucy step (QR) or the averaged-profile step (Code 128) reads the truth."""
+    shot = make_shot(21, index, "hard", kind)
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert heavy_decode(gray, decoder, HeavyOptions(deblur=False, profiles=False)) == []
+    codes = heavy_decode(gray, decoder)
+    assert [(c.text, c.stage) for c in codes] == [(shot.truth, stage)]
+    h, w = gray.shape
+    pts = np.array(codes[0].position)
+    assert pts.shape == (4, 2) and (pts >= -5).all()
+    assert (pts[:, 0] <= w + 5).all() and (pts[:, 1] <= h + 5).all()
+
+
+def test_profiles_need_two_bands_to_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One band reading is not enough: with a single band the region reads nothing."""
+    import zxingcpp
+
+    from kiosk.scan import profiles
+    from kiosk.scan.regions import candidate_rects
+    shot = make_shot(21, 260, "hard", "code128")
+    gray = to_gray(shot.image)
+    formats = (zxingcpp.BarcodeFormat.Code128,)
+    rects = candidate_rects(gray)
+    reads = [read for r in rects for read in profiles.read_region(gray, r, formats)]
+    assert [text for _, text, _ in reads] == [shot.truth]
+    alone = [p for r in rects for p in profiles.bands(profiles.upright(gray, r)[0])
+             if profiles.read_profile(p, formats)]
+    assert alone  # a band reads on its own ...
+    monkeypatch.setattr(profiles, "bands", lambda turned: iter(alone[:1]))
+    assert not any(profiles.read_region(gray, r, formats) for r in rects)  # ... but is not enough
+
+
+def test_richardson_lucy_sharpens_a_blurred_edge() -> None:
+    from kiosk.scan.heavy import richardson_lucy
+    step = np.zeros((40, 40), np.uint8)
+    step[:, 20:] = 200
+    blurred = cv2.GaussianBlur(step, (0, 0), 2.0)
+    sharp = richardson_lucy(blurred, 2.0, 20)
+    slope = lambda img: int(np.abs(np.diff(img[20].astype(int))).max())  # noqa: E731
+    assert slope(sharp) > 1.5 * slope(blurred)
+    assert sharp.dtype == np.uint8 and sharp.shape == blurred.shape

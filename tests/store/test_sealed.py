@@ -243,3 +243,42 @@ def test_staff_cannot_blank_a_sealed_contact_from_the_lead_screen(data: Path) ->
     store.sealer.unlock_passphrase(PASSPHRASE)  # type: ignore[attr-defined]
     assert staff.edit_contact(lead["id"], {"title": "CTO"})["contact"]["title"] == "CTO"
     store.close()
+
+
+def test_new_card_photo_while_locked_is_sealed_and_reaches_central(data: Path) -> None:
+    """"Update existing" after a second card photo while the kiosk is locked: the new photo is
+    sealed on top (never in clear on disk), read back once unlocked, and central opens it."""
+    import base64
+
+    from nacl.public import PrivateKey
+
+    from sync.record.record import wire_record
+    from sync.sealed_record import open_for_central
+    central = PrivateKey.generate()
+    ring = Keyring.load(data)
+    ring.set_central("dev_x", bytes(central.public_key), b"w" * 32, {})  # type: ignore[union-attr]
+    ring.save()  # type: ignore[union-attr]
+    store = open_store(data)
+    first = base64.b64encode(b"\xff\xd8\xff\xe0FIRST-PHOTO" + bytes(1024)).decode("ascii")
+    second = base64.b64encode(b"\xff\xd8\xff\xe0SECOND-PHOTO" + bytes(3072)).decode("ascii")
+    lead = store.save(dict(_lead(), card_photo=first))
+    edited = store.edit(lead["id"], {"card_photo": second, "contact": {"title": "CTO"}}, actor="Ana")
+    assert edited["history"][-1]["changes"]["card_photo"] == {"sealed": True}
+    assert store.get(lead["id"])["card_photo"] is None          # type: ignore[index]
+    store.close()
+    raw = _all_bytes(data)
+    assert second[:40].encode() not in raw and first[:40].encode() not in raw
+    reopened = open_store(data)
+    clear = open_for_central(wire_record(reopened.get(lead["id"])), bytes(central))  # type: ignore[arg-type]
+    reopened.close()
+    assert clear["card_photo"] == second and clear["contact"]["title"] == "CTO"
+    again = open_store(data)
+    again.sealer.unlock_passphrase(PASSPHRASE)  # type: ignore[attr-defined]
+    full = again.get(lead["id"])
+    assert full["card_photo"] == second  # type: ignore[index]
+    assert full["history"][-1]["changes"]["card_photo"] == {"old": "card photo, 1 KB", "new": "card photo, 3 KB"}  # type: ignore[index]
+    # unlocked: the next photo is folded into fresh boxes, its history entry a size, not the bytes
+    third = base64.b64encode(b"\xff\xd8\xff\xe0THIRD" + bytes(5120)).decode("ascii")
+    assert again.edit(lead["id"], {"card_photo": third}, actor="Ana")["card_photo"] == third
+    assert again.get(lead["id"])["history"][-1]["changes"]["card_photo"]["new"] == "card photo, 5 KB"  # type: ignore[index]
+    again.close()

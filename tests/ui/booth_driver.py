@@ -75,6 +75,29 @@ def scenario_rescan(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]
     yield from stays_on_scan(app, 7.0, facts, "after_next_visitor")
 
 
+def scenario_rescan_duplicate(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    """The badge of a visitor captured earlier (with nobody on duty) stays in view: "Already
+    captured" without "by ?", then *Start over* leaves staff on Scan; the lead detail has no
+    "by ?" either."""
+    from kiosk.app.scripted import tap
+    app.handled_codes.hold_s = 10.0      # as in scenario_rescan: a loaded machine is slow between steps
+    yield lambda: app.sm.current == "duplicate"
+    yield None
+    yield None
+    dup = app.screen("duplicate")
+    facts["dup_message"] = dup.message
+    tap(dup.ids.new_btn)
+    yield lambda: app.sm.current == "scan"
+    yield from stays_on_scan(app, 2.5, facts, "after_start_over")
+    yield from _enter_staff(app)
+    staff = app.screen("staff")
+    rows = [w for w in staff.rv.children[0].children if getattr(w, "lead_id", "")]
+    tap(rows[0])
+    yield lambda: app.sm.current == "lead"
+    yield None
+    facts["lead_captured"] = app.screen("lead").captured_text
+
+
 def scenario_duty(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     """A fresh kiosk asks who is on duty; so does the staff area after closing itself from idle."""
     from kiosk.app.scripted import tap, type_on
@@ -177,8 +200,11 @@ def scenario_keyboard(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[An
     tap_at(*key_center(vk, "shift1"))          # a quick double tap
     tap_at(*key_center(vk, "shift1"))
     yield None
-    yield from _press(app, vk, *"ab", "shift1", "c")
+    yield from _press(app, vk, *"ab", ".", "shift1", "c")   # caps lock leaves "." a "." (not ">")
     facts["company_typed"] = contact.inputs["company"].text
+    from kiosk.app.keyboards import layouts
+    facts["key_names"] = sorted({k[2] for name, layout in vk.available_layouts.items() if name in layouts()
+                                 for keys in layout.values() if isinstance(keys, list) for k in keys})
     # the e-mail field: @ . .com - _ on the first layer
     yield from _focus(contact, contact.inputs["email"])
     facts["email_layout"] = vk.layout
@@ -259,6 +285,29 @@ def scenario_german(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]
     yield lambda: app.lang == "de"
     yield None
     facts["message_de"] = tools.message
+    # the export line ("Saved 2 leads to ...") follows the language too: a stick under OUT
+    from kiosk.app.usb import find_usb_mounts
+    (out / "media" / "kiosk" / "STICK").mkdir(parents=True)
+    app.services.staff._find_usb = lambda: find_usb_mounts([str(out / "media" / "*" / "*") + "/"],
+                                                           require_mount=False)
+    tools.refresh()
+    yield lambda: tools.usb_present
+    tools.scroll.scroll_to(tools.ids.export, animate=False)
+    yield 0.1
+    tap(tools.ids.export)
+    yield lambda: "Leads" in tools.message
+    facts["export_de"] = tools.message
+    tools.scroll.scroll_to(tools.ids.lang_en, animate=False)
+    yield 0.1
+    tap(tools.ids.lang_en)
+    yield lambda: app.lang == "en"
+    yield None
+    facts["export_en"] = tools.message
+    tools.scroll.scroll_to(tools.ids.lang_de, animate=False)
+    yield 0.1
+    tap(tools.ids.lang_de)
+    yield lambda: app.lang == "de"
+    yield None
     tap(tools.ids.back)
     yield lambda: app.sm.current == "staff"
     yield None
@@ -299,7 +348,7 @@ def scenario_discarded(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[A
     facts["after_discarded"] = lead.discarded
 
 
-SCENARIOS: dict[str, Scenario] = {"german": scenario_german, "discarded": scenario_discarded, "rescan": scenario_rescan, "duty": scenario_duty, "keyboard": scenario_keyboard,
+SCENARIOS: dict[str, Scenario] = {"german": scenario_german, "discarded": scenario_discarded, "rescan": scenario_rescan, "rescan_duplicate": scenario_rescan_duplicate, "duty": scenario_duty, "keyboard": scenario_keyboard,
                                   "keyboard_de": scenario_keyboard_de}
 
 

@@ -38,13 +38,36 @@ def scenario_capture_layout(app: Any, out: Path, facts: dict[str, Any]) -> Itera
     yield from frames()
     contact = app.screen("contact")
     facts["contact_next"], facts["contact_back"] = rect(contact.ids.next), rect(contact.ids.back)
+    # Next with nothing typed: the error line must not move the fields or the buttons
+    facts["contact_fields_before_error"] = {k: rect(f) for k, f in contact.inputs.items()}
+    facts["contact_scroll_before_error"] = rect(contact.scroll)
+    tap(contact.ids.next)
+    yield lambda: contact.error != ""
+    yield from frames(4)
+    facts["name_error"] = contact.error
+    facts["contact_fields_after_error"] = {k: rect(f) for k, f in contact.inputs.items()}
+    facts["contact_scroll_after_error"] = rect(contact.scroll)
+    facts["contact_next_after_error"] = rect(contact.ids.next)
+    facts["contact_back_after_error"] = rect(contact.ids.back)
+    facts["contact_error_label"] = rect(contact.ids.error)
+    facts["contact_error_opacity"] = contact.ids.error.opacity
+    app.root.export_to_png(str(out / "contact-error.png"))
     yield from _focus(contact, contact.inputs["email"])
     yield lambda: contact.keyboard.shown and contact.keyboard.height > 100
     yield from _press(app, contact.keyboard.vk, *"lena@example")
+    facts["name_error_after_typing"] = contact.error
+    yield from frames()
     facts["contact_next_with_keyboard"] = rect(contact.ids.next)
+    facts["email_before_error"] = rect(contact.inputs["email"])
     tap(contact.ids.next)
     yield lambda: contact.error != ""
+    yield from frames(4)
     facts["email_error"] = contact.error
+    facts["email_after_error"] = rect(contact.inputs["email"])
+    facts["email_error_label"] = rect(contact.ids.error)
+    facts["contact_scroll_with_keyboard"] = rect(contact.scroll)
+    facts["contact_next_after_email_error"] = rect(contact.ids.next)
+    app.root.export_to_png(str(out / "contact-email-error.png"))
     yield from _press(app, contact.keyboard.vk, ".com")
     yield from frames()
     facts["email_typed"] = contact.inputs["email"].text
@@ -104,6 +127,17 @@ def scenario_capture_layout(app: Any, out: Path, facts: dict[str, Any]) -> Itera
     yield from choose(app, "consent", True)
     tap(q.ids.next)
     yield lambda: app.sm.current == "done"
+    yield from frames()
+    done = app.screen("done")
+    facts["actions"] = {"done.next_visitor": rect(done.ids.next_visitor)}
+    tap(done.ids.next_visitor)
+    yield lambda: app.sm.current == "scan"
+    # the same visitor's badge (same e-mail address) later: "Already captured"
+    app.flow.badge_read("BEGIN:VCARD\nVERSION:3.0\nN:Weber;Lena;;;\nEMAIL:lena@example.com\nEND:VCARD")
+    yield lambda: app.sm.current == "duplicate"
+    yield from frames()
+    dup = app.screen("duplicate")
+    facts["actions"].update({"duplicate.new": rect(dup.ids.new_btn), "duplicate.update": rect(dup.ids.update_btn)})
 
 
 def scenario_staff_layout(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
@@ -112,8 +146,19 @@ def scenario_staff_layout(app: Any, out: Path, facts: dict[str, Any]) -> Iterato
     from kivy.core.window import Window
     from kiosk.app.scripted import tap
     facts["window"] = [Window.width, Window.height]
+    yield lambda: app.sm.current == "scan"
+    yield from frames()
+    tap(app.screen("scan").ids.staff_button)
+    yield lambda: app.sm.current == "pin"
+    yield from frames()
+    pin_cancel = rect(app.screen("pin").ids.cancel)
+    tap(app.screen("pin").ids.cancel)
+    yield lambda: app.sm.current == "scan"
     yield from _enter_staff(app)
     staff = app.screen("staff")
+    yield from frames()
+    actions = facts["actions"] = {"pin.cancel": pin_cancel, "staff.exit": rect(staff.ids.exit),
+                                  "staff.tools": rect(staff.ids.tools)}
     staff.rv.scroll_y = 0                 # scrolled to the bottom of the list (a swipe)
     yield from frames(4)
 
@@ -131,6 +176,7 @@ def scenario_staff_layout(app: Any, out: Path, facts: dict[str, Any]) -> Iterato
     yield from frames()
     lead = app.screen("lead")
     facts["first_lead"] = lead.lead_id
+    actions.update({"lead.back": rect(lead.ids.back), "lead.save": rect(lead.ids.save)})
     facts["detail_scroll_first_open"] = lead.scroll.scroll_y
     lead.scroll.scroll_y = 0              # read down to the bottom (a swipe)
     yield from frames()
@@ -148,7 +194,8 @@ def scenario_staff_layout(app: Any, out: Path, facts: dict[str, Any]) -> Iterato
     yield from _focus(lead, lead.inputs["company"])
     yield lambda: lead.keyboard.shown
     yield from _press(app, lead.keyboard.vk, *"xy")
-    lead.scroll.scroll_to(lead.ids.save, padding=12, animate=False)
+    if lead.ids.save.parent is not lead.ids.thumbs:   # in landscape it is the edit card's last row
+        lead.scroll.scroll_to(lead.ids.save, padding=12, animate=False)
     yield from frames()
     tap(lead.ids.save)
     yield lambda: lead.message != ""
@@ -167,6 +214,7 @@ def scenario_staff_layout(app: Any, out: Path, facts: dict[str, Any]) -> Iterato
     tools = app.screen("tools")
     tools.scroll.scroll_to(tools.ids.sync_now, padding=12, animate=False)
     yield from frames(4)
+    actions["tools.back"] = rect(tools.ids.back)
     facts["sync_disabled"] = tools.ids.sync_now.disabled
     facts["sync_text"] = tools.ids.sync_now.text
     facts["sync_rect"] = rect(tools.ids.sync_now)

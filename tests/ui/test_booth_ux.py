@@ -65,6 +65,31 @@ def test_badge_just_handled_is_not_read_again(run_booth, lingering_badge: Path, 
     assert len(_store_leads(data)) == 1
 
 
+def test_start_over_on_the_duplicate_screen_stays_on_scan_and_no_by_question_mark(
+        run_booth, lingering_badge: Path, tmp_path: Path) -> None:
+    """Items 1 and 2: *Start over* on "Already captured" (the badge still in view) leaves staff on
+    Scan; a lead captured with nobody on duty reads "Already captured at HH:MM: update it?" and
+    "Captured HH:MM" on a real window, never "by ?"."""
+    from forms import default_form_path, load_form, score
+    from kiosk.store import new_lead, open_store
+    data = tmp_path / "data"
+    form = load_form(default_form_path())
+    answers = {"budget": "approved", "authority": "decision_maker", "need": "critical", "timing": "0_3_months",
+               "evaluated_competitors": True, "role": "buyer", "follow_up": "demo", "consent": True}
+    store = open_store(data)
+    store.save(new_lead(show_id="demo", kiosk_id="k", staff=None,
+                        contact={"first_name": "Lena", "last_name": "Weber", "email": "lena.weber@rheinwerk.example"},
+                        answers=answers, score=score(form, answers).to_dict()))
+    store.close()
+    facts = run_booth("rescan_duplicate", data, f"images:{lingering_badge}")
+    assert facts["dup_message"].startswith("Already captured at ") and facts["dup_message"].endswith(": update it?")
+    assert "?" not in facts["dup_message"][:-1] and " by " not in facts["dup_message"], facts["dup_message"]
+    assert facts["after_start_over"] == ["scan"]
+    assert facts["lead_captured"].startswith("Captured ") and "by" not in facts["lead_captured"]
+    assert "?" not in facts["lead_captured"], facts["lead_captured"]
+    assert len(_store_leads(data)) == 1
+
+
 def test_a_fresh_kiosk_asks_who_is_on_duty(run_booth, tmp_path: Path) -> None:
     from kiosk.config import load_kiosk_settings
     data = tmp_path / "data"
@@ -94,7 +119,9 @@ def test_keyboard_for_email_addresses_and_names(run_booth, tmp_path: Path) -> No
     assert facts["email_typed"] == "ana-lu@example.com"
     assert facts["first_typed"] == "Zoe"                       # one tap on Shift, one capital
     assert facts["last_typed"] == "\u00d6zt\u00fcrk"              # accents, with Shift too
-    assert facts["company_typed"] == "ABc"                     # two taps lock, a third releases
+    assert facts["company_typed"] == "AB.c"                    # two taps lock, a third releases
+    assert "layout" not in facts["key_names"]                  # no key that does nothing visible
+    assert {"shift1", "sym", "backspace", "escape"} <= set(facts["key_names"])
 
 
 def test_german_keyboard_keeps_qwertz(run_booth, tmp_path: Path) -> None:
@@ -118,6 +145,8 @@ def test_german_wording(run_booth, tmp_path: Path) -> None:
     facts = run_booth("german", data)
     assert facts["message_en"].startswith("Staff on duty") or "Ana" in facts["message_en"]
     assert facts["message_de"] != facts["message_en"] and "Ana" in facts["message_de"]
+    assert facts["export_de"].startswith("1 Leads gespeichert in "), facts["export_de"]
+    assert facts["export_en"].startswith("Saved 1 leads to "), facts["export_en"]
     texts = " | ".join(facts["lead_texts"])
     assert "Einstufung setzen" in texts and "Warum diese Einstufung" in texts, texts
     assert "Tag setzen" not in texts and "dieser Tag" not in texts

@@ -89,3 +89,25 @@ def test_photo_of_a_card_fills_the_contact_and_saves_the_lead(run_ui, tmp_path: 
     assert reading.size and reading.mean() < 120                  # dark overlay with the bar on it
     contact = _png(facts["contact_png"])
     assert contact.std() > 20
+
+
+def test_photo_of_a_card_from_the_contact_screen_fills_the_empty_fields(run_ui, tmp_path: Path) -> None:
+    camera = tmp_path / "camera"
+    camera.mkdir()
+    _camera_view(camera)
+    facts = run_ui("card_contact", tmp_path / "data", f"images:{camera}", timeout=600)
+
+    assert facts["contact_card_button_h"] >= 48
+    assert facts["typed"] == "lena"
+    assert facts["flow_state_while_aiming"] == "contact"   # the visitor's capture goes on
+    assert facts["barcode_paused"] is True
+    got = facts["prefilled"]
+    assert got["first_name"] == "lena"                      # typed by staff: kept
+    assert got["last_name"] == "Schmidt"                    # empty: filled from the card
+    assert got["company"] == "Müller Maschinenbau GmbH"
+    assert got["email"] == "anna.schmidt@mueller-maschinenbau.de"
+    assert "first_name" not in facts["doubtful"]
+    assert "Leiterin Vertrieb" in facts["raw_shown"]
+    saved = facts["saved_contact"]
+    assert saved["format"] == "card" and saved["first_name"] == "lena" and saved["last_name"] == "Schmidt"
+    assert facts["saved_photo_chars"] > 10_000

@@ -228,15 +228,72 @@ def test_card_read_fills_contact_keeps_text_and_photo_then_saves(flow: CaptureFl
     assert flow.confidence == {} and flow.card_photo is None     # nothing of the visitor survives
 
 
-def test_card_read_ignored_outside_scan_and_duplicates_by_email(flow: CaptureFlow) -> None:
-    flow.manual_entry()
-    assert flow.card_read(CARD) == CONTACT and flow.contact["format"] == "manual"
-    flow.reset()
+def test_card_read_ignored_outside_scan_and_contact_and_duplicates_by_email(flow: CaptureFlow) -> None:
     flow.card_read(CARD)
+    flow.submit_contact(dict(flow.contact))
+    assert flow.state == QUALIFY and flow.card_read(CARD) == QUALIFY   # mid-questions: ignored
+    answer_all(flow, HOT)
+    assert flow.card_read(CARD) == DONE
+    flow.finish()
+    assert flow.card_read(CARD) == DUPLICATE
+
+
+def test_card_read_on_the_contact_screen_fills_only_the_empty_fields(flow: CaptureFlow) -> None:
+    """Staff typed a name, then took the card's photo from the contact screen: what they typed
+    stays, the card fills the rest, and only the card's fields are highlighted."""
+    flow.manual_entry()
+    flow.keep_typed({"first_name": " Anne ", "company": ""})
+    photo = b"\xff\xd8\xff\xe0 from contact"
+    assert flow.card_read(CARD, photo) == CONTACT
+    c = flow.contact
+    assert c["first_name"] == "Anne" and c["last_name"] == "Schmidt" and c["company"] == "Müller GmbH"
+    assert c["format"] == "card" and c["raw"].startswith("Anna Schmidt")
+    assert flow.confidence["first_name"] == 1.0 and flow.confidence["title"] == 0.6
+    flow.submit_contact({k: v for k, v in c.items() if v})
+    answer_all(flow, HOT)
+    assert base64.b64decode(flow.store.get(flow.saved["id"])["card_photo"]) == photo
+    # a badge read first keeps its own format and raw text; the card only fills in
+    flow.finish()
+    assert flow.badge_read(VCARD) == CONTACT
+    flow.card_read(CARD, photo)
+    assert flow.contact["format"] == "vcard" and flow.contact["first_name"] == "Lena"
+    assert flow.contact["title"] == "Leiterin Vertrieb" and flow.card_photo == photo
+
+
+def test_card_on_the_contact_screen_that_names_a_known_visitor_offers_the_update(flow: CaptureFlow) -> None:
+    flow.card_read(CARD, b"\xff\xd8\xff\xe0 first")
     flow.submit_contact(dict(flow.contact))
     answer_all(flow, HOT)
     flow.finish()
-    assert flow.card_read(CARD) == DUPLICATE
+    flow.manual_entry()
+    flow.keep_typed({"first_name": "Anna"})
+    assert flow.card_read(CARD, b"\xff\xd8\xff\xe0 again") == DUPLICATE   # its e-mail is known
+    flow.accept_update()
+    assert flow.state == CONTACT and flow.editing is not None and flow.card_photo.endswith(b"again")
+    # while updating, another photo from the contact screen just fills in
+    assert flow.card_read(CARD, b"\xff\xd8\xff\xe0 third") == CONTACT
+
+
+def test_update_existing_from_the_duplicate_screen_keeps_the_new_card_photo(flow: CaptureFlow) -> None:
+    """Issue 20: a card read again at the show (same e-mail) goes to the duplicate screen; "update
+    existing" must keep the new card's photo with the lead (it was lost), and the lead's history
+    notes the change by size, not by carrying the photo twice."""
+    flow.card_read(CARD, b"\xff\xd8\xff\xe0 first photo")
+    flow.submit_contact(dict(flow.contact))
+    answer_all(flow, HOT)
+    first = flow.saved
+    flow.finish()
+    second = b"\xff\xd8\xff\xe0 second photo" + bytes(2048)
+    assert flow.card_read(CARD, second) == DUPLICATE
+    flow.accept_update()
+    assert flow.state == CONTACT and flow.card_photo == second
+    flow.submit_contact(dict(flow.contact))
+    answer_all(flow, HOT)
+    stored = flow.store.get(first["id"])
+    assert flow.store.count() == 1 and stored["version"] == 2
+    assert base64.b64decode(stored["card_photo"]) == second
+    change = stored["history"][-1]["changes"]["card_photo"]
+    assert change == {"old": "card photo, 0 KB", "new": "card photo, 2 KB"}
 
 
 def test_card_read_with_hostile_text_keeps_it_as_text(flow: CaptureFlow) -> None:

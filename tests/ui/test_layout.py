@@ -75,6 +75,27 @@ def test_capture_layout(tmp_path: Path, size: str) -> None:
     assert facts["email_typed"] == "lena@example.com"
     assert facts["email_error_after_fix"] == "" and facts["contact_error_height_after_fix"] == 0
 
+    # the contact screen's error line moves nothing under the finger: the fields, the scroll area
+    # and the buttons stay where they were; it is drawn red, on screen, clear of what it is about
+    assert facts["name_error"] == "Please enter at least a name or an email address."
+    assert facts["contact_fields_after_error"] == facts["contact_fields_before_error"]
+    assert facts["contact_scroll_after_error"] == facts["contact_scroll_before_error"]
+    assert facts["contact_next_after_error"] == facts["contact_next"]
+    assert facts["contact_back_after_error"] == facts["contact_back"]
+    label = facts["contact_error_label"]
+    assert facts["contact_error_opacity"] == 1 and label[3] >= 24 and inside(label, window)
+    for box in (facts["contact_next"], facts["contact_back"], facts["contact_fields_after_error"]["first_name"]):
+        assert not overlaps(label, box), (label, box)
+    red = crop(out / "contact-error.png", label, facts["window"])
+    reds = ((red[:, :, 0] > 150) & (red[:, :, 1] < 90) & (red[:, :, 2] < 90)).mean()
+    assert reds > 0.4, f"the contact error is not drawn red where it is ({reds:.2f})"
+    assert facts["name_error_after_typing"] == ""                    # typing a name-like e-mail clears it
+    # with the keyboard up, the address it complains about stays in view, clear of the line
+    assert facts["contact_next_after_email_error"] == facts["contact_next_with_keyboard"]
+    assert not overlaps(facts["email_error_label"], facts["email_after_error"])
+    assert inside(facts["email_after_error"], facts["contact_scroll_with_keyboard"])
+    assert not overlaps(facts["email_error_label"], facts["contact_next_with_keyboard"])
+
     # the actions: in the header in landscape, at the bottom (thumb reach) in portrait, always on screen
     for key in ("contact_next", "contact_back", "qualify_next", "qualify_back", "contact_next_with_keyboard"):
         box = facts[key]
@@ -106,6 +127,22 @@ def test_capture_layout(tmp_path: Path, size: str) -> None:
     hidden = [k for k, box in facts["step5_options"].items() if not inside(box, facts["step5_view"])]
     assert not hidden, f"options below the fold at {size}: {hidden}"
     assert len(facts["step5_options"]) == 9
+    assert_thumb_reach(facts)
+
+
+def assert_thumb_reach(facts: dict[str, Any]) -> None:
+    """In portrait every screen's actions sit in the lower part of the screen, where thumbs are,
+    thumb-sized (issue 17: Back and Next were moved on the form steps only; PIN pad, staff list,
+    lead detail and edit, and tools kept theirs in the header). In landscape they stay on screen."""
+    width, height = facts["window"]
+    assert facts["actions"]
+    for key, box in facts["actions"].items():
+        if height < width and key == "lead.save":
+            continue                    # landscape: the edit card's last row, reached by scrolling
+        assert inside(box, [0, 0, width, height]), (key, box)
+        if height > width:
+            assert box[1] + box[3] / 2 < height * 0.4, (key, box)
+            assert box[3] >= 56 and box[2] >= 200, (key, box)
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +182,11 @@ def test_staff_layout(tmp_path: Path, leads_data: Path, size: str) -> None:
     msg = facts["save_message_rect"]
     assert msg[3] >= 24 and inside(msg, window)
     assert facts["keyboard_after_save"] == 0
+
+    assert_thumb_reach(facts)
+    if facts["window"][0] > facts["window"][1]:   # landscape: the header keeps its buttons
+        header = [k for k in facts["actions"] if k != "lead.save"]
+        assert all(facts["actions"][k][1] > facts["window"][1] - 70 for k in header), facts["actions"]
 
     # a disabled button is still readable: its text against its own fill, from the rendered pixels
     assert facts["sync_disabled"] is True and facts["sync_text"] == "Sync is not set up on this kiosk"

@@ -141,6 +141,9 @@ def test_pin_screen_rejects_wrong_pin_then_staff_retag(run_ui, tmp_path: Path) -
 
 def test_self_serve_idle_reset_clears_visitor(run_ui, tmp_path: Path) -> None:
     facts = run_ui("idle", tmp_path / "data", "none", mode="self_serve")
+    # without a camera the self-serve scan screen speaks to the visitor, not to staff
+    texts = " | ".join(facts["scan_texts"])
+    assert "Tap below to type in your details." in texts and "the visitor's details" not in texts, texts
     assert facts["warning_text"].startswith("Still there?")
     assert facts["still_here_kept"] is True
     assert 0.5 <= facts["warned_after_s"] <= 20.0

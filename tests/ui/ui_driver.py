@@ -285,6 +285,11 @@ def scenario_pin(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
 def scenario_idle(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     from kiosk.app.scripted import tap
     scan = app.screen("scan")
+    yield lambda: scan.camera_state == "none"
+    yield None
+    # what the scan screen says to whoever stands in front of it (issue 17 item 9)
+    facts["scan_texts"] = [w.text for w in scan.walk() if isinstance(getattr(w, "text", None), str)
+                           and w.text and getattr(w, "opacity", 1) > 0]
     tap(scan.ids.manual)
     yield lambda: app.sm.current == "contact"
     yield None
@@ -389,7 +394,49 @@ def scenario_card(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     facts["saved_photo_chars"] = len(app.flow.saved.get("card_photo") or "")
 
 
-SCENARIOS = {"card": scenario_card, "pin_guard": scenario_pin_guard, "capture": scenario_capture, "demo": scenario_capture, "manual": scenario_manual, "duplicate": scenario_duplicate,
+def scenario_card_contact(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
+    """Issue 20 "(and on Contact)": staff start typing on the contact screen (manual entry), then
+    tap *Photo of a card* there; the preview with the guide shows, the card is taken and read, and
+    back on the contact screen the card filled the empty fields while the typed one stayed."""
+    from kiosk.app.scripted import tap, type_on
+    scan = app.screen("scan")
+    yield lambda: scan.frames_shown > 3 and scan.camera_state == "live"
+    tap(scan.ids.manual)
+    yield lambda: app.sm.current == "contact"
+    yield None
+    contact = app.screen("contact")
+    facts["contact_card_button_h"] = contact.card_button.height
+    tap(contact.inputs["first_name"])
+    yield lambda: contact.keyboard.shown
+    type_on(contact.keyboard.vk, "lena")
+    yield None
+    facts["typed"] = contact.inputs["first_name"].text
+    contact.keyboard.hide()
+    yield None
+    contact.scroll.scroll_to(contact.card_button, padding=10, animate=False)   # as staff would scroll
+    yield None
+    yield None
+    app.root.export_to_png(str(out / "card-button-on-contact.png"))
+    tap(contact.card_button)
+    yield lambda: app.sm.current == "scan" and scan.card_state == "aim"
+    facts["flow_state_while_aiming"] = app.flow.state
+    facts["barcode_paused"] = app.feed.paused
+    yield lambda: scan.card_state == "reading"
+    yield lambda: app.sm.current == "contact" and contact.inputs["email"].text != ""
+    yield None
+    facts["prefilled"] = contact.values()
+    facts["doubtful"] = contact.doubtful()
+    facts["raw_shown"] = contact.raw_text
+    app.root.export_to_png(str(out / "card-contact-from-contact.png"))
+    tap(contact.ids.next)
+    yield from qualify_hot(app, facts)
+    yield lambda: app.sm.current == "done"
+    yield None
+    facts["saved_contact"] = dict(app.flow.saved["contact"])
+    facts["saved_photo_chars"] = len(app.flow.saved.get("card_photo") or "")
+
+
+SCENARIOS = {"card": scenario_card, "card_contact": scenario_card_contact, "pin_guard": scenario_pin_guard, "capture": scenario_capture, "demo": scenario_capture, "manual": scenario_manual, "duplicate": scenario_duplicate,
              "pin": scenario_pin, "idle": scenario_idle}
 
 

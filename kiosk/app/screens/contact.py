@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, StringProperty
 from kivy.uix.label import Label
@@ -21,6 +22,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("email", "contact.email"), ("phone", "contact.phone"), ("country", "contact.country"),
 )
 _INPUT_TYPES = {"email": "mail", "phone": "tel"}
+PROBLEM_FIELD = {"contact.bad_email": "email", "contact.need_name": "first_name"}
 CHECK_BELOW = 0.75   # card fields read with less confidence than this are highlighted for staff
 
 
@@ -28,6 +30,7 @@ class ContactScreen(Screen):
     raw_text = StringProperty("")
     from_card = BooleanProperty(False)
     manual = BooleanProperty(False)
+    card_offered = BooleanProperty(False)   # camera live and a card reader: "Photo of a card" shows
     error = StringProperty("")
     error_key = StringProperty("")
     inputs = DictProperty({})
@@ -48,18 +51,52 @@ class ContactScreen(Screen):
             self.fields.add_widget(box)
             self.inputs[key] = field
             self._labels[key] = label
+        # Photo of a card from here too (it fills the fields still empty): in the grid's free
+        # cell beside the last field, so the fields keep their room above the keyboard
+        box = Factory.FieldBox()
+        box.add_widget(Factory.KMuted(text=""))
+        self.card_button = Factory.KButton(text=app.tr("scan.card"), bg=theme.NEUTRAL_BTN, fg=theme.INK,
+                                           height=56, font_size=20)
+        self.card_button.bind(on_release=lambda *_: app.start_card())
+        box.add_widget(self.card_button)
+        self.fields.add_widget(box)
+        self._card_box = box
+        self.bind(card_offered=self._show_card_button)
+        self._show_card_button(self, self.card_offered)
         app.bind(lang=self._relabel)
+
+    def _show_card_button(self, _screen: Any, offered: bool) -> None:
+        self.card_button.disabled = not offered
+        self.card_button.opacity = 1 if offered else 0
+        self._card_box.height = 90 if offered else 0
 
     def _relabel(self, app: Any, _lang: str) -> None:
         for key, tkey in FIELDS:
             self._labels[key].text = app.tr(tkey)
+        self.card_button.text = app.tr("scan.card")
 
     def _recheck(self, *_: Any) -> None:
         """Clear the error line as soon as what it complained about is fixed."""
         if self.error and contact_problem(self.values()) != self.error_key:
             self.error = ""
             self.error_key = ""
-            self.keyboard.reveal()   # the fields' area just grew by the error line: keep the field in view
+
+    def show_problem(self) -> None:
+        """After an error: the field it is about (or the one being typed in) is scrolled clear of
+        the error line floating over the bottom of the fields, when it is under it."""
+        Clock.schedule_once(lambda _dt: self._lift_problem_field(), 0)
+
+    def _lift_problem_field(self) -> None:
+        field = self.keyboard.target if self.keyboard.target is not None else \
+            self.inputs.get(PROBLEM_FIELD.get(self.error_key, ""))
+        if not self.error or field is None or field.parent is None:
+            return
+        clear = self.ids.error.top + 8                        # screen coordinates, as the scroll's
+        bottom = self.to_widget(*field.to_window(field.x, field.y))[1]
+        spare = self.fields.height - self.scroll.height
+        if bottom >= clear or spare <= 0:
+            return
+        self.scroll.scroll_y = max(0.0, self.scroll.scroll_y - (clear - bottom) / spare)
 
     def doubtful(self) -> list[str]:
         """The fields still highlighted for staff to check."""

@@ -18,7 +18,7 @@ import phonenumbers
 from kiosk.scan.badge import fields as badge_fields
 from kiosk.scan.card.lines import OcrLine
 from kiosk.scan.card.words import (COMPANY_SUFFIXES, COMPANY_SUFFIXES_UPPER, COMPANY_WORDS,
-                                   FAX_LABELS, HONORIFICS, NAME_PARTICLES, PHONE_LABELS,
+                                   FAX_LABELS, HONORIFICS, NAME_DEGREES, NAME_PARTICLES, PHONE_LABELS,
                                    TITLE_SUFFIXES, TITLE_WORDS)
 
 CARD_FIELDS: tuple[str, ...] = ("first_name", "last_name", "title", "company", "email", "phone",
@@ -31,6 +31,7 @@ _EMAIL_IN = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[
 _WEB_IN = re.compile(
     r"(?i)\b(?:https?://)?(?:www\.)?[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*\.[a-z]{2,24}(?:/[^\s]*)?")
+AMBIGUOUS_DEGREES = frozenset({"ma", "ba", "md", "meng", "msc", "bsc"})
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’\-.][^\W\d_]+)*\.?$")
 
 
@@ -130,6 +131,34 @@ def _find_phone(lines: Sequence[OcrLine], region: str | None
     return best[1], best[0], used, best[2]
 
 
+# Country-code domains that are sold worldwide as generic names: they say nothing of a country.
+_GENERIC_CCTLDS = frozenset({"io", "co", "ai", "me", "tv", "fm", "ly", "cc", "ws", "to", "gg", "sh", "ac",
+                             "so", "am", "im", "la", "vc", "gl"})
+
+
+def _domain_region(address: str | None) -> str | None:
+    """The region a domain's country code names ('p@lumiere.fr' -> 'FR', 'x.co.uk' -> 'GB')."""
+    if not address:
+        return None
+    host = address.rpartition("@")[2].split("/", 1)[0].lower().rstrip(".")
+    tld = host.rsplit(".", 1)[-1] if "." in host else ""
+    if len(tld) != 2 or tld in _GENERIC_CCTLDS:
+        return None
+    code = "GB" if tld == "uk" else tld.upper()
+    return code if phonenumbers.country_code_for_region(code) else None
+
+
+def _first_website(lines: Sequence[OcrLine], skip: set[int]) -> str | None:
+    return _find_website(lines, skip)[0]
+
+
+def _valid(e164: str) -> bool:
+    try:
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(e164)))
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def _find_website(lines: Sequence[OcrLine], skip: set[int]) -> tuple[str | None, float, int | None]:
     found: tuple[str, float, int] | None = None
     for i, line in enumerate(lines):
@@ -203,6 +232,12 @@ def _name_words(line: OcrLine) -> list[str] | None:
         return None
     text = line.text.replace(",", " , ")
     words = [w for w in text.split() if w.lower() not in HONORIFICS]
+    # "Julia Hoffmann, MBA", "Tom Lee PhD"; a degree that is also a surname ("Jack Ma") only after a comma
+    while words and words[-1].lower() in NAME_DEGREES and (
+            words[-1].lower() not in AMBIGUOUS_DEGREES or (len(words) > 1 and words[-2] == ",")):
+        words.pop()
+        while words and words[-1] == ",":
+            words.pop()
     plain = [w for w in words if w != ","]
     if not 2 <= len(plain) <= 5:
         return None
@@ -214,9 +249,11 @@ def _name_words(line: OcrLine) -> list[str] | None:
     return words
 
 
-def _split_name(words: list[str]) -> tuple[str, str]:
+def _split_name(words: list[str], local: str | None = None) -> tuple[str, str]:
     """'Anna SCHMIDT' and 'SCHMIDT Anna' -> ('Anna', 'Schmidt'-as-printed); 'Schmidt, Anna';
-    'Jan van der Berg' keeps the particles with the surname."""
+    'Jan van der Berg' keeps the particles with the surname; 'María José Fernández López' with
+    'mjfernandez@' -> ('María José', 'Fernández López'): the e-mail's local part spells the
+    surname's first word where a card gives two surnames (Spanish, Portuguese)."""
     if "," in words:
         k = words.index(",")
         last, first = words[:k], [w for w in words[k + 1:] if w != ","]
@@ -230,10 +267,26 @@ def _split_name(words: list[str]) -> tuple[str, str]:
             last = [words[i] for i in caps]
             first = [w for i, w in enumerate(words) if i not in caps]
             return " ".join(first), " ".join(_surname_case(w) for w in last)
-    k = len(words) - 1
+    k = _surname_start_from_email(words, local) or len(words) - 1
     while k > 1 and words[k - 1].lower() in NAME_PARTICLES:
         k -= 1
     return " ".join(words[:k]), " ".join(words[k:])
+
+
+def _surname_start_from_email(words: Sequence[str], local: str | None) -> int | None:
+    """The index of a middle word that the e-mail's local part spells in full as its last name
+    word, while the word before it is at most an initial there (``mjfernandez`` for 'María José
+    Fernández López'); None when the local part says nothing of the kind ('michael.smith' for
+    'John Michael Smith' spells Smith too, so Michael stays a given name)."""
+    folded = _fold(local or "")
+    if not folded or len(words) < 3:
+        return None
+    present = [len(_fold(w)) >= 3 and _fold(w) in folded for w in words]
+    for k in range(1, len(words) - 1):
+        prev = _fold(words[k - 1])
+        if present[k] and not any(present[k + 1:]) and not (len(prev) > 1 and prev in folded):
+            return k
+    return None
 
 
 def _surname_case(word: str) -> str:
@@ -271,6 +324,15 @@ def _domain_match(line: OcrLine, domain: str | None) -> float:
     joined = "".join(words)
     if joined == core or joined.startswith(core) or core.startswith(joined):
         return 1.0
+    every = [_fold(w) for w in _tokens(line.text) if w.lower() not in COMPANY_SUFFIXES]
+    every = [w for w in every if w]
+    if "".join(every) == core:
+        return 1.0   # "De Jong Techniek" and dejongtechniek.nl: short words count too
+    # an acronym domain: "Société Générale d'Ingénierie" and sgi.fr (d' is not a word)
+    heads = [re.sub(r"^[^\W\d_]['’]", "", w) for w in _tokens(line.text)]
+    initials = "".join(_fold(h[:1]) for h in heads if h[:1].isupper())
+    if len(core) >= 2 and len(initials) >= 2 and initials == core:
+        return 0.9
     if any(w in core for w in words if len(w) >= 4) or any(core in w for w in words):
         return 0.7
     return 0.0
@@ -311,10 +373,17 @@ def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReadi
     if email and i is not None:
         contact["email"], confidence["email"] = email, conf
         used.add(i)
-    # The printed country, if any, says how to read a phone printed without "+".
+    # The printed country, if any, says how to read a phone printed without "+"; else the
+    # country of the e-mail's or website's domain (a French card at a German show prints
+    # "01 42 68 53 00"), when the number is valid there; else the show's region.
     country, country_conf, country_line = _find_country(prepared, used)
     phone_region = badge_fields.region_of(country) or region
     phone, conf, phone_lines, phone_country = _find_phone(prepared, phone_region)
+    domain_region = None if country else _domain_region(email or _first_website(prepared, used))
+    if domain_region and domain_region != phone_region:
+        other = _find_phone(prepared, domain_region)
+        if other[0] and _valid(other[0]) and not (phone and phone_country):
+            phone, conf, phone_lines, phone_country = other
     used |= phone_lines
     if phone:
         contact["phone"], confidence["phone"] = phone, conf
@@ -338,6 +407,10 @@ def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReadi
     # Company: a legal form, else a line matching the e-mail's domain.
     best_company: tuple[float, int] | None = None
     for i, line in free:
+        words = _name_words(line)
+        if not _is_company(line) and words and _email_match(words, local) >= 0.8 \
+                and _domain_match(line, domain) < 1.0:
+            continue   # "Ing. Pieter de Jong" with p.dejong@dejongtechniek.nl: the person, not the firm
         score = max(_is_company(line), 0.8 * _domain_match(line, domain))
         if _is_company(line) and _domain_match(line, domain):
             score = min(1.0, score + 0.1)
@@ -366,7 +439,7 @@ def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReadi
     if best_name:
         score, i, words = best_name
         first, last = (_surname_case(part) if part.isupper() else part
-                       for part in _split_name(words))
+                       for part in _split_name(words, local))
         line_conf = prepared[i].confidence
         contact["first_name"], contact["last_name"] = first or None, last or None
         split_sure = 1.0 if any(w.isupper() and len(w) > 1 for w in words) or "," in words else 0.9

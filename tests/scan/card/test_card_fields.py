@@ -51,7 +51,7 @@ CASES = [
              ("Directora de Marketing", 26), ("Móvil: +34 612 345 678", 22),
              ("mjgarcia@solibericas.es", 22), ("solibericas.es", 22)),
         "DE",
-        {"first_name": "María José García", "last_name": "López",
+        {"first_name": "María José", "last_name": "García López",   # two surnames: mjgarcia@ says so
          "title": "Directora de Marketing", "company": "Soluciones Ibéricas S.L.",
          "email": "mjgarcia@solibericas.es", "phone": "+34612345678", "country": "ES",
          "website": "solibericas.es"},
@@ -126,6 +126,65 @@ def test_phone_without_plus_uses_the_show_region() -> None:
     lines = card(("Tel 0151 23456789", 20))
     assert parse_card(lines, "DE").contact["phone"] == "+4915123456789"
     assert parse_card(lines, "de").contact["phone"] == "+4915123456789"
+
+
+def test_phone_without_plus_is_read_in_the_country_of_the_email_domain() -> None:
+    """A French visitor's card at a German show: '01 42 68 53 00' is a Paris number, not a
+    German one; a generic domain (.com, .io) or a printed '+' leaves the show's region in charge."""
+    french = card(("Pierre LEFEBVRE", 40), ("Directeur des Ventes", 22), ("Tél. 01 42 68 53 00", 18),
+                  ("p.lefebvre@lumiere.fr", 18))
+    assert parse_card(french, "DE").contact["phone"] == "+33142685300"
+    generic = card(("Pierre LEFEBVRE", 40), ("Tel 0151 23456789", 18), ("pierre@lumiere.io", 18))
+    assert parse_card(generic, "DE").contact["phone"] == "+4915123456789"
+    explicit = card(("Pierre LEFEBVRE", 40), ("Tel +49 89 1234 5678", 18), ("p@lumiere.fr", 18))
+    assert parse_card(explicit, "DE").contact["phone"] == "+498912345678"
+    # a German number that is not valid in France stays German
+    german = card(("Anna Schmidt", 40), ("Tel 089 1234 5678", 18), ("anna@lumiere.fr", 18))
+    assert parse_card(german, "DE").contact["phone"] == "+498912345678"
+
+
+@pytest.mark.parametrize("name, email, first, last", [
+    ("María José Fernández López", "mjfernandez@tecnicas.es", "María José", "Fernández López"),
+    ("John Michael Smith", "michael.smith@acme.com", "John Michael", "Smith"),
+    ("Anna Maria Schmidt", "anna.maria.schmidt@firma.de", "Anna Maria", "Schmidt"),
+    ("Paul van der Berg", "paul.vanderberg@firma.nl", "Paul", "van der Berg"),
+    ("John A. Smith", "j.a.smith@acme.com", "John A.", "Smith"),
+])
+def test_two_surnames_are_split_where_the_email_spells_the_first(name: str, email: str, first: str,
+                                                                  last: str) -> None:
+    reading = parse_card(card((name, 40), ("Gerente de Ventas", 22), (email, 18)), "ES")
+    assert (reading.contact["first_name"], reading.contact["last_name"]) == (first, last)
+
+
+REAL_WORLD = [
+    pytest.param(card(("Dr. med. Julia Hoffmann, MBA", 36), ("Praxis am Markt", 24), ("Tel. 030 1234567", 16),
+                      ("hoffmann@praxis-am-markt.de", 16)),
+                 {"first_name": "Julia", "last_name": "Hoffmann", "company": "Praxis am Markt"},
+                 id="doctorate-parts-and-degree-after-the-name"),
+    pytest.param(card(("LUCAS MARTIN", 36), ("Chef de projet", 22), ("Société Générale d'Ingénierie", 24),
+                      ("+33 6 12 34 56 78", 16), ("lucas.martin@sgi.fr", 16)),
+                 {"first_name": "Lucas", "last_name": "Martin", "company": "Société Générale d'Ingénierie"},
+                 id="acronym-domain-with-elided-article"),
+    pytest.param(card(("Laura Sánchez", 36), ("Responsable de Compras", 22), ("Grupo Alimentario del Norte", 24),
+                      ("laura.sanchez@gan.es", 16)),
+                 {"first_name": "Laura", "last_name": "Sánchez", "company": "Grupo Alimentario del Norte"},
+                 id="acronym-domain-skips-particles"),
+    pytest.param(card(("Ing. Pieter de Jong", 36), ("Technisch Directeur", 22), ("De Jong Techniek", 24),
+                      ("+31 (0)20 123 4567", 16), ("p.dejong@dejongtechniek.nl", 16)),
+                 {"first_name": "Pieter", "last_name": "de Jong", "company": "De Jong Techniek",
+                  "title": "Technisch Directeur"},
+                 id="family-firm-named-like-the-person"),
+    pytest.param(card(("Jack Ma", 36), ("Chairman", 22), ("jack@alibaba-group.com", 16)),
+                 {"first_name": "Jack", "last_name": "Ma"}, id="a-surname-that-is-also-a-degree"),
+    pytest.param(card(("Tom Lee PhD", 36), ("Senior Scientist", 22), ("tom.lee@lab.org", 16)),
+                 {"first_name": "Tom", "last_name": "Lee"}, id="degree-without-comma"),
+]
+
+
+@pytest.mark.parametrize("lines, expected", REAL_WORLD)
+def test_real_world_shaped_cards(lines: list[OcrLine], expected: dict[str, str]) -> None:
+    contact = parse_card(lines, "DE").contact
+    assert {k: contact[k] for k in expected} == expected
 
 
 HOSTILE = [
