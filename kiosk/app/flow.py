@@ -192,6 +192,9 @@ class CaptureFlow:
         # highlight only what the card filled in; the rest staff typed or a badge gave
         self.confidence = {k: (confidence.get(k, 0.0) if k in filled else 1.0) for k in CONTACT_FIELDS}
         self.card_photo = photo
+        if "email" in filled and not self.editing:
+            # the card told who this is: a visitor captured before is offered for update
+            return self._to_contact_or_duplicate(self.contact)
         self._go(CONTACT)
         return self.state
 

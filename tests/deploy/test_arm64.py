@@ -46,6 +46,8 @@ TEST_TOOLS = ("pytest", "pytest-timeout", "hypothesis")
 SUITE = ("tests/forms", "tests/store/test_record.py", "tests/store/test_service.py",
          "tests/scan/test_payload_formats.py", "tests/scan/test_vcard_corpus.py", "tests/scan/test_profile.py")
 TIMES: dict[str, float] = {}
+# What the project wheel is built from (install.sh copies the same parts of a checkout).
+SOURCE_PARTS = ("pyproject.toml", "README.md", "kiosk", "forms", "sync", "central")
 
 
 def _cache_dir() -> Path:
@@ -81,7 +83,7 @@ def _kiosk_requirements() -> list[str]:
 def _source_hash() -> str:
     import hashlib
     h = hashlib.sha256()
-    for part in ("pyproject.toml", "README.md", "kiosk", "forms", "sync", "central"):
+    for part in SOURCE_PARTS:
         path = REPO / part
         files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()
                                                        and "__pycache__" not in p.parts and p.suffix != ".pyc")
@@ -106,11 +108,20 @@ def wheelhouse(arm: Arm64Root, tmp_path_factory: pytest.TempPathFactory) -> Path
     assert cp.returncode == 0, cp.stderr[-3000:]
     # The project's wheel is rebuilt only when its sources changed: a rebuilt wheel differs byte for
     # byte (zip times), and install.sh rightly reinstalls a different wheel (minutes under emulation).
-    stamp, source = wh / ".leadkiosk-source", _source_hash()
+    # The recipe is in the stamp: a wheel cached by an older recipe (in-tree build) is rebuilt.
+    stamp, source = wh / ".leadkiosk-source", "clean-copy " + _source_hash()
     if not (list(wh.glob("leadkiosk-*.whl")) and stamp.exists() and stamp.read_text() == source):
-        own = tmp_path_factory.mktemp("own-wheel")
+        # Built from a clean copy of the sources, as install.sh installs a checkout: an in-tree build
+        # reuses setuptools' build/lib, where a module deleted from the tree lives on (it did:
+        # sync/kiosk.py, removed weeks ago, reached the arm64 root and failed to import there).
+        own, src = tmp_path_factory.mktemp("own-wheel"), tmp_path_factory.mktemp("own-src")
+        for part in SOURCE_PARTS:
+            if (REPO / part).is_dir():
+                shutil.copytree(REPO / part, src / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy(REPO / part, src / part)
         cp = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                             "-w", str(own), str(REPO)], capture_output=True, text=True, timeout=600)
+                             "-w", str(own), str(src)], capture_output=True, text=True, timeout=600)
         assert cp.returncode == 0, cp.stderr[-3000:]
         for old in wh.glob("leadkiosk-*.whl"):
             old.unlink()

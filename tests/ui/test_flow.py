@@ -260,6 +260,20 @@ def test_card_read_on_the_contact_screen_fills_only_the_empty_fields(flow: Captu
     assert flow.contact["title"] == "Leiterin Vertrieb" and flow.card_photo == photo
 
 
+def test_card_on_the_contact_screen_that_names_a_known_visitor_offers_the_update(flow: CaptureFlow) -> None:
+    flow.card_read(CARD, b"\xff\xd8\xff\xe0 first")
+    flow.submit_contact(dict(flow.contact))
+    answer_all(flow, HOT)
+    flow.finish()
+    flow.manual_entry()
+    flow.keep_typed({"first_name": "Anna"})
+    assert flow.card_read(CARD, b"\xff\xd8\xff\xe0 again") == DUPLICATE   # its e-mail is known
+    flow.accept_update()
+    assert flow.state == CONTACT and flow.editing is not None and flow.card_photo.endswith(b"again")
+    # while updating, another photo from the contact screen just fills in
+    assert flow.card_read(CARD, b"\xff\xd8\xff\xe0 third") == CONTACT
+
+
 def test_update_existing_from_the_duplicate_screen_keeps_the_new_card_photo(flow: CaptureFlow) -> None:
     """Issue 20: a card read again at the show (same e-mail) goes to the duplicate screen; "update
     existing" must keep the new card's photo with the lead (it was lost), and the lead's history

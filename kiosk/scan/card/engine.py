@@ -23,7 +23,7 @@ GOOD_ENOUGH = 3          # confident lines that make an orientation believable w
 # recognition still reads each line from the full-resolution photo, so small print keeps its
 # pixels. Card text, 2-5 mm high in a card filling the guide frame, stays 10+ px high at 736.
 DET_SIDE = 736
-# One ONNX Runtime thread: on 2 shared cores it was about 1.7x faster than two (two threads
+# One ONNX Runtime thread: on 2 shared cores it was 1.5-1.8x faster than two (two threads
 # fight the UI, the camera and each other); a Pi with 4 free cores may prefer 2 (measure there).
 THREADS = 1
 # Recognition one line at a time: a batch pads every line to the widest one's width, and on one

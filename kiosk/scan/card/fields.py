@@ -18,7 +18,7 @@ import phonenumbers
 from kiosk.scan.badge import fields as badge_fields
 from kiosk.scan.card.lines import OcrLine
 from kiosk.scan.card.words import (COMPANY_SUFFIXES, COMPANY_SUFFIXES_UPPER, COMPANY_WORDS,
-                                   FAX_LABELS, HONORIFICS, NAME_PARTICLES, PHONE_LABELS,
+                                   FAX_LABELS, HONORIFICS, NAME_DEGREES, NAME_PARTICLES, PHONE_LABELS,
                                    TITLE_SUFFIXES, TITLE_WORDS)
 
 CARD_FIELDS: tuple[str, ...] = ("first_name", "last_name", "title", "company", "email", "phone",
@@ -31,6 +31,7 @@ _EMAIL_IN = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[
 _WEB_IN = re.compile(
     r"(?i)\b(?:https?://)?(?:www\.)?[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*\.[a-z]{2,24}(?:/[^\s]*)?")
+AMBIGUOUS_DEGREES = frozenset({"ma", "ba", "md", "meng", "msc", "bsc"})
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:['’\-.][^\W\d_]+)*\.?$")
 
 
@@ -231,6 +232,12 @@ def _name_words(line: OcrLine) -> list[str] | None:
         return None
     text = line.text.replace(",", " , ")
     words = [w for w in text.split() if w.lower() not in HONORIFICS]
+    # "Julia Hoffmann, MBA", "Tom Lee PhD"; a degree that is also a surname ("Jack Ma") only after a comma
+    while words and words[-1].lower() in NAME_DEGREES and (
+            words[-1].lower() not in AMBIGUOUS_DEGREES or (len(words) > 1 and words[-2] == ",")):
+        words.pop()
+        while words and words[-1] == ",":
+            words.pop()
     plain = [w for w in words if w != ","]
     if not 2 <= len(plain) <= 5:
         return None
@@ -317,6 +324,15 @@ def _domain_match(line: OcrLine, domain: str | None) -> float:
     joined = "".join(words)
     if joined == core or joined.startswith(core) or core.startswith(joined):
         return 1.0
+    every = [_fold(w) for w in _tokens(line.text) if w.lower() not in COMPANY_SUFFIXES]
+    every = [w for w in every if w]
+    if "".join(every) == core:
+        return 1.0   # "De Jong Techniek" and dejongtechniek.nl: short words count too
+    # an acronym domain: "Société Générale d'Ingénierie" and sgi.fr (d' is not a word)
+    heads = [re.sub(r"^[^\W\d_]['’]", "", w) for w in _tokens(line.text)]
+    initials = "".join(_fold(h[:1]) for h in heads if h[:1].isupper())
+    if len(core) >= 2 and len(initials) >= 2 and initials == core:
+        return 0.9
     if any(w in core for w in words if len(w) >= 4) or any(core in w for w in words):
         return 0.7
     return 0.0
@@ -391,6 +407,10 @@ def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReadi
     # Company: a legal form, else a line matching the e-mail's domain.
     best_company: tuple[float, int] | None = None
     for i, line in free:
+        words = _name_words(line)
+        if not _is_company(line) and words and _email_match(words, local) >= 0.8 \
+                and _domain_match(line, domain) < 1.0:
+            continue   # "Ing. Pieter de Jong" with p.dejong@dejongtechniek.nl: the person, not the firm
         score = max(_is_company(line), 0.8 * _domain_match(line, domain))
         if _is_company(line) and _domain_match(line, domain):
             score = min(1.0, score + 0.1)

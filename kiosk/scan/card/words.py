@@ -58,7 +58,16 @@ NAME_PARTICLES: frozenset[str] = frozenset(
 HONORIFICS: frozenset[str] = frozenset(
     {"dr", "dr.", "prof", "prof.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "herr", "frau", "m.",
      "mme", "mme.", "mlle", "sr.", "sra.", "sig.", "sig.ra", "dott.", "ing.", "dipl.-ing.", "mag.",
-     "dhr.", "mevr.", "ir.", "drs."})
+     "dhr.", "mevr.", "ir.", "drs.",
+     # parts of German doctorates ("Dr. med.", "Dr. rer. nat.", "Dr.-Ing.") and diploma titles
+     "med.", "rer.", "nat.", "pol.", "oec.", "jur.", "phil.", "habil.", "h.c.", "dr.-ing.", "dipl.-kfm.",
+     "dipl.-inf.", "dipl.-wirt.-ing.", "dott.ssa", "ing"})
+
+# Degrees printed after a name ("Julia Hoffmann, MBA"): not a surname, and the comma before them is
+# not the "Surname, First name" comma.
+NAME_DEGREES: frozenset[str] = frozenset(
+    {"mba", "phd", "ph.d.", "ph.d", "msc", "m.sc.", "bsc", "b.sc.", "ma", "m.a.", "ba", "b.a.", "llm",
+     "ll.m.", "cpa", "pmp", "md", "m.d.", "mph", "meng", "m.eng.", "dipl.-ing.", "dipl.-kfm."})
 
 PHONE_LABELS: tuple[str, ...] = ("tel", "phone", "mobile", "mob", "cell", "handy", "mobil", "t", "m",
                                  "p", "móvil", "movil", "cellulare", "portable", "téléphone",

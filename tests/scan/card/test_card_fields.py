@@ -156,6 +156,37 @@ def test_two_surnames_are_split_where_the_email_spells_the_first(name: str, emai
     assert (reading.contact["first_name"], reading.contact["last_name"]) == (first, last)
 
 
+REAL_WORLD = [
+    pytest.param(card(("Dr. med. Julia Hoffmann, MBA", 36), ("Praxis am Markt", 24), ("Tel. 030 1234567", 16),
+                      ("hoffmann@praxis-am-markt.de", 16)),
+                 {"first_name": "Julia", "last_name": "Hoffmann", "company": "Praxis am Markt"},
+                 id="doctorate-parts-and-degree-after-the-name"),
+    pytest.param(card(("LUCAS MARTIN", 36), ("Chef de projet", 22), ("Société Générale d'Ingénierie", 24),
+                      ("+33 6 12 34 56 78", 16), ("lucas.martin@sgi.fr", 16)),
+                 {"first_name": "Lucas", "last_name": "Martin", "company": "Société Générale d'Ingénierie"},
+                 id="acronym-domain-with-elided-article"),
+    pytest.param(card(("Laura Sánchez", 36), ("Responsable de Compras", 22), ("Grupo Alimentario del Norte", 24),
+                      ("laura.sanchez@gan.es", 16)),
+                 {"first_name": "Laura", "last_name": "Sánchez", "company": "Grupo Alimentario del Norte"},
+                 id="acronym-domain-skips-particles"),
+    pytest.param(card(("Ing. Pieter de Jong", 36), ("Technisch Directeur", 22), ("De Jong Techniek", 24),
+                      ("+31 (0)20 123 4567", 16), ("p.dejong@dejongtechniek.nl", 16)),
+                 {"first_name": "Pieter", "last_name": "de Jong", "company": "De Jong Techniek",
+                  "title": "Technisch Directeur"},
+                 id="family-firm-named-like-the-person"),
+    pytest.param(card(("Jack Ma", 36), ("Chairman", 22), ("jack@alibaba-group.com", 16)),
+                 {"first_name": "Jack", "last_name": "Ma"}, id="a-surname-that-is-also-a-degree"),
+    pytest.param(card(("Tom Lee PhD", 36), ("Senior Scientist", 22), ("tom.lee@lab.org", 16)),
+                 {"first_name": "Tom", "last_name": "Lee"}, id="degree-without-comma"),
+]
+
+
+@pytest.mark.parametrize("lines, expected", REAL_WORLD)
+def test_real_world_shaped_cards(lines: list[OcrLine], expected: dict[str, str]) -> None:
+    contact = parse_card(lines, "DE").contact
+    assert {k: contact[k] for k in expected} == expected
+
+
 HOSTILE = [
     pytest.param([], id="empty"),
     pytest.param(card(("", 20), ("   ", 20), ("\x00\x1b[31m", 20)), id="blank-and-control"),
