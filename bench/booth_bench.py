@@ -1,5 +1,6 @@
 """Booth-condition benchmark (issue 21): the kiosk's decode pipeline against raw zxing-cpp on
-synthetic booth photos (``bench/booth_photos.py``), per difficulty band and per symbology.
+synthetic booth photos (``bench/booth_photos.py``), per difficulty band, per symbology and per module
+size (frame px per module before tilt: with blur sigma 1-2 px, what decides whether a code can be read).
 
     .venv/bin/python bench/booth_bench.py [--count N] [--empty N] [--seed S] [--clock cpu|wall]
         [--heavy [--all-ablations] [--corpus DIR]] [--video [--clips N] [--fps F]]
@@ -142,6 +143,12 @@ def table(shots: list, results: dict[str, list[dict]], names: list[str]) -> list
         for sym in ("QR", "PDF417", "Code128", "Code39"):
             row(f"{band}/{sym}", [i for i, s in enumerate(shots)
                                   if s.band == band and s.symbology == sym])
+    lines.append("")
+    for lo, hi in ((0, 2), (2, 3), (3, 4), (4, 99)):  # px per module: what blur leaves of one
+        for band in ("medium", "hard"):
+            row(f"{band} {lo}{'-' + str(hi) if hi < 99 else '+'} px/mod",
+                [i for i, s in enumerate(shots)
+                 if s.band == band and s.truth and lo <= s.px_per_module < hi])
     row("all coded", [i for i, s in enumerate(shots) if s.truth])
     return lines
 

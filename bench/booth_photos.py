@@ -61,6 +61,7 @@ class Shot:
     truth: str | None
     image: np.ndarray
     jpeg: bytes
+    px_per_module: float = 0.0   # frame px per module (narrow bar) before tilt; 0: no code
 
 
 def _payload(kind: str, rng: np.random.Generator) -> str:
@@ -274,7 +275,7 @@ def make_shot(seed: int, index: int, band: str, kind: str, *,
     image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     name = f"{band}-{index:04d}-{kind}"
     return Shot(name, band, kind, SYMBOLOGY.get(kind, "QR") if truth else "NONE", truth,
-                image, jpeg)
+                image, jpeg, px * s if truth is not None else 0.0)
 
 
 @dataclass(frozen=True)
