@@ -44,17 +44,19 @@ Last full run (2026-12-03 07:16-07:20 UTC, 100 cards + 30 badges, seed 20, regio
 
 Time ratio rapidocr/tesseract (median, same run): 0.69. The run before it (same set, load 15.2
 falling to 6.0): rapidocr 1890 ms median (p90 2453), 279 MB; tesseract 3815 ms (p90 9833), 171 MB;
-the same field figures. Thread counts compared one after the other at load 6-8
-(``--engines rapidocr --cards 20 --badges 5``):
+the same field figures. Thread counts compared one after the other (``--engines rapidocr``,
+``--threads N``), the first pair at the lowest load reached (07:25 UTC, the full 100 + 30):
 
-| ONNX Runtime threads | load average at start, end | ms/photo median | p90 | max | extra peak MB | all fields exact |
-|---|---|---|---|---|---|---|
-| 1 (the kiosk's) | 6.1, 7.2 | 1135 | 1204 | 1326 | 251 | 131/135 = 97% |
-| 2 | 7.2, 8.3 | 1732 | 2060 | 2351 | 258 | 131/135 = 97% |
+| ONNX Runtime threads | set | load average at start, end | ms/photo median | p90 | max | extra peak MB | all fields exact |
+|---|---|---|---|---|---|---|---|
+| 1 (the kiosk's) | 100 + 30 | 1.4, 2.2 | 489 | 508 | 528 | 257 | 666/690 = 97% |
+| 2 | 100 + 30 | 2.2, 4.2 | 766 | 1008 | 1492 | 266 | 666/690 = 97% |
+| 1 (the kiosk's) | 20 + 5 | 6.1, 7.2 | 1135 | 1204 | 1326 | 251 | 131/135 = 97% |
+| 2 | 20 + 5 | 7.2, 8.3 | 1732 | 2060 | 2351 | 258 | 131/135 = 97% |
 
 Against the targets: all field targets met on this set (names, e-mails, phones, companies 100%,
-titles 99% among recoverable); 0.7 s median per 1080p photo at load 4.5 (p90 1.1 s, max 2.0 s;
-1.9 s median at load 6-15); 251-318 MB extra peak over the runs (target 400). Before the
+titles 99% among recoverable); 0.49 s median per 1080p photo at load 1.4 (max 0.53 s), 0.7 s at
+load 4.5 (p90 1.1 s, max 2.0 s), 1.9 s at load 6-15; 251-318 MB extra peak over the runs (target 400). Before the
 settings (RapidOCR's defaults, which detect a 1080p frame at full size): 12-16 s per photo and
 615-673 MB extra. Not measured on a Pi yet.
 The set is generated: every card prints its phone with ``+CC``, names have at most one particle

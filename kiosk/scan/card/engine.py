@@ -66,6 +66,7 @@ class RapidOcrReader:
         self._engine: Any = None
         self._threads = threads
         self._det_side = det_side
+        self._warmed = False
 
     def params(self) -> dict[str, Any]:
         """RapidOCR's settings. No text-direction classifier: ``read_upright`` already turns
@@ -84,11 +85,12 @@ class RapidOcrReader:
         while the visitor aims the card). RapidOCR loads each model on its first use, so one
         small line of text is read here: detection and recognition are both loaded after it."""
         engine = self._get()
-        if self._factory is None:
+        if self._factory is None and not self._warmed:   # the kiosk calls start() for every card
             try:
                 engine(_warm_up_image())
             except Exception as exc:
                 raise CardReadError(f"the OCR engine could not start: {exc}") from exc
+            self._warmed = True
 
     def _get(self) -> Any:
         if self._engine is None:

@@ -53,3 +53,18 @@ def test_nothing_readable_anywhere_gives_the_least_bad_reading() -> None:
     blank = np.zeros((4, 6), dtype=np.uint8)
     assert read_upright(reader, blank) == [OcrLine("~ ;", (0, 0, 5, 5), 0.3)]
     assert reader.calls == 4
+
+
+def test_start_loads_both_models_once() -> None:
+    """RapidOCR loads each model on first use; start() reads one small line so detection and
+    recognition are loaded while the visitor still aims the card, and only the first time (the
+    kiosk calls start() for every card)."""
+    from kiosk.scan.card.engine import RapidOcrReader
+    reader = RapidOcrReader()
+    reader.start()
+    engine = reader._engine
+    assert engine.text_det is not None and engine.text_rec is not None
+    calls: list[int] = []
+    reader._engine = lambda image: calls.append(1) or engine(image)
+    reader.start()
+    assert calls == []
