@@ -100,7 +100,9 @@ def test_install_into_debian12_root(target: Path, tmp_path: Path) -> None:
     install = checkout / "deploy/pi/install.sh"
     wheelhouse = root / "var/cache/leadkiosk/wheels"
     t0 = time.monotonic()
-    cp = _run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheelhouse), str(checkout), "setuptools", "wheel"])
+    # install.sh installs leadkiosk[kiosk]: the wheelhouse needs the extra's wheels too (Kivy, OpenCV, OCR)
+    cp = _run([sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheelhouse), f"{checkout}[kiosk]",
+               "setuptools", "wheel"])
     assert cp.returncode == 0, cp.stderr[-3000:]
     t_wheels = time.monotonic() - t0
     boot = root / "boot/firmware"
