@@ -408,8 +408,9 @@ def _stacked_name(lines: Sequence[OcrLine], free: list[tuple[int, OcrLine]], use
             continue   # a one-word firm name above the person's name is not a first name
         words = _name_words(OcrLine(f"{line.text} {below.text}", line.box, line.confidence))
         upper = _name_words(OcrLine(f"{line.text} X", line.box, line.confidence))
-        similar = min(line.height, below.height) >= 0.8 * max(line.height, below.height)
-        if not (words and upper and similar and line.height >= 0.8 * tallest):
+        # 0.7: a cedilla or an accent ('Şahin', 'Émile') makes a line's box a third taller
+        similar = min(line.height, below.height) >= 0.7 * max(line.height, below.height)
+        if not (words and upper and similar and max(line.height, below.height) >= 0.8 * tallest):
             continue
         first = [w for w in upper[:-1] if w != ","]
         last = [w for w in below.text.split() if w.lower() not in HONORIFICS]

@@ -322,3 +322,10 @@ HELD_OUT = [
 def test_held_out_shapes(lines: list[OcrLine], expected: dict[str, str | None]) -> None:
     reading = parse_card(lines, "DE")
     assert {k: reading.contact[k] for k in expected} == expected, reading.contact
+
+
+def test_stacked_name_whose_surname_box_is_taller_for_its_diacritics() -> None:
+    """OCR boxes 'Şahin' from the accent's top to the cedilla's foot: a third taller than 'Emre'."""
+    lines = card(("Emre", 135), ("Şahin", 180), ("Mistral Packaging Ltd. Şti.", 80))
+    contact = parse_card(lines, "DE").contact
+    assert (contact["first_name"], contact["last_name"]) == ("Emre", "Şahin")
