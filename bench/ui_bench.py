@@ -220,6 +220,7 @@ def child_bare(video: str, t_spawn: float) -> dict[str, Any]:
     from kivy.config import Config
     Config.set("graphics", "width", "800")
     Config.set("graphics", "height", "480")
+    Config.set("graphics", "multisamples", "0")   # as the kiosk (kiosk.app.runner.configure_kivy)
     from kivy.app import App
     from kivy.clock import Clock, mainthread
     from kivy.graphics.texture import Texture
