@@ -1,6 +1,6 @@
 """OCR benchmark for business cards and text-only badges (issue 20): generated cards with varied
-layouts (left, centred, right; company or name first), fonts (sans, serif, bold), languages (de,
-en, fr, es, it, nl), tilt, blur, glare and dark cards, as 1080p photos, read by the kiosk's engine
+layouts (left, centred, right, split; company or name first), fonts (sans, serif, condensed, bold),
+people from ten countries (de, fr, es, it, nl, gb, us, se, pl, tr), tilt, blur, glare and dark cards, as 1080p photos, read by the kiosk's engine
 (RapidOCR on ONNX Runtime) and by the named baseline engine, Tesseract 5 from Debian
 (``apt-get install tesseract-ocr tesseract-ocr-{deu,fra,spa,ita,nld}``), then by the card parser.
 
@@ -16,6 +16,7 @@ engine loaded, plus Tesseract's child processes). The machine is shared: compare
     .venv/bin/python bench/ocr_bench.py                         # full size: 100 cards, 30 badges
     .venv/bin/python bench/ocr_bench.py --cards 30 --badges 10  # reduced (what fitted in the time)
     .venv/bin/python bench/ocr_bench.py --engines rapidocr      # one engine
+    .venv/bin/python bench/ocr_bench.py --set narrow            # the first, narrow set
 
 Targets (issue 20), among recoverable fields: e-mail and phone 95% exact, names split 90%, company
 85%, title 80%; at most 2.5 s per 1080p photo; at most 400 MB extra memory.
@@ -25,8 +26,51 @@ for both engines. RapidOCR runs with the kiosk's settings (``kiosk.scan.card.eng
 on a copy at most 736 px long, one ONNX Runtime thread, one line per recognition batch, no
 direction classifier). ``--threads N`` compares thread counts.
 
-Last full run (2026-12-03 07:16-07:20 UTC, 100 cards + 30 badges, seed 20, region DE; this shared
-2-core machine at load average 4.5 at the start, 3.3 at the end):
+The default set is the broad one (``bench/ocr_cards.py``): people from ten countries' name pools
+(double surnames, particles, hyphenated first names, honorifics), phones in national formats (where
+the card says the country) as well as ``+CC``, ``+CC (0)`` and ``00CC``, titles in and outside the
+word lists, companies with and without legal forms, websites or not, e-mail local parts as
+first.last, flast, f.last, first, initials or a role address, split layouts, condensed fonts.
+``--set narrow`` gives the first set (16 fixed people, every phone with ``+CC``). Recoverable
+folds case and spaces but keeps accents (a 'Yılmaz' read as 'Yilmaz' is the engine's miss) and
+finds a phone by its national digits.
+
+Last full run on the broad set (2026-12-03 07:41-07:52 UTC, 100 cards + 30 badges, seed 20, region
+DE, parser of c9fc323; load average 4.5 at the start, 4.3-6.1 during):
+
+| field | rapidocr recoverable | parser | naive | tesseract recoverable | parser | naive |
+|---|---|---|---|---|---|---|
+| first_name | 130/130 | 99% | 43% | 104/130 | 94% | 41% |
+| last_name | 127/130 | 99% | 50% | 94/130 | 97% | 49% |
+| title | 99/100 | 100% | 59% | 99/100 | 99% | 58% |
+| company | 127/130 | 100% | 56% | 113/130 | 98% | 51% |
+| email | 97/100 | 100% | 100% | 73/100 | 99% | 99% |
+| phone | 100/100 | 99% | 30% | 99/100 | 93% | 30% |
+
+| engine | model load s | ms/photo median | p90 | max | parser ms | extra peak MB | all fields exact | load at start, end |
+|---|---|---|---|---|---|---|---|---|
+| rapidocr | 1.9 | 1246 | 1779 | 2940 | 2.99 | 315 | 677/690 = 98% | 4.5, 6.1 |
+| tesseract | 0.0 | 2948 | 4332 | 10917 | 2.98 | 172 | 562/690 = 81% | 6.4, 4.3 |
+
+Time ratio rapidocr/tesseract (median, same run): 0.42. RapidOCR alone on the broad set at load
+0.5-1.7 (07:31-07:36): 500-517 ms median, p90 565-586, max 660-695 ms, 280-296 MB. The parser
+before the rules the broad set asked for (9db33dc; same set, RapidOCR): first name 93%, last name
+93%, title 92%, company 90%, e-mail 100%, phone 98%: the targets held, but the misses showed
+general gaps (a co.uk / com.tr domain, Turkish legal forms, "vom", a badge's two-line name with a
+two-word surname, Spanish double surnames, titles and companies named by no word list, country
+names in their own language); each rule now has a unit case in ``tests/scan/card``. What the
+parser still misses here: a Spanish national number whose e-mail domain the engine misread
+('meridían.es', so nothing says Spain; the card's 'Madrid' is not read as a country).
+
+The narrow set again with that parser (``--set narrow --engines rapidocr``, 07:52-07:54 UTC, load
+4.3 falling to 3.1): first and last name 100%, title 99% (the one miss: the engine read
+'LeiterinVertrieb'), company, e-mail, phone 100%; 673/690 = 98% of all fields; 1134 ms median
+(p90 1352, max 3143), 307 MB: no regression from the new rules.
+
+The narrow set, earlier runs (parser before c9fc323; recoverable then also folded accents):
+
+Full run 2026-12-03 07:16-07:20 UTC, 100 cards + 30 badges, seed 20, region DE; this shared
+2-core machine at load average 4.5 at the start, 3.3 at the end:
 
 | field | rapidocr recoverable | parser | naive | tesseract recoverable | parser | naive |
 |---|---|---|---|---|---|---|
@@ -54,14 +98,15 @@ the same field figures. Thread counts compared one after the other (``--engines 
 | 1 (the kiosk's) | 20 + 5 | 6.1, 7.2 | 1135 | 1204 | 1326 | 251 | 131/135 = 97% |
 | 2 | 20 + 5 | 7.2, 8.3 | 1732 | 2060 | 2351 | 258 | 131/135 = 97% |
 
-Against the targets: all field targets met on this set (names, e-mails, phones, companies 100%,
+Against the targets: all field targets met on the narrow set (names, e-mails, phones, companies 100%,
 titles 99% among recoverable); 0.49 s median per 1080p photo at load 1.4 (max 0.53 s), 0.7 s at
 load 4.5 (p90 1.1 s, max 2.0 s), 1.9 s at load 6-15; 251-318 MB extra peak over the runs (target 400). Before the
 settings (RapidOCR's defaults, which detect a 1080p frame at full size): 12-16 s per photo and
 615-673 MB extra. Not measured on a Pi yet.
-The set is generated: every card prints its phone with ``+CC``, names have at most one particle
-group, and the hidden "real-looking" set will be harder; the unit cases in
-``tests/scan/card/test_card_fields.py`` cover layouts the generator does not make.
+The narrow set printed every phone with ``+CC`` and drew 16 people; hence the broad set. Both are
+generated, and the hidden "real-looking" set will be harder still (real fonts and logos, cards
+with several phones, two-line titles, slogans); the unit cases in
+``tests/scan/card/test_card_fields.py`` cover layouts the generators do not make.
 """
 from __future__ import annotations
 
@@ -85,6 +130,9 @@ from kiosk.scan.card.fields import parse_card  # noqa: E402
 from kiosk.scan.card.lines import OcrLine  # noqa: E402
 from kiosk.scan.card.still import guide_crop  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+from ocr_cards import card_content  # noqa: E402
+
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 PEOPLE = [("Anna", "Schmidt"), ("Lukas", "Müller"), ("Jean-Pierre", "Dubois"), ("Camille", "Laurent"),
           ("María", "García"), ("Javier", "Fernández"), ("Marco", "Rossi"), ("Giulia", "Bianchi"),
@@ -104,6 +152,7 @@ COMPANIES = {"de": ("Maschinenbau {} GmbH", "de", "+49 89 {} {}", "089 {} {}"),
              "nl": ("{} Logistics B.V.", "nl", "+31 20 {} {}", "+31 20 {} {}")}
 BRANDS = ["Nordwind", "Alpina", "Lumen", "Vega", "Orion", "Kestrel", "Atlas", "Solano"]
 FIELDS = ("first_name", "last_name", "title", "company", "email", "phone")
+Row = tuple[str, int, bool, "str | None"]   # text, font px, bold, alignment (None: the card's)
 
 
 def _ascii(text: str) -> str:
@@ -113,7 +162,39 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def make_card(rng: random.Random, badge: bool) -> tuple[Image.Image, dict[str, str]]:
+def make_card(rng: random.Random, badge: bool, region: str = "DE") -> tuple[Image.Image, dict[str, str]]:
+    """A card or text-only badge from the broad set (``ocr_cards``) as a 1080p photo, with its truth."""
+    truth, p = card_content(rng, region)
+    first, last = truth["first_name"], truth["last_name"]
+    caps = rng.random() < 0.3
+    surname = last.upper() if caps else last
+    name_text = " ".join(w for w in (str(p["honorific"]), first, surname) if w)
+    if badge:
+        truth = {k: truth[k] for k in ("first_name", "last_name", "company")}
+        big = rng.randint(60, 80)
+        rows: list[Row] = [(first, big, True, None), (surname, big, True, None)] if rng.random() < 0.4 \
+            else [(name_text, big - 5, True, None)]
+        rows.append((str(p["company"]), rng.randint(34, 44), False, None))
+        if p["address"] and rng.random() < 0.5:
+            rows.append((str(p["address"][-1]).rsplit(", ", 1)[-1], 30, False, None))
+        return _photo(rng, rows, badge), truth
+    head: list[Row] = [(name_text, rng.randint(40, 54), True, None),
+                       (str(p["title"]), rng.randint(24, 32), rng.random() < 0.2, None),
+                       (str(p["company"]), rng.randint(28, 38), rng.random() < 0.5, None)]
+    if rng.random() < 0.4:
+        head.insert(0, head.pop(2))  # company on top
+    contact = [str(p["phone"])] + ([str(p["fax"])] if p["fax"] else [])
+    contact += [str(p["email"])] + ([str(p["website"])] if p["website"] else [])
+    if rng.random() < 0.3:
+        rng.shuffle(contact)
+    contact += [str(a) for a in p["address"]]
+    side = "right" if rng.random() < 0.3 else None   # split layout: contact block bottom right
+    rows = head + [(t, rng.randint(20, 26), False, side) for t in contact]
+    return _photo(rng, rows, badge), truth
+
+
+def make_card_narrow(rng: random.Random, badge: bool) -> tuple[Image.Image, dict[str, str]]:
+    """The first, narrow set: 16 fixed people, every phone with +CC (kept for comparison: --set narrow)."""
     lang = rng.choice(sorted(COMPANIES))
     first, last = rng.choice(PEOPLE)
     brand = rng.choice(BRANDS)
@@ -129,25 +210,37 @@ def make_card(rng: random.Random, badge: bool) -> tuple[Image.Image, dict[str, s
     name_text = f"{first} {last.upper() if caps else last}"
     serif = rng.random() < 0.4
     if badge:
-        rows = [(name_text, 70, True), (company, 40, False)]
+        rows: list[Row] = [(name_text, 70, True, None), (company, 40, False, None)]
         truth = {k: truth[k] for k in ("first_name", "last_name", "company")}
     else:
-        rows = [(name_text, 48, True), (truth["title"], 30, False), (company, 34, rng.random() < 0.5),
-                (f"Tel. {phone_text}", 26, False), (truth["email"], 26, False), (f"www.{domain}", 26, False)]
+        rows = [(name_text, 48, True, None), (truth["title"], 30, False, None),
+                (company, 34, rng.random() < 0.5, None), (f"Tel. {phone_text}", 26, False, None),
+                (truth["email"], 26, False, None), (f"www.{domain}", 26, False, None)]
         if rng.random() < 0.5:
             rows.insert(0, rows.pop(2))  # company on top
+    return _photo(rng, rows, badge, "DejaVuSerif" if serif else "DejaVuSans"), truth
+
+
+def _photo(rng: random.Random, rows: list[Row], badge: bool, family: str | None = None) -> Image.Image:
+    """Lays the rows out on a card (fonts, alignment, dark or light) and photographs it: tilt, blur, glare."""
     dark = rng.random() < 0.2
     bg, ink = ("#1d2333", "#eeeeee") if dark else (rng.choice(["white", "#f4efe4", "#eef3f8"]), "black")
     size = (1050, 600) if not badge else (800, 600)
     image = Image.new("RGB", size, bg)
     draw = ImageDraw.Draw(image)
     align = rng.choice(["left", "centre", "right"])
+    family = family or rng.choice(["DejaVuSans", "DejaVuSerif", "DejaVuSansCondensed", "DejaVuSerifCondensed"])
     y = 50
-    for text, px, bold in rows:
-        name = ("DejaVuSerif" if serif else "DejaVuSans") + ("-Bold" if bold else "") + ".ttf"
+    for text, px, bold, side in rows:
+        name = family + ("-Bold" if bold else "") + ".ttf"
         font = ImageFont.truetype(str(FONT_DIR / name), px)
         width = draw.textlength(text, font=font)
-        x = 50 if align == "left" else (size[0] - width) / 2 if align == "centre" else size[0] - 50 - width
+        while width > size[0] - 70 and px > 14:   # a long name or company: a smaller font, as printers do
+            px -= 2
+            font = ImageFont.truetype(str(FONT_DIR / name), px)
+            width = draw.textlength(text, font=font)
+        where = side or align
+        x = 50 if where == "left" else (size[0] - width) / 2 if where == "centre" else size[0] - 50 - width
         draw.text((max(10, x), y), text, font=font, fill=ink)
         y += int(px * 1.55)
     if rng.random() < 0.5:
@@ -161,7 +254,7 @@ def make_card(rng: random.Random, badge: bool) -> tuple[Image.Image, dict[str, s
     scale = 1150 / image.width
     image = image.resize((int(image.width * scale), int(image.height * scale)))
     frame.paste(image, ((1920 - image.width) // 2, (1080 - image.height) // 2))
-    return frame, truth
+    return frame
 
 
 def _glare(image: Image.Image, rng: random.Random) -> Image.Image:
@@ -223,6 +316,18 @@ def baseline(lines: list[OcrLine]) -> dict[str, str | None]:
             "email": email, "phone": "+" + re.sub(r"\D", "", phone_line) if phone_line else None}
 
 
+def recoverable(key: str, want: str, raw: str) -> bool:
+    """Whether the engine's text holds the field: case and spaces ignored, accents kept (a name read
+    as 'Yilmaz' for 'Yılmaz' is the engine's miss, not the parser's); a phone by its national
+    digits, since a card may print it without the country code or with '(0)'."""
+    if key == "phone":
+        import phonenumbers
+        nsn = phonenumbers.national_significant_number(phonenumbers.parse(want))
+        return nsn in re.sub(r"\D", "", raw)
+    fold = "".join(want.casefold().split())
+    return bool(fold) and fold in "".join(raw.casefold().split())
+
+
 def same(key: str, got: str | None, want: str) -> bool:
     if got is None:
         return False
@@ -242,7 +347,7 @@ def _rss_kb(field: str) -> int:
 
 
 def run_engine(engine: str, cards: int, badges: int, seed: int, region: str,
-               threads: int = THREADS) -> dict[str, Any]:
+               threads: int = THREADS, card_set: str = "broad") -> dict[str, Any]:
     """One engine over the whole set, in this process: counts per field, times, memory. The images
     are made from ``seed`` again, so every engine reads the same set."""
     import os
@@ -258,7 +363,8 @@ def run_engine(engine: str, cards: int, badges: int, seed: int, region: str,
     parse_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(cards + badges):
-            image, truth = make_card(rng, badge=n >= cards)
+            image, truth = make_card(rng, n >= cards, region) if card_set == "broad" else \
+                make_card_narrow(rng, n >= cards)
             path = Path(tmp) / f"{n}.jpg"
             image.save(path, quality=88)
             start = time.perf_counter()
@@ -269,11 +375,11 @@ def run_engine(engine: str, cards: int, badges: int, seed: int, region: str,
             start = time.perf_counter()
             reading = parse_card(lines, region)
             parse_ms.append((time.perf_counter() - start) * 1000)
-            raw = _ascii(" ".join(ln.text for ln in lines))
+            raw = " ".join(ln.text for ln in lines)
             naive = baseline(lines)
             for key, want in truth.items():
                 counts[key][3] += 1
-                if _ascii(want) and _ascii(want) in raw:
+                if recoverable(key, want, raw):
                     counts[key][0] += 1
                     ok = same(key, reading.contact[key], want)
                     counts[key][1] += ok
@@ -295,7 +401,8 @@ def _child(engine: str, args: argparse.Namespace) -> dict[str, Any]:
     import json
     import subprocess
     cmd = [sys.executable, __file__, "--child", engine, "--cards", str(args.cards), "--badges",
-           str(args.badges), "--seed", str(args.seed), "--region", args.region, "--threads", str(args.threads)]
+           str(args.badges), "--seed", str(args.seed), "--region", args.region, "--threads", str(args.threads),
+           "--set", args.set]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -311,14 +418,17 @@ def main() -> int:
     ap.add_argument("--engines", default="rapidocr,tesseract",
                     help="comma-separated: rapidocr (the kiosk's), tesseract (the baseline)")
     ap.add_argument("--threads", type=int, default=THREADS, help="ONNX Runtime threads for RapidOCR")
+    ap.add_argument("--set", default="broad", choices=("broad", "narrow"),
+                    help="broad: ocr_cards.py (default); narrow: the first set, 16 people, phones with +CC")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(run_engine(args.child, args.cards, args.badges, args.seed, args.region, args.threads)))
+        print(json.dumps(run_engine(args.child, args.cards, args.badges, args.seed, args.region,
+                                    args.threads, args.set)))
         return 0
     results = [_child(e.strip(), args) for e in args.engines.split(",") if e.strip()]
     print(f"{args.cards} cards + {args.badges} text-only badges as 1080p photos (tilt, blur, glare, dark), "
-          f"seed {args.seed}, region {args.region}; each engine in its own process, one after the other")
+          f"{args.set} set, seed {args.seed}, region {args.region}; each engine in its own process, one after the other")
     names = [r["engine"] for r in results]
     head = " | ".join(f"{n} recoverable | {n} parser | {n} naive" for n in names)
     print(f"| field | {head} |")

@@ -30,6 +30,11 @@ _COUNTRY_NAMES = {
     "south korea": "KR", "korea": "KR", "israel": "IL", "turkey": "TR", "türkiye": "TR",
     "united arab emirates": "AE", "uae": "AE", "south africa": "ZA", "russia": "RU",
     "ukraine": "UA", "greece": "GR", "hungary": "HU", "romania": "RO", "luxembourg": "LU",
+    # as cards print them in their own language
+    "sverige": "SE", "norge": "NO", "danmark": "DK", "suomi": "FI", "česko": "CZ",
+    "česká republika": "CZ", "belgië": "BE", "belgique": "BE", "belgien": "BE", "éire": "IE",
+    "magyarország": "HU", "românia": "RO", "slovensko": "SK", "hrvatska": "HR", "slovenija": "SI",
+    "eesti": "EE", "latvija": "LV", "lietuva": "LT", "ísland": "IS", "luxemburg": "LU",
 }
 
 

@@ -249,11 +249,40 @@ def _name_words(line: OcrLine) -> list[str] | None:
     return words
 
 
-def _split_name(words: list[str], local: str | None = None) -> tuple[str, str]:
+# Countries where a person carries two surnames, father's then mother's ("Javier García López").
+_TWO_SURNAME_REGIONS = frozenset({"ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "BO", "PY", "UY", "CR",
+                                  "PA", "DO", "GT", "HN", "SV", "NI", "CU"})
+# Given names of two words common there, so "María José García" keeps one surname.
+_COMPOUND_GIVEN = frozenset({
+    "maría josé", "josé luis", "juan carlos", "josé maría", "ana maría", "juan pablo", "luis miguel",
+    "josé antonio", "juan josé", "maría luisa", "maría teresa", "maría isabel", "miguel ángel",
+    "francisco javier", "juan antonio", "josé manuel", "juan manuel", "maría jesús", "maría carmen",
+    "maría elena", "ana belén", "josé ramón", "juan luis", "maría pilar", "maría dolores", "josé carlos",
+    "juan francisco", "maría victoria", "maría fernanda", "maría paula", "juan david", "juan diego",
+    "luis alberto", "carlos alberto", "jorge luis", "maría eugenia", "maría cristina", "ana lucía"})
+
+
+def _card_region(contact: dict[str, str | None], email: str | None, site: str | None) -> str | None:
+    """The country the card is from, as far as it says: printed, the phone's, the domain's."""
+    if contact.get("country"):
+        return contact["country"]
+    if contact.get("phone"):
+        try:
+            region = phonenumbers.region_code_for_number(phonenumbers.parse(str(contact["phone"])))
+        except phonenumbers.NumberParseException:
+            region = None
+        if region and region != "ZZ":
+            return str(region)
+    return _domain_region(email or site)
+
+
+def _split_name(words: list[str], local: str | None = None, region: str | None = None) -> tuple[str, str]:
     """'Anna SCHMIDT' and 'SCHMIDT Anna' -> ('Anna', 'Schmidt'-as-printed); 'Schmidt, Anna';
     'Jan van der Berg' keeps the particles with the surname; 'María José Fernández López' with
     'mjfernandez@' -> ('María José', 'Fernández López'): the e-mail's local part spells the
-    surname's first word where a card gives two surnames (Spanish, Portuguese)."""
+    surname's first word where a card gives two surnames (Spanish, Portuguese). Where the e-mail
+    says nothing and the card is from a Spanish-speaking country (``region``), three words are a
+    given name and two surnames, unless the first two are a common compound given name."""
     if "," in words:
         k = words.index(",")
         last, first = words[:k], [w for w in words[k + 1:] if w != ","]
@@ -268,6 +297,11 @@ def _split_name(words: list[str], local: str | None = None) -> tuple[str, str]:
             first = [w for i, w in enumerate(words) if i not in caps]
             return " ".join(first), " ".join(_surname_case(w) for w in last)
     k = _surname_start_from_email(words, local) or len(words) - 1
+    particles = any(w.lower() in NAME_PARTICLES for w in words[1:])
+    if k == len(words) - 1 and region in _TWO_SURNAME_REGIONS and 3 <= len(words) <= 4 and not particles:
+        # "Javier García López": one given name, two surnames; "María José García": two given names
+        given = 2 if " ".join(words[:2]).lower() in _COMPOUND_GIVEN or len(words) == 4 else 1
+        k = given if given < len(words) else k
     while k > 1 and words[k - 1].lower() in NAME_PARTICLES:
         k -= 1
     return " ".join(words[:k]), " ".join(words[k:])
@@ -312,10 +346,18 @@ def _email_match(words: Sequence[str], local: str | None) -> float:
     return 0.0
 
 
+# Second-level labels under a country code that name a kind of registrant, not the firm.
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ltd", "plc", "gen", "biz", "ne", "or"})
+
+
 def _domain_match(line: OcrLine, domain: str | None) -> float:
     if not domain:
         return 0.0
     labels = domain.lower().split(".")
+    if labels and labels[0] == "www":
+        labels = labels[1:]
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
+        labels = labels[:-1]   # 'vega-analytics.co.uk', 'alpina.com.tr': the firm is before 'co'
     core = _fold(labels[-2] if len(labels) >= 2 else labels[0])
     words = [_fold(w) for w in _tokens(line.text)]
     words = [w for w in words if len(w) >= 3 and w not in {_fold(s) for s in COMPANY_SUFFIXES}]
@@ -338,22 +380,40 @@ def _domain_match(line: OcrLine, domain: str | None) -> float:
     return 0.0
 
 
-def _two_line_name(lines: Sequence[OcrLine], free: list[tuple[int, OcrLine]], used: set[int],
-                   local: str | None, tallest: float) -> tuple[float, int, list[str]] | None:
-    """Text-only badges often print the first name and the surname on two big lines
-    ("Thomas" / "WEBER"): two adjacent one-word lines of about the same, largest size."""
-    single = {i: ln for i, ln in free if i not in used and len(ln.text.split()) == 1
-              and not _is_company(ln) and not _is_title(ln)}
-    for i, line in single.items():
-        below = single.get(i + 1)
-        if below is None or not tallest:
+def _plain(line: OcrLine) -> bool:
+    """A short line of words as a firm or a job is printed: capitalised, no e-mail, no number
+    (address, postcode), Latin script, a word of three letters or more (OCR noise on a face or a
+    foreign script reads as short lower-case scraps)."""
+    words = _tokens(line.text)
+    return (1 <= len(words) <= 5 and "@" not in line.text and sum(ch.isdigit() for ch in line.text) < 2
+            and words[0][:1].isupper() and any(_is_latin_word(w) and len(w) >= 3 for w in words))
+
+
+def _stacked_name(lines: Sequence[OcrLine], free: list[tuple[int, OcrLine]], used: set[int],
+                  local: str | None, domain: str | None, tallest: float
+                  ) -> tuple[float, int, list[str], list[str]] | None:
+    """Text-only badges often print the first name and the surname on two big lines ("Thomas" /
+    "WEBER", "Chiara" / "De Luca", "Carmen" / "Martínez Ruiz"): a one-word line above a line of one
+    to three words, of about the same, largest size. Returns (score, upper index, first-name words,
+    surname words); the lines split the name, so a two-word surname stays whole."""
+    rows = {i: ln for i, ln in free if i not in used and not _is_company(ln) and not _is_title(ln)}
+    for i, line in rows.items():
+        below = rows.get(i + 1)
+        if below is None or not tallest or len(line.text.split()) != 1 or len(below.text.split()) > 3:
             continue
+        if _domain_match(line, domain) >= 0.7:
+            continue   # a one-word firm name above the person's name is not a first name
         words = _name_words(OcrLine(f"{line.text} {below.text}", line.box, line.confidence))
+        upper = _name_words(OcrLine(f"{line.text} X", line.box, line.confidence))
         similar = min(line.height, below.height) >= 0.8 * max(line.height, below.height)
-        if words and similar and line.height >= 0.8 * tallest:
-            score = 0.6 + 0.3 * _email_match(words, local)
-            used.add(i + 1)
-            return score * min(1.0, below.confidence / max(line.confidence, 1e-6)), i, words
+        if not (words and upper and similar and line.height >= 0.8 * tallest):
+            continue
+        first = [w for w in upper[:-1] if w != ","]
+        last = [w for w in below.text.split() if w.lower() not in HONORIFICS]
+        if not first or not last or first[0].lower() in NAME_PARTICLES:
+            continue
+        score = 0.6 + 0.3 * _email_match(words, local)
+        return score * min(1.0, below.confidence / max(line.confidence, 1e-6)), i, first, last
     return None
 
 
@@ -434,23 +494,43 @@ def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReadi
         score = 0.45 + 0.4 * _email_match(words, local) + 0.15 * size
         if best_name is None or score > best_name[0]:
             best_name = (score, i, words)
-    if best_name is None:
-        best_name = _two_line_name(prepared, free, used, local, tallest)
+    stacked = _stacked_name(prepared, free, used, local, domain, tallest)
+    if stacked and (best_name is None or best_name[1] == stacked[1] + 1):
+        # the best single line is the stacked name's surname line ("De Luca" under "Chiara")
+        used.add(stacked[1] + 1)
+        best_name = (stacked[0], stacked[1], stacked[2] + stacked[3])
+        given, family = " ".join(stacked[2]), " ".join(stacked[3])
+        if given.isupper() and not family.isupper():
+            given, family = family, given   # "WEBER" / "Thomas": the capitals are the surname
+        split: tuple[str, str] | None = (given, family)
+    else:
+        split = None
+    name_rows: list[int] = []
     if best_name:
         score, i, words = best_name
-        first, last = (_surname_case(part) if part.isupper() else part
-                       for part in _split_name(words, local))
+        split = split or _split_name(words, local, _card_region(contact, email, site))
+        first, last = (_surname_case(part) if part.isupper() else part for part in split)
         line_conf = prepared[i].confidence
         contact["first_name"], contact["last_name"] = first or None, last or None
         split_sure = 1.0 if any(w.isupper() and len(w) > 1 for w in words) or "," in words else 0.9
         confidence["first_name"] = round(min(1.0, score) * line_conf * split_sure, 3)
         confidence["last_name"] = confidence["first_name"]
         used.add(i)
+        name_rows = [i, i + 1] if split and stacked and stacked[1] == i else [i]
     elif local and re.fullmatch(r"[a-z]{2,}[._][a-z]{2,}", local.lower()):
         # No printed name found: "anna.schmidt@" still tells the name, though not its spelling.
         first, last = re.split(r"[._]", local.lower())
         contact["first_name"], contact["last_name"] = first.capitalize(), last.capitalize()
         confidence["first_name"] = confidence["last_name"] = 0.3
+
+    # Company, last resort: no legal form, no domain to match (a badge, a role address at a
+    # mail provider): the largest plain line left that is neither the name nor a job title.
+    if contact["company"] is None:
+        rest = [(i, ln) for i, ln in free if i not in used and _plain(ln) and not _is_title(ln)]
+        if rest:
+            i, line = max(rest, key=lambda r: r[1].height)
+            contact["company"], confidence["company"] = line.text, round(0.4 * line.confidence, 3)
+            used.add(i)
 
     # Title: a line with a job word; near the name is more likely.
     best_title: tuple[float, int] | None = None
@@ -466,6 +546,15 @@ def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReadi
         line = prepared[best_title[1]]
         contact["title"] = line.text
         confidence["title"] = round(best_title[0] * line.confidence, 3)
+    elif name_rows and (contact["email"] or contact["phone"]):
+        # No job word ("Customer Success", "Aftersales", "Compras"): on a card, the plain line right
+        # under the name (else right above it), in smaller print, is where the title goes.
+        name_height = prepared[name_rows[0]].height
+        for j in (name_rows[-1] + 1, name_rows[0] - 1):
+            near = prepared[j] if 0 <= j < len(prepared) and j not in used else None
+            if near is not None and _plain(near) and near.height < name_height:
+                contact["title"], confidence["title"] = near.text, round(0.45 * near.confidence, 3)
+                break
 
     confidence = {k: round(max(0.0, min(1.0, v)), 3) for k, v in confidence.items()}
     return CardReading(contact, confidence, [ln.text for ln in prepared])

@@ -33,11 +33,12 @@ TITLE_SUFFIXES: tuple[str, ...] = (
     "referentin", "verantwortlicher", "beauftragter", "beauftragte",
 )
 
-# Legal forms, compared after lower-casing and stripping trailing commas.
+# Legal forms, compared after lower-casing and stripping trailing commas (Turkish A.Ş., Ltd. Şti. too).
 COMPANY_SUFFIXES: frozenset[str] = frozenset("""
 gmbh ag kg ohg gbr ug e.k. e.v. mbh kgaa inc inc. incorporated ltd ltd. limited llc l.l.c. llp
 corp corp. corporation co. plc pty s.a. s.a s.r.l. srl s.p.a. spa sas s.a.s. sarl s.à.r.l. s.l.
 s.l.u. sl b.v. bv n.v. nv oy oyj a/s aps asa kft s.r.o. sp. gesmbh bvba sprl
+a.ş. a.s. şti. şti sti. a.ş
 """.split())
 
 # Short legal forms that are also ordinary words: only as printed in capitals.
@@ -53,7 +54,7 @@ universidad università bank
 
 NAME_PARTICLES: frozenset[str] = frozenset(
     {"von", "van", "der", "den", "de", "da", "di", "del", "della", "du", "le", "la", "zu", "ter",
-     "ten", "dos", "das", "y", "mac", "af"})
+     "ten", "dos", "das", "y", "mac", "af", "vom", "zum", "zur", "des", "dei", "degli", "dalla", "lo"})
 
 HONORIFICS: frozenset[str] = frozenset(
     {"dr", "dr.", "prof", "prof.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "herr", "frau", "m.",

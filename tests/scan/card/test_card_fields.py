@@ -228,3 +228,73 @@ def test_unknown_region_does_not_crash() -> None:
 def test_two_small_one_word_lines_are_not_a_name() -> None:
     reading = parse_card(card(("Northwind", 60), ("Halle", 20), ("Stand", 20)), "DE")
     assert reading.contact["first_name"] is None and reading.contact["last_name"] is None
+
+
+# Shapes the broad bench set (bench/ocr_cards.py) showed the rules missing; each is a general rule.
+BROAD = [
+    pytest.param(card(("Dr James Harris", 40), ("Head of Operations", 24), ("Vega Analytics", 28),
+                      ("T: +44 (0)20 0628 2940", 18), ("james.harris@vega-analytics.co.uk", 18)),
+                 {"company": "Vega Analytics", "first_name": "James", "last_name": "Harris"},
+                 id="company-matches-a-co-uk-domain-before-the-co"),
+    pytest.param(card(("Alpina Design", 30), ("Ayşe Kaya", 36), ("Business Development Manager", 22),
+                      ("T: 0532/1899318", 16), ("ayse.kaya@alpina.com.tr", 16)),
+                 {"company": "Alpina Design", "phone": "+905321899318"},
+                 id="company-matches-a-com-tr-domain"),
+    pytest.param(card(("Mehmet KAYA", 60), ("Kestrel A.Ş.", 36)),
+                 {"first_name": "Mehmet", "last_name": "Kaya", "company": "Kestrel A.Ş."},
+                 id="turkish-legal-form-is-a-company-not-a-surname"),
+    pytest.param(card(("Tessera Automation GmbH & Co. KG", 30), ("Dr. Jürgen vom Stein", 36),
+                      ("Einkaufsleiter", 22), ("M 0711 741864", 16), ("juergen.vomstein@tessera.de", 16)),
+                 {"first_name": "Jürgen", "last_name": "vom Stein"}, id="german-particle-vom"),
+    pytest.param(card(("Chiara", 70), ("De Luca", 70), ("Ravenna", 40)),
+                 {"first_name": "Chiara", "last_name": "De Luca", "company": "Ravenna", "title": None},
+                 id="badge-stacked-name-with-particle-surname-and-plain-company"),
+    pytest.param(card(("Carmen", 64), ("MARTÍNEZ RUIZ", 64), ("Castellan Foods S.L.", 36)),
+                 {"first_name": "Carmen", "last_name": "Martínez Ruiz", "company": "Castellan Foods S.L."},
+                 id="badge-stacked-name-with-two-surnames"),
+    pytest.param(card(("Javier García López", 40), ("Jefe de Compras", 24), ("Solano S.L.", 28),
+                      ("Tel. 912 27 84 73", 16), ("info@solano.es", 16)),
+                 {"first_name": "Javier", "last_name": "García López", "phone": "+34912278473"},
+                 id="spanish-card-three-words-are-one-given-name-two-surnames"),
+    pytest.param(card(("María José García", 40), ("Gerente General", 24), ("Solano S.L.", 28),
+                      ("+34 612 345 678", 16), ("ventas@solano.com", 16)),
+                 {"first_name": "María José", "last_name": "García"},
+                 id="spanish-compound-given-name-keeps-one-surname"),
+    pytest.param(card(("John Michael Smith", 40), ("Senior Engineer", 24), ("Acme Inc.", 28),
+                      ("+1 212 555 0199", 16), ("info@acme.com", 16)),
+                 {"first_name": "John Michael", "last_name": "Smith"},
+                 id="not-spanish-the-last-word-is-the-surname"),
+    pytest.param(card(("Sarah McAllister", 40), ("Customer Success", 24), ("Ravenna Robotics", 28),
+                      ("0044 20 7650 1090", 16), ("kontakt@ravenna.co.uk", 16)),
+                 {"title": "Customer Success", "company": "Ravenna Robotics"},
+                 id="title-without-a-job-word-right-under-the-name"),
+]
+
+
+@pytest.mark.parametrize("lines, expected", BROAD)
+def test_broad_set_shapes(lines: list[OcrLine], expected: dict[str, str | None]) -> None:
+    reading = parse_card(lines, "DE")
+    assert {k: reading.contact[k] for k in expected} == expected, reading.contact
+
+
+def test_title_and_company_by_position_are_low_confidence() -> None:
+    """Found by position only, a field is highlighted for staff to check."""
+    reading = parse_card(card(("Sarah McAllister", 40), ("Aftersales", 24), ("Ravenna", 28),
+                              ("+44 20 7650 1090", 16), ("sarah@gmail.com", 16)), "DE")
+    assert reading.contact["title"] == "Aftersales" and reading.contact["company"] == "Ravenna"
+    assert reading.confidence["title"] < 0.5 and reading.confidence["company"] < 0.5
+
+
+def test_country_printed_in_its_own_language_reads_a_national_phone() -> None:
+    """'Sverige' under a Stockholm address: '08-688 52 81' is a Stockholm number, not a German one."""
+    lines = card(("Astrid Johansson", 40), ("VP Sales EMEA", 24), ("Brightwater Foods AB", 28),
+                 ("T 08-688 52 81", 16), ("astrid@brightwater-foods.eu", 16),
+                 ("Drottninggatan 114, 111 52 Stockholm", 16), ("Sverige", 16))
+    reading = parse_card(lines, "DE")
+    assert (reading.contact["phone"], reading.contact["country"]) == ("+4686885281", "SE")
+
+
+def test_lower_case_ocr_scraps_are_not_a_company() -> None:
+    """What an engine reads off a face or Arabic script ('orr rm') is no firm's name."""
+    reading = parse_card(card(("orr rm", 30), ("ii", 20)), "DE")
+    assert reading.contact["company"] is None and reading.contact["title"] is None

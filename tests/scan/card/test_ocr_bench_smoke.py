@@ -37,3 +37,25 @@ def test_tesseract_baseline_reads_a_card_into_lines() -> None:
     assert lines and all(0.0 <= ln.confidence <= 1.0 and ln.box[2] > ln.box[0] for ln in lines)
     text = " ".join(ln.text for ln in lines)
     assert truth["email"] in text.replace(" ", "")
+
+
+def test_broad_set_varies_people_phones_and_email_schemes() -> None:
+    """The broad set is not the narrow one's 16 people with '+CC' phones: many names, national
+    phone formats, role addresses; every phone's truth is a valid E.164 number; same seed, same set."""
+    import phonenumbers
+    bench = runpy.run_path(str(REPO / "bench" / "ocr_cards.py"), run_name="ocr_cards")
+    cards = [bench["card_content"](random.Random(7 + n)) for n in range(60)]
+    assert [t for t, _ in cards] == [bench["card_content"](random.Random(7 + n))[0] for n in range(60)]
+    names = {(t["first_name"], t["last_name"]) for t, _ in cards}
+    assert len(names) > 40
+    assert all(phonenumbers.is_valid_number(phonenumbers.parse(t["phone"])) for t, _ in cards)
+    printed = [str(p["phone"]) for _, p in cards]
+    assert any("+" not in s and not s.replace("Tel", "").strip(" .:TMPobil").startswith("00") for s in printed)
+    assert any(t["email"].split("@")[0] in {"info", "sales", "kontakt", "contact", "office", "vertrieb", "hello"}
+               for t, _ in cards)
+
+
+def test_narrow_set_is_still_reachable() -> None:
+    bench = runpy.run_path(str(REPO / "bench" / "ocr_bench.py"), run_name="ocr_bench")
+    card, truth = bench["make_card_narrow"](random.Random(3), badge=False)
+    assert card.size == (1920, 1080) and truth["phone"].startswith("+")
