@@ -205,11 +205,14 @@ def _is_company(line: OcrLine) -> float:
     words = _tokens(line.text)
     if not words or not any(_is_latin_word(w) for w in words):
         return 0.0
-    lowered = [w.lower() for w in words]
+    # OCR reads the l of an abbreviation as I ('S.r.I.'); a word without dots is left alone
+    lowered = [w.lower().replace("i", "l") if "." in w and w.lower() not in COMPANY_SUFFIXES else w.lower()
+               for w in words]
     joined = " ".join(lowered)
     if any(w in COMPANY_SUFFIXES for w in lowered) or "& co" in joined or "sp. z o.o" in joined:
         return 0.9
-    if any(w in COMPANY_SUFFIXES_UPPER for w in words[1:]):
+    # 'AB' after a number is a Dutch postcode ('1017 AB Amsterdam'), not a Swedish firm
+    if any(w in COMPANY_SUFFIXES_UPPER and not words[k - 1].isdigit() for k, w in enumerate(words) if k):
         return 0.85
     if any(w in COMPANY_WORDS for w in lowered):
         return 0.6
@@ -471,6 +474,8 @@ def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReadi
         if not _is_company(line) and words and _email_match(words, local) >= 0.8 \
                 and _domain_match(line, domain) < 1.0:
             continue   # "Ing. Pieter de Jong" with p.dejong@dejongtechniek.nl: the person, not the firm
+        if _is_company(line) <= 0.6 and _is_title(line) >= 0.75 and not _domain_match(line, domain):
+            continue   # 'Chief Technology Officer': job words outweigh one firm-like word
         score = max(_is_company(line), 0.8 * _domain_match(line, domain))
         if _is_company(line) and _domain_match(line, domain):
             score = min(1.0, score + 0.1)
@@ -495,8 +500,10 @@ def parse_card(lines: Iterable[OcrLine], region: str | None = None) -> CardReadi
         if best_name is None or score > best_name[0]:
             best_name = (score, i, words)
     stacked = _stacked_name(prepared, free, used, local, domain, tallest)
-    if stacked and (best_name is None or best_name[1] == stacked[1] + 1):
-        # the best single line is the stacked name's surname line ("De Luca" under "Chiara")
+    if stacked and (best_name is None or best_name[1] == stacked[1] + 1
+                    or prepared[best_name[1]].height < 0.8 * prepared[stacked[1]].height):
+        # a badge's name is its largest print: a smaller two-word line ('Cordillera Medical') is not it
+        # or the best single line is the stacked name's surname line ("De Luca" under "Chiara")
         used.add(stacked[1] + 1)
         best_name = (stacked[0], stacked[1], stacked[2] + stacked[3])
         given, family = " ".join(stacked[2]), " ".join(stacked[3])

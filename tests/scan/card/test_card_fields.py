@@ -298,3 +298,27 @@ def test_lower_case_ocr_scraps_are_not_a_company() -> None:
     """What an engine reads off a face or Arabic script ('orr rm') is no firm's name."""
     reading = parse_card(card(("orr rm", 30), ("ii", 20)), "DE")
     assert reading.contact["company"] is None and reading.contact["title"] is None
+
+
+# Shapes a second, held-out seed of the broad set showed (seed 21).
+HELD_OUT = [
+    pytest.param(card(("Solano", 30), ("Sanne de Vries", 36), ("Hoofd Inkoop", 22), ("+31 20 123 4567", 16),
+                      ("sanne@solano.eu", 16), ("Keizersgracht 39, 1017 AB Amsterdam", 16)),
+                 {"company": "Solano"}, id="dutch-postcode-ab-is-not-a-swedish-legal-form"),
+    pytest.param(card(("Cordillera S.r.I.", 60), ("Alessandro Esposito", 40), ("+39 02 1234 5678", 16)),
+                 {"first_name": "Alessandro", "last_name": "Esposito", "company": "Cordillera S.r.I."},
+                 id="legal-form-with-l-read-as-capital-i"),
+    pytest.param(card(("Maximilian", 70), ("ZIMMERMANN", 70), ("Cordillera Medical", 40)),
+                 {"first_name": "Maximilian", "last_name": "Zimmermann", "company": "Cordillera Medical"},
+                 id="badge-stacked-name-beats-a-smaller-two-word-line"),
+    pytest.param(card(("Hohenfels Foods", 30), ("Anna Weber", 36), ("Chief Technology Officer", 22),
+                      ("+49 89 1234567", 16), ("anna.weber@gmail.com", 16)),
+                 {"company": "Hohenfels Foods", "title": "Chief Technology Officer"},
+                 id="a-title-with-a-firm-like-word-stays-a-title"),
+]
+
+
+@pytest.mark.parametrize("lines, expected", HELD_OUT)
+def test_held_out_shapes(lines: list[OcrLine], expected: dict[str, str | None]) -> None:
+    reading = parse_card(lines, "DE")
+    assert {k: reading.contact[k] for k in expected} == expected, reading.contact
