@@ -352,7 +352,7 @@ def _run_child(kind: str, video: Path) -> dict[str, Any]:
 
 
 def heavy_rows(cheap: dict[str, Any], heavy: dict[str, Any]) -> None:
-    print(f"hard booth clip the pipeline cannot read (1280x720-class, looping at 30 fps); baseline: the "
+    print(f"hard booth clip the pipeline cannot read (640x480, looping at 30 fps); baseline: the "
           f"same kiosk with the heavy path off, same run; target >= 25 fps; load average before the "
           f"run {os.getloadavg()[0]:.2f} (uptime)")
     print(f"{'metric':44} {'heavy on':>10} {'heavy off':>18} {'ratio':>7}")
