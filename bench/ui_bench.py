@@ -220,6 +220,7 @@ def child_bare(video: str, t_spawn: float) -> dict[str, Any]:
     from kivy.config import Config
     Config.set("graphics", "width", "800")
     Config.set("graphics", "height", "480")
+    Config.set("graphics", "multisamples", "0")   # as the kiosk (kiosk.app.runner.configure_kivy)
     from kivy.app import App
     from kivy.clock import Clock, mainthread
     from kivy.graphics.texture import Texture
@@ -351,7 +352,7 @@ def _run_child(kind: str, video: Path) -> dict[str, Any]:
 
 
 def heavy_rows(cheap: dict[str, Any], heavy: dict[str, Any]) -> None:
-    print(f"hard booth clip the pipeline cannot read (1280x720-class, looping at 30 fps); baseline: the "
+    print(f"hard booth clip the pipeline cannot read (640x480, looping at 30 fps); baseline: the "
           f"same kiosk with the heavy path off, same run; target >= 25 fps; load average before the "
           f"run {os.getloadavg()[0]:.2f} (uptime)")
     print(f"{'metric':44} {'heavy on':>10} {'heavy off':>18} {'ratio':>7}")

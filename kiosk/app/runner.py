@@ -92,6 +92,13 @@ def configure_kivy(size: tuple[int, int] | None, fullscreen: bool) -> None:
     # touch provider; a mouse provider next to it would double every tap.
     if not Config.has_section("leadkiosk"):
         Config.set("input", "mouse", "mouse,disable_multitouch")
+        # No multisampling, as on the Pi display profiles (multisamples = 0): Kivy's default of 2
+        # gets a 4x MSAA surface from Mesa's software renderer, which then shades every pixel of
+        # the whole window four times on each camera frame. Measured on the kiosk's scan screen
+        # (bench/ui_bench.py, llvmpipe): ~55 ms of renderer CPU per preview frame with MSAA,
+        # ~22 ms without, which is what held the preview near 20 fps (issue 21). The UI is
+        # axis-aligned boxes and text; Kivy's lines and rounded corners do their own smoothing.
+        Config.set("graphics", "multisamples", "0")
     Config.set("graphics", "maxfps", "60")
 
 
