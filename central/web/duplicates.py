@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from central.models import Lead
-from central.search import email_key, fold, name_key
+from central.search import email_key, name_key
 
 SAME_EMAIL = "same e-mail address"
 SAME_NAME = "same name and company"
@@ -55,14 +55,14 @@ def for_lead(s: Session, lead: Lead) -> list[Pair]:
     """Live leads of the same show that look like ``lead``, oldest first (``second`` is the other)."""
     if lead.merged_into:
         return []
+    # the keys stored with every lead (0007_duplicate_keys) find the candidates; reason_for confirms
     tests = []
-    email = _email_key(lead.email)
+    email = email_key(lead.email)
     if email:
-        tests.append(func.lower(func.trim(Lead.email)) == email)
-    if name_key(lead.first_name, lead.last_name, lead.company) is not None:
-        # narrowed in SQL by last name (any case), confirmed folded below
-        tests.append(func.lower(Lead.last_name) == (lead.last_name or "").strip().lower())
-        tests.append(Lead.search_text.contains(fold(lead.last_name or ""), autoescape=True))
+        tests.append(Lead.email_key == email)
+    name = name_key(lead.first_name, lead.last_name, lead.company)
+    if name is not None:
+        tests.append(Lead.name_key == name)
     if not tests:
         return []
     rows = s.execute(select(*_COLUMNS).where(Lead.show_id == lead.show_id, Lead.id != lead.id,
