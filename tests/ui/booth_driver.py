@@ -264,6 +264,20 @@ def _enter_staff(app: Any) -> Iterator[Any]:
     yield None
 
 
+def _tap_tool(tools: Any, name: str) -> Iterator[Any]:
+    """Tap one of the tools screen's buttons as staff would: scrolled into view first."""
+    from kiosk.app.scripted import tap
+    tools.scroll.scroll_to(tools.ids[name], animate=False)
+    yield 0.1
+    tap(tools.ids[name])
+
+
+def _switch_language(app: Any, tools: Any, lang: str) -> Iterator[Any]:
+    yield from _tap_tool(tools, f"lang_{lang}")
+    yield lambda: app.lang == lang
+    yield None
+
+
 def scenario_german(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
     """Staff switch the kiosk to German: status lines follow, the lead tag is an "Einstufung"."""
     from kiosk.app.scripted import tap
@@ -274,16 +288,10 @@ def scenario_german(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]
     yield None
     yield None
     tools = app.screen("tools")
-    tools.scroll.scroll_to(tools.ids.staff_save, animate=False)
-    yield 0.1
-    tap(tools.ids.staff_save)
+    yield from _tap_tool(tools, "staff_save")
     yield lambda: tools.message != ""
     facts["message_en"] = tools.message
-    tools.scroll.scroll_to(tools.ids.lang_de, animate=False)
-    yield 0.1
-    tap(tools.ids.lang_de)
-    yield lambda: app.lang == "de"
-    yield None
+    yield from _switch_language(app, tools, "de")
     facts["message_de"] = tools.message
     # the export line ("Saved 2 leads to ...") follows the language too: a stick under OUT
     from kiosk.app.usb import find_usb_mounts
@@ -292,22 +300,12 @@ def scenario_german(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]
                                                            require_mount=False)
     tools.refresh()
     yield lambda: tools.usb_present
-    tools.scroll.scroll_to(tools.ids.export, animate=False)
-    yield 0.1
-    tap(tools.ids.export)
+    yield from _tap_tool(tools, "export")
     yield lambda: "Leads" in tools.message
     facts["export_de"] = tools.message
-    tools.scroll.scroll_to(tools.ids.lang_en, animate=False)
-    yield 0.1
-    tap(tools.ids.lang_en)
-    yield lambda: app.lang == "en"
-    yield None
+    yield from _switch_language(app, tools, "en")
     facts["export_en"] = tools.message
-    tools.scroll.scroll_to(tools.ids.lang_de, animate=False)
-    yield 0.1
-    tap(tools.ids.lang_de)
-    yield lambda: app.lang == "de"
-    yield None
+    yield from _switch_language(app, tools, "de")
     tap(tools.ids.back)
     yield lambda: app.sm.current == "staff"
     yield None

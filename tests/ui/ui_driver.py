@@ -386,6 +386,12 @@ def scenario_card(app: Any, out: Path, facts: dict[str, Any]) -> Iterator[Any]:
         tap(first)
         yield None
         facts["confirmed_clears"] = not first.check
+    yield from _save_hot_card_lead(app, contact, facts)
+
+
+def _save_hot_card_lead(app: Any, contact: Any, facts: dict[str, Any]) -> Iterator[Any]:
+    """From the contact screen a card filled: Next, a hot qualification, saved; what was stored."""
+    from kiosk.app.scripted import tap
     tap(contact.ids.next)
     yield from qualify_hot(app, facts)
     yield lambda: app.sm.current == "done"
@@ -428,12 +434,7 @@ def scenario_card_contact(app: Any, out: Path, facts: dict[str, Any]) -> Iterato
     facts["doubtful"] = contact.doubtful()
     facts["raw_shown"] = contact.raw_text
     app.root.export_to_png(str(out / "card-contact-from-contact.png"))
-    tap(contact.ids.next)
-    yield from qualify_hot(app, facts)
-    yield lambda: app.sm.current == "done"
-    yield None
-    facts["saved_contact"] = dict(app.flow.saved["contact"])
-    facts["saved_photo_chars"] = len(app.flow.saved.get("card_photo") or "")
+    yield from _save_hot_card_lead(app, contact, facts)
 
 
 SCENARIOS = {"card": scenario_card, "card_contact": scenario_card_contact, "pin_guard": scenario_pin_guard, "capture": scenario_capture, "demo": scenario_capture, "manual": scenario_manual, "duplicate": scenario_duplicate,
