@@ -90,10 +90,10 @@ class CardCapture:
         except Exception:  # the video frame is steady and sharp already
             log.exception("taking a still of the card")
             better = None
-        if better is not None and not self._stop.is_set():
-            frame = better
         if self._stop.is_set():
             return
+        if better is not None:
+            frame = better
         self._on_taken(frame)
         loader.join()
         try:

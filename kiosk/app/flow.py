@@ -342,19 +342,17 @@ class CaptureFlow:
         at = self._now()
         consent = {"given": given, "text_version": self.form_view.consent_version(), "at": _iso(at)}
         ctx = self.context
+        # a card photo taken for this capture; on an update it replaces the earlier one
+        photo = {"card_photo": base64.b64encode(self.card_photo).decode("ascii")} if self.card_photo else {}
         try:
             if self.editing:
                 old_override = (self.editing.get("score") or {}).get("override")
                 result = self._score(ctx.form, answers, override=old_override).to_dict()
                 changes: dict[str, Any] = {"contact": dict(self.contact), "answers": answers, "score": result,
-                                           "consent": consent}
-                if self.card_photo:   # the new card's photo replaces the earlier one
-                    changes["card_photo"] = base64.b64encode(self.card_photo).decode("ascii")
+                                           "consent": consent, **photo}
                 lead = self.store.edit(self.editing["id"], changes, actor=ctx.staff or "kiosk")
             else:
                 result = self._score(ctx.form, answers).to_dict()
-                photo = {"card_photo": base64.b64encode(self.card_photo).decode("ascii")} \
-                    if self.card_photo else {}
                 lead = self._new_lead(show_id=ctx.show.id, kiosk_id=ctx.kiosk_id, staff=ctx.staff,
                                       contact=dict(self.contact), answers=answers, score=result,
                                       consent=consent, notes=str(answers.get("notes") or ""), captured_at=at,
