@@ -28,6 +28,7 @@ import numpy as np
 import zxingcpp
 
 MODULE_SIZES = (1.6, 1.9, 2.25, 2.65, 3.1, 3.65, 4.3)  # frame px per module tried
+HALF_RES_MODULE = 2.6                # px per module from which finders are matched at half size
 ANGLES = (0.0, 22.5, 45.0, 67.5)     # a finder is symmetric under 90 degrees
 TEMPLATE_BLUR = 1.2                  # px: the matched filter assumes a typical booth defocus
 MIN_PEAK = 0.35                      # NCC a finder peak must reach
@@ -35,17 +36,17 @@ MAX_PEAKS = 8                        # per module size
 MAX_TRIPLES = 16                     # geometrically distinct triples scored by the model
 MAX_REFINE = 4                       # (triple, version) starts refined
 MAX_VERSION = 10
-MAX_TRIES = 2                        # (triple, version) geometries fitted and decoded
 MAX_ASPECT = 2.0                     # longer/shorter side of a region worth fitting
 GROW = 1.35                          # candidate region grown by this factor (quiet zone)
 RENDER_PX = 4                        # px per module of the rendered clean code
-BLURS = (0.65, 0.45)                # module-space PSF sigmas (modules) fitted, in this order
 K_PX = 3                             # px per module of the fitted module space
 PAD = 2                              # quiet-zone modules around the code in the fit
 FIT_ROUNDS = 6
 BINARY_PUSH = 0.02
 FIT_STEPS = 40
-MIN_FIT = 0.55                       # fixed-module correlation below this: not a code / lost
+TRIES = ((0, 0.65), (1, 0.65))  # (geometry rank, blur in modules) fitted
+MIN_START = 0.4                      # fixed-module correlation of an unrefined start to refine it
+MIN_FIT = 0.55                       # ... and of a refined geometry to fit its modules
 
 
 @dataclass(frozen=True)
@@ -136,23 +137,28 @@ def finder_peaks(crop: np.ndarray, max_module: float = 99.0) -> list[tuple[float
     """(x, y, module px, score) of finder-pattern candidates in a grey crop: the best peaks of
     each module size (NCC is not comparable across template sizes: a small template matches
     any dark blob, so sizes do not compete; the triangle test and the model fit decide)."""
-    img = crop.astype(np.float32)
-    h, w = img.shape
+    full = crop.astype(np.float32)
+    half = cv2.resize(full, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     peaks: list[tuple[float, float, float, float]] = []
     for module in MODULE_SIZES:
         if module > max_module:
             break
+        # big modules are matched at half resolution: a quarter of the work, same peaks
+        f = 2 if module >= HALF_RES_MODULE else 1
+        img = half if f == 2 else full
+        h, w = img.shape
         resp = None
         for angle in ANGLES:
-            t = _template(module, angle)
+            t = _template(module / f, angle)
             if t.shape[0] >= min(h, w):
                 break
             r = cv2.matchTemplate(img, t, cv2.TM_CCOEFF_NORMED)
             resp = r if resp is None else np.maximum(resp, r)
         if resp is None:
             continue
-        off = (_template(module, 0.0).shape[0] - 1) / 2
-        peaks += [(x + off, y + off, module, s) for x, y, s in _local_maxima(resp, module)]
+        off = (_template(module / f, 0.0).shape[0] - 1) / 2
+        peaks += [((x + off) * f + (f - 1) / 2, (y + off) * f + (f - 1) / 2, module, s)
+                  for x, y, s in _local_maxima(resp, module / f)]
     return peaks
 
 
@@ -421,21 +427,28 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
             starts.append((_fit_score(img, control, version), version, control, module))
     starts.sort(key=lambda f: -f[0])
     fits = []
-    for _, version, control, module in starts[:MAX_REFINE]:
-        control, score = refine(img, control, version, module)
-        fits.append((score, version, control))
-    fits.sort(key=lambda f: -f[0])
-    for score, version, control in fits[:MAX_TRIES]:
-        if score < MIN_FIT:
+    for start, version, control, module in starts[:MAX_REFINE]:
+        if start < MIN_START:
             break
-        warped = module_space(raw, control, version)
-        for blur in BLURS:
-            got = decode_matrix(fit_modules(warped, version, blur) < 0.5)
-            if got is not None:
-                n = 17 + 4 * version
-                hom = cv2.getPerspectiveTransform(_control_modules(version), control)
-                quad = np.array([[[0, 0], [n, 0], [n, n], [0, n]]], np.float32)
-                corners = cv2.perspectiveTransform(quad, hom)[0] + (x0, y0)
-                return GridRead(got[0], got[1],
-                                tuple((int(round(x)), int(round(y))) for x, y in corners))
+        control, score = refine(img, control, version, module)
+        if score >= MIN_FIT:
+            fits.append((score, version, control))
+    fits.sort(key=lambda f: -f[0])
+    # bounded work: the best geometry with the usual blur, the runner-up, the best once more
+    # with the other blur (each fit is 30-300 ms, by version)
+    warped: dict[int, np.ndarray] = {}
+    for k, blur in TRIES:
+        if k >= len(fits):
+            continue
+        _, version, control = fits[k]
+        if k not in warped:
+            warped[k] = module_space(raw, control, version)
+        got = decode_matrix(fit_modules(warped[k], version, blur) < 0.5)
+        if got is not None:
+            n = 17 + 4 * version
+            hom = cv2.getPerspectiveTransform(_control_modules(version), control)
+            quad = np.array([[[0, 0], [n, 0], [n, n], [0, n]]], np.float32)
+            corners = cv2.perspectiveTransform(quad, hom)[0] + (x0, y0)
+            return GridRead(got[0], got[1],
+                            tuple((int(round(x)), int(round(y))) for x, y in corners))
     return None
