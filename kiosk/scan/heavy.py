@@ -12,7 +12,10 @@ the truth file is the likely culprit).
 Steps, each switchable so the bench can ablate it:
 1. candidates: zxing-cpp's own detections that failed to decode (``return_errors``: it found
    finder patterns / start-stop patterns but the payload did not check out) and the
-   gradient-energy rectangles of ``regions.candidate_rects`` (cheap, on a <= 400 px copy);
+   gradient-energy rectangles of ``regions.candidate_rects`` (cheap, on a <= 400 px copy),
+   then the light quadrilaterals of ``regions.light_quads`` (the card or white field around
+   the code, in perspective: energy blobs merge a code with nearby texture and are rotated
+   rectangles, so a keystoned PDF417 stayed too skewed to read);
 2. rectify the candidate quadrilateral (grown by a quiet-zone margin) with a perspective
    warp into an upright crop whose short side is ``TARGET_SHORT`` px, i.e. a small code is
    enlarged and a keystoned one squared up (module count is unknown before decoding, so the
@@ -36,7 +39,7 @@ import zxingcpp
 
 from kiosk.scan import profiles
 from kiosk.scan.decoder import _FROM_ZX, MIN_LINEAR_LENGTH, Code, Decoder, _unique, to_gray
-from kiosk.scan.regions import candidate_rects
+from kiosk.scan.regions import candidate_rects, light_quads
 
 TARGET_SHORT = 360      # px of the rectified crop's short side
 MAX_LONG = 1100         # px cap for the long side (a 1D code is ~4x wider than high)
@@ -55,6 +58,7 @@ class HeavyOptions:
 
     zxing_detections: bool = True
     energy_regions: bool = True
+    light_quads: bool = True    # step 1: the light field around a code, rectified as a quad
     rectify: bool = True        # False: axis-aligned bounding-box crop, same enlargement
     sharpen: bool = True
     denoise: bool = True
@@ -83,7 +87,10 @@ def _quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: Hea
     if opts.energy_regions:
         for rect in candidate_rects(gray):
             quads.append(cv2.boxPoints(rect).astype(np.float32))
-    return quads[:MAX_CANDIDATES]
+    quads = quads[:MAX_CANDIDATES]
+    if opts.light_quads:
+        quads += light_quads(gray)
+    return quads
 
 
 def _rectified(gray: np.ndarray, quad: np.ndarray, opts: HeavyOptions

@@ -102,3 +102,33 @@ def test_richardson_lucy_sharpens_a_blurred_edge() -> None:
     slope = lambda img: int(np.abs(np.diff(img[20].astype(int))).max())  # noqa: E731
     assert slope(sharp) > 1.5 * slope(blurred)
     assert sharp.dtype == np.uint8 and sharp.shape == blurred.shape
+
+
+@pytest.mark.parametrize("index,band,kind", [(40, "medium", "pdf417"), (88, "medium", "pdf417"),
+                                             (164, "hard", "code128")])
+def test_light_quads_read_codes_whose_energy_region_merges_with_clutter(index: int, band: str,
+                                                                       kind: str) -> None:
+    """The gradient-energy region of these shots takes in the striped backdrop next to the
+    badge; rectifying the light card outline instead reads them."""
+    shot = make_shot(21, index, band, kind)
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert heavy_decode(gray, decoder, HeavyOptions(light_quads=False)) == []
+    assert [c.text for c in heavy_decode(gray, decoder)] == [shot.truth]
+
+
+def test_light_quads_find_a_tilted_white_field_in_perspective() -> None:
+    from kiosk.scan.regions import light_quads
+    frame = np.full((480, 640), 60, np.uint8)
+    corners = np.array([[250, 90], [470, 150], [430, 380], [210, 330]], np.int32)
+    cv2.fillConvexPoly(frame, corners, 215)
+    cv2.putText(frame, "noise", (20, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 200, 2)
+    quads = light_quads(cv2.GaussianBlur(frame, (0, 0), 1.2))
+    assert quads, "no quadrilateral found"
+    best = min(quads, key=lambda q: np.abs(q.mean(axis=0) - corners.mean(axis=0)).max())
+    assert np.abs(best.mean(axis=0) - corners.mean(axis=0)).max() < 5
+    diagonal = float(np.linalg.norm(corners[2] - corners[0]))
+    for corner in corners:  # the outline, a little inside the edge (the threshold's window)
+        assert np.linalg.norm(best - corner, axis=1).min() < 0.15 * diagonal
+    assert cv2.contourArea(best) > 0.6 * cv2.contourArea(corners.astype(np.float32))
+    assert light_quads(np.full((480, 640), 128, np.uint8)) == []
