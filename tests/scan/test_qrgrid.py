@@ -19,10 +19,10 @@ from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
 from kiosk.scan.regions import candidate_rects  # noqa: E402
 
 
-@pytest.mark.parametrize("index,kind", [(251, "qr-url"), (254, "qr-id")])
+@pytest.mark.parametrize("index,kind", [(251, "qr-url"), (77, "qr-mecard")])
 def test_reads_a_hard_qr_that_zxing_does_not_detect(index: int, kind: str) -> None:
-    """Hard-band shots of 3.4 px per module (blur, 15-30 degrees tilt, noise, JPEG): the
-    pipeline and heavy steps 1-6 read nothing; step 7 reads exactly the payload, and places the
+    """Hard-band shots of 3.5 and 2.3 px per module (versions 4 and 6; blur, 15-30 degrees
+    tilt, noise, JPEG): the pipeline and heavy steps 1-6 read nothing; step 7 reads exactly the payload, and places the
     code where its candidate region is."""
     shot = make_shot(21, index, "hard", kind)
     gray = to_gray(shot.image)
