@@ -176,10 +176,9 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
             if codes:
                 return _unique(codes)
     if opts.qrgrid and zxingcpp.BarcodeFormat.QRCode in decoder._formats:
-        for rect in candidate_rects(gray):
-            got = qrgrid.read_region(gray, rect)
-            if got is not None:
-                return [Code("QR", got.text, got.raw, got.corners, "qrgrid")]
+        got = qrgrid.read_frame(gray, candidate_rects(gray), lights)
+        if got is not None:
+            return [Code("QR", got.text, got.raw, got.corners, "qrgrid")]
     return []
 
 

@@ -36,6 +36,8 @@ MAX_PEAKS = 8                        # per module size
 MAX_TRIPLES = 16                     # geometrically distinct triples scored by the model
 MAX_REFINE = 4                       # (triple, version) starts refined
 MAX_VERSION = 10
+MAX_REGIONS = 3                      # candidate regions fitted per frame
+MAX_FITS = 2                         # module fits per frame (30-300 ms each, by version)
 MAX_ASPECT = 2.0                     # longer/shorter side of a region worth fitting
 GROW = 1.35                          # candidate region grown by this factor (quiet zone)
 RENDER_PX = 4                        # px per module of the rendered clean code
@@ -399,9 +401,28 @@ def decode_matrix(matrix: np.ndarray) -> tuple[str, bytes] | None:
     return None
 
 
-def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float]
-                ) -> GridRead | None:
-    """The QR model fitted inside a candidate rotated rectangle of the frame; None: no read."""
+def read_frame(gray: np.ndarray, rects: list, quads: list[np.ndarray]) -> GridRead | None:
+    """The model fit on the frame's candidate regions: the gradient-energy rectangles, then the
+    light quadrilaterals (the white field around a code, found even when the code is too soft
+    to make an energy blob) that do not lie in one of them; at most ``MAX_REGIONS``."""
+    regions = list(rects)
+    for quad in quads:
+        centre = tuple(float(v) for v in quad.mean(axis=0))
+        if not any(cv2.pointPolygonTest(cv2.boxPoints(r), centre, False) >= 0 for r in regions):
+            regions.append(cv2.minAreaRect(quad.astype(np.float32)))
+    budget = [MAX_FITS]
+    for rect in regions[:MAX_REGIONS]:
+        got = read_region(gray, rect, budget)
+        if got is not None:
+            return got
+    return None
+
+
+def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float],
+                budget: list[int] | None = None) -> GridRead | None:
+    """The QR model fitted inside a candidate rotated rectangle of the frame; None: no read.
+    ``budget``: module fits left for the frame (decremented; the fits are the costly part)."""
+    budget = [len(TRIES)] if budget is None else budget
     (cx, cy), (rw, rh), _ = rect
     if max(rw, rh) > MAX_ASPECT * min(rw, rh):
         return None  # a PDF417 / 1D region: a QR stays square-ish under the booth's tilt
@@ -438,8 +459,9 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
     # with the other blur (each fit is 30-300 ms, by version)
     warped: dict[int, np.ndarray] = {}
     for k, blur in TRIES:
-        if k >= len(fits):
+        if k >= len(fits) or budget[0] <= 0:
             continue
+        budget[0] -= 1
         _, version, control = fits[k]
         if k not in warped:
             warped[k] = module_space(raw, control, version)
