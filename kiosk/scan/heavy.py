@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.scan import profiles
+from kiosk.scan import barmodel, profiles
 from kiosk.scan.decoder import _FROM_ZX, MIN_LINEAR_LENGTH, Code, Decoder, _unique, to_gray
 from kiosk.scan.regions import candidate_rects
 
@@ -61,6 +61,7 @@ class HeavyOptions:
     second_binarizer: bool = True
     deblur: bool = True         # step 5
     profiles: bool = True       # step 6
+    barmodel: bool = True       # step 7
 
 
 def _quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: HeavyOptions
@@ -148,6 +149,19 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
             reads = profiles.read_region(gray, rect, linear)
             codes = [Code(_FROM_ZX[name], text, raw,
                           tuple((int(x), int(y)) for x, y in cv2.boxPoints(rect)), "profiles")
+                     for name, text, raw in reads
+                     if name in _FROM_ZX and len(text) >= MIN_LINEAR_LENGTH]
+            if codes:
+                return _unique(codes)
+    # Code 128 only: its check character guards the model fit; Code 39 has none (a fit that
+    # snaps a wrong grid to valid characters would be a false read), so it is left out
+    model_formats = tuple(f for f in linear if f == zxingcpp.BarcodeFormat.Code128)
+    if opts.barmodel and model_formats:
+        for rect in candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
+                                    barmodel.REGION_MIN_FILL):
+            reads = barmodel.read_region(gray, rect, model_formats)
+            codes = [Code(_FROM_ZX[name], text, raw,
+                          tuple((int(x), int(y)) for x, y in cv2.boxPoints(rect)), "barmodel")
                      for name, text, raw in reads
                      if name in _FROM_ZX and len(text) >= MIN_LINEAR_LENGTH]
             if codes:
