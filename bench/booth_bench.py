@@ -315,7 +315,9 @@ def main(argv: list[str] | None = None) -> int:
             readers["+heavy-zxdet"] = with_heavy(HeavyOptions(energy_regions=False))
         readers["+heavy-nodeblur"] = with_heavy(HeavyOptions(deblur=False))
         readers["+heavy-noprof"] = with_heavy(HeavyOptions(profiles=False))
-        readers["+heavy-old"] = with_heavy(HeavyOptions(deblur=False, profiles=False))
+        readers["+heavy-nomodel"] = with_heavy(HeavyOptions(barmodel=False))
+        readers["+heavy-old"] = with_heavy(HeavyOptions(deblur=False, profiles=False,
+                                                        barmodel=False))
     readers["zxing"] = raw_zxing
     with tempfile.TemporaryDirectory(prefix="booth-") as tmp:
         directory = args.keep or Path(tmp)

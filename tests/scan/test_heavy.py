@@ -65,7 +65,8 @@ def test_deblur_and_profiles_read_hard_badges_the_earlier_steps_miss(index: int,
     shot = make_shot(21, index, "hard", kind)
     gray = to_gray(shot.image)
     decoder = Decoder()
-    assert heavy_decode(gray, decoder, HeavyOptions(deblur=False, profiles=False)) == []
+    assert heavy_decode(gray, decoder, HeavyOptions(deblur=False, profiles=False,
+                                                    barmodel=False)) == []
     codes = heavy_decode(gray, decoder)
     assert [(c.text, c.stage) for c in codes] == [(shot.truth, stage)]
     h, w = gray.shape
