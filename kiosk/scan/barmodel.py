@@ -69,6 +69,7 @@ VOTES = 2
 REGIONS = 4                # candidate regions tried (the heavy path's step 6 tries 2)
 REGION_MIN_AREA = 0.004    # of the frame: a small badge code is under the usual 2 %
 REGION_MIN_FILL = 0.4      # a small code's blob merges with the badge text beside it
+BAND_SPAN = (0.2, 0.8)     # share of the bars' height the bands cover
 BANDS = 3                 # row bands across the bars; a read needs two to agree
 MAX_END_RESIDUAL = 0.3    # start/stop pattern fit residual over contrast: above it, no code
 MAX_DATA = 24             # Code 128 data characters / Code 39 characters tried at most
@@ -422,39 +423,72 @@ def read_profile(profile: np.ndarray, formats: tuple) -> list[tuple[str, str, by
     return []
 
 
-def bar_profiles(turned: np.ndarray, count: int = BANDS) -> list[np.ndarray]:
-    """Mean profiles of ``count`` row bands across the bars of a bars-vertical crop
-    (``profiles.upright``): the bars' own box (where vertical edges dominate horizontal ones,
-    so card edges and text drop out), turned by its own residual angle (the whole region's
-    orientation is skewed by the card around the code), its middle rows split into bands."""
-    if turned.size == 0:
-        return []
+def _bar_box(turned: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x, y, w, h) of the bars in a bars-vertical crop: the largest blob where vertical edges
+    dominate horizontal ones (card edges and text drop out)."""
     f = cv2.GaussianBlur(turned.astype(np.float32), (0, 0), 1.0)
     gx = cv2.blur(np.abs(cv2.Sobel(f, cv2.CV_32F, 1, 0)), (9, 9))
     gy = cv2.blur(np.abs(cv2.Sobel(f, cv2.CV_32F, 0, 1)), (9, 9))
     energy = gx - 1.5 * gy
     if energy.max() <= 0:
-        return []
+        return None
     mask = (energy > 0.25 * energy.max()).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
                                                                              (15, 3)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
     if n < 2:
-        return []
+        return None
     i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     x, y, w, h = (int(v) for v in stats[i, :4])
-    if w < 24 or h < 8:
+    return (x, y, w, h) if w >= 24 and h >= 8 else None
+
+
+def bar_profiles(turned: np.ndarray, count: int = BANDS) -> list[np.ndarray]:
+    """Mean profiles of ``count`` row bands across the bars of a bars-vertical crop
+    (``profiles.upright``): the bars' own box, turned by its own residual angle (the whole
+    region's orientation is skewed by the card around the code) and found again, its middle
+    rows (a keystoned code's bars are shorter at one end) split into bands."""
+    if turned.size == 0:
         return []
+    box = _bar_box(turned)
+    if box is None:
+        return []
+    x, y, w, h = box
     angle, _ = _orientation(turned[y:y + h, x:x + w])
     matrix = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)
     turned = cv2.warpAffine(turned, matrix, (turned.shape[1], turned.shape[0]),
                             flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    box = _bar_box(turned)
+    if box is None:
+        return []
+    x, y, w, h = box
     left, right = max(0, x - 2 * WINDOW_PAD), min(turned.shape[1], x + w + 2 * WINDOW_PAD)
-    top, bottom = y + 0.12 * h, y + 0.88 * h
-    edges = np.linspace(top, bottom, count + 1)
+    edges = np.linspace(y + BAND_SPAN[0] * h, y + BAND_SPAN[1] * h, count + 1)
     rows = turned.astype(np.float64)
     return [rows[int(a):max(int(a) + 1, int(b)), left:right].mean(axis=0)
             for a, b in zip(edges[:-1], edges[1:])]
+
+
+def bar_orientation(gray: np.ndarray) -> tuple[float, float]:
+    """(angle that turns the bars vertical, share of the gradient within 6 degrees of it): the
+    peak of the magnitude-weighted gradient-direction histogram. Unlike the structure tensor's
+    mean, a badge's long card edges at another angle do not pull it off the bars."""
+    g = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 1.0)
+    gx, gy = cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1)
+    mag = np.hypot(gx, gy).ravel()
+    theta = np.degrees(np.arctan2(gy, gx)).ravel() % 180.0
+    hist = np.bincount((theta // 2).astype(int) % 90, weights=mag, minlength=90)
+    hist = np.convolve(np.concatenate([hist[-2:], hist, hist[:2]]), np.ones(3) / 3, "valid")[1:-1]
+    peak = (int(np.argmax(hist)) + 0.5) * 2.0
+    d = (theta - peak + 90.0) % 180.0 - 90.0
+    near = np.abs(d) < 6.0
+    total = float(mag.sum())
+    if total <= 0 or not near.any():
+        return 0.0, 0.0
+    angle = peak + float((d[near] * mag[near]).sum() / mag[near].sum())
+    if angle > 90.0:
+        angle -= 180.0
+    return angle, float(mag[near].sum()) / total
 
 
 def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float],
@@ -462,7 +496,7 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
     """Reads two row bands of the region (a ``cv2.minAreaRect``) agree on, [] otherwise; stops
     as soon as the bands left cannot make two votes (a region without a code costs the end
     pattern fits of two bands)."""
-    turned, coherence = upright(gray, rect)
+    turned, coherence = upright(gray, rect, bar_orientation)
     if coherence < MIN_COHERENCE or turned.size == 0:
         return []
     votes: dict[tuple[str, str, bytes], int] = {}
