@@ -23,8 +23,15 @@ Steps, each switchable so the bench can ablate it:
    Richardson-Lucy iterations with a gaussian PSF (the booth blur is defocus), then 4. again;
 6. 1D profiles (``kiosk.scan.profiles``): a bar-code region turned bars-vertical, row bands
    averaged and deconvolved in 1D; a read needs two bands to agree.
+7. Code 128 model fit (``kiosk.scan.barmodel``), for codes below ~2.7 px per module where no
+   threshold separates the bars: the bars' own box (also in smaller, text-merged regions than
+   step 6 looks at), three row bands, each fitted with the symbol's known structure (11 m + 35
+   modules on a keystoned grid, gaussian blur, start/stop patterns, every symbol a valid
+   pattern); zxing-cpp decodes the drawn fit (check character), two bands must agree.
 Every read still passes the decoder's own checksums (Reed-Solomon for QR/PDF417, check digit
-for Code 128); nothing here accepts a result zxing marks invalid.
+for Code 128); nothing here accepts a result zxing marks invalid. Step 7 leaves Code 39 out: it
+has no check character, and on hard booth shots a wrong module grid snapped to valid Code 39
+characters with a residual close to a right one's.
 """
 from __future__ import annotations
 
