@@ -313,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             readers["+heavy-nosharp"] = with_heavy(HeavyOptions(sharpen=False, denoise=False))
             readers["+heavy-1bin"] = with_heavy(HeavyOptions(second_binarizer=False))
             readers["+heavy-zxdet"] = with_heavy(HeavyOptions(energy_regions=False))
+        readers["+heavy-noquads"] = with_heavy(HeavyOptions(light_quads=False))
         readers["+heavy-nodeblur"] = with_heavy(HeavyOptions(deblur=False))
         readers["+heavy-noprof"] = with_heavy(HeavyOptions(profiles=False))
         readers["+heavy-nomodel"] = with_heavy(HeavyOptions(barmodel=False))

@@ -105,7 +105,8 @@ class FrameFusion:
         gray = to_gray(frame)
         if self._history and self._history[-1].shape != gray.shape:
             self._history.clear()
-        quads = _quads(gray, self.decoder._formats, self.opts)
+        quads, _lights = _quads(gray, self.decoder._formats, self.opts)  # the energy regions:
+        # a light card is in view whether or not a code is, so it does not steer the window
         self.last_regions = len(quads)
         if not quads:
             self._history.clear()  # nothing to fuse: the badge is not (yet) in view

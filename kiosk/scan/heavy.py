@@ -12,7 +12,10 @@ the truth file is the likely culprit).
 Steps, each switchable so the bench can ablate it:
 1. candidates: zxing-cpp's own detections that failed to decode (``return_errors``: it found
    finder patterns / start-stop patterns but the payload did not check out) and the
-   gradient-energy rectangles of ``regions.candidate_rects`` (cheap, on a <= 400 px copy);
+   gradient-energy rectangles of ``regions.candidate_rects`` (cheap, on a <= 400 px copy),
+   then the light quadrilaterals of ``regions.light_quads`` (the card or white field around
+   the code, in perspective: energy blobs merge a code with nearby texture and are rotated
+   rectangles, so a keystoned PDF417 stayed too skewed to read);
 2. rectify the candidate quadrilateral (grown by a quiet-zone margin) with a perspective
    warp into an upright crop whose short side is ``TARGET_SHORT`` px, i.e. a small code is
    enlarged and a keystoned one squared up (module count is unknown before decoding, so the
@@ -21,6 +24,8 @@ Steps, each switchable so the bench can ablate it:
 4. decode with two binarizers (local average, then global histogram for glare gradients);
 5. deblur (when 1-4 read nothing): the candidate's bounding box enlarged 2x (cubic) and a few
    Richardson-Lucy iterations with a gaussian PSF (the booth blur is defocus), then 4. again;
+   then the same on the first two light quadrilaterals, rectified before enlarging, at two
+   PSF sigmas;
 6. 1D profiles (``kiosk.scan.profiles``): a bar-code region turned bars-vertical, row bands
    averaged and deconvolved in 1D; a read needs two bands to agree.
 7. Code 128 model fit (``kiosk.scan.barmodel``), for codes below ~2.7 px per module where no
@@ -43,7 +48,7 @@ import zxingcpp
 
 from kiosk.scan import barmodel, profiles
 from kiosk.scan.decoder import _FROM_ZX, MIN_LINEAR_LENGTH, Code, Decoder, _unique, to_gray
-from kiosk.scan.regions import candidate_rects
+from kiosk.scan.regions import candidate_rects, light_quads
 
 TARGET_SHORT = 360      # px of the rectified crop's short side
 MAX_LONG = 1100         # px cap for the long side (a 1D code is ~4x wider than high)
@@ -52,6 +57,8 @@ MAX_CANDIDATES = 3
 DEBLUR_UPSCALE = 2      # measured (booth bench, missed hard QR): 2x + sigma 1.2 read most; 3x and
 DEBLUR_SIGMA = 1.2      # sigma 1.6/2.0 read fewer at 3-8x the time (ringing amplifies noise)
 DEBLUR_ITERATIONS = 10
+QUAD_SIGMAS = (1.2, 1.6)  # PSF sigmas (frame px) tried on a rectified light quad
+ZOOM_MAX_LONG = 2000    # px cap for the long side of an enlarged rectified crop
 DEBLUR_GROW = 1.3       # the candidate's box grown by this factor (quiet zone, finder patterns)
 _LINEAR = {zxingcpp.BarcodeFormat.Code128, zxingcpp.BarcodeFormat.Code39}
 
@@ -62,6 +69,7 @@ class HeavyOptions:
 
     zxing_detections: bool = True
     energy_regions: bool = True
+    light_quads: bool = True    # step 1: the light field around a code, rectified as a quad
     rectify: bool = True        # False: axis-aligned bounding-box crop, same enlargement
     sharpen: bool = True
     denoise: bool = True
@@ -72,7 +80,8 @@ class HeavyOptions:
 
 
 def _quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: HeavyOptions
-           ) -> list[np.ndarray]:
+           ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(zxing's failed detections and energy rectangles, light quadrilaterals)."""
     quads: list[np.ndarray] = []
     if opts.zxing_detections:
         try:
@@ -91,12 +100,13 @@ def _quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: Hea
     if opts.energy_regions:
         for rect in candidate_rects(gray):
             quads.append(cv2.boxPoints(rect).astype(np.float32))
-    return quads[:MAX_CANDIDATES]
+    return quads[:MAX_CANDIDATES], light_quads(gray) if opts.light_quads else []
 
 
-def _rectified(gray: np.ndarray, quad: np.ndarray, opts: HeavyOptions
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """(crop, 3x3 map crop -> frame)."""
+def _rectified(gray: np.ndarray, quad: np.ndarray, opts: HeavyOptions,
+               zoom: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(crop, 3x3 map crop -> frame); ``zoom``: enlarge by this factor (capped at
+    ``ZOOM_MAX_LONG``) instead of to a fixed short side."""
     if np.linalg.norm(quad[1] - quad[0]) * 1.3 < np.linalg.norm(quad[2] - quad[1]):
         quad = np.roll(quad, 1, axis=0)  # long side first: a bar code's bars end up vertical
     centre = quad.mean(axis=0)
@@ -107,8 +117,11 @@ def _rectified(gray: np.ndarray, quad: np.ndarray, opts: HeavyOptions
         grown = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
     w = float(max(np.linalg.norm(grown[1] - grown[0]), np.linalg.norm(grown[2] - grown[3])))
     h = float(max(np.linalg.norm(grown[3] - grown[0]), np.linalg.norm(grown[2] - grown[1])))
-    scale = TARGET_SHORT / max(1.0, min(w, h))
-    scale = min(scale, MAX_LONG / max(1.0, max(w, h)))
+    if zoom is None:
+        scale = TARGET_SHORT / max(1.0, min(w, h))
+        scale = min(scale, MAX_LONG / max(1.0, max(w, h)))
+    else:
+        scale = min(zoom, ZOOM_MAX_LONG / max(1.0, max(w, h)))
     out_w, out_h = max(16, int(w * scale)), max(16, int(h * scale))
     dst = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(grown.astype(np.float32), dst)
@@ -136,7 +149,8 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
     binarizers = [zxingcpp.Binarizer.LocalAverage]
     if opts.second_binarizer:
         binarizers.append(zxingcpp.Binarizer.GlobalHistogram)
-    quads = _quads(gray, decoder._formats, opts)
+    found, lights = _quads(gray, decoder._formats, opts)
+    quads = found + lights
     for quad in quads:
         crop, back = _rectified(gray, quad, opts)
         crop = _enhance(crop, opts)
@@ -148,6 +162,10 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
     if opts.deblur:
         for quad in quads[:2]:
             codes = _deblurred(gray, quad, decoder, binarizers)
+            if codes:
+                return codes
+        for quad in lights[:2]:
+            codes = _deblurred_rectified(gray, quad, decoder, binarizers, opts)
             if codes:
                 return codes
     linear = tuple(f for f in decoder._formats if f in _LINEAR)
@@ -204,6 +222,23 @@ def _deblurred(gray: np.ndarray, quad: np.ndarray, decoder: Decoder, binarizers:
                             scale=1.0 / DEBLUR_UPSCALE, offset=(float(x0), float(y0)))
         if codes:
             return _unique(codes)
+    return []
+
+
+def _deblurred_rectified(gray: np.ndarray, quad: np.ndarray, decoder: Decoder, binarizers: list,
+                         opts: HeavyOptions) -> list[Code]:
+    """Step 5 on a light quadrilateral: rectified first (zxing's PDF417 and 1D readers, unlike
+    its QR sampler, need the rows near level), enlarged ``DEBLUR_UPSCALE`` x, then deconvolved
+    at each of ``QUAD_SIGMAS``: the blur is unknown and one sigma reads what the other
+    misses (booth bench: a hard PDF417 at 1.2, a Code 128 and a QR at 1.6)."""
+    crop, back = _rectified(gray, quad, opts, zoom=DEBLUR_UPSCALE)
+    for sigma in QUAD_SIGMAS:
+        sharp = richardson_lucy(crop, sigma * DEBLUR_UPSCALE, DEBLUR_ITERATIONS)
+        for binarizer in binarizers:
+            codes = decoder._zx(sharp, "deblur", binarizer=binarizer)
+            if codes:
+                return _unique([replace(c, position=_to_frame(c.position, back))
+                                for c in codes])
     return []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -61,13 +62,15 @@ def test_corpus_photos_without_a_code_read_nothing(corpus_dir: Path) -> None:
 def test_deblur_and_profiles_read_hard_badges_the_earlier_steps_miss(index: int, kind: str,
                                                                       stage: str) -> None:
     """Hard-band shots (code ~2.5 px per module, blur sigma 1.1-2.0): steps 1-4 read nothing,
-    the Richardson-Lucy step (QR) or the averaged-profile step (Code 128) reads the truth."""
+    the Richardson-Lucy step (QR) or the averaged-profile step (Code 128) reads the truth.
+    Without light quads: with them, the deblur step reads the Code 128 first."""
     shot = make_shot(21, index, "hard", kind)
     gray = to_gray(shot.image)
     decoder = Decoder()
-    assert heavy_decode(gray, decoder, HeavyOptions(deblur=False, profiles=False,
-                                                    barmodel=False)) == []
-    codes = heavy_decode(gray, decoder)
+    opts = HeavyOptions(light_quads=False)
+    assert heavy_decode(gray, decoder, replace(opts, deblur=False, profiles=False,
+                                               barmodel=False)) == []
+    codes = heavy_decode(gray, decoder, opts)
     assert [(c.text, c.stage) for c in codes] == [(shot.truth, stage)]
     h, w = gray.shape
     pts = np.array(codes[0].position)
@@ -103,3 +106,34 @@ def test_richardson_lucy_sharpens_a_blurred_edge() -> None:
     slope = lambda img: int(np.abs(np.diff(img[20].astype(int))).max())  # noqa: E731
     assert slope(sharp) > 1.5 * slope(blurred)
     assert sharp.dtype == np.uint8 and sharp.shape == blurred.shape
+
+
+@pytest.mark.parametrize("index,band,kind", [(40, "medium", "pdf417"), (88, "medium", "pdf417"),
+                                             (164, "hard", "code128"), (41, "hard", "pdf417")])
+def test_light_quads_read_codes_whose_energy_region_merges_with_clutter(index: int, band: str,
+                                                                       kind: str) -> None:
+    """The gradient-energy region of these shots takes in the striped backdrop next to the
+    badge; rectifying the light card outline instead reads them (the hard PDF417 only once
+    the rectified quad is also deblurred)."""
+    shot = make_shot(21, index, band, kind)
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert heavy_decode(gray, decoder, HeavyOptions(light_quads=False)) == []
+    assert [c.text for c in heavy_decode(gray, decoder)] == [shot.truth]
+
+
+def test_light_quads_find_a_tilted_white_field_in_perspective() -> None:
+    from kiosk.scan.regions import light_quads
+    frame = np.full((480, 640), 60, np.uint8)
+    corners = np.array([[250, 90], [470, 150], [430, 380], [210, 330]], np.int32)
+    cv2.fillConvexPoly(frame, corners, 215)
+    cv2.putText(frame, "noise", (20, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 200, 2)
+    quads = light_quads(cv2.GaussianBlur(frame, (0, 0), 1.2))
+    assert quads, "no quadrilateral found"
+    best = min(quads, key=lambda q: np.abs(q.mean(axis=0) - corners.mean(axis=0)).max())
+    assert np.abs(best.mean(axis=0) - corners.mean(axis=0)).max() < 5
+    diagonal = float(np.linalg.norm(corners[2] - corners[0]))
+    for corner in corners:  # the outline, a little inside the edge (the threshold's window)
+        assert np.linalg.norm(best - corner, axis=1).min() < 0.15 * diagonal
+    assert cv2.contourArea(best) > 0.6 * cv2.contourArea(corners.astype(np.float32))
+    assert light_quads(np.full((480, 640), 128, np.uint8)) == []
