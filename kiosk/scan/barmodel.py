@@ -1,5 +1,5 @@
 """Model-based reading of blurred 1D bar codes (Code 128, Code 39) from an averaged profile
-(issue 21, heavy path step 6b).
+(issue 21, heavy path step 8).
 
 Why: in a small, blurred booth photo a narrow bar is 1-2 px wide and the blur (sigma 1-2 px)
 closes the narrow spaces: no threshold of the profile, deblurred or not, finds every edge. But

@@ -1,4 +1,4 @@
-"""The model-based 1D bar code fit (kiosk/scan/barmodel.py, heavy path step 7): it reads a
+"""The model-based 1D bar code fit (kiosk/scan/barmodel.py, heavy path step 8): it reads a
 Code 128 profile blurred far below what a threshold can separate, reads a hard booth shot the
 earlier steps miss, and reads nothing from stripes or code-free frames."""
 from __future__ import annotations

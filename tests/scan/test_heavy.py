@@ -69,7 +69,7 @@ def test_deblur_and_profiles_read_hard_badges_the_earlier_steps_miss(index: int,
     decoder = Decoder()
     opts = HeavyOptions(light_quads=False)
     assert heavy_decode(gray, decoder, replace(opts, deblur=False, profiles=False,
-                                               barmodel=False)) == []
+                                               qrgrid=False, barmodel=False)) == []
     codes = heavy_decode(gray, decoder, opts)
     assert [(c.text, c.stage) for c in codes] == [(shot.truth, stage)]
     h, w = gray.shape

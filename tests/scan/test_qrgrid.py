@@ -1,0 +1,102 @@
+"""The QR model fit (kiosk/scan/qrgrid.py, heavy-path step 7): it reads small, blurred, tilted
+QR codes that zxing-cpp does not even detect, reads nothing on frames without a code, and every
+read still goes through zxing-cpp's format-information and Reed-Solomon checks."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import segno
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.booth_photos import make_shot  # noqa: E402
+from kiosk.scan import qrgrid  # noqa: E402
+from kiosk.scan.decoder import Decoder, to_gray  # noqa: E402
+from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
+from kiosk.scan.regions import candidate_rects  # noqa: E402
+
+
+@pytest.mark.parametrize("index,kind", [(251, "qr-url"), (77, "qr-mecard")])
+def test_reads_a_hard_qr_that_zxing_does_not_detect(index: int, kind: str) -> None:
+    """Hard-band shots of 3.5 and 2.3 px per module (versions 4 and 6; blur, 15-30 degrees
+    tilt, noise, JPEG): the pipeline and heavy steps 1-6 read nothing; step 7 reads exactly the payload, and places the
+    code where its candidate region is."""
+    shot = make_shot(21, index, "hard", kind)
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert decoder.decode(gray) == []
+    assert heavy_decode(gray, decoder, HeavyOptions(qrgrid=False)) == []
+    codes = heavy_decode(gray, decoder)
+    assert [(c.format, c.text, c.stage) for c in codes] == [("QR", shot.truth, "qrgrid")]
+    corners = np.array(codes[0].position, float)
+    (cx, cy), (rw, rh), _ = candidate_rects(gray)[0]
+    assert corners.shape == (4, 2)
+    assert np.linalg.norm(corners.mean(axis=0) - (cx, cy)) < max(rw, rh) / 2
+
+
+def test_empty_booth_frames_read_nothing() -> None:
+    """Code-free badges on booth backdrops (stripes, text, logos), every band: no read from any
+    candidate region."""
+    for band in ("easy", "medium", "hard"):
+        for i in range(3):
+            gray = to_gray(make_shot(21, 2100 + i, band, "empty").image)
+            for rect in candidate_rects(gray):
+                assert qrgrid.read_region(gray, rect) is None, (band, i)
+
+
+@pytest.mark.parametrize("version", range(1, 11))
+def test_fixed_modules_match_an_independent_encoder(version: int) -> None:
+    """The model's fixed modules (finders, separators, timing, alignment, version information,
+    dark module) are exactly what segno puts there."""
+    matrix = np.array(segno.make("lead 0042", version=version, error="m", micro=False).matrix,
+                      bool)
+    known, dark = qrgrid.function_modules(version)
+    assert known.shape == matrix.shape == (17 + 4 * version,) * 2
+    assert (matrix[known] == dark[known]).all()
+    assert known.sum() > 3 * 64
+
+
+def test_a_damaged_matrix_is_not_read() -> None:
+    """Rendering goes through zxing-cpp's checks: a clean matrix reads, one with its data
+    modules scrambled beyond Reed-Solomon's reach (function patterns intact) reads nothing."""
+    matrix = np.array(segno.make("https://checkin.example/v/ABC", error="m", micro=False).matrix,
+                      bool)
+    assert qrgrid.decode_matrix(matrix) == ("https://checkin.example/v/ABC",
+                                            b"https://checkin.example/v/ABC")
+    version = (matrix.shape[0] - 17) // 4
+    known, _ = qrgrid.function_modules(version)
+    rng = np.random.default_rng(21)
+    damaged = matrix.copy()
+    flip = ~known & (rng.random(matrix.shape) < 0.3)
+    flip[:9, :9] = flip[:9, -8:] = flip[-8:, :9] = False   # keep the format information
+    damaged[flip] = ~damaged[flip]
+    assert qrgrid.decode_matrix(damaged) is None
+
+
+def test_a_blurred_small_rotated_code_is_fitted() -> None:
+    """A synthetic code at 2.8 px per module, rotated 30 degrees and blurred (sigma 1.3 px):
+    zxing-cpp reads nothing from the frame, the model fit reads it through the candidate
+    region."""
+    import cv2
+    text = "MECARD:N:Okafor,Chidi;EMAIL:c.okafor@example.org;;"
+    matrix = np.array(segno.make(text, error="m", micro=False).matrix, np.uint8)
+    px = 14
+    code = np.pad(np.repeat(np.repeat(1 - matrix, px, 0), px, 1) * 255, 4 * px,
+                  constant_values=255).astype(np.uint8)
+    frame = np.full((480, 640), 90, np.uint8)
+    side = code.shape[0] * 2.8 / px
+    rot = cv2.getRotationMatrix2D((code.shape[1] / 2, code.shape[0] / 2), 30, 2.8 / px)
+    rot[:, 2] += (320 - code.shape[1] / 2, 240 - code.shape[0] / 2)
+    small = cv2.warpAffine(code, rot, (640, 480), flags=cv2.INTER_AREA, borderValue=0)
+    mask = cv2.warpAffine(np.full_like(code, 255), rot, (640, 480), borderValue=0)
+    frame = np.where(mask > 127, small, frame).astype(np.float32)
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.3)
+    frame += np.random.default_rng(3).normal(0, 4, frame.shape)
+    gray = np.clip(frame * 0.6 + 50, 0, 255).astype(np.uint8)
+    assert side < 130
+    assert Decoder().decode(gray) == []
+    reads = [qrgrid.read_region(gray, rect) for rect in candidate_rects(gray)]
+    assert [r.text for r in reads if r is not None][:1] == [text]
