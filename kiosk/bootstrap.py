@@ -66,14 +66,14 @@ def make_decoder(profile: Any = None, heavy: bool = True) -> Any:
     left the view; the app acts on a code only in the scan state anyway. Only the
     symbologies the show's badge profile lists are decoded: fewer make idle frames cheaper, and a
     PDF417 show then straightens skewed codes first (measured in bench/scan_bench.py). Frames
-    the cheap pipeline misses go to the heavy multi-frame path on its own low-priority thread
-    (``kiosk.scan.live``; ``heavy=False`` leaves it out). The result is a callable
-    ``frame -> texts`` with ``close()`` (stops that thread)."""
+    the cheap pipeline misses go to the heavy multi-frame path in its own low-priority child
+    process (``kiosk.scan.live``, ``kiosk.scan.heavy_process``; ``heavy=False`` leaves it out).
+    The result is a callable ``frame -> texts`` with ``close()`` (stops that process)."""
     from kiosk.scan import default_badge_profile
     from kiosk.scan.decoder import Decoder
     from kiosk.scan.live import LiveDecoder
     symbologies = (profile or default_badge_profile()).symbologies
-    return LiveDecoder(Decoder(symbologies), heavy=heavy)
+    return LiveDecoder(Decoder(symbologies), heavy=heavy, process=True)
 
 
 class OcrCardReader:

@@ -98,6 +98,9 @@ class FrameFusion:
     def reset(self) -> None:
         self._history.clear()
 
+    def close(self) -> None:
+        """Nothing to release in-process (``FusionEngine``: a child-process twin has)."""
+
     def add(self, frame: np.ndarray) -> list[Code]:
         self.last_fused = 0
         if frame is None or frame.size == 0:

@@ -11,6 +11,9 @@ UI by the feed's existing callback (which the app wraps with ``mainthread``).
 
 The worker thread lowers its own scheduling priority (Linux: a thread has its own nice value),
 so on a busy Pi the preview and the touch UI win the CPU and the heavy path takes what is left.
+With ``process=True`` (what the kiosk wires) the fusion itself runs in a child process
+(``kiosk.scan.heavy_process``): the thread then only waits on a pipe, and the heavy work cannot
+hold the GIL the preview needs.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import numpy as np
 
 from kiosk.scan.decoder import Code, Decoder, _unique, to_gray
 from kiosk.scan.fusion import FUSE_FRAMES, Agreement, FrameFusion
+from kiosk.scan.heavy_process import FusionEngine, ProcessFusion
 from kiosk.scan.scanner import Scanner
 
 log = logging.getLogger(__name__)
@@ -39,8 +43,8 @@ class HeavyWorker:
     comes first); ``take()`` returns the agreed reads made since the last call."""
 
     def __init__(self, decoder: Decoder, *, frames: int = FUSE_FRAMES, votes: int = 2,
-                 nice: int = HEAVY_NICE) -> None:
-        self.fusion = FrameFusion(decoder, frames=frames)
+                 nice: int = HEAVY_NICE, engine: FusionEngine | None = None) -> None:
+        self.fusion: FusionEngine = engine or FrameFusion(decoder, frames=frames)
         self.agreement = Agreement(votes=votes)
         self.nice = nice
         self.attempts = 0
@@ -67,7 +71,9 @@ class HeavyWorker:
             self._stop = True
             self._cond.notify_all()
             thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
+        if thread is None:
+            self.fusion.close()  # never started: nothing else will close it
+        elif thread is not threading.current_thread():
             thread.join(timeout)
 
     @property
@@ -99,6 +105,12 @@ class HeavyWorker:
         self.agreement.reset()
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self.fusion.close()
+
+    def _loop(self) -> None:
         if self.nice and hasattr(os, "setpriority"):
             try:  # per-thread on Linux (a thread id is a process id to setpriority)
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
@@ -139,15 +151,19 @@ class LiveDecoder:
     app's handled-codes rule needs them). ``close()`` stops the heavy worker."""
 
     def __init__(self, decoder: Decoder | None = None, *, heavy: bool = True,
-                 frames: int = FUSE_FRAMES, votes: int = 2,
+                 frames: int = FUSE_FRAMES, votes: int = 2, process: bool = False,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        """``process``: run the heavy path's fusion in a child process (the kiosk does)."""
         self.decoder = decoder or Decoder()
         self._clock = clock
         self._last_still = -1e9
         self.stills_used = 0
         self.still_burst = STILL_BURST
         self.scanner = Scanner(self.decoder, repeat_window_s=0)
-        self.heavy = HeavyWorker(self.decoder, frames=frames, votes=votes) if heavy else None
+        engine = ProcessFusion(self.decoder, frames=frames, nice=HEAVY_NICE) \
+            if heavy and process else None
+        self.heavy = HeavyWorker(self.decoder, frames=frames, votes=votes, engine=engine) \
+            if heavy else None
 
     def codes(self, frame: Any) -> list[Code]:
         gray = to_gray(frame)

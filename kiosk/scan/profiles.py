@@ -16,7 +16,7 @@ Measured in ``bench/booth_bench.py --heavy`` (ablation row ``+heavy-noprof``).
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -44,17 +44,18 @@ def orientation(gray: np.ndarray) -> tuple[float, float]:
     return angle, coherence
 
 
-def upright(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float]
+def upright(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float],
+            orient: Callable[[np.ndarray], tuple[float, float]] | None = None
             ) -> tuple[np.ndarray, float]:
     """The region ``rect`` (a ``cv2.minAreaRect``) cut square and turned so its bars stand
-    vertical, with the orientation coherence."""
+    vertical, with the orientation coherence; ``orient`` replaces ``orientation``."""
     (cx, cy), (rw, rh), _ = rect
     box = cv2.boxPoints(rect)
     x0, y0 = np.maximum(box.min(axis=0) - 8, 0).astype(int)
     x1, y1 = np.minimum(box.max(axis=0) + 8, (gray.shape[1], gray.shape[0])).astype(int)
     if x1 - x0 < 8 or y1 - y0 < 8:
         return gray[:0, :0], 0.0
-    angle, coherence = orientation(gray[y0:y1, x0:x1])
+    angle, coherence = (orient or orientation)(gray[y0:y1, x0:x1])
     side = int(max(rw, rh) * 1.4 + 24)
     matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
     matrix[0, 2] += side / 2 - cx

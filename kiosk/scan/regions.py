@@ -20,8 +20,13 @@ ELONGATED = 1.3            # PDF417 and 1D codes are wide; QR, DataMatrix, Aztec
 SMALL_REGION = 200         # crops with a shorter side than this are enlarged 2x
 
 
-def candidate_rects(gray: np.ndarray) -> list["Rect"]:
-    """Rotated rectangles (centre, size, angle) in full-frame coordinates, largest first."""
+def candidate_rects(gray: np.ndarray, min_area_fraction: float = MIN_AREA_FRACTION,
+                    max_candidates: int = MAX_CANDIDATES, min_fill: float = 0.6
+                    ) -> list["Rect"]:
+    """Rotated rectangles (centre, size, angle) in full-frame coordinates, largest first;
+    ``min_fill``: the blob's share of its rectangle below which it is not a code (a small
+    code merges with the badge text next to it, so a caller that looks for the bars inside
+    the rectangle itself may pass less)."""
     h, w = gray.shape[:2]
     scale = min(1.0, DETECT_SIZE / max(h, w))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) \
@@ -35,18 +40,18 @@ def candidate_rects(gray: np.ndarray) -> list["Rect"]:
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    min_area = MIN_AREA_FRACTION * small.shape[0] * small.shape[1]
+    min_area = min_area_fraction * small.shape[0] * small.shape[1]
     rects = []
     for contour in contours:
         area = cv2.contourArea(contour)
         if area < min_area:
             continue
         (cx, cy), (rw, rh), angle = cv2.minAreaRect(contour)
-        if rw * rh <= 0 or area / (rw * rh) < 0.6:  # not rectangular: not a code
+        if rw * rh <= 0 or area / (rw * rh) < min_fill:  # not rectangular: not a code
             continue
         rects.append((area, ((cx / scale, cy / scale), (rw / scale, rh / scale), angle)))
     rects.sort(key=lambda item: -item[0])
-    return [rect for _, rect in rects[:MAX_CANDIDATES]]
+    return [rect for _, rect in rects[:max_candidates]]
 
 
 QUAD_SIZE = 640            # longest side of the copy light quadrilaterals are searched in

@@ -69,7 +69,7 @@ def test_deblur_and_profiles_read_hard_badges_the_earlier_steps_miss(index: int,
     decoder = Decoder()
     opts = HeavyOptions(light_quads=False)
     assert heavy_decode(gray, decoder, replace(opts, deblur=False, profiles=False,
-                                               qrgrid=False)) == []
+                                               qrgrid=False, barmodel=False)) == []
     codes = heavy_decode(gray, decoder, opts)
     assert [(c.text, c.stage) for c in codes] == [(shot.truth, stage)]
     h, w = gray.shape
@@ -118,7 +118,7 @@ def test_light_quads_read_codes_whose_energy_region_merges_with_clutter(index: i
     shot = make_shot(21, index, band, kind)
     gray = to_gray(shot.image)
     decoder = Decoder()
-    assert heavy_decode(gray, decoder, HeavyOptions(light_quads=False)) == []
+    assert heavy_decode(gray, decoder, HeavyOptions(light_quads=False, barmodel=False)) == []
     assert [c.text for c in heavy_decode(gray, decoder)] == [shot.truth]
 
 

@@ -27,11 +27,14 @@ def badge_frames() -> list:
 
 
 def test_default_profile_reads_the_demo_badge(badge_frames: list) -> None:
+    from kiosk.scan.heavy_process import ProcessFusion
     decode = make_decoder(None)
     try:
         texts = [t for frame in badge_frames for t in decode(frame)]
+        # the kiosk's heavy path runs in a child process (the preview keeps the GIL)
+        assert isinstance(decode.heavy.fusion, ProcessFusion)
     finally:
-        decode.close()  # the heavy path's worker thread
+        decode.close()  # the heavy path's worker thread and its process
     assert any("BEGIN:VCARD" in t for t in texts)
 
 

@@ -1,0 +1,511 @@
+"""Model-based reading of blurred 1D bar codes (Code 128, Code 39) from an averaged profile
+(issue 21, heavy path step 8).
+
+Why: in a small, blurred booth photo a narrow bar is 1-2 px wide and the blur (sigma 1-2 px)
+closes the narrow spaces: no threshold of the profile, deblurred or not, finds every edge. But
+the symbol's structure is known: a Code 128 symbol of ``m`` data characters is exactly
+``11 m + 35`` modules (start, data, check, stop), a Code 39 symbol of ``k`` characters
+(start/stop ``*`` included) ``16 k - 1`` modules (narrow 1, wide 3, a one-module gap). So for each
+plausible module count the profile is fitted with a forward model: module edges on a 1D
+projective grid between the code's outer edges (a tilted badge is keystoned), every module
+dark or light, a gaussian blur of unknown sigma, and a linear illumination background. The
+per-module values come from a regularised least-squares solve; each symbol is then snapped to
+the nearest valid pattern of its position (start / data / check / stop) and refined against the
+residual of the whole profile. The snapped bits are drawn as a clean bar code and decoded by
+zxing-cpp, so every read still passes zxing's checks (Code 128 mod-103 check character, Code 39
+start/stop); the grid whose snapped fit explains the profile best wins.
+
+False-read guard: a read needs a small snapped-fit residual relative to the bar contrast, and
+(in ``profiles.read_region``) two row bands that agree.
+
+Functional core: numpy, OpenCV and zxing-cpp only, no I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import zxingcpp
+
+from kiosk.scan.profiles import orientation as _orientation
+from kiosk.scan.profiles import upright
+
+# Code 128 symbol values 0..105 as bar/space widths (bar first); the stop has a 13th module
+_C128_WIDTHS = (
+    "212222 222122 222221 121223 121322 131222 122213 122312 132212 221213 221312 231212 112232 "
+    "122132 122231 113222 123122 123221 223211 221132 221231 213212 223112 312131 311222 321122 "
+    "321221 312212 322112 322211 212123 212321 232121 111323 131123 131321 112313 132113 132311 "
+    "211313 231113 231311 112133 112331 132131 113123 113321 133121 313121 211331 231131 213113 "
+    "213311 213131 311123 311321 331121 312113 312311 332111 314111 221411 431111 111224 111422 "
+    "121124 121421 141122 141221 112214 112412 122114 122411 142112 142211 241211 221114 413111 "
+    "241112 134111 111242 121142 121241 114212 124112 124211 411212 421112 421211 212141 214121 "
+    "412121 111143 111341 131141 114113 114311 411113 411311 113141 114131 311141 411131 211412 "
+    "211214 211232").split()
+_C128_STOP = "2331112"
+# Code 39 characters (43 and the start/stop '*') as 15 modules, narrow 1 and wide 3, 1 = bar
+_C39_STAR = "100010111011101"
+_C39 = (
+    "101000111011101 111010001010111 101110001010111 111011100010101 101000111010111 "
+    "111010001110101 101110001110101 101000101110111 111010001011101 101110001011101 "
+    "111010100010111 101110100010111 111011101000101 101011100010111 111010111000101 "
+    "101110111000101 101010001110111 111010100011101 101110100011101 101011100011101 "
+    "111010101000111 101110101000111 111011101010001 101011101000111 111010111010001 "
+    "101110111010001 101010111000111 111010101110001 101110101110001 101011101110001 "
+    "111000101010111 100011101010111 111000111010101 100010111010111 111000101110101 "
+    "100011101110101 100010101110111 111000101011101 100011101011101 100010001000101 "
+    "100010001010001 100010100010001 101000100010001").split()
+
+MIN_MODULE_PX = 0.9       # below this the blur has erased the symbol for any fit
+MAX_MODULE_PX = 3.5       # above it the plain and deblur paths read the code already
+SIGMAS = (1.1, 1.5, 1.9)  # blur sigmas (px) of the coarse search; the refinement moves them
+RIDGE = 0.05              # Tikhonov weight of the soft solve, relative to the mean diagonal
+MAX_RESIDUAL = 0.06       # snapped-fit RMS residual over bar contrast above which nothing reads
+REFINE = 2                # module counts (nearest to extent / end module size) refined
+REFINE_ROUNDS = 10       # coordinate-descent moves of the refinement
+WINDOW_PAD = 10           # px of quiet zone kept either side of the bars for the fit
+MIN_COHERENCE = 0.15       # region orientation coherence below which there are no bars
+VOTES = 2
+REGIONS = 4                # candidate regions tried (the heavy path's step 6 tries 2)
+REGION_MIN_AREA = 0.004    # of the frame: a small badge code is under the usual 2 %
+REGION_MIN_FILL = 0.4      # a small code's blob merges with the badge text beside it
+BAND_SPAN = (0.2, 0.8)     # share of the bars' height the bands cover
+BANDS = 3                 # row bands across the bars; a read needs two to agree
+MAX_END_RESIDUAL = 0.3    # start/stop pattern fit residual over contrast: above it, no code
+MAX_DATA = 24             # Code 128 data characters / Code 39 characters tried at most
+
+
+def _widths_to_bits(widths: str) -> np.ndarray:
+    bits: list[int] = []
+    for i, w in enumerate(widths):
+        bits += [1 - i % 2] * int(w)
+    return np.array(bits, dtype=np.float64)
+
+
+_C128_BITS = np.array([_widths_to_bits(w) for w in _C128_WIDTHS])       # (106, 11)
+_C128_STOP_BITS = _widths_to_bits(_C128_STOP)[None]                      # (1, 13)
+_C39_BITS = np.array([[float(c) for c in p] for p in _C39 + [_C39_STAR]])  # (44, 15)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A symbol's module layout: ``segments`` = (first module, candidate patterns (P, L)); the
+    modules between segments (Code 39 gaps) are light."""
+
+    symbology: str
+    modules: int
+    segments: tuple[tuple[int, np.ndarray], ...]
+
+
+def code128_layout(data: int) -> Layout:
+    segs = [(0, _C128_BITS[103:106])]
+    segs += [(11 * (i + 1), _C128_BITS[:103]) for i in range(data + 1)]  # data and check
+    segs.append((11 * (data + 2), _C128_STOP_BITS))
+    return Layout("Code128", 11 * data + 35, tuple(segs))
+
+
+def code39_layout(chars: int) -> Layout:
+    star = _C39_BITS[-1:]
+    segs = [(0, star)] + [(16 * i, _C39_BITS[:-1]) for i in range(1, chars - 1)]
+    segs.append((16 * (chars - 1), star))
+    return Layout("Code39", 16 * chars - 1, tuple(segs))
+
+
+def layouts(extent: float, formats: tuple) -> list[Layout]:
+    """Layouts whose module size over ``extent`` px is plausible, for the wanted formats."""
+    names = {getattr(f, "name", str(f)) for f in formats}
+    out = []
+    lo, hi = extent / MAX_MODULE_PX, extent / MIN_MODULE_PX
+    if "Code128" in names:
+        out += [code128_layout(m) for m in range(1, MAX_DATA + 1) if lo <= 11 * m + 35 <= hi]
+    if "Code39" in names:
+        out += [code39_layout(k) for k in range(3, MAX_DATA + 3) if lo <= 16 * k - 1 <= hi]
+    return out
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7): numpy has no erf and scipy is not a kiosk
+    dependency."""
+    s = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                                                                          + t * 1.061405429))))
+    return s * (1.0 - poly * np.exp(-a * a))
+
+
+def design(length: int, left: float, right: float, modules: int, keystone: float,
+           sigma: float) -> np.ndarray:
+    """(length, modules) matrix: column k is module k (a unit dark module between its edges on
+    the projective grid from ``left`` to ``right``) blurred by a gaussian and sampled at the
+    profile's pixel centres. ``keystone`` = module size at the left end over the mean."""
+    edges = _grid(left, right, modules, keystone)
+    x = np.arange(length, dtype=np.float64)[:, None] + 0.5
+    cdf = 0.5 * (1.0 + _erf((x - edges[None, :]) / (np.sqrt(2.0) * sigma)))
+    return cdf[:, :-1] - cdf[:, 1:]
+
+
+@dataclass(frozen=True)
+class Fit:
+    bits: np.ndarray      # (modules,) 0/1
+    score: float          # RMS residual over bar contrast: lower is better
+    params: tuple[float, float, float, float]   # left, right, keystone, sigma
+
+
+def _background(length: int) -> np.ndarray:
+    x = np.linspace(-1.0, 1.0, length)
+    return np.stack([np.ones(length), x, x * x], axis=1)
+
+
+def _binary_fit(y: np.ndarray, A: np.ndarray, bg: np.ndarray, bits: np.ndarray
+                ) -> tuple[np.ndarray, float, float]:
+    """(residual, contrast, rms/contrast) of y ~ background + contrast * A @ bits."""
+    m = np.column_stack([A @ bits, bg])
+    coef, *_ = np.linalg.lstsq(m, y, rcond=None)
+    r = y - m @ coef
+    contrast = float(coef[0])
+    if contrast <= 1e-6:
+        return r, contrast, np.inf
+    return r, contrast, float(np.sqrt(np.mean(r * r)) / contrast)
+
+
+def fit(y: np.ndarray, layout: Layout, params: tuple[float, float, float, float],
+        snap: bool) -> Fit:
+    """Fit ``y`` (dark = high) with ``layout`` on the grid ``params``; ``snap``: bits snapped
+    to valid symbol patterns (and refined), else a plain threshold of the soft solve."""
+    left, right, keystone, sigma = params
+    n = layout.modules
+    A = design(len(y), left, right, n, keystone, sigma)
+    bg = _background(len(y))
+    m = np.column_stack([A, bg])
+    gram = m.T @ m
+    reg = RIDGE * float(np.trace(gram[:n, :n])) / n
+    gram[np.arange(n), np.arange(n)] += reg
+    try:
+        sol = np.linalg.solve(gram, m.T @ y)
+    except np.linalg.LinAlgError:
+        return Fit(np.zeros(n), np.inf, params)
+    soft = sol[:n]
+    lo, hi = np.percentile(soft, 15), np.percentile(soft, 85)
+    for _ in range(4):  # two-cluster split of the module values
+        mid = 0.5 * (lo + hi)
+        dark, light = soft[soft > mid], soft[soft <= mid]
+        if len(dark) == 0 or len(light) == 0:
+            return Fit(np.zeros(n), np.inf, params)
+        lo, hi = float(light.mean()), float(dark.mean())
+    norm = (soft - lo) / max(hi - lo, 1e-9)
+    if not snap:
+        bits = (norm > 0.5).astype(np.float64)
+        return Fit(bits, _binary_fit(y, A, bg, bits)[2], params)
+    bits = np.zeros(n)
+    choices = []
+    for start, pats in layout.segments:
+        d = ((norm[start:start + pats.shape[1]][None] - pats) ** 2).sum(axis=1)
+        order = np.argsort(d)[:6]
+        choices.append(order)
+        bits[start:start + pats.shape[1]] = pats[order[0]]
+    r, contrast, score = _binary_fit(y, A, bg, bits)
+    for _ in range(2):  # refine each symbol against the whole profile's residual
+        changed = False
+        for (start, pats), order in zip(layout.segments, choices):
+            width = pats.shape[1]
+            cols = A[:, start:start + width]
+            cur = bits[start:start + width].copy()
+            best, best_err = cur, float(r @ r)
+            for k in order:
+                trial = r - contrast * cols @ (pats[k] - cur)
+                err = float(trial @ trial)
+                if err < best_err - 1e-9:
+                    best, best_err = pats[k], err
+            if best is not cur:
+                bits[start:start + width] = best
+                changed = True
+                r, contrast, score = _binary_fit(y, A, bg, bits)
+        if not changed:
+            break
+    return Fit(bits, score, params)
+
+
+def extent(y: np.ndarray) -> tuple[float, float] | None:
+    """Sub-pixel (left, right) outer edges of the bars in ``y`` (dark = high): the first and
+    last strong gradient, each refined by a parabola through its extremum."""
+    g = np.gradient(cv2.GaussianBlur(y[None].astype(np.float64), (0, 0), 0.8)[0])
+    peak = float(np.abs(g).max())
+    if peak <= 0:
+        return None
+    strong = np.flatnonzero(np.abs(g) > 0.35 * peak)
+    if len(strong) < 2:
+        return None
+
+    def refine(i: int, sign: float, step: int) -> float:
+        j = i  # walk inwards up the gradient to its extremum
+        while 0 < j + step < len(g) - 1 and sign * g[j + step] > sign * g[j]:
+            j += step
+        if j <= 0 or j >= len(g) - 1:
+            return float(j) + 0.5
+        a, b, c = g[j - 1], g[j], g[j + 1]
+        den = a - 2 * b + c
+        return j + 0.5 + (0.5 * (a - c) / den if abs(den) > 1e-9 else 0.0)
+    return refine(int(strong[0]), 1.0, 1), refine(int(strong[-1]), -1.0, -1)
+
+
+def _end_fit(y: np.ndarray, edge: float, patterns: np.ndarray
+             ) -> tuple[float, float, float, float]:
+    """(score, module px, sigma, edge) of the best fit of a known end pattern (start or stop,
+    bits from the outer edge inwards) to ``y`` at ``edge`` (the profile read from that end):
+    the module size at each end from a few dozen pixels, without the unknown middle."""
+    widths = np.arange(MIN_MODULE_PX, MAX_MODULE_PX + 1e-9, 0.08)
+    best = (np.inf, 0.0, 0.0, edge)
+    for shift in (-0.5, -0.25, 0.0, 0.25, 0.5):
+        e0 = edge + shift
+        for sigma in SIGMAS:
+            for bits in patterns:
+                span = len(bits) - 1.5          # leave out the modules the next symbol blurs
+                x = np.arange(max(0, int(e0 - 3 * sigma)),
+                              min(len(y), int(e0 + span * widths.max()) + 1)) + 0.5
+                edges = e0 + widths[:, None] * np.arange(len(bits) + 1)[None]   # (W, P+1)
+                z = (x[None, :, None] - edges[:, None, :]) / (np.sqrt(2.0) * sigma)
+                cdf = 0.5 * (1.0 + _erf(z))                                      # (W, X, P+1)
+                model = ((cdf[:, :, :-1] - cdf[:, :, 1:]) * bits[None, None]).sum(axis=2)
+                inside = x[None, :] < e0 + span * widths[:, None]                # (W, X)
+                cnt = np.maximum(inside.sum(axis=1), 1)
+                yy = np.where(inside, y[x.astype(int)][None], 0.0)
+                mm = np.where(inside, model, 0.0)
+                my, mmn = yy.sum(1) / cnt, mm.sum(1) / cnt
+                cov = (yy * mm).sum(1) / cnt - my * mmn
+                var_m = (mm * mm).sum(1) / cnt - mmn ** 2
+                var_y = (yy * yy).sum(1) / cnt - my ** 2
+                slope = cov / np.maximum(var_m, 1e-12)
+                res = np.maximum(var_y - cov * slope, 0.0)
+                score = np.where(slope > 0, np.sqrt(res) / np.maximum(slope, 1e-9), np.inf)
+                i = int(np.argmin(score))
+                if score[i] < best[0]:
+                    best = (float(score[i]), float(widths[i]), sigma, e0)
+    return best
+
+
+_C128_START_BITS = _C128_BITS[103:106]
+
+
+def _ends(y: np.ndarray, left: float, right: float, symbology: str
+          ) -> tuple[float, float, float, float, float, float]:
+    """(score, mean module px, keystone, sigma, left, right) from the end patterns."""
+    if symbology == "Code128":
+        starts, stops = _C128_START_BITS, _C128_STOP_BITS[:, ::-1]
+    else:
+        starts, stops = _C39_BITS[-1:], _C39_BITS[-1:, ::-1]
+    s_l, w_l, sig_l, e_l = _end_fit(y, left, starts)
+    s_r, w_r, sig_r, e_r = _end_fit(y[::-1], len(y) - right, stops)
+    if w_l <= 0 or w_r <= 0:
+        return np.inf, 0.0, 1.0, 0.0, left, right
+    mean = float(np.sqrt(w_l * w_r))
+    return (max(s_l, s_r), mean, float(np.sqrt(w_l / w_r)), 0.5 * (sig_l + sig_r), e_l,
+            len(y) - e_r)
+
+
+def _grid(left: float, right: float, modules: int, keystone: float) -> np.ndarray:
+    u = np.arange(modules + 1) / modules
+    return left + (right - left) * (u * keystone / (1.0 + u * (keystone - 1.0)))
+
+
+def _bits_score(y: np.ndarray, bits: np.ndarray, params: tuple[float, float, float, float]
+                ) -> float:
+    """The score of fixed ``bits`` on the grid ``params``: the blurred model is a sum of
+    gaussian steps at the bar edges only, so this is cheap enough for the grid search."""
+    left, right, keystone, sigma = params
+    edges = _grid(left, right, len(bits), keystone)
+    padded = np.concatenate([[0.0], bits, [0.0]])
+    change = np.diff(padded)                       # +1 a bar starts at edge k, -1 it ends
+    k = np.flatnonzero(change)
+    x = np.arange(len(y), dtype=np.float64)[:, None] + 0.5
+    steps = 0.5 * (1.0 + _erf((x - edges[k][None]) / (np.sqrt(2.0) * sigma)))
+    model = steps @ change[k]
+    m = np.column_stack([model, _background(len(y))])
+    coef, *_ = np.linalg.lstsq(m, y, rcond=None)
+    r = y - m @ coef
+    return float(np.sqrt(np.mean(r * r)) / coef[0]) if coef[0] > 1e-6 else np.inf
+
+
+def _refine(y: np.ndarray, layout: Layout, start: Fit) -> Fit:
+    """Alternate: coordinate descent on (left, right, keystone, sigma) with the snapped bits
+    fixed, then a new snapped fit on the moved grid, until the bits settle."""
+    best = start
+    module = (start.params[1] - start.params[0]) / layout.modules
+    for _ in range(2):
+        params, score = list(best.params), best.score
+        steps = [0.25 * module, 0.25 * module, 0.04, 0.2]
+        for _ in range(REFINE_ROUNDS):
+            improved = False
+            for i in range(4):
+                for sgn in (-1.0, 1.0):
+                    p = list(params)
+                    p[i] += sgn * steps[i]
+                    if p[3] < 0.5 or not 0.6 < p[2] < 1.6:
+                        continue
+                    trial = _bits_score(y, best.bits, (p[0], p[1], p[2], p[3]))
+                    if trial < score - 1e-4:
+                        params, score, improved = p, trial, True
+            if not improved:
+                steps = [s / 2 for s in steps]
+        moved = fit(y, layout, (params[0], params[1], params[2], params[3]), snap=True)
+        if moved.score >= best.score - 1e-4:
+            break
+        best = moved
+    return best
+
+
+def best_fits(y: np.ndarray, formats: tuple) -> list[tuple[Layout, Fit]]:
+    """The refined fits of the most plausible layouts, best first: the end patterns give the
+    module size at both ends (and which end is the start: a badge may be upside down), so only
+    the module counts next to extent / module are fitted. Fits of a reversed profile carry
+    reversed bits (zxing-cpp reads a bar code either way round)."""
+    ends = extent(y)
+    if ends is None:
+        return []
+    lo = max(0, int(ends[0]) - WINDOW_PAD)   # the fit sees the code and a little quiet zone
+    y = y[lo:int(ends[1]) + WINDOW_PAD]
+    ends = (ends[0] - lo, ends[1] - lo)
+    names = {getattr(f, "name", str(f)) for f in formats}
+    out = []
+    for symbology in ("Code128", "Code39"):
+        if symbology not in names:
+            continue
+        tries = []
+        for flip in (False, True):
+            yy = y[::-1] if flip else y
+            e = (len(y) - ends[1], len(y) - ends[0]) if flip else ends
+            tries.append((_ends(yy, e[0], e[1], symbology), flip, yy))
+        (score, module, keystone, sigma, left, right), flip, yy = min(tries,
+                                                                      key=lambda t: t[0][0])
+        if score > MAX_END_RESIDUAL or not 0.7 < keystone < 1.4:
+            continue
+        n_est = (right - left) / module
+        cands = sorted(layouts(right - left, (symbology,)),
+                       key=lambda lay: abs(lay.modules - n_est))
+        firsts = [(fit(yy, lay, (left, right, keystone, sigma), snap=True), lay)
+                  for lay in cands[:REFINE] if abs(lay.modules - n_est) <= 0.12 * n_est]
+        if firsts:
+            first, lay = min(firsts, key=lambda item: item[0].score)
+            best = _refine(yy, lay, first)
+            if flip:
+                best = Fit(best.bits[::-1].copy(), best.score, best.params)
+            out.append((lay, best))
+    out.sort(key=lambda item: item[1].score)
+    return out
+
+
+def render(bits: np.ndarray, module_px: int = 3) -> np.ndarray:
+    """A clean bar code image (dark bars on white, quiet zones) for zxing-cpp."""
+    line = np.where(np.repeat(bits, module_px) > 0.5, 0, 255).astype(np.uint8)
+    line = np.concatenate([np.full(12 * module_px, 255, np.uint8), line,
+                           np.full(12 * module_px, 255, np.uint8)])
+    return np.tile(line, (20, 1))
+
+
+def read_profile(profile: np.ndarray, formats: tuple) -> list[tuple[str, str, bytes]]:
+    """(format name, text, bytes) of the best fitting valid symbol in ``profile`` (a mean row
+    band, bars dark), [] when no fit is good enough or zxing-cpp rejects the snapped bits."""
+    y = float(profile.max()) - profile.astype(np.float64)
+    for layout, f in best_fits(y, formats):
+        if f.score > MAX_RESIDUAL:
+            continue
+        fmt = (zxingcpp.BarcodeFormat.Code128 if layout.symbology == "Code128"
+               else zxingcpp.BarcodeFormat.Code39)
+        try:
+            found = zxingcpp.read_barcodes(render(f.bits), formats=fmt, try_rotate=False,
+                                           try_downscale=False,
+                                           text_mode=zxingcpp.TextMode.Plain)
+        except (RuntimeError, ValueError, TypeError):
+            found = []
+        out = [(r.format.name, r.text, bytes(r.bytes)) for r in found if r.valid]
+        if out:
+            return out
+    return []
+
+
+def _bar_box(turned: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x, y, w, h) of the bars in a bars-vertical crop: the largest blob where vertical edges
+    dominate horizontal ones (card edges and text drop out)."""
+    f = cv2.GaussianBlur(turned.astype(np.float32), (0, 0), 1.0)
+    gx = cv2.blur(np.abs(cv2.Sobel(f, cv2.CV_32F, 1, 0)), (9, 9))
+    gy = cv2.blur(np.abs(cv2.Sobel(f, cv2.CV_32F, 0, 1)), (9, 9))
+    energy = gx - 1.5 * gy
+    if energy.max() <= 0:
+        return None
+    mask = (energy > 0.25 * energy.max()).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                             (15, 3)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    if n < 2:
+        return None
+    i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h = (int(v) for v in stats[i, :4])
+    return (x, y, w, h) if w >= 24 and h >= 8 else None
+
+
+def bar_profiles(turned: np.ndarray, count: int = BANDS) -> list[np.ndarray]:
+    """Mean profiles of ``count`` row bands across the bars of a bars-vertical crop
+    (``profiles.upright``): the bars' own box, turned by its own residual angle (the whole
+    region's orientation is skewed by the card around the code) and found again, its middle
+    rows (a keystoned code's bars are shorter at one end) split into bands."""
+    if turned.size == 0:
+        return []
+    box = _bar_box(turned)
+    if box is None:
+        return []
+    x, y, w, h = box
+    angle, _ = _orientation(turned[y:y + h, x:x + w])
+    matrix = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)
+    turned = cv2.warpAffine(turned, matrix, (turned.shape[1], turned.shape[0]),
+                            flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    box = _bar_box(turned)
+    if box is None:
+        return []
+    x, y, w, h = box
+    left, right = max(0, x - 2 * WINDOW_PAD), min(turned.shape[1], x + w + 2 * WINDOW_PAD)
+    edges = np.linspace(y + BAND_SPAN[0] * h, y + BAND_SPAN[1] * h, count + 1)
+    rows = turned.astype(np.float64)
+    return [rows[int(a):max(int(a) + 1, int(b)), left:right].mean(axis=0)
+            for a, b in zip(edges[:-1], edges[1:])]
+
+
+def bar_orientation(gray: np.ndarray) -> tuple[float, float]:
+    """(angle that turns the bars vertical, share of the gradient within 6 degrees of it): the
+    peak of the magnitude-weighted gradient-direction histogram. Unlike the structure tensor's
+    mean, a badge's long card edges at another angle do not pull it off the bars."""
+    g = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 1.0)
+    gx, gy = cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1)
+    mag = np.hypot(gx, gy).ravel()
+    theta = np.degrees(np.arctan2(gy, gx)).ravel() % 180.0
+    hist = np.bincount((theta // 2).astype(int) % 90, weights=mag, minlength=90)
+    hist = np.convolve(np.concatenate([hist[-2:], hist, hist[:2]]), np.ones(3) / 3, "valid")[1:-1]
+    peak = (int(np.argmax(hist)) + 0.5) * 2.0
+    d = (theta - peak + 90.0) % 180.0 - 90.0
+    near = np.abs(d) < 6.0
+    total = float(mag.sum())
+    if total <= 0 or not near.any():
+        return 0.0, 0.0
+    angle = peak + float((d[near] * mag[near]).sum() / mag[near].sum())
+    if angle > 90.0:
+        angle -= 180.0
+    return angle, float(mag[near].sum()) / total
+
+
+def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float],
+                formats: tuple) -> list[tuple[str, str, bytes]]:
+    """Reads two row bands of the region (a ``cv2.minAreaRect``) agree on, [] otherwise; stops
+    as soon as the bands left cannot make two votes (a region without a code costs the end
+    pattern fits of two bands)."""
+    turned, coherence = upright(gray, rect, bar_orientation)
+    if coherence < MIN_COHERENCE or turned.size == 0:
+        return []
+    votes: dict[tuple[str, str, bytes], int] = {}
+    bands = bar_profiles(turned)
+    for i, profile in enumerate(bands):
+        for read in set(read_profile(profile, formats)):
+            votes[read] = votes.get(read, 0) + 1
+            if votes[read] >= VOTES:
+                return [read]
+        if max(votes.values(), default=0) + len(bands) - 1 - i < VOTES:
+            return []
+    return []
