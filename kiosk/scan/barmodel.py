@@ -71,7 +71,7 @@ REGION_MIN_AREA = 0.004    # of the frame: a small badge code is under the usual
 REGION_MIN_FILL = 0.4      # a small code's blob merges with the badge text beside it
 BAND_SPAN = (0.2, 0.8)     # share of the bars' height the bands cover
 BANDS = 3                 # row bands across the bars; a read needs two to agree
-MAX_END_RESIDUAL = 0.3    # start/stop pattern fit residual over contrast: above it, no code
+MAX_END_RESIDUAL = 0.12   # start/stop pattern fit residual over contrast: above it, no code
 MAX_DATA = 24             # Code 128 data characters / Code 39 characters tried at most
 
 
