@@ -83,7 +83,7 @@ class ProcessFusion:
         self._decoder = decoder
         self._frames = frames
         self._nice = nice
-        self._timeout = reply_timeout_s
+        self.reply_timeout_s = reply_timeout_s
         self._ctx = multiprocessing.get_context("spawn")
         self._proc: Any = None
         self._conn: Connection | None = None
@@ -104,8 +104,8 @@ class ProcessFusion:
         try:
             conn = self._child()
             conn.send(frame)
-            if not conn.poll(self._timeout):
-                raise TimeoutError(f"no reply in {self._timeout:.0f} s")
+            if not conn.poll(self.reply_timeout_s):
+                raise TimeoutError(f"no reply in {self.reply_timeout_s:.0f} s")
             codes, self.last_regions = conn.recv()
             return list(codes)
         except (EOFError, OSError, TimeoutError) as exc:

@@ -61,3 +61,20 @@ def test_empty_frames_decode_to_nothing_in_the_pipeline() -> None:
             shot = make_shot(21, 1000 + i, band, "empty")
             assert shot.truth is None and shot.symbology == "NONE"
             assert decoder.decode(cv2.cvtColor(shot.image, cv2.COLOR_BGR2GRAY)) == [], shot.name
+
+
+def test_issue_hard_band_is_opt_in_and_stays_in_the_issues_ranges() -> None:
+    """``--bands issue-hard``: its own shots, the default plan untouched, and codes no smaller
+    than the issue's 16% of the frame width (px per module grows with the code's width)."""
+    assert [b for _, b, _ in plan(24, 1)] == [("easy", "medium", "hard")[i % 3] for i in range(27)]
+    shots = generate(21, 8, 1, ("issue-hard",))
+    assert [s.band for s in shots] == ["issue-hard"] * 9
+    assert [s.kind for s in shots[:8]] == list(KINDS) and shots[8].truth is None
+    hard = [make_shot(21, i, "hard", kind) for i, kind in enumerate(KINDS)]
+    issue = [make_shot(21, i, "issue-hard", kind) for i, kind in enumerate(KINDS)]
+    assert [s.image.tobytes() for s in issue] != [s.image.tobytes() for s in hard]
+    from bench.booth_photos import _modules
+    for shot in issue:   # the code (quiet zone included) spans 16-26% of the frame width
+        matrix, _, quiet = _modules(shot.kind, shot.truth)
+        share = shot.px_per_module * (matrix.shape[1] + 2 * quiet) / shot.image.shape[1]
+        assert 0.16 <= share <= 0.26, (shot.name, share)

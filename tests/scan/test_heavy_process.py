@@ -90,12 +90,13 @@ def test_after_too_many_failures_the_work_moves_into_this_process(
 
 
 def test_a_hung_child_is_killed_after_the_reply_timeout() -> None:
-    child = ProcessFusion(Decoder(), reply_timeout_s=1.0)
+    child = ProcessFusion(Decoder())
     frames = held_badge(noise=40, count=2, seed=2)
     try:
-        child.add(frames[0])
+        child.add(frames[0])   # the default timeout: spawning and a first attempt, however slow
         pid = child.pid
-        assert pid is not None
+        assert pid is not None and child.restarts == 0
+        child.reply_timeout_s = 1.0
         os.kill(pid, signal.SIGSTOP)   # stopped: alive, never answers
         assert child.add(frames[1]) == [] and child.restarts == 1
         assert _wait_gone(pid)
