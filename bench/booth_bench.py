@@ -293,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="public corpus for the heavy path's false-read check (--heavy)")
     parser.add_argument("--heavy", action="store_true",
                         help="add pipeline+heavy-path rows and their ablation (slower)")
+    parser.add_argument("--no-ablations", action="store_true",
+                        help="with --heavy: only the whole heavy path, no ablation columns "
+                             "(a check on another seed or band)")
     parser.add_argument("--all-ablations", action="store_true",
                         help="with --heavy: also the rectify/sharpen/binarizer/detection rows")
     parser.add_argument("--video", action="store_true",
@@ -321,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             readers["+heavy-nosharp"] = with_heavy(HeavyOptions(sharpen=False, denoise=False))
             readers["+heavy-1bin"] = with_heavy(HeavyOptions(second_binarizer=False))
             readers["+heavy-zxdet"] = with_heavy(HeavyOptions(energy_regions=False))
+    if args.heavy and not args.no_ablations:
         readers["+heavy-noquads"] = with_heavy(HeavyOptions(light_quads=False))
         readers["+heavy-nodeblur"] = with_heavy(HeavyOptions(deblur=False))
         readers["+heavy-noprof"] = with_heavy(HeavyOptions(profiles=False))
