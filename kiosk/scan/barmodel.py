@@ -29,7 +29,7 @@ import numpy as np
 import zxingcpp
 
 from kiosk.scan.profiles import orientation as _orientation
-from kiosk.scan.profiles import upright
+from kiosk.scan.profiles import read_drawn, upright
 
 # Code 128 symbol values 0..105 as bar/space widths (bar first); the stop has a 13th module
 _C128_WIDTHS = (
@@ -411,13 +411,7 @@ def read_profile(profile: np.ndarray, formats: tuple) -> list[tuple[str, str, by
             continue
         fmt = (zxingcpp.BarcodeFormat.Code128 if layout.symbology == "Code128"
                else zxingcpp.BarcodeFormat.Code39)
-        try:
-            found = zxingcpp.read_barcodes(render(f.bits), formats=fmt, try_rotate=False,
-                                           try_downscale=False,
-                                           text_mode=zxingcpp.TextMode.Plain)
-        except (RuntimeError, ValueError, TypeError):
-            found = []
-        out = [(r.format.name, r.text, bytes(r.bytes)) for r in found if r.valid]
+        out = read_drawn(render(f.bits), fmt)
         if out:
             return out
     return []

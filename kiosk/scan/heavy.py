@@ -176,13 +176,9 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
     linear = tuple(f for f in decoder._formats if f in _LINEAR)
     if opts.profiles and linear:
         for rect in candidate_rects(gray):
-            reads = profiles.read_region(gray, rect, linear)
-            codes = [Code(_FROM_ZX[name], text, raw,
-                          tuple((int(x), int(y)) for x, y in cv2.boxPoints(rect)), "profiles")
-                     for name, text, raw in reads
-                     if name in _FROM_ZX and len(text) >= MIN_LINEAR_LENGTH]
+            codes = _linear_codes(profiles.read_region(gray, rect, linear), rect, "profiles")
             if codes:
-                return _unique(codes)
+                return codes
     if opts.qrgrid and zxingcpp.BarcodeFormat.QRCode in decoder._formats:
         got = qrgrid.read_frame(gray, candidate_rects(gray), lights)
         if got is not None:
@@ -193,14 +189,20 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
     if opts.barmodel and model_formats:
         for rect in candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
                                     barmodel.REGION_MIN_FILL):
-            reads = barmodel.read_region(gray, rect, model_formats)
-            codes = [Code(_FROM_ZX[name], text, raw,
-                          tuple((int(x), int(y)) for x, y in cv2.boxPoints(rect)), "barmodel")
-                     for name, text, raw in reads
-                     if name in _FROM_ZX and len(text) >= MIN_LINEAR_LENGTH]
+            codes = _linear_codes(barmodel.read_region(gray, rect, model_formats), rect,
+                                  "barmodel")
             if codes:
-                return _unique(codes)
+                return codes
     return []
+
+
+def _linear_codes(reads: list[tuple[str, str, bytes]], rect: tuple, stage: str) -> list[Code]:
+    """Steps 6 and 8 read a region, not a located symbol: the region's box is the position,
+    and a 1D read shorter than the pipeline's ``MIN_LINEAR_LENGTH`` is dropped as it is there
+    (a short 1D read in a blurred frame is the usual false read)."""
+    corners = tuple((int(x), int(y)) for x, y in cv2.boxPoints(rect))
+    return _unique([Code(_FROM_ZX[name], text, raw, corners, stage) for name, text, raw in reads
+                    if name in _FROM_ZX and len(text) >= MIN_LINEAR_LENGTH])
 
 
 def richardson_lucy(img: np.ndarray, sigma: float, iterations: int) -> np.ndarray:

@@ -109,17 +109,24 @@ def read_profile(profile: np.ndarray, formats: tuple) -> list[tuple[str, str, by
         line = np.clip((signal - lo) / max(hi - lo, 1e-6) * 255, 0, 255).astype(np.uint8)
         tile = cv2.copyMakeBorder(np.tile(line, (16, 1)), 0, 0, 24, 24, cv2.BORDER_REPLICATE)
         for binarizer in (zxingcpp.Binarizer.GlobalHistogram, zxingcpp.Binarizer.LocalAverage):
-            try:
-                found = zxingcpp.read_barcodes(tile, formats=formats, try_rotate=False,
-                                               try_downscale=False, try_invert=False,
-                                               binarizer=binarizer,
-                                               text_mode=zxingcpp.TextMode.Plain)
-            except (RuntimeError, ValueError, TypeError):
-                found = []
-            out = [(r.format.name, r.text, bytes(r.bytes)) for r in found if r.valid]
+            out = read_drawn(tile, formats, binarizer=binarizer, try_invert=False)
             if out:
                 return out
     return []
+
+
+def read_drawn(img: np.ndarray, formats: object, **options: object
+               ) -> list[tuple[str, str, bytes]]:
+    """(format name, text, bytes) of the valid codes zxing-cpp reads in an image this package
+    drew (a tiled profile, a fitted module pattern): already upright and full size, so no
+    rotation or downscaling; a zxing error is no read."""
+    try:
+        found = zxingcpp.read_barcodes(img, formats=formats, try_rotate=False,
+                                       try_downscale=False,
+                                       text_mode=zxingcpp.TextMode.Plain, **options)
+    except (RuntimeError, ValueError, TypeError):
+        found = []
+    return [(r.format.name, r.text, bytes(r.bytes)) for r in found if r.valid]
 
 
 def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float],
