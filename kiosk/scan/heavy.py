@@ -84,9 +84,10 @@ class HeavyOptions:
     barmodel: bool = True       # step 8
 
 
-def _quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: HeavyOptions
-           ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(zxing's failed detections and energy rectangles, light quadrilaterals)."""
+def _quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: HeavyOptions,
+           rects: list | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(zxing's failed detections and energy rectangles, light quadrilaterals); ``rects``: the
+    frame's ``candidate_rects`` when the caller already has them."""
     quads: list[np.ndarray] = []
     if opts.zxing_detections:
         try:
@@ -103,7 +104,7 @@ def _quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: Hea
             if cv2.contourArea(quad) > 64:
                 quads.append(quad)
     if opts.energy_regions:
-        for rect in candidate_rects(gray):
+        for rect in candidate_rects(gray) if rects is None else rects:
             quads.append(cv2.boxPoints(rect).astype(np.float32))
     return quads[:MAX_CANDIDATES], light_quads(gray) if opts.light_quads else []
 
@@ -154,7 +155,8 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
     binarizers = [zxingcpp.Binarizer.LocalAverage]
     if opts.second_binarizer:
         binarizers.append(zxingcpp.Binarizer.GlobalHistogram)
-    found, lights = _quads(gray, decoder._formats, opts)
+    rects = candidate_rects(gray)   # steps 1, 6 and 7 all start from the same regions
+    found, lights = _quads(gray, decoder._formats, opts, rects)
     quads = found + lights
     for quad in quads:
         crop, back = _rectified(gray, quad, opts)
@@ -175,12 +177,12 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
                 return codes
     linear = tuple(f for f in decoder._formats if f in _LINEAR)
     if opts.profiles and linear:
-        for rect in candidate_rects(gray):
+        for rect in rects:
             codes = _linear_codes(profiles.read_region(gray, rect, linear), rect, "profiles")
             if codes:
                 return codes
     if opts.qrgrid and zxingcpp.BarcodeFormat.QRCode in decoder._formats:
-        got = qrgrid.read_frame(gray, candidate_rects(gray), lights)
+        got = qrgrid.read_frame(gray, rects, lights)
         if got is not None:
             return [Code("QR", got.text, got.raw, got.corners, "qrgrid")]
     # Code 128 only: its check character guards the model fit; Code 39 has none (a fit that
