@@ -32,15 +32,17 @@ Steps, each switchable so the bench can ablate it:
    at all (2-3.5 px per module): finder patterns by template correlation in the candidate
    regions, a homography fitted to the modules the standard fixes, module values by least
    squares under a blur model, then a clean rendering decoded by zxing-cpp.
-8. Code 128 model fit (``kiosk.scan.barmodel``), for codes below ~2.7 px per module where no
-   threshold separates the bars: the bars' own box (also in smaller, text-merged regions than
-   step 6 looks at), three row bands, each fitted with the symbol's known structure (11 m + 35
-   modules on a keystoned grid, gaussian blur, start/stop patterns, every symbol a valid
-   pattern); zxing-cpp decodes the drawn fit (check character), two bands must agree.
+8. Code 128 and Code 39 model fit (``kiosk.scan.barmodel``), for codes below ~2.7 px per
+   module where no threshold separates the bars: the bars' own box (also in smaller,
+   text-merged regions than step 6 looks at), three row bands, each fitted with the symbol's
+   known structure (Code 128: 11 m + 35 modules; Code 39: fixed pitch, wide:narrow 2, 2.5 or
+   3; a keystoned grid, gaussian blur, start/stop patterns, every symbol a valid pattern);
+   zxing-cpp decodes the drawn fit, two bands must agree.
 Every read still passes the decoder's own checksums (Reed-Solomon for QR/PDF417, check digit
-for Code 128); nothing here accepts a result zxing marks invalid. Step 8 leaves Code 39 out: it
-has no check character, and on hard booth shots a wrong module grid snapped to valid Code 39
-characters with a residual close to a right one's.
+for Code 128); nothing here accepts a result zxing marks invalid. Code 39 has no check
+character (a wrong grid snapped to valid characters once read with a residual close to a right
+one's), so its fit has its own guards: a tighter residual bound, every character decided by a
+margin over its runner-up, and no row band reading another text (``barmodel``).
 """
 from __future__ import annotations
 
@@ -185,14 +187,10 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
         got = qrgrid.read_frame(gray, rects, lights)
         if got is not None:
             return [Code("QR", got.text, got.raw, got.corners, "qrgrid")]
-    # Code 128 only: its check character guards the model fit; Code 39 has none (a fit that
-    # snaps a wrong grid to valid characters would be a false read), so it is left out
-    model_formats = tuple(f for f in linear if f == zxingcpp.BarcodeFormat.Code128)
-    if opts.barmodel and model_formats:
+    if opts.barmodel and linear:
         for rect in candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
                                     barmodel.REGION_MIN_FILL):
-            codes = _linear_codes(barmodel.read_region(gray, rect, model_formats), rect,
-                                  "barmodel")
+            codes = _linear_codes(barmodel.read_region(gray, rect, linear), rect, "barmodel")
             if codes:
                 return codes
     return []

@@ -20,6 +20,7 @@ from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
 from kiosk.scan.regions import candidate_rects  # noqa: E402
 
 CODE128 = (zxingcpp.BarcodeFormat.Code128,)
+CODE39 = (zxingcpp.BarcodeFormat.Code39,)
 
 
 def _blurred_profile(bits: np.ndarray, px: float, sigma: float, seed: int) -> np.ndarray:
@@ -78,5 +79,95 @@ def test_code_free_frames_read_nothing() -> None:
             gray = to_gray(make_shot(21, 3000 + i, band, "empty").image)
             rects = candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
                                     barmodel.REGION_MIN_FILL)
-            assert [r for rect in rects for r in barmodel.read_region(gray, rect, CODE128)] \
-                == [], (band, i)
+            reads = [r for rect in rects
+                     for r in barmodel.read_region(gray, rect, CODE128 + CODE39)]
+            assert reads == [], (band, i)
+
+
+def _code39_bits(text: str, wide: int = 3) -> np.ndarray:
+    """python-barcode's Code 39 modules (narrow 1, wide 3), wide elements redrawn ``wide``
+    modules wide: another printer's wide:narrow ratio."""
+    modules = barcode.get_barcode_class("code39")(text, add_checksum=False).build()[0]
+    runs = modules.replace("10", "1 0").replace("01", "0 1").split()
+    return np.array([float(r[0]) for r in runs for _ in range(1 if len(r) == 1 else wide)])
+
+
+@pytest.mark.parametrize("wide,px", [(3, 1.25), (2, 1.5)])
+def test_code39_fit_reads_a_small_blurred_profile(wide: int, px: float) -> None:
+    """A 9-character Code 39 (the shape of a badge id) at 1.25-1.5 px per narrow module under
+    a sigma 1.6 px blur: no threshold separates its narrow bars, the fixed-pitch fit reads the
+    exact text at wide:narrow 3 (python-barcode) and 2 (zxing's writer), either way round."""
+    truth = "X204817"
+    bits = _code39_bits(truth, wide)
+    for flip in (False, True):
+        profile = _blurred_profile(bits[::-1] if flip else bits, px, 1.6, seed=5)
+        assert barmodel.read_profile(profile, CODE39) == [("Code39", truth, truth.encode())]
+
+
+def test_code39_fit_reads_nothing_from_other_symbols_and_stripes() -> None:
+    """Code 39 has no check character, so what guards it is the fit: a Code 128 profile, a
+    shirt's stripes and a flat profile read no Code 39."""
+    c128 = np.array([c == "1" for c in barcode.get_barcode_class("code128")("2026123456")
+                     .build()[0]], dtype=np.float64)
+    for px in (1.3, 1.8, 2.5):
+        assert barmodel.read_profile(_blurred_profile(c128, px, 1.5, seed=2), CODE39) == []
+    x = np.arange(400)
+    for period in (5.0, 7.3, 11.0, 16.0):
+        stripes = 140 + 50 * np.sign(np.sin(2 * np.pi * x / period))
+        stripes[:40] = stripes[-40:] = 190
+        assert barmodel.read_profile(stripes.astype(np.float64), CODE39) == []
+    assert barmodel.read_profile(np.full(200, 128.0), CODE39) == []
+
+
+def _code39_image(tops: list[str], px: float = 1.4) -> tuple[np.ndarray, tuple]:
+    """A blurred, noisy grey image of Code 39 bars whose rows are cut into len(``tops``)
+    equal stripes, stripe i drawn from text ``tops[i]``, and the region around the bars."""
+    rows = []
+    for text in tops:
+        profile = _blurred_profile(_code39_bits(text), px, 1.4, seed=len(rows))
+        rows += [profile] * 20
+    img = np.array(rows)
+    img = np.pad(img, ((30, 30), (0, 0)), constant_values=200.0)
+    rng = np.random.default_rng(9)
+    img = np.clip(img + rng.normal(0, 3.0, img.shape), 0, 255).astype(np.uint8)
+    h, w = img.shape
+    return img, ((w / 2, h / 2), (w - 20.0, h - 40.0), 0.0)
+
+
+def test_code39_needs_no_band_to_disagree() -> None:
+    """The region's three row bands each fit the bars: when the bands read one text the region
+    reads it; when the last band reads another valid Code 39 text (here: another badge's id,
+    which no check character would catch), the region reads nothing, although the first two
+    bands agree."""
+    same, rect = _code39_image(["X204817"] * 5)
+    assert barmodel.read_region(same, rect, CODE39) == [("Code39", "X204817", b"X204817")]
+    mixed, rect = _code39_image(["X204817"] * 3 + ["X294817"] * 2)
+    bands = barmodel.bar_profiles(profiles_upright(mixed, rect))
+    assert [barmodel.read_profile(b, CODE39) for b in bands][:2] == \
+        [[("Code39", "X204817", b"X204817")]] * 2
+    assert barmodel.read_region(mixed, rect, CODE39) == []
+
+
+def profiles_upright(gray: np.ndarray, rect: tuple) -> np.ndarray:
+    from kiosk.scan.profiles import upright
+    return upright(gray, rect, barmodel.bar_orientation)[0]
+
+
+def test_reads_a_hard_code39_badge_the_earlier_steps_miss() -> None:
+    """Hard band, 1280x720, Code 39 at 1.2 px per narrow module before a 15-30 degree tilt,
+    blur, JPEG: steps 1-7 read nothing, the fixed-pitch fit reads the truth."""
+    shot = make_shot(21, 23, "hard", "code39")
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert heavy_decode(gray, decoder, HeavyOptions(barmodel=False)) == []
+    codes = heavy_decode(gray, decoder)
+    assert [(c.text, c.format, c.stage) for c in codes] == [(shot.truth, "Code39", "barmodel")]
+
+
+def test_code128_badges_read_no_code39() -> None:
+    """Hard Code 128 badges, fitted for Code 39 only: nothing (the step reads both)."""
+    for index in (212, 164):
+        gray = to_gray(make_shot(21, index, "hard", "code128").image)
+        rects = candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
+                                barmodel.REGION_MIN_FILL)
+        assert [r for rect in rects for r in barmodel.read_region(gray, rect, CODE39)] == []
