@@ -142,9 +142,11 @@ def read_format(values: np.ndarray) -> tuple[str, int, float] | None:
 def mask_pattern(mask: int, n: int) -> np.ndarray:
     """True where mask ``mask`` inverts a module (row i, column j)."""
     i, j = np.indices((n, n))
-    return [(i + j) % 2 == 0, i % 2 == 0, j % 3 == 0, (i + j) % 3 == 0,
-            (i // 2 + j // 3) % 2 == 0, (i * j) % 2 + (i * j) % 3 == 0,
-            ((i * j) % 2 + (i * j) % 3) % 2 == 0, ((i + j) % 2 + (i * j) % 3) % 2 == 0][mask]
+    out = [(i + j) % 2 == 0, i % 2 == 0, j % 3 == 0, (i + j) % 3 == 0,
+           (i // 2 + j // 3) % 2 == 0, (i * j) % 2 + (i * j) % 3 == 0,
+           ((i * j) % 2 + (i * j) % 3) % 2 == 0, ((i + j) % 2 + (i * j) % 3) % 2 == 0][mask]
+    out.setflags(write=False)
+    return out
 
 
 @lru_cache(maxsize=16)
@@ -170,6 +172,7 @@ def data_places(version: int) -> tuple[np.ndarray, np.ndarray]:
         right -= 2
     total = sum(b * (d + BLOCKS[version]["L"][0]) for b, d in BLOCKS[version]["L"][1])
     rc = np.array(out[:total * 8])
+    rc.setflags(write=False)
     return rc[:, 0], rc[:, 1]
 
 
