@@ -329,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         readers["+heavy-nodeblur"] = with_heavy(HeavyOptions(deblur=False))
         readers["+heavy-noprof"] = with_heavy(HeavyOptions(profiles=False))
         readers["+heavy-noqrgrid"] = with_heavy(HeavyOptions(qrgrid=False))
+        readers["+heavy-noerasures"] = with_heavy(HeavyOptions(qr_erasures=False))
         readers["+heavy-nomodel"] = with_heavy(HeavyOptions(barmodel=False))
         readers["+heavy-nopdf"] = with_heavy(HeavyOptions(pdfmodel=False))
         readers["+heavy-old"] = with_heavy(HeavyOptions(deblur=False, profiles=False,

@@ -31,7 +31,11 @@ Steps, each switchable so the bench can ablate it:
 7. QR model fit (``kiosk.scan.qrgrid``), for QR too small and blurred for zxing-cpp to detect
    at all (2-3.5 px per module): finder patterns by template correlation in the candidate
    regions, a homography fitted to the modules the standard fixes, module values by least
-   squares under a blur model, then a clean rendering decoded by zxing-cpp.
+   squares under a blur model, then a clean rendering decoded by zxing-cpp; when that fails,
+   a soft read (``kiosk.scan.qrsymbol``): the codewords whose modules the fit is least sure
+   of are erased and each Reed-Solomon block corrected within ``2 e + f <= n - k - 2`` (two
+   check symbols kept unused so a block beyond reach fails instead of turning into another
+   codeword), then the corrected symbol is drawn and decoded by zxing-cpp as before.
 8. Code 128 model fit (``kiosk.scan.barmodel``), for codes below ~2.7 px per module where no
    threshold separates the bars: the bars' own box (also in smaller, text-merged regions than
    step 6 looks at), three row bands, each fitted with the symbol's known structure (11 m + 35
@@ -86,6 +90,7 @@ class HeavyOptions:
     deblur: bool = True         # step 5
     profiles: bool = True       # step 6
     qrgrid: bool = True         # step 7
+    qr_erasures: bool = True    # step 7's soft read (erasures) when the plain fit fails
     barmodel: bool = True       # step 8
     pdfmodel: bool = True       # step 9
 
@@ -188,7 +193,7 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
             if codes:
                 return codes
     if opts.qrgrid and zxingcpp.BarcodeFormat.QRCode in decoder._formats:
-        got = qrgrid.read_frame(gray, rects, lights)
+        got = qrgrid.read_frame(gray, rects, lights, opts.qr_erasures)
         if got is not None:
             return [Code("QR", got.text, got.raw, got.corners, "qrgrid")]
     # Code 128 only: its check character guards the model fit; Code 39 has none (a fit that
