@@ -47,7 +47,8 @@ Steps, each switchable so the bench can ablate it:
    and fitted slot by slot with the row cluster's 17-module patterns under blur; zxing-cpp
    decodes the clean drawing (Reed-Solomon, 16 EC codewords at the badges' level 3).
 Every read still passes the decoder's own checksums (Reed-Solomon for QR/PDF417, check digit
-for Code 128); nothing here accepts a result zxing marks invalid. Step 8 leaves Code 39 out: it
+for Code 128); nothing here accepts a result zxing marks invalid, nor a PDF417 that spent all
+its error correction (``decoder.ec_spent``: a garbage read came through that way). Step 8 leaves Code 39 out: it
 has no check character, and on hard booth shots a wrong module grid snapped to valid Code 39
 characters with a residual close to a right one's.
 """
@@ -173,7 +174,7 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
         crop, back = _rectified(gray, quad, opts)
         crop = _enhance(crop, opts)
         for binarizer in binarizers:
-            codes = decoder._zx(crop, "heavy", binarizer=binarizer)
+            codes = decoder._zx(crop, "heavy", binarizer=binarizer, spare_ec=True)
             if codes:
                 return _unique([replace(c, position=_to_frame(c.position, back))
                                 for c in codes])
@@ -246,7 +247,7 @@ def _deblurred(gray: np.ndarray, quad: np.ndarray, decoder: Decoder, binarizers:
                      interpolation=cv2.INTER_CUBIC)
     sharp = richardson_lucy(big, DEBLUR_SIGMA * DEBLUR_UPSCALE, DEBLUR_ITERATIONS)
     for binarizer in binarizers:
-        codes = decoder._zx(sharp, "deblur", binarizer=binarizer,
+        codes = decoder._zx(sharp, "deblur", binarizer=binarizer, spare_ec=True,
                             scale=1.0 / DEBLUR_UPSCALE, offset=(float(x0), float(y0)))
         if codes:
             return _unique(codes)
@@ -263,7 +264,7 @@ def _deblurred_rectified(gray: np.ndarray, quad: np.ndarray, decoder: Decoder, b
     for sigma in QUAD_SIGMAS:
         sharp = richardson_lucy(crop, sigma * DEBLUR_UPSCALE, DEBLUR_ITERATIONS)
         for binarizer in binarizers:
-            codes = decoder._zx(sharp, "deblur", binarizer=binarizer)
+            codes = decoder._zx(sharp, "deblur", binarizer=binarizer, spare_ec=True)
             if codes:
                 return _unique([replace(c, position=_to_frame(c.position, back))
                                 for c in codes])
