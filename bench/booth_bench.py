@@ -329,9 +329,12 @@ def main(argv: list[str] | None = None) -> int:
         readers["+heavy-nodeblur"] = with_heavy(HeavyOptions(deblur=False))
         readers["+heavy-noprof"] = with_heavy(HeavyOptions(profiles=False))
         readers["+heavy-noqrgrid"] = with_heavy(HeavyOptions(qrgrid=False))
+        readers["+heavy-noerasures"] = with_heavy(HeavyOptions(qr_erasures=False))
         readers["+heavy-nomodel"] = with_heavy(HeavyOptions(barmodel=False))
+        readers["+heavy-nopdf"] = with_heavy(HeavyOptions(pdfmodel=False))
         readers["+heavy-old"] = with_heavy(HeavyOptions(deblur=False, profiles=False,
-                                                        qrgrid=False, barmodel=False))
+                                                        qrgrid=False, barmodel=False,
+                                                        pdfmodel=False))
     readers["zxing"] = raw_zxing
     with tempfile.TemporaryDirectory(prefix="booth-") as tmp:
         directory = args.keep or Path(tmp)

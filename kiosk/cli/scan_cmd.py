@@ -17,6 +17,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     decode.add_argument("--repeat-window", type=float, default=3.0, metavar="S",
                         help="in videos, report the same code once per S seconds of video "
                              "(default 3.0; 0 reports every frame)")
+    decode.add_argument("--heavy", action=argparse.BooleanOptionalAction, default=True,
+                        help="when the fast pipeline reads nothing, work harder as the kiosk "
+                             "does: an image goes to the heavy path (about 0.1-2 s), a video's "
+                             "unread frames to multi-frame fusion (default on; --no-heavy: "
+                             "the fast pipeline alone)")
     decode.set_defaults(func=cmd_decode)
 
     parse = subparsers.add_parser(
@@ -72,7 +77,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            for line in decode_file(path, args.repeat_window):
+            for line in decode_file(path, args.repeat_window, heavy=args.heavy):
                 print(json.dumps(line, ensure_ascii=False), flush=True)
         except CameraError as exc:
             _error("decode", str(exc))

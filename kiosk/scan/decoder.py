@@ -90,7 +90,9 @@ class Decoder:
             binarizer: "zxingcpp.Binarizer | None" = None, scale: float = 1.0,
             formats: tuple | None = None,
             offset: tuple[float, float] = (0.0, 0.0), inverse: np.ndarray | None = None,
-            ) -> list[Code]:
+            spare_ec: bool = False) -> list[Code]:
+        """``spare_ec``: drop PDF417 reads that spent all their error correction (see
+        ``ec_spent``); the heavy path asks for it, the fast pipeline does not."""
         try:
             kwargs = {}
             if binarizer is not None:
@@ -105,6 +107,8 @@ class Decoder:
         for result in results:
             fmt = _FROM_ZX.get(result.format.name)
             if fmt is None or not result.valid:
+                continue
+            if spare_ec and fmt == "PDF417" and ec_spent(result):
                 continue
             raw = bytes(result.bytes)
             text = result.text
@@ -200,6 +204,19 @@ class Decoder:
             if codes:
                 return codes
         return []
+
+
+def ec_spent(result: "zxingcpp.Result") -> bool:
+    """True when zxing-cpp corrected a PDF417 up to its capacity (its "UEC", unused error
+    correction, is 0): nothing was left to check the correction with. Why: the heavy path
+    tries a frame many ways, and one such read was garbage (booth photo issue-hard seed 24
+    #281: a wrong text at UEC 0.0, while another crop of the same frame reads it right).
+    The heavy path's two right reads at UEC 0 on the booth photos (seeds 21 and 24, PDF417,
+    every band) are read again by another attempt, so the heavy path drops such reads; the
+    fast pipeline keeps them (it read an easy shot at UEC 0, with no other attempt)."""
+    extra = result.extra if isinstance(result.extra, dict) else {}
+    spare = extra.get("UEC")
+    return spare is not None and float(spare) <= 0.0
 
 
 def _points(position: object, scale: float, offset: tuple[float, float],

@@ -31,18 +31,28 @@ Steps, each switchable so the bench can ablate it:
 7. QR model fit (``kiosk.scan.qrgrid``), for QR too small and blurred for zxing-cpp to detect
    at all (2-3.5 px per module): finder patterns by template correlation in the candidate
    regions, a homography fitted to the modules the standard fixes, module values by least
-   squares under a blur model, then a clean rendering decoded by zxing-cpp.
+   squares under a blur model, then a clean rendering decoded by zxing-cpp; when that fails,
+   a soft read (``kiosk.scan.qrsymbol``): the codewords whose modules the fit is least sure
+   of are erased and each Reed-Solomon block corrected within ``2 e + f <= n - k - 2`` (two
+   check symbols kept unused so a block beyond reach fails instead of turning into another
+   codeword), then the corrected symbol is drawn and decoded by zxing-cpp as before.
 8. Code 128 and Code 39 model fit (``kiosk.scan.barmodel``), for codes below ~2.7 px per
    module where no threshold separates the bars: the bars' own box (also in smaller,
    text-merged regions than step 6 looks at), three row bands, each fitted with the symbol's
    known structure (Code 128: 11 m + 35 modules; Code 39: fixed pitch, wide:narrow 2, 2.5 or
    3; a keystoned grid, gaussian blur, start/stop patterns, every symbol a valid pattern);
    zxing-cpp decodes the drawn fit, two bands must agree.
+9. PDF417 model fit (``kiosk.scan.pdfmodel``), for PDF417 at 1-2.5 px per module whose 3-module
+   rows blur into each other: the start and stop patterns' thick bars in the light quads and
+   energy boxes fix the perspective, each row band is averaged, unmixed from its neighbours
+   and fitted slot by slot with the row cluster's 17-module patterns under blur; zxing-cpp
+   decodes the clean drawing (Reed-Solomon, 16 EC codewords at the badges' level 3).
 Every read still passes the decoder's own checksums (Reed-Solomon for QR/PDF417, check digit
-for Code 128); nothing here accepts a result zxing marks invalid. Code 39 has no check
-character (a wrong grid snapped to valid characters once read with a residual close to a right
-one's), so its fit has its own guards: a tighter residual bound, every character decided by a
-margin over its runner-up, and no row band reading another text (``barmodel``).
+for Code 128); nothing here accepts a result zxing marks invalid, nor a PDF417 that spent all
+its error correction (``decoder.ec_spent``: a garbage read came through that way). Code 39 has
+no check character (a wrong grid snapped to valid characters once read with a residual close
+to a right one's), so its fit has its own guards: a tighter residual bound, every character
+decided by a margin over its runner-up, and no row band reading another text (``barmodel``).
 """
 from __future__ import annotations
 
@@ -52,7 +62,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.scan import barmodel, profiles, qrgrid
+from kiosk.scan import barmodel, pdfmodel, profiles, qrgrid
 from kiosk.scan.decoder import _FROM_ZX, MIN_LINEAR_LENGTH, Code, Decoder, _unique, to_gray
 from kiosk.scan.regions import candidate_rects, light_quads
 
@@ -83,7 +93,9 @@ class HeavyOptions:
     deblur: bool = True         # step 5
     profiles: bool = True       # step 6
     qrgrid: bool = True         # step 7
+    qr_erasures: bool = True    # step 7's soft read (erasures) when the plain fit fails
     barmodel: bool = True       # step 8
+    pdfmodel: bool = True       # step 9
 
 
 def _quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: HeavyOptions,
@@ -164,7 +176,7 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
         crop, back = _rectified(gray, quad, opts)
         crop = _enhance(crop, opts)
         for binarizer in binarizers:
-            codes = decoder._zx(crop, "heavy", binarizer=binarizer)
+            codes = decoder._zx(crop, "heavy", binarizer=binarizer, spare_ec=True)
             if codes:
                 return _unique([replace(c, position=_to_frame(c.position, back))
                                 for c in codes])
@@ -184,7 +196,7 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
             if codes:
                 return codes
     if opts.qrgrid and zxingcpp.BarcodeFormat.QRCode in decoder._formats:
-        got = qrgrid.read_frame(gray, rects, lights)
+        got = qrgrid.read_frame(gray, rects, lights, opts.qr_erasures)
         if got is not None:
             return [Code("QR", got.text, got.raw, got.corners, "qrgrid")]
     if opts.barmodel and linear:
@@ -193,6 +205,10 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
             codes = _linear_codes(barmodel.read_region(gray, rect, linear), rect, "barmodel")
             if codes:
                 return codes
+    if opts.pdfmodel and zxingcpp.BarcodeFormat.PDF417 in decoder._formats:
+        got = pdfmodel.read_frame(gray, lights + [cv2.boxPoints(r) for r in rects])
+        if got is not None:
+            return [Code("PDF417", got.text, got.raw, got.corners, "pdfmodel")]
     return []
 
 
@@ -229,7 +245,7 @@ def _deblurred(gray: np.ndarray, quad: np.ndarray, decoder: Decoder, binarizers:
                      interpolation=cv2.INTER_CUBIC)
     sharp = richardson_lucy(big, DEBLUR_SIGMA * DEBLUR_UPSCALE, DEBLUR_ITERATIONS)
     for binarizer in binarizers:
-        codes = decoder._zx(sharp, "deblur", binarizer=binarizer,
+        codes = decoder._zx(sharp, "deblur", binarizer=binarizer, spare_ec=True,
                             scale=1.0 / DEBLUR_UPSCALE, offset=(float(x0), float(y0)))
         if codes:
             return _unique(codes)
@@ -246,7 +262,7 @@ def _deblurred_rectified(gray: np.ndarray, quad: np.ndarray, decoder: Decoder, b
     for sigma in QUAD_SIGMAS:
         sharp = richardson_lucy(crop, sigma * DEBLUR_UPSCALE, DEBLUR_ITERATIONS)
         for binarizer in binarizers:
-            codes = decoder._zx(sharp, "deblur", binarizer=binarizer)
+            codes = decoder._zx(sharp, "deblur", binarizer=binarizer, spare_ec=True)
             if codes:
                 return _unique([replace(c, position=_to_frame(c.position, back))
                                 for c in codes])

@@ -66,6 +66,57 @@ def test_decode_video_without_video_suffix(demo_video: Path, tmp_path: Path) -> 
     assert len(out.stdout.decode().splitlines()) == 1
 
 
+def _hard_shot_files(tmp_path: Path) -> tuple[Path, Path, str]:
+    """A hard-band booth photo the fast pipeline misses (640x480, 2.7 px per module, tilted,
+    blurred, JPEG) and an empty frame, written as the JPEG files a user would pass."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.booth_photos import make_shot
+    shot = make_shot(21, 59, "hard", "qr-url")
+    empty = make_shot(21, 3001, "hard", "empty")
+    coded, blank = tmp_path / "badge.jpg", tmp_path / "empty.jpg"
+    coded.write_bytes(shot.jpeg)
+    blank.write_bytes(empty.jpeg)
+    assert shot.truth is not None
+    return coded, blank, shot.truth
+
+
+def test_decode_reads_a_hard_photo_with_the_heavy_path(tmp_path: Path) -> None:
+    """Issue 21: ``leadkiosk decode`` reads what the kiosk reads, so an image the fast pipeline
+    misses goes on to the heavy path; ``--no-heavy`` is the fast pipeline alone."""
+    coded, blank, truth = _hard_shot_files(tmp_path)
+    out = leadkiosk("decode", str(coded), str(blank))
+    assert out.returncode == 0, out.stderr
+    first, second = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert list(first) == ["file", "codes", "ms"]
+    assert first["codes"] == [{"format": "QR", "text": truth}]
+    assert second["codes"] == []
+    out = leadkiosk("decode", "--no-heavy", str(coded))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.decode())["codes"] == []
+
+
+def test_decode_video_fuses_unread_frames_like_the_kiosk(tmp_path: Path) -> None:
+    """A hard badge held for 1.5 s that no single frame's fast pipeline reads: the heavy path
+    (fusion, two attempts agreeing) reads it, reported once per repeat window."""
+    import cv2
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.booth_photos import make_video
+    video = make_video(21, 59, "hard", "qr-url", fps=10, enter=1, hold_s=1.5)
+    clip = tmp_path / "held.avi"
+    h, w = video.frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), video.fps, (w, h))
+    for frame in video.frames:
+        writer.write(frame)
+    writer.release()
+    out = leadkiosk("decode", "--no-heavy", str(clip))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.decode().splitlines() == []
+    out = leadkiosk("decode", str(clip))
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert [line["codes"] for line in lines] == [[{"format": "QR", "text": video.truth}]]
+
+
 def test_parse_badge_argument_and_stdin() -> None:
     out = leadkiosk("parse-badge", "MECARD:N:Doe,John;EMAIL:john@example.com;;")
     assert out.returncode == 0, out.stderr

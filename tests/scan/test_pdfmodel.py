@@ -1,0 +1,148 @@
+"""The PDF417 model fit (kiosk/scan/pdfmodel.py, heavy path step 9): it reads a small,
+keystoned, blurred, noisy PDF417 that every earlier step misses, reads hard booth shots the
+earlier steps miss, and reads nothing from code-free frames, other symbologies or a symbol
+damaged beyond its error correction."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pdf417gen
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.booth_photos import make_shot  # noqa: E402
+from kiosk.scan import pdfmodel  # noqa: E402
+from kiosk.scan.decoder import Decoder, to_gray  # noqa: E402
+from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
+from kiosk.scan.regions import candidate_rects, light_quads  # noqa: E402
+
+PAYLOAD = "FX204811^Ilse^Van der Berg^Kivu Energy^i.berg@example.org^DE^Buyer"
+
+
+def _symbol(payload: str) -> np.ndarray:
+    """Module matrix (1 = bar, one row per PDF417 row) from pdf417gen, an independent
+    encoder: 3 data columns, security level 3, as the booth badges are printed."""
+    codes = pdf417gen.encode(payload, columns=3, security_level=3)
+    img = np.array(pdf417gen.render_image(codes, scale=1, ratio=1, padding=0).convert("L"))
+    return (img < 128).astype(np.uint8)
+
+
+def _photo(matrix: np.ndarray, px_per_module: float, sigma: float, seed: int) -> np.ndarray:
+    """A 1280x720 grey frame: the symbol (rows 3 modules tall, 2-module quiet zone) on a
+    white card with a dark band of text-like blocks, keystoned (the card's far edge 25%
+    shorter) and turned 12 degrees, then blurred by ``sigma`` px, with sensor noise and a
+    JPEG round trip at quality 60."""
+    up = 8
+    code = np.repeat(np.repeat(1 - matrix, 3 * up, axis=0), up, axis=1) * 255
+    code = cv2.copyMakeBorder(code.astype(np.uint8), 2 * up, 2 * up, 2 * up, 2 * up,
+                              cv2.BORDER_CONSTANT, value=255)
+    card = np.full((code.shape[0] + 60 * up, code.shape[1] + 24 * up), 235, np.uint8)
+    card[12 * up:12 * up + code.shape[0], 12 * up:12 * up + code.shape[1]] = code
+    for k in range(4):   # a name and an organisation below the code
+        x0 = 12 * up + k * 30 * up
+        card[-40 * up:-30 * up, x0:x0 + 22 * up] = 60
+    h, w = card.shape
+    s = px_per_module / up
+    cw, chh = w * s, h * s
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    dst = np.array([[0, 0], [cw, 0.12 * chh], [cw, 0.88 * chh], [0, chh]], np.float32)
+    turn = cv2.getRotationMatrix2D((cw / 2, chh / 2), 12, 1.0)
+    dst = (np.hstack([dst, np.ones((4, 1), np.float32)]) @ turn.T + [500, 200]).astype(
+        np.float32)
+    frame = np.full((720, 1280), 110, np.uint8)
+    warped = cv2.warpPerspective(card, cv2.getPerspectiveTransform(src, dst), (1280, 720),
+                                 flags=cv2.INTER_AREA, borderValue=0)
+    mask = cv2.warpPerspective(np.full_like(card, 255), cv2.getPerspectiveTransform(src, dst),
+                               (1280, 720))
+    frame = np.where(mask > 127, warped, frame).astype(np.float32)
+    frame = 60 + frame * 0.7     # contrast squeezed
+    frame = cv2.GaussianBlur(frame, (0, 0), sigma)
+    frame += np.random.default_rng(seed).normal(0, 3.0, frame.shape)
+    out = np.clip(frame, 0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+
+
+def test_reads_a_small_keystoned_blurred_pdf417_the_old_path_misses() -> None:
+    """1.5 px per module, keystoned and turned, blur sigma 1.6 px (more than a module), noise,
+    JPEG 60: the pipeline and heavy steps 1-8 read nothing, the model fit reads the exact
+    caret-delimited payload."""
+    gray = _photo(_symbol(PAYLOAD), 1.5, 1.6, seed=1)
+    decoder = Decoder()
+    assert decoder.decode(gray) == []
+    assert heavy_decode(gray, decoder, HeavyOptions(pdfmodel=False)) == []
+    codes = heavy_decode(gray, decoder)
+    assert [(c.text, c.format, c.stage) for c in codes] == [(PAYLOAD, "PDF417", "pdfmodel")]
+    xs = [x for x, _ in codes[0].position]
+    assert 480 < min(xs) < max(xs) < 740   # the symbol's corners, in the frame
+
+
+@pytest.mark.parametrize("seed,index,band", [(21, 257, "hard"), (24, 89, "hard")])
+def test_reads_booth_shots_the_earlier_steps_miss(seed: int, index: int, band: str) -> None:
+    """Booth shots at 1.5-2 px per module, tilted 15-30 degrees, blur 1.1-2.0 px: steps 1-8
+    read nothing, step 9 reads the truth from the frame's light fields and energy boxes."""
+    shot = make_shot(seed, index, band, "pdf417")
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert decoder.decode(gray) == []
+    assert heavy_decode(gray, decoder, HeavyOptions(pdfmodel=False)) == []
+    quads = light_quads(gray) + [cv2.boxPoints(r) for r in candidate_rects(gray)]
+    got = pdfmodel.read_frame(gray, quads)
+    assert got is not None and got.text == shot.truth
+
+
+def test_pattern_set_holds_every_codeword_the_encoder_draws() -> None:
+    """The fit chooses among all 4-bar/4-space patterns of a row's cluster; every codeword
+    pdf417gen draws (start and stop stripped) is one of them, in its row's cluster."""
+    matrix = _symbol(PAYLOAD)
+    for r, row in enumerate(matrix):
+        allowed = {p.tobytes() for p in pdfmodel.patterns((r % 3) * 3)}
+        for k in range(5):
+            assert row[17 + 17 * k:34 + 17 * k].tobytes() in allowed
+
+
+def test_a_fit_decodes_only_through_error_correction() -> None:
+    """The clean drawing of a fitted matrix is what zxing-cpp judges: the exact matrix reads,
+    three wrong codewords are corrected; six (within the 16 EC codewords' reach, but leaving
+    less than half of them to check the correction) and fourteen (beyond it) read nothing
+    rather than something wrong."""
+    matrix = _symbol(PAYLOAD)
+    assert pdfmodel.read_matrix(matrix) == (PAYLOAD, PAYLOAD.encode())
+    rng = np.random.default_rng(5)
+    slots = [(r, k) for r in range(len(matrix)) for k in range(1, 4)]
+    order = rng.permutation(len(slots))
+    for wrong, reads in ((3, True), (6, False), (14, False)):
+        damaged = matrix.copy()
+        for i in order[:wrong]:
+            r, k = slots[i]
+            pats = pdfmodel.patterns((r % 3) * 3)
+            current = damaged[r, 17 + 17 * k:34 + 17 * k].copy()
+            choice = pats[rng.integers(len(pats))]
+            while (choice == current).all():
+                choice = pats[rng.integers(len(pats))]
+            damaged[r, 17 + 17 * k:34 + 17 * k] = choice
+        got = pdfmodel.read_matrix(damaged)
+        assert (got == (PAYLOAD, PAYLOAD.encode())) if reads else got is None
+
+
+def test_code_free_frames_other_codes_and_fake_symbols_read_nothing() -> None:
+    """Empty booth frames in every band, badges with QR and Code 128, and a fake PDF417 (real
+    start and stop patterns around random modules: the thick bars are found, the fit runs)
+    read nothing."""
+    frames = [to_gray(make_shot(21, 3000 + i, band, "empty").image)
+              for band in ("easy", "medium", "hard") for i in range(2)]
+    frames += [to_gray(make_shot(21, i, "medium", kind).image)
+               for i, kind in ((1, "qr-vcard"), (19, "code128"))]
+    fake = _symbol(PAYLOAD)
+    fake[:, 17:-18] = np.random.default_rng(2).integers(0, 2, fake[:, 17:-18].shape)
+    frames.append(_photo(fake, 1.8, 1.2, seed=3))
+    for gray in frames:
+        quads = light_quads(gray) + [cv2.boxPoints(r) for r in candidate_rects(gray)]
+        assert pdfmodel.read_frame(gray, quads) is None
+    # the fake symbol's bars were found, so the fit itself ran and was rejected
+    assert any(pdfmodel.anchors(frames[-1], q) for q in light_quads(frames[-1]))
