@@ -3,6 +3,7 @@ it. Written by hand or pulled from central (``write_show``); the last good copy 
 kiosk that loses the network keeps working with what it had."""
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -12,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import yaml
 
@@ -242,6 +243,29 @@ def load_show(data_dir: str | os.PathLike[str], show_id: str) -> ShowConfig:
     """The show ``show_id`` from ``DATA/shows/<id>/``; the demo show falls back to the embedded copy.
     Raises ConfigError naming the file, key path and expectation."""
     directory = show_dir(data_dir, show_id)
+    with _reading(directory.parent, show_id):
+        return _load_show(directory, show_id)
+
+
+@contextlib.contextmanager
+def _reading(root: Path, show_id: str) -> Iterator[None]:
+    """Hold ``write_show``'s lock shared while reading: its swap renames the show directory
+    aside for a moment, and a reader between the two renames (the kiosk while the sync worker
+    pulls a new config) found ``show.yaml`` but not the ``form.yaml`` next to it. No lock file
+    (a show written by hand, a read-only data directory): nothing to wait for."""
+    try:
+        fd = os.open(root / f".{show_id}.lock", os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _load_show(directory: Path, show_id: str) -> ShowConfig:
     path = directory / SHOW_FILE
     if path.is_file():
         return show_from_dict(_read_yaml(path), directory, str(path), expected_id=show_id)

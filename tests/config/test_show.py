@@ -181,6 +181,47 @@ def test_interrupted_swap_still_finds_the_previous_copy(tmp_path: Path) -> None:
     assert show.name == "Fair 2026" and show.form.id == "bant"
 
 
+def test_readers_during_concurrent_writes_always_see_a_complete_show(tmp_path: Path) -> None:
+    """The kiosk reads its show while the sync worker writes a new one: a read between the
+    writer's two renames once found show.yaml but not its form.yaml. Bounded: 2 writers x 8
+    writes, 2 readers reading until the writers are done."""
+    import threading
+
+    write_show(tmp_path, "fair", dict(CENTRAL, name="writer start"), BANT, None, "registration_id\nA\n")
+    errors: list[BaseException] = []
+    done = threading.Event()
+    reads = [0]
+
+    def writer(i: int) -> None:
+        try:
+            for _ in range(8):
+                write_show(tmp_path, "fair", dict(CENTRAL, name=f"writer {i}"), BANT, None,
+                           "registration_id\nA\n")
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            while not done.is_set():
+                show = load_show(tmp_path, "fair")
+                assert show.name.startswith("writer ") and show.form.id == "bant"
+                reads[0] += 1
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    writers = [threading.Thread(target=writer, args=(i,)) for i in range(2)]
+    readers = [threading.Thread(target=reader) for _ in range(2)]
+    for t in writers + readers:
+        t.start()
+    for t in writers:
+        t.join(timeout=60)
+    done.set()
+    for t in readers:
+        t.join(timeout=60)
+    assert errors == []
+    assert reads[0] > 0
+
+
 def test_logo_reference_from_central_is_dropped(tmp_path: Path) -> None:
     show = write_show(tmp_path, "fair", dict(CENTRAL, branding={"title": "x", "color": "#000000",
                                                                 "logo": "https://cdn/logo.png"}))
