@@ -45,7 +45,8 @@ import numpy as np
 import zxingcpp
 
 from kiosk.scan.profiles import orientation as _orientation
-from kiosk.scan.profiles import read_drawn, upright
+from kiosk.scan.decoder import read_drawn
+from kiosk.scan.profiles import upright
 
 # Code 128 symbol values 0..105 as bar/space widths (bar first); the stop has a 13th module
 _C128_WIDTHS = (

@@ -214,9 +214,42 @@ def ec_spent(result: "zxingcpp.Result") -> bool:
     The heavy path's two right reads at UEC 0 on the booth photos (seeds 21 and 24, PDF417,
     every band) are read again by another attempt, so the heavy path drops such reads; the
     fast pipeline keeps them (it read an easy shot at UEC 0, with no other attempt)."""
+    spare = spare_ec(result)
+    return spare is not None and spare <= 0.0
+
+
+def spare_ec(result: "zxingcpp.Result") -> float | None:
+    """The share of its error correction a read left unused (zxing-cpp's "UEC"), None when
+    zxing-cpp does not report it (only the Reed-Solomon symbologies do)."""
     extra = result.extra if isinstance(result.extra, dict) else {}
     spare = extra.get("UEC")
-    return spare is not None and float(spare) <= 0.0
+    return None if spare is None else float(spare)
+
+
+def read_drawn(img: np.ndarray, formats: object, *, min_spare_ec: float | None = None,
+               try_rotate: bool = False, try_downscale: bool = False, **options: object
+               ) -> list[tuple[str, str, bytes]]:
+    """(format name, text, bytes) of the valid codes zxing-cpp reads in an image the heavy
+    path drew (a tiled profile, a fitted module matrix): already upright and full size, so
+    by default no rotation or downscaling; a zxing error is no read. ``min_spare_ec``: also
+    drop reads that left less of their error correction unused (a fit is one guess among
+    several, so a read that needed nearly all of it is not trusted)."""
+    try:
+        found = zxingcpp.read_barcodes(img, formats=formats, try_rotate=try_rotate,
+                                       try_downscale=try_downscale,
+                                       text_mode=zxingcpp.TextMode.Plain, **options)
+    except (RuntimeError, ValueError, TypeError):
+        found = []
+    out = []
+    for r in found:
+        if not r.valid:
+            continue
+        if min_spare_ec is not None:
+            spare = spare_ec(r)
+            if spare is None or spare < min_spare_ec:
+                continue
+        out.append((r.format.name, r.text, bytes(r.bytes)))
+    return out
 
 
 def _points(position: object, scale: float, offset: tuple[float, float],

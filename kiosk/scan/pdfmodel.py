@@ -36,6 +36,8 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from kiosk.scan.decoder import read_drawn
+
 START = (8, 1, 1, 1, 1, 1, 1, 3)      # element widths, bar first
 STOP = (7, 1, 1, 3, 1, 1, 1, 2, 1)
 QUIET = 2                             # modules of quiet zone drawn around the clean symbol
@@ -448,16 +450,10 @@ def read_matrix(matrix: np.ndarray) -> tuple[str, bytes] | None:
     """(text, bytes) zxing-cpp reads from the clean drawing of a module matrix, or None:
     its Reed-Solomon decoding and cluster checks judge every fit, and the correction must
     leave ``MIN_SPARE_EC`` of its capacity unused (a fit is one guess among several)."""
-    try:
-        found = zxingcpp.read_barcodes(render(matrix), formats=zxingcpp.BarcodeFormat.PDF417,
-                                       text_mode=zxingcpp.TextMode.Plain)
-    except (RuntimeError, ValueError, TypeError):
-        return None
-    for r in found:
-        spare = r.extra.get("UEC") if isinstance(r.extra, dict) else None
-        if r.valid and r.text and spare is not None and float(spare) >= MIN_SPARE_EC:
-            return r.text, bytes(r.bytes)
-    return None
+    found = [(text, raw) for _, text, raw in read_drawn(
+        render(matrix), zxingcpp.BarcodeFormat.PDF417, min_spare_ec=MIN_SPARE_EC,
+        try_rotate=True, try_downscale=True) if text]
+    return found[0] if found else None
 
 
 def read_quad(gray: np.ndarray, quad: np.ndarray, fits: int = 2) -> Read | None:

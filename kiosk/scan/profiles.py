@@ -22,6 +22,8 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from kiosk.scan.decoder import read_drawn
+
 BAND_ROWS = 10      # rows averaged per profile (noise / ~3)
 BAND_STEP = 5       # px between band starts: bands overlap by half
 UPSCALE = 3         # the profile is enlarged before deblurring: sub-pixel edges for zxing
@@ -113,20 +115,6 @@ def read_profile(profile: np.ndarray, formats: tuple) -> list[tuple[str, str, by
             if out:
                 return out
     return []
-
-
-def read_drawn(img: np.ndarray, formats: object, **options: object
-               ) -> list[tuple[str, str, bytes]]:
-    """(format name, text, bytes) of the valid codes zxing-cpp reads in an image this package
-    drew (a tiled profile, a fitted module pattern): already upright and full size, so no
-    rotation or downscaling; a zxing error is no read."""
-    try:
-        found = zxingcpp.read_barcodes(img, formats=formats, try_rotate=False,
-                                       try_downscale=False,
-                                       text_mode=zxingcpp.TextMode.Plain, **options)
-    except (RuntimeError, ValueError, TypeError):
-        found = []
-    return [(r.format.name, r.text, bytes(r.bytes)) for r in found if r.valid]
 
 
 def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float],

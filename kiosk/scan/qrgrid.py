@@ -39,6 +39,7 @@ import numpy as np
 import zxingcpp
 
 from kiosk.scan import qrsymbol
+from kiosk.scan.decoder import read_drawn
 from kiosk.scan.qrsymbol import function_modules
 
 MODULE_SIZES = (1.6, 1.9, 2.25, 2.65, 3.1, 3.65, 4.3)  # frame px per module tried
@@ -364,16 +365,8 @@ def render(matrix: np.ndarray) -> np.ndarray:
 
 def decode_matrix(matrix: np.ndarray) -> tuple[str, bytes] | None:
     """zxing-cpp on the rendered code: (text, bytes) only for a valid (checksummed) read."""
-    try:
-        results = zxingcpp.read_barcodes(render(matrix), formats=zxingcpp.BarcodeFormat.QRCode,
-                                         try_rotate=False, try_downscale=False,
-                                         text_mode=zxingcpp.TextMode.Plain)
-    except (RuntimeError, ValueError, TypeError):
-        return None
-    for r in results:
-        if r.valid and r.format == zxingcpp.BarcodeFormat.QRCode:
-            return r.text, bytes(r.bytes)
-    return None
+    found = read_drawn(render(matrix), zxingcpp.BarcodeFormat.QRCode)
+    return (found[0][1], found[0][2]) if found else None
 
 
 def read_frame(gray: np.ndarray, rects: list, quads: list[np.ndarray], erasures: bool = True
