@@ -17,6 +17,19 @@ drawn as a clean bar code and decoded by zxing-cpp, so every read still passes z
 (Code 128 mod-103 check character, Code 39 start/stop); the grid whose snapped fit explains
 the profile best wins.
 
+Code 128's symbols are chosen by dynamic programming (``_viterbi``) on the fitted grid: the
+blur reaches less than half a symbol, so the residual is a sum of terms over neighbouring
+symbol pairs and the best valid sequence is found exactly (no check character constraint: the
+check stays a 1-in-103 guard). The descent it replaces changed one symbol at a time and
+stalled where two neighbours were both wrong. Two more fixes for small badges: the region is
+turned by the gradient peak or the direction across it, whichever keeps more detail when
+averaged along the bars (``_upright_bars``: small blurred bars lose the gradient histogram to
+the card's edges and text), and the code's outer edges are the first rising and last falling
+strong gradient (``extent``: a dark card's white label has strong edges of the other sign).
+Measured on the issue-ranged hard band, seed 21: Code 128 4/13 -> 9/13, Code 39 1/13 ->
+2/13; our hard band seed 21: Code 128 8/13 (same), Code 39 3/13 -> 5/13; no false read, and
+60 empty frames read nothing at main's cost.
+
 Code 39 has no check character (badges in our set carry none, so the optional mod 43 one is
 not relied on), so its fit searches harder and is guarded harder. Searched: every character
 is tried against all 43 patterns (not the soft solve's nearest few), and the fit starts from
@@ -98,6 +111,7 @@ C39_RATIOS = ((1, 3), (1, 2), (2, 5))   # Code 39 (narrow, wide) grid units: pri
                                         # use wide:narrow 3 (python-barcode), 2 (zxing,
                                         # zint), 2.5; the end patterns pick one
 C39_ROUNDS = 4            # coordinate-descent passes over the Code 39 characters
+VITERBI_ROUNDS = 3        # Code 128: rounds of the symbol DP and a new background fit
 MAX_DATA = 24             # Code 128 data characters / Code 39 characters tried at most
 
 
@@ -254,6 +268,16 @@ def fit(y: np.ndarray, layout: Layout, params: tuple[float, float, float, float]
         choices.append(order)
         bits[start:start + pats.shape[1]] = pats[order[0]]
     r, contrast, score = _binary_fit(y, A, bg, bits)
+    if layout.symbology == "Code128" and VITERBI_ROUNDS:
+        for _ in range(VITERBI_ROUNDS):
+            moved = _viterbi(y - (y - r - contrast * (A @ bits)), A, contrast, layout)
+            if np.array_equal(moved, bits):
+                break
+            r2, c2, s2 = _binary_fit(y, A, bg, moved)
+            if s2 >= score:
+                break
+            bits, r, contrast, score = moved, r2, c2, s2
+        return Fit(bits, score, params)
     for _ in range(C39_ROUNDS if every else 2):  # each symbol against the whole residual
         changed = False
         for (start, pats), order in zip(layout.segments, choices):
@@ -270,6 +294,56 @@ def fit(y: np.ndarray, layout: Layout, params: tuple[float, float, float, float]
         if not changed:
             break
     return Fit(bits, score, params, _margin(r, contrast, A, bits, layout) if every else np.inf)
+
+
+def _viterbi(e: np.ndarray, A: np.ndarray, contrast: float, layout: Layout) -> np.ndarray:
+    """The bits of the valid symbol sequence (each segment one of its patterns) that explains
+    ``e`` (the profile less its fitted background) best under ``contrast * A @ bits``: exact
+    dynamic programming over the symbols. A pixel sees the modules within the blur's reach
+    (3 sigma, under half a symbol here), so a pixel in the left half of a symbol depends on
+    that symbol and the one before only, in the right half on it and the one after: the
+    squared residual is a sum of pair terms along the chain. The snapped coordinate descent
+    it replaces changed one symbol at a time and stopped where two neighbours were both
+    wrong (measured: 4 wrong modules of 90 on a 1.2 px/module shot whose true bits fitted at
+    0.022 against the descent's 0.058)."""
+    n = A.shape[1]
+    centre = A @ np.arange(n) / np.maximum(A.sum(axis=1), 1e-9)   # module under each pixel
+    weight = A.sum(axis=1) > 1e-6
+    segs = layout.segments
+    bounds = [start for start, _ in segs] + [n]
+    home = np.clip(np.searchsorted(bounds, centre, side="right") - 1, 0, len(segs) - 1)
+    mid = np.array([(bounds[i] + bounds[i + 1]) / 2 for i in range(len(segs))])
+    right_half = centre >= mid[home]
+    contrib = [contrast * A[:, start:start + pats.shape[1]] @ pats.T for start, pats in segs]
+    unary_first = np.zeros(len(segs[0][1]))
+    pair = []
+    for h in range(len(segs) - 1):
+        sel = weight & (((home == h) & right_half) | ((home == h + 1) & ~right_half))
+        if h == 0:
+            first = ~weight | ((home == 0) & ~right_half)
+            u = contrib[0][first]
+            unary_first = ((e[first][:, None] - u) ** 2).sum(axis=0)
+        if h == len(segs) - 2:
+            last = (home == h + 1) & right_half
+            sel = sel | last
+        u, v, ee = contrib[h][sel], contrib[h + 1][sel], e[sel]
+        cost = ((ee[:, None] - u) ** 2).sum(axis=0)[:, None] + (v * v).sum(axis=0)[None] \
+            - 2.0 * (ee @ v)[None] + 2.0 * u.T @ v
+        pair.append(cost)
+    best = unary_first
+    back = []
+    for cost in pair:
+        total = best[:, None] + cost
+        back.append(np.argmin(total, axis=0))
+        best = total[back[-1], np.arange(total.shape[1])]
+    choice = [int(np.argmin(best))]
+    for arg in reversed(back):
+        choice.append(int(arg[choice[-1]]))
+    choice.reverse()
+    bits = np.zeros(n)
+    for (start, pats), k in zip(segs, choice):
+        bits[start:start + pats.shape[1]] = pats[k]
+    return bits
 
 
 def _margin(r: np.ndarray, contrast: float, A: np.ndarray, bits: np.ndarray, layout: Layout
@@ -295,15 +369,18 @@ def _margin(r: np.ndarray, contrast: float, A: np.ndarray, bits: np.ndarray, lay
 
 
 def extent(y: np.ndarray) -> tuple[float, float] | None:
-    """Sub-pixel (left, right) outer edges of the bars in ``y`` (dark = high): the first and
-    last strong gradient, each refined by a parabola through its extremum."""
+    """Sub-pixel (left, right) outer edges of the bars in ``y`` (dark = high): the first
+    strong rising and the last strong falling gradient (a dark card's white label around the
+    code has strong edges of the other sign), each refined by a parabola through its
+    extremum."""
     g = np.gradient(cv2.GaussianBlur(y[None].astype(np.float64), (0, 0), 0.8)[0])
     peak = float(np.abs(g).max())
     if peak <= 0:
         return None
-    strong = np.flatnonzero(np.abs(g) > 0.35 * peak)
-    if len(strong) < 2:
+    rising, falling = np.flatnonzero(g > 0.35 * peak), np.flatnonzero(g < -0.35 * peak)
+    if len(rising) == 0 or len(falling) == 0 or rising[0] >= falling[-1]:
         return None
+    strong = (int(rising[0]), int(falling[-1]))
 
     def refine(i: int, sign: float, step: int) -> float:
         j = i  # walk inwards up the gradient to its extremum
@@ -314,7 +391,7 @@ def extent(y: np.ndarray) -> tuple[float, float] | None:
         a, b, c = g[j - 1], g[j], g[j + 1]
         den = a - 2 * b + c
         return j + 0.5 + (0.5 * (a - c) / den if abs(den) > 1e-9 else 0.0)
-    return refine(int(strong[0]), 1.0, 1), refine(int(strong[-1]), -1.0, -1)
+    return refine(strong[0], 1.0, 1), refine(strong[1], -1.0, -1)
 
 
 def _end_fit(y: np.ndarray, edge: float, patterns: np.ndarray, narrow: int = 1
@@ -587,6 +664,46 @@ def bar_orientation(gray: np.ndarray) -> tuple[float, float]:
     return angle, float(mag[near].sum()) / total
 
 
+def along_coherence(turned: np.ndarray) -> float:
+    """How much of the bar box's across-bar detail survives averaging along the bars (0..1):
+    the variance of the column-mean profile's differences over the rows' mean variance of
+    theirs. Bars are straight lines along the columns, so their detail survives; text and a
+    card's edges do not line up that way. 0 when ``turned`` has no bar box."""
+    box = _bar_box(turned)
+    if box is None:
+        return 0.0
+    x, y, w, h = box
+    f = cv2.GaussianBlur(turned.astype(np.float32), (0, 0), 1.0)[y:y + h, x:x + w]
+    rows = float(np.mean(np.var(np.diff(f, axis=1), axis=1)))
+    return float(np.var(np.diff(f.mean(axis=0)))) / rows if rows > 0 else 0.0
+
+
+def _upright_bars(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float]
+                  ) -> tuple[np.ndarray, float]:
+    """``upright`` with the bars vertical: the gradient-direction peak or the direction across
+    it, whichever turns the region so that averaging along its bars keeps more detail
+    (``along_coherence``). A badge's bars are parallel or square to its card, and when the
+    bars are small and blurred the card's edges and text lines outweigh them in the gradient
+    histogram (measured, issue-hard seed 21: 5 of the 9 missed Code 128 at 640x480 were
+    turned with their bars horizontal; the across direction had the higher along-coherence
+    on every badge region of the 13 shots)."""
+    angle, coherence = 0.0, 0.0
+
+    def peak(img: np.ndarray) -> tuple[float, float]:
+        nonlocal angle, coherence
+        angle, coherence = bar_orientation(img)
+        return angle, coherence
+
+    turned, _ = upright(gray, rect, peak)
+    if coherence < MIN_COHERENCE or turned.size == 0:
+        return turned, coherence
+    across = angle + 90.0 if angle <= 0.0 else angle - 90.0
+    other, _ = upright(gray, rect, lambda img: (across, coherence))
+    if along_coherence(other) > along_coherence(turned):
+        return other, coherence
+    return turned, coherence
+
+
 def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float],
                 formats: tuple) -> list[tuple[str, str, bytes]]:
     """Reads two row bands of the region (a ``cv2.minAreaRect``) agree on, [] otherwise; stops
@@ -594,7 +711,7 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
     pattern fits of two bands). A Code 39 read also needs no band to read another Code 39
     text (its bands are all read): it has no check character, so a band that snaps to other
     valid characters says the fit is not sure."""
-    turned, coherence = upright(gray, rect, bar_orientation)
+    turned, coherence = _upright_bars(gray, rect)
     if coherence < MIN_COHERENCE or turned.size == 0:
         return []
     votes: dict[tuple[str, str, bytes], int] = {}

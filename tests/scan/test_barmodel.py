@@ -171,3 +171,33 @@ def test_code128_badges_read_no_code39() -> None:
         rects = candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
                                 barmodel.REGION_MIN_FILL)
         assert [r for rect in rects for r in barmodel.read_region(gray, rect, CODE39)] == []
+
+
+@pytest.mark.parametrize("index", [22, 46])
+def test_reads_small_code128_badges_turned_by_their_card(index: int) -> None:
+    """Issue-ranged hard band, 640x480, Code 128 at 1.1-1.2 px per module: the card's edges
+    and text outweigh the blurred bars in the gradient histogram (the region was turned with
+    its bars horizontal, ``_upright_bars``), a dark card's white label gave the outer edges
+    (``extent``), and the one-symbol-at-a-time descent left 4 modules wrong where the symbol
+    DP (``_viterbi``) finds the true sequence. Steps 1-7 read nothing."""
+    shot = make_shot(21, index, "issue-hard", "code128")
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert heavy_decode(gray, decoder, HeavyOptions(barmodel=False)) == []
+    codes = heavy_decode(gray, decoder)
+    assert [(c.text, c.format, c.stage) for c in codes] == [(shot.truth, "Code128", "barmodel")]
+
+
+def test_symbol_dp_does_not_repair_a_wrong_check_character() -> None:
+    """The symbol DP picks the best valid symbols with no regard to the check character, so
+    the mod-103 check stays a guard: a clean profile of a code whose third data symbol was
+    swapped for another (check no longer matching) reads nothing, the true one reads."""
+    truth = "2026123456"
+    bits = np.array([c == "1" for c in barcode.get_barcode_class("code128")(truth).build()[0]],
+                    dtype=np.float64)
+    assert barmodel.read_profile(_blurred_profile(bits, 1.5, 1.2, seed=4), CODE128) == \
+        [("Code128", truth, truth.encode())]
+    wrong = bits.copy()
+    wrong[33:44] = barmodel._C128_BITS[77]
+    assert not np.array_equal(wrong, bits)
+    assert barmodel.read_profile(_blurred_profile(wrong, 1.5, 1.2, seed=4), CODE128) == []
