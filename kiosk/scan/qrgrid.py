@@ -7,7 +7,10 @@ Instead of binarizing first, this module fits the QR *model* to the grey image:
    templates (several module sizes and rotations) inside a candidate region; a matched filter
    survives blur that a binarizer does not;
 2. triples of finder peaks forming a (perspective-skewed) right isosceles triangle give the
-   code's frame; for each plausible version (the finder distance in modules is 10 + 4v), a
+   code's frame; for each plausible version (the finder distance in modules is 10 + 4v; every
+   version whose implied module size is within ``VERSION_SLACK`` of the matched template's:
+   the templates' sizes are coarse, and a span guess +- 1 missed the right version of 2.1-2.4
+   px/module codes, e.g. v13 said for a v9: +1 QR on the issue-ranged band of seed 24), a
    homography from module space to the image is refined by maximizing the correlation of the
    image with every module whose value the standard fixes (finders, separators, timing,
    alignment patterns, version information, the quiet zone ring);
@@ -51,6 +54,11 @@ MAX_PEAKS = 8                        # per module size
 MAX_TRIPLES = 16                     # geometrically distinct triples scored by the model
 MAX_REFINE = 4                       # (triple, version) starts refined
 MAX_VERSION = 10
+VERSION_SLACK = 1.5                  # versions tried for a triple: those whose px per module is
+#                                      within this factor of the finder template's; the template
+#                                      sizes are coarse and tilt biases them (at 2.1-2.4 px per
+#                                      module, triples said v8 for v6 and v13 for v9: outside the
+#                                      former span guess +- 1, so the right version never ran)
 MAX_REGIONS = 3                      # candidate regions fitted per frame
 MAX_FITS = 2                         # module fits per frame (30-300 ms each, by version)
 MAX_ASPECT = 2.0                     # longer/shorter side of a region worth fitting
@@ -412,8 +420,10 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
     for triple, module, _ in finder_triples(peaks):
         span = (np.linalg.norm(triple[1] - triple[0]) + np.linalg.norm(triple[2] - triple[0])) \
             / 2 / module
-        guess = int(round((span - 10) / 4))
-        for version in range(max(1, guess - 1), min(MAX_VERSION, guess + 1) + 1):
+        for version in range(1, MAX_VERSION + 1):
+            implied = span * module / (10 + 4 * version)   # px per module were it this version
+            if not module / VERSION_SLACK <= implied <= module * VERSION_SLACK:
+                continue
             control = initial_control(triple, version)
             starts.append((_fit_score(img, control, version), version, control, module))
     starts.sort(key=lambda f: -f[0])

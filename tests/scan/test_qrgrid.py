@@ -37,6 +37,21 @@ def test_reads_a_hard_qr_that_zxing_does_not_detect(index: int, kind: str) -> No
     assert np.linalg.norm(corners.mean(axis=0) - (cx, cy)) < max(rw, rh) / 2
 
 
+def test_tries_every_version_the_finder_spacing_allows() -> None:
+    """An issue-ranged shot (seed 24) of a version 9 code at 2.1 px per module: its finder
+    triple's span, measured in the coarse template's module size, says version 13, and the
+    fit used to try only that guess +- 1; now every version whose implied module size lies
+    within ``VERSION_SLACK`` of the template's is scored, and the right one reads exactly the
+    payload (nothing before step 7 reads it)."""
+    shot = make_shot(24, 40, "issue-hard", "qr-vcard")
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert decoder.decode(gray) == []
+    assert heavy_decode(gray, decoder, HeavyOptions(qrgrid=False)) == []
+    codes = heavy_decode(gray, decoder)
+    assert [(c.format, c.text, c.stage) for c in codes] == [("QR", shot.truth, "qrgrid")]
+
+
 def test_empty_booth_frames_read_nothing() -> None:
     """Code-free badges on booth backdrops (stripes, text, logos), every band: no read from any
     candidate region."""
