@@ -205,6 +205,7 @@ CROP_GROW = (0.15, 0.3)  # rough quad grown by these fractions per side (a light
                          # may lie inside the code's edge, or around the whole badge)
 BAR_LEVEL = 0.7          # a thick bar is darker than this share between white and black
 PAIR_RUNS = 4            # the widest dark runs of a crop whose pairs may be the thick bars
+MAX_ROWS = 90            # the standard's most rows
 MAX_BAR_RATIO = 1.8      # wider:narrower bar of a pair (8:7 modules, widths measured blurred)
 # share of the error correction a read must leave unused (zxing-cpp's "UEC"): a symbol
 # corrected up to its capacity has nothing left to check the correction with, and zxing-cpp
@@ -395,6 +396,8 @@ def _pair_anchors(dark: np.ndarray, to_crop: np.ndarray,
         return None
     module = gap / (17 * columns + 50.5)
     rows = int(round(((ends[0][1] - ends[0][0]) + (ends[1][1] - ends[1][0])) / 2 / module / 3))
+    if rows > MAX_ROWS:
+        return None   # not a PDF417's bars (a corpus photo's dark runs once made ~130)
     back = np.linalg.inv(to_crop)
 
     def frame(line: np.ndarray, y: float) -> tuple[float, float]:
@@ -538,7 +541,9 @@ def _read_anchored(gray: np.ndarray, anc: Anchors, fits: int) -> Read | None:
 def _fit_layout(gray: np.ndarray, anc: Anchors, columns: int, start_left: bool,
                 sigmas: tuple[float, ...]) -> Read | None:
     """Row count (the one whose rows look alike top and bottom), then a fit per sigma."""
-    lo, hi = max(3, int(anc.rows * 0.75)), min(90, int(np.ceil(anc.rows * 1.35)))
+    lo, hi = max(3, int(anc.rows * 0.75)), min(MAX_ROWS, int(np.ceil(anc.rows * 1.35)))
+    if lo > hi:
+        return None
     rows = max(range(lo, hi + 1), key=lambda r: row_consistency(
         gray, grid(anc, columns, r, start_left), columns, r))
     to_frame = grid(anc, columns, rows, start_left)

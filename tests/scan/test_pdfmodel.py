@@ -162,3 +162,18 @@ def test_a_dark_card_s_margins_do_not_hide_the_thick_bars(monkeypatch: pytest.Mo
     assert got is not None and got.text == shot.truth
     monkeypatch.setattr(pdfmodel, "MAX_FALLBACK", 0)
     assert pdfmodel.read_frame(gray, quads) is None
+
+
+def test_bars_too_far_apart_for_a_pdf417_s_rows_are_no_anchors(corpus_dir: Path) -> None:
+    """A corpus PDF417 printed with tall rows (zxing-pdf417-3/15.png): some pairs of dark
+    runs there measure as 180-340 rows of 3 modules, more than the standard's 90; such a
+    pair is not taken as thick bars (it once left the row-count search an empty range and
+    the heavy path raised ValueError), and the frame reads nothing or its truth."""
+    path = corpus_dir / "barcodes" / "zxing-pdf417-3" / "15.png"
+    gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    assert gray is not None
+    quads = light_quads(gray) + [cv2.boxPoints(r) for r in candidate_rects(gray)]
+    assert all(anc.rows <= pdfmodel.MAX_ROWS for q in quads for anc in pdfmodel.anchors(gray, q))
+    got = pdfmodel.read_frame(gray, quads)
+    truth = path.with_suffix(".txt").read_text(encoding="utf-8")
+    assert got is None or got.text == truth
