@@ -28,7 +28,8 @@ _ZX = zxingcpp.BarcodeFormat
 _TO_ZX = {"QR": (_ZX.QRCode, _ZX.MicroQRCode), "Code128": (_ZX.Code128,),
           "Code39": (_ZX.Code39,), "PDF417": (_ZX.PDF417,), "DataMatrix": (_ZX.DataMatrix,),
           "Aztec": (_ZX.Aztec,)}
-_FROM_ZX = {"QRCode": "QR", "MicroQRCode": "QR", "Code128": "Code128", "Code39": "Code39",
+# zxing-cpp's format names -> ours (the heavy path maps its drawn reads back the same way)
+FROM_ZX = {"QRCode": "QR", "MicroQRCode": "QR", "Code128": "Code128", "Code39": "Code39",
             "Code39Ext": "Code39", "Code39Std": "Code39", "PDF417": "PDF417",
             "DataMatrix": "DataMatrix", "Aztec": "Aztec", "AztecCode": "Aztec"}
 # 1D symbologies have weak checks; a lone character off a patterned shirt is not a badge.
@@ -74,7 +75,8 @@ class Decoder:
         if unknown:
             raise ValueError(f"unknown symbologies {unknown}; expected some of {SYMBOLOGIES}")
         self.symbologies = tuple(symbologies)
-        self._formats = tuple(f for s in self.symbologies for f in _TO_ZX[s])
+        # zxing-cpp's formats for the show's symbologies: the heavy path asks only for these too
+        self.formats = tuple(f for s in self.symbologies for f in _TO_ZX[s])
         # zxing finds QR, DataMatrix and Aztec at any angle already; a deskewed crop only needs
         # the row/bar codes it cannot read rotated.
         self._skew_formats = tuple(f for s in self.symbologies if s in ("PDF417", "Code128",
@@ -98,14 +100,14 @@ class Decoder:
             if binarizer is not None:
                 kwargs["binarizer"] = binarizer
             results = zxingcpp.read_barcodes(
-                gray, formats=formats or self._formats, try_rotate=full, try_downscale=full,
+                gray, formats=formats or self.formats, try_rotate=full, try_downscale=full,
                 try_invert=full, text_mode=zxingcpp.TextMode.Plain, **kwargs)
         except (RuntimeError, ValueError, TypeError) as exc:  # a broken frame is just no code
             log.debug("zxing failed on a frame: %s", exc)
             return []
         codes = []
         for result in results:
-            fmt = _FROM_ZX.get(result.format.name)
+            fmt = FROM_ZX.get(result.format.name)
             if fmt is None or not result.valid:
                 continue
             if spare_ec and fmt == "PDF417" and ec_spent(result):
@@ -149,7 +151,7 @@ class Decoder:
         for stage in always + retries:
             codes = stage()
             if codes:
-                return _unique(codes)
+                return unique_codes(codes)
         return []
 
     @property
@@ -267,7 +269,9 @@ def _points(position: object, scale: float, offset: tuple[float, float],
     return tuple((int(round(x)), int(round(y))) for x, y in arr)
 
 
-def _unique(codes: list[Code]) -> list[Code]:
+def unique_codes(codes: list[Code]) -> list[Code]:
+    """The codes in order, each (format, text) once: several crops, steps or frames often read
+    the same badge, and the caller must see it as one scan."""
     seen: set[tuple[str, str]] = set()
     out = []
     for code in codes:

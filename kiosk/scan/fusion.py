@@ -16,8 +16,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from kiosk.scan.decoder import Code, Decoder, _unique, to_gray
-from kiosk.scan.heavy import HeavyOptions, _quads, heavy_decode
+from kiosk.scan.decoder import Code, Decoder, unique_codes, to_gray
+from kiosk.scan.heavy import HeavyOptions, candidate_quads, heavy_decode
 
 FUSE_FRAMES = 5        # frames kept: noise / sqrt(5) ~ 0.45, while hand motion stays small
 MIN_MATCH = 0.5        # normalised correlation after alignment below this: not the same view
@@ -108,7 +108,7 @@ class FrameFusion:
         gray = to_gray(frame)
         if self._history and self._history[-1].shape != gray.shape:
             self._history.clear()
-        quads, _lights = _quads(gray, self.decoder._formats, self.opts)  # the energy regions:
+        quads, _lights = candidate_quads(gray, self.decoder.formats, self.opts)  # the energy regions:
         # a light card is in view whether or not a code is, so it does not steer the window
         self.last_regions = len(quads)
         if not quads:
@@ -132,7 +132,7 @@ class FrameFusion:
         if not codes:
             return []
         self.last_fused = n
-        return _unique([replace(c, stage=stage, position=tuple(
+        return unique_codes([replace(c, stage=stage, position=tuple(
             (x + x0, y + y0) for x, y in c.position)) for c in codes])
 
 
@@ -152,7 +152,7 @@ class Agreement:
     def confirm(self, codes: list[Code]) -> list[Code]:
         keys = {(c.format, c.text) for c in codes}
         self._recent.append(keys)
-        return [c for c in _unique(codes)
+        return [c for c in unique_codes(codes)
                 if sum((c.format, c.text) in attempt for attempt in self._recent) >= self.votes]
 
     def reset(self) -> None:

@@ -63,7 +63,7 @@ import numpy as np
 import zxingcpp
 
 from kiosk.scan import barmodel, pdfmodel, profiles, qrgrid
-from kiosk.scan.decoder import _FROM_ZX, MIN_LINEAR_LENGTH, Code, Decoder, _unique, to_gray
+from kiosk.scan.decoder import FROM_ZX, MIN_LINEAR_LENGTH, Code, Decoder, unique_codes, to_gray
 from kiosk.scan.regions import candidate_rects, light_quads
 
 TARGET_SHORT = 360      # px of the rectified crop's short side
@@ -98,7 +98,7 @@ class HeavyOptions:
     pdfmodel: bool = True       # step 9
 
 
-def _quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: HeavyOptions,
+def candidate_quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: HeavyOptions,
            rects: list | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(zxing's failed detections and energy rectangles, light quadrilaterals); ``rects``: the
     frame's ``candidate_rects`` when the caller already has them."""
@@ -170,7 +170,7 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
     if opts.second_binarizer:
         binarizers.append(zxingcpp.Binarizer.GlobalHistogram)
     rects = candidate_rects(gray)   # steps 1, 6 and 7 all start from the same regions
-    found, lights = _quads(gray, decoder._formats, opts, rects)
+    found, lights = candidate_quads(gray, decoder.formats, opts, rects)
     quads = found + lights
     for quad in quads:
         crop, back = _rectified(gray, quad, opts)
@@ -178,7 +178,7 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
         for binarizer in binarizers:
             codes = decoder._zx(crop, "heavy", binarizer=binarizer, spare_ec=True)
             if codes:
-                return _unique([replace(c, position=_to_frame(c.position, back))
+                return unique_codes([replace(c, position=_to_frame(c.position, back))
                                 for c in codes])
     if opts.deblur:
         for quad in quads[:2]:
@@ -189,13 +189,13 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
             codes = _deblurred_rectified(gray, quad, decoder, binarizers, opts)
             if codes:
                 return codes
-    linear = tuple(f for f in decoder._formats if f in _LINEAR)
+    linear = tuple(f for f in decoder.formats if f in _LINEAR)
     if opts.profiles and linear:
         for rect in rects:
             codes = _linear_codes(profiles.read_region(gray, rect, linear), rect, "profiles")
             if codes:
                 return codes
-    if opts.qrgrid and zxingcpp.BarcodeFormat.QRCode in decoder._formats:
+    if opts.qrgrid and zxingcpp.BarcodeFormat.QRCode in decoder.formats:
         got = qrgrid.read_frame(gray, rects, lights, opts.qr_erasures)
         if got is not None:
             return [Code("QR", got.text, got.raw, got.corners, "qrgrid")]
@@ -205,7 +205,7 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
             codes = _linear_codes(barmodel.read_region(gray, rect, linear), rect, "barmodel")
             if codes:
                 return codes
-    if opts.pdfmodel and zxingcpp.BarcodeFormat.PDF417 in decoder._formats:
+    if opts.pdfmodel and zxingcpp.BarcodeFormat.PDF417 in decoder.formats:
         got = pdfmodel.read_frame(gray, lights + [cv2.boxPoints(r) for r in rects])
         if got is not None:
             return [Code("PDF417", got.text, got.raw, got.corners, "pdfmodel")]
@@ -217,8 +217,8 @@ def _linear_codes(reads: list[tuple[str, str, bytes]], rect: tuple, stage: str) 
     and a 1D read shorter than the pipeline's ``MIN_LINEAR_LENGTH`` is dropped as it is there
     (a short 1D read in a blurred frame is the usual false read)."""
     corners = tuple((int(x), int(y)) for x, y in cv2.boxPoints(rect))
-    return _unique([Code(_FROM_ZX[name], text, raw, corners, stage) for name, text, raw in reads
-                    if name in _FROM_ZX and len(text) >= MIN_LINEAR_LENGTH])
+    return unique_codes([Code(FROM_ZX[name], text, raw, corners, stage) for name, text, raw in reads
+                    if name in FROM_ZX and len(text) >= MIN_LINEAR_LENGTH])
 
 
 def richardson_lucy(img: np.ndarray, sigma: float, iterations: int) -> np.ndarray:
@@ -248,7 +248,7 @@ def _deblurred(gray: np.ndarray, quad: np.ndarray, decoder: Decoder, binarizers:
         codes = decoder._zx(sharp, "deblur", binarizer=binarizer, spare_ec=True,
                             scale=1.0 / DEBLUR_UPSCALE, offset=(float(x0), float(y0)))
         if codes:
-            return _unique(codes)
+            return unique_codes(codes)
     return []
 
 
@@ -264,7 +264,7 @@ def _deblurred_rectified(gray: np.ndarray, quad: np.ndarray, decoder: Decoder, b
         for binarizer in binarizers:
             codes = decoder._zx(sharp, "deblur", binarizer=binarizer, spare_ec=True)
             if codes:
-                return _unique([replace(c, position=_to_frame(c.position, back))
+                return unique_codes([replace(c, position=_to_frame(c.position, back))
                                 for c in codes])
     return []
 

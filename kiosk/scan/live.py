@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from kiosk.scan.decoder import Code, Decoder, _unique, to_gray
+from kiosk.scan.decoder import Code, Decoder, unique_codes, to_gray
 from kiosk.scan.fusion import FUSE_FRAMES, Agreement, FrameFusion
 from kiosk.scan.heavy_process import FusionEngine, ProcessFusion
 from kiosk.scan.scanner import Scanner
@@ -173,7 +173,7 @@ class LiveDecoder:
                 self.heavy.idle()
             else:
                 self.heavy.start().submit(gray)
-            codes = _unique(codes + self.heavy.take())  # two attempts may both have agreed
+            codes = unique_codes(codes + self.heavy.take())  # two attempts may both have agreed
         return codes
 
     def __call__(self, frame: Any) -> Sequence[str]:

@@ -53,8 +53,8 @@ def test_corpus_photos_without_a_code_read_nothing(corpus_dir: Path) -> None:
     decoder = Decoder()
     for row in rows:
         gray = cv2.imread(str(base / row["image"]), cv2.IMREAD_GRAYSCALE)
-        for opts in (HeavyOptions(), HeavyOptions(rectify=False)):
-            assert heavy_decode(gray, decoder, opts) == [], row["image"]
+        # the product's options only: an ablation variant doubled the suite's slowest test
+        assert heavy_decode(gray, decoder, HeavyOptions()) == [], row["image"]
 
 
 @pytest.mark.parametrize("index,kind,stage", [(155, "qr-url", "deblur"),

@@ -82,7 +82,8 @@ def test_reads_a_small_keystoned_blurred_pdf417_the_old_path_misses() -> None:
     assert 480 < min(xs) < max(xs) < 740   # the symbol's corners, in the frame
 
 
-@pytest.mark.parametrize("seed,index,band", [(21, 257, "hard"), (24, 89, "hard")])
+@pytest.mark.parametrize("seed,index,band", [(21, 257, "hard"), (24, 89, "hard"),
+                                             (21, 5, "issue-hard")])
 def test_reads_booth_shots_the_earlier_steps_miss(seed: int, index: int, band: str) -> None:
     """Booth shots at 1.5-2 px per module, tilted 15-30 degrees, blur 1.1-2.0 px: steps 1-8
     read nothing, step 9 reads the truth from the frame's light fields and energy boxes."""
@@ -146,3 +147,33 @@ def test_code_free_frames_other_codes_and_fake_symbols_read_nothing() -> None:
         assert pdfmodel.read_frame(gray, quads) is None
     # the fake symbol's bars were found, so the fit itself ran and was rejected
     assert any(pdfmodel.anchors(frames[-1], q) for q in light_quads(frames[-1]))
+
+
+def test_a_dark_card_s_margins_do_not_hide_the_thick_bars(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """A dark badge with the code on a white label (booth photo issue-hard seed 21 #5, 1.7 px
+    per module): in every crop the two widest dark runs are the card either side of the
+    label, not the start and stop bars. Only the fallback pairs of dark runs (narrower,
+    alike in width) find the bars; without them the frame reads nothing."""
+    shot = make_shot(21, 5, "issue-hard", "pdf417")
+    gray = to_gray(shot.image)
+    quads = light_quads(gray) + [cv2.boxPoints(r) for r in candidate_rects(gray)]
+    got = pdfmodel.read_frame(gray, quads)
+    assert got is not None and got.text == shot.truth
+    monkeypatch.setattr(pdfmodel, "MAX_FALLBACK", 0)
+    assert pdfmodel.read_frame(gray, quads) is None
+
+
+def test_bars_too_far_apart_for_a_pdf417_s_rows_are_no_anchors(corpus_dir: Path) -> None:
+    """A corpus PDF417 printed with tall rows (zxing-pdf417-3/15.png): some pairs of dark
+    runs there measure as 180-340 rows of 3 modules, more than the standard's 90; such a
+    pair is not taken as thick bars (it once left the row-count search an empty range and
+    the heavy path raised ValueError), and the frame reads nothing or its truth."""
+    path = corpus_dir / "barcodes" / "zxing-pdf417-3" / "15.png"
+    gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    assert gray is not None
+    quads = light_quads(gray) + [cv2.boxPoints(r) for r in candidate_rects(gray)]
+    assert all(anc.rows <= pdfmodel.MAX_ROWS for q in quads for anc in pdfmodel.anchors(gray, q))
+    got = pdfmodel.read_frame(gray, quads)
+    truth = path.with_suffix(".txt").read_text(encoding="utf-8")
+    assert got is None or got.text == truth

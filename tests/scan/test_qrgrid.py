@@ -16,7 +16,7 @@ from bench.booth_photos import make_shot  # noqa: E402
 from kiosk.scan import qrgrid  # noqa: E402
 from kiosk.scan.decoder import Decoder, to_gray  # noqa: E402
 from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
-from kiosk.scan.regions import candidate_rects  # noqa: E402
+from kiosk.scan.regions import candidate_rects, light_quads  # noqa: E402
 
 
 @pytest.mark.parametrize("index,kind", [(251, "qr-url"), (77, "qr-mecard")])
@@ -35,6 +35,40 @@ def test_reads_a_hard_qr_that_zxing_does_not_detect(index: int, kind: str) -> No
     (cx, cy), (rw, rh), _ = candidate_rects(gray)[0]
     assert corners.shape == (4, 2)
     assert np.linalg.norm(corners.mean(axis=0) - (cx, cy)) < max(rw, rh) / 2
+
+
+def test_tries_every_version_the_finder_spacing_allows() -> None:
+    """An issue-ranged shot (seed 24) of a version 9 code at 2.1 px per module: its finder
+    triple's span, measured in the coarse template's module size, says version 13, and the
+    fit used to try only that guess +- 1; now every version whose implied module size lies
+    within ``VERSION_SLACK`` of the template's is scored, and the right one reads exactly the
+    payload (nothing before step 7 reads it)."""
+    shot = make_shot(24, 40, "issue-hard", "qr-vcard")
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert decoder.decode(gray) == []
+    assert heavy_decode(gray, decoder, HeavyOptions(qrgrid=False)) == []
+    codes = heavy_decode(gray, decoder)
+    assert [(c.format, c.text, c.stage) for c in codes] == [("QR", shot.truth, "qrgrid")]
+
+
+def test_one_module_fit_per_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hard-band miss (seed 21, v5 at 2.4 px per module): its finders also fit as a v6 with
+    a lower score; that runner-up at the same place is not fitted (it never read what the best
+    fit missed, at 30-300 ms a fit), so the frame costs one module fit, of the right version."""
+    shot = make_shot(21, 29, "hard", "qr-mecard")
+    gray = to_gray(shot.image)
+    versions: list[int] = []
+    fit = qrgrid.fit_modules_cost
+
+    def counted(warped: np.ndarray, version: int, blur: float) -> tuple:
+        versions.append(version)
+        return fit(warped, version, blur)
+
+    monkeypatch.setattr(qrgrid, "fit_modules_cost", counted)
+    rects = candidate_rects(gray)
+    assert qrgrid.read_frame(gray, rects, light_quads(gray)) is None
+    assert versions == [5]
 
 
 def test_empty_booth_frames_read_nothing() -> None:
