@@ -11,9 +11,10 @@ that pace deterministic (the same lines on any machine) and a long clip affordab
 ``heavy=False`` (``--no-heavy``) is the cheap pipeline alone."""
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from kiosk.errors import CameraError
 from kiosk.scan.decoder import Code, Decoder
@@ -21,6 +22,22 @@ from kiosk.scan.scanner import RepeatFilter
 
 
 HEAVY_EVERY_S = 0.2   # video seconds between heavy attempts (the kiosk's worker pace)
+
+log = logging.getLogger(__name__)
+
+
+def _guarded(where: str, attempt: Callable[[], list[Code]]) -> list[Code]:
+    """The heavy path is a best effort on top of the fast pipeline's result. A bug in one of its
+    model fits (a ``ValueError`` on one odd corpus photo reached main once) must cost that image
+    or frame its extra chance, with the traceback on stderr, and not end the command with every
+    file after it unread. The kiosk's heavy worker does the same per frame (``live``,
+    ``heavy_process``)."""
+    try:
+        return attempt()
+    except Exception:  # noqa: BLE001 - any bug in the heavy path; reported, not swallowed
+        log.exception("leadkiosk decode: the heavy path failed on %s; the fast pipeline's "
+                      "result (no code) stands", where)
+        return []
 
 VIDEO_SUFFIXES = {".avi", ".mp4", ".mkv", ".mov", ".webm", ".m4v", ".mjpg", ".mjpeg", ".mpg",
                   ".ogv", ".wmv"}
@@ -62,7 +79,7 @@ def decode_image_file(path: Path, decoder: Decoder | None = None, *,
     codes = decoder.decode(frame)
     if not codes and heavy:
         from kiosk.scan.heavy import heavy_decode
-        codes = heavy_decode(frame, decoder)
+        codes = _guarded(str(path), lambda: heavy_decode(frame, decoder))
     ms = (time.perf_counter() - start) * 1000
     return {"file": str(path), "codes": [c.to_dict() for c in codes], "ms": round(ms, 2)}
 
@@ -109,7 +126,8 @@ def _video_results(path: Path, source: Any, decoder: Decoder, repeats: RepeatFil
             start = time.perf_counter()
             codes = decoder.decode(frame)
             if not codes and paced is not None:
-                codes = paced.attempt(frame, index / source.fps)
+                codes = _guarded(f"{path} frame {index}",
+                                 lambda: paced.attempt(frame, index / source.fps))
             ms = (time.perf_counter() - start) * 1000
             fresh = repeats.admit(codes, now=index / source.fps)
             index += 1

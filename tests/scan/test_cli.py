@@ -95,6 +95,51 @@ def test_decode_reads_a_hard_photo_with_the_heavy_path(tmp_path: Path) -> None:
     assert json.loads(out.stdout.decode())["codes"] == []
 
 
+def test_a_heavy_path_bug_costs_one_file_its_extra_chance_not_the_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A model fit raising on one odd image (it happened: a ``ValueError`` on a corpus PDF417)
+    must not end ``leadkiosk decode`` with the files after it unread: each file still gets its
+    line with the fast pipeline's result, and each failure is logged with its traceback."""
+    import kiosk.scan.heavy as heavy
+    from kiosk.cli import main
+
+    coded, blank, _truth = _hard_shot_files(tmp_path)
+
+    def broken(*_args: object, **_kwargs: object) -> list:
+        raise ValueError("empty range in a model fit")
+
+    monkeypatch.setattr(heavy, "heavy_decode", broken)
+    with caplog.at_level("ERROR", logger="kiosk.scan.decode_files"):
+        status = main(["decode", str(blank), str(coded)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 0
+    assert [line["file"] for line in lines] == [str(blank), str(coded)]
+    assert [line["codes"] for line in lines] == [[], []]  # the hard shot needs the heavy path
+    failures = [r for r in caplog.records if "heavy path failed" in r.getMessage()]
+    assert [str(blank) in r.getMessage() for r in failures] == [True, False]
+    assert all(r.exc_info and "empty range" in str(r.exc_info[1]) for r in failures)
+
+
+def test_a_heavy_path_bug_on_video_frames_keeps_the_fast_reads(
+        demo_video: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The same on a video: the frames before the badge enters go to the fusion, which raises
+    here; the frames the fast pipeline reads still give their lines."""
+    from kiosk.scan.decode_files import decode_file
+    from kiosk.scan.fusion import FrameFusion
+
+    def broken(_self: object, _frame: object) -> list:
+        raise ValueError("fusion bug")
+
+    monkeypatch.setattr(FrameFusion, "add", broken)
+    with caplog.at_level("ERROR", logger="kiosk.scan.decode_files"):
+        lines = list(decode_file(demo_video, 1.0))
+    assert [line["codes"] for line in lines] == [[{"format": "QR", "text": DEMO_VCARD}]] * 3
+    assert any("heavy path failed" in r.getMessage() and "frame" in r.getMessage()
+               for r in caplog.records)
+
+
 def test_decode_video_fuses_unread_frames_like_the_kiosk(tmp_path: Path) -> None:
     """A hard badge held for 1.5 s that no single frame's fast pipeline reads: the heavy path
     (fusion, two attempts agreeing) reads it, reported once per repeat window."""
