@@ -200,6 +200,18 @@ def test_reads_a_code128_badge_whose_best_band_fits_just_under_the_limit() -> No
     assert [(c.text, c.format, c.stage) for c in codes] == [(shot.truth, "Code128", "barmodel")]
 
 
+def test_code128_fit_starts_from_keystones_around_the_end_patterns() -> None:
+    """Issue-ranged hard band, seed 24 index 86: read only when the Code 128 fit also starts
+    from keystones 6 % either side of the end patterns' (``C128_KEYSTONES``). Steps 1-7 read
+    nothing."""
+    shot = make_shot(24, 86, "issue-hard", "code128")
+    gray = to_gray(shot.image)
+    decoder = Decoder()
+    assert heavy_decode(gray, decoder, HeavyOptions(barmodel=False)) == []
+    codes = heavy_decode(gray, decoder)
+    assert [(c.text, c.format, c.stage) for c in codes] == [(shot.truth, "Code128", "barmodel")]
+
+
 def test_symbol_dp_does_not_repair_a_wrong_check_character() -> None:
     """The symbol DP picks the best valid symbols with no regard to the check character, so
     the mod-103 check stays a guard: a clean profile of a code whose third data symbol was
