@@ -290,7 +290,7 @@ def fit(y: np.ndarray, layout: Layout, params: tuple[float, float, float, float]
     r, contrast, score = _binary_fit(y, A, bg, bits)
     if layout.symbology == "Code128" and VITERBI_ROUNDS:
         for _ in range(VITERBI_ROUNDS):
-            moved = _viterbi(y - (y - r - contrast * (A @ bits)), A, contrast, layout)
+            moved = _viterbi(r + contrast * (A @ bits), A, contrast, layout)  # y less background
             if np.array_equal(moved, bits):
                 break
             r2, c2, s2 = _binary_fit(y, A, bg, moved)

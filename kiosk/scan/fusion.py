@@ -108,8 +108,9 @@ class FrameFusion:
         gray = to_gray(frame)
         if self._history and self._history[-1].shape != gray.shape:
             self._history.clear()
-        quads, _lights = candidate_quads(gray, self.decoder.formats, self.opts)  # the energy regions:
-        # a light card is in view whether or not a code is, so it does not steer the window
+        # the energy regions: a light card is in view whether or not a code is, so it does not
+        # steer the window
+        quads, _lights = candidate_quads(gray, self.decoder.formats, self.opts)
         self.last_regions = len(quads)
         if not quads:
             self._history.clear()  # nothing to fuse: the badge is not (yet) in view

@@ -98,8 +98,9 @@ class HeavyOptions:
     pdfmodel: bool = True       # step 9
 
 
-def candidate_quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple, opts: HeavyOptions,
-           rects: list | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def candidate_quads(gray: np.ndarray, formats: zxingcpp.BarcodeFormats | tuple,
+                    opts: HeavyOptions, rects: list | None = None
+                    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(zxing's failed detections and energy rectangles, light quadrilaterals); ``rects``: the
     frame's ``candidate_rects`` when the caller already has them."""
     quads: list[np.ndarray] = []
@@ -179,7 +180,7 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
             codes = decoder._zx(crop, "heavy", binarizer=binarizer, spare_ec=True)
             if codes:
                 return unique_codes([replace(c, position=_to_frame(c.position, back))
-                                for c in codes])
+                                     for c in codes])
     if opts.deblur:
         for quad in quads[:2]:
             codes = _deblurred(gray, quad, decoder, binarizers)
@@ -217,8 +218,9 @@ def _linear_codes(reads: list[tuple[str, str, bytes]], rect: tuple, stage: str) 
     and a 1D read shorter than the pipeline's ``MIN_LINEAR_LENGTH`` is dropped as it is there
     (a short 1D read in a blurred frame is the usual false read)."""
     corners = tuple((int(x), int(y)) for x, y in cv2.boxPoints(rect))
-    return unique_codes([Code(FROM_ZX[name], text, raw, corners, stage) for name, text, raw in reads
-                    if name in FROM_ZX and len(text) >= MIN_LINEAR_LENGTH])
+    return unique_codes([Code(FROM_ZX[name], text, raw, corners, stage)
+                         for name, text, raw in reads
+                         if name in FROM_ZX and len(text) >= MIN_LINEAR_LENGTH])
 
 
 def richardson_lucy(img: np.ndarray, sigma: float, iterations: int) -> np.ndarray:
@@ -265,7 +267,7 @@ def _deblurred_rectified(gray: np.ndarray, quad: np.ndarray, decoder: Decoder, b
             codes = decoder._zx(sharp, "deblur", binarizer=binarizer, spare_ec=True)
             if codes:
                 return unique_codes([replace(c, position=_to_frame(c.position, back))
-                                for c in codes])
+                                     for c in codes])
     return []
 
 
