@@ -77,6 +77,11 @@ _STEP8_SHOTS = [
     # read only when the fit also starts from keystones 6 % either side of the end patterns'
     # (``C128_KEYSTONES``)
     pytest.param(24, "issue-hard", 86, "code128", id="c128-keystones"),
+    # 1280x720, Code 39 at 2.0 px per narrow module: the region holds the badge's name lines
+    # too, and turned across the peak direction a strip of text and label edge beside the bars
+    # kept more detail along its columns than the bars did; the bars' box is the one wider
+    # than high (``_upright_bars``)
+    pytest.param(21, "issue-hard", 79, "code39", id="c39-turned-by-text"),
 ]
 
 
