@@ -82,6 +82,11 @@ _STEP8_SHOTS = [
     # kept more detail along its columns than the bars did; the bars' box is the one wider
     # than high (``_upright_bars``)
     pytest.param(21, "issue-hard", 79, "code39", id="c39-turned-by-text"),
+    # 1280x720, Code 39 at 1.9 and 1.5 px: tilted in perspective, the bars stand vertical but
+    # their ends run along a slant, so square row bands left the bars at one end (two of three
+    # bands fitted a cut-off profile); the bands follow the bars' ends (``_bar_ends``)
+    pytest.param(21, "issue-hard", 23, "code39", id="c39-sheared-bands-23"),
+    pytest.param(24, "issue-hard", 103, "code39", id="c39-sheared-bands-103"),
 ]
 
 
@@ -173,6 +178,35 @@ def test_code39_needs_no_band_to_disagree() -> None:
     assert [barmodel.read_profile(b, CODE39) for b in bands][:2] == \
         [[("Code39", "X204817", b"X204817")]] * 2
     assert barmodel.read_region(mixed, rect, CODE39) == []
+
+
+def _sheared_code39(text: str, shear: float, px: float = 1.6, height: int = 40
+                    ) -> tuple[np.ndarray, tuple]:
+    """A blurred, noisy image of vertical Code 39 bars ``height`` px tall whose ends run along
+    a line of slope ``shear`` (a badge tilted in perspective), and the region around them."""
+    profile = _blurred_profile(_code39_bits(text), px, 1.4, seed=1)
+    w = len(profile)
+    img = np.full((height + 120 + int(abs(shear) * w), w), 200.0)
+    for x in range(w):
+        top = int(round(60 + (shear * x if shear > 0 else -shear * (w - x))))
+        img[top:top + height, x] = profile[x]
+    rng = np.random.default_rng(9)
+    img = np.clip(img + rng.normal(0, 3.0, img.shape), 0, 255).astype(np.uint8)
+    h, w = img.shape
+    return img, ((w / 2, h / 2), (w - 20.0, h - 40.0), 0.0)
+
+
+@pytest.mark.parametrize("shear", [0.2, -0.2])
+def test_row_bands_follow_sheared_bars(shear: float) -> None:
+    """Vertical bars whose ends rise 46 px along the code, more than the bars are tall:
+    square row bands each cut off part of the code (none reads); bands that follow the bars'
+    ends each read the whole code."""
+    img, rect = _sheared_code39("X204817", shear)
+    turned = profiles_upright(img, rect)
+    truth = [("Code39", "X204817", b"X204817")]
+    assert [barmodel.read_profile(b, CODE39) for b in barmodel.bar_profiles(turned)] == \
+        [truth] * barmodel.BANDS
+    assert barmodel.read_region(img, rect, CODE39) == truth
 
 
 def profiles_upright(gray: np.ndarray, rect: tuple) -> np.ndarray:
