@@ -87,6 +87,9 @@ _STEP8_SHOTS = [
     # bands fitted a cut-off profile); the bands follow the bars' ends (``_bar_ends``)
     pytest.param(21, "issue-hard", 23, "code39", id="c39-sheared-bands-23"),
     pytest.param(24, "issue-hard", 103, "code39", id="c39-sheared-bands-103"),
+    # 640x480, Code 128 at 1.0 px: turned right, then the bar box's structure tensor (card
+    # edges, text; coherence 0.05) turned it 70 degrees off again (``MAX_RESIDUAL_TURN``)
+    pytest.param(24, "issue-hard", 62, "code128", id="c128-no-residual-turn-off-the-bars"),
 ]
 
 
