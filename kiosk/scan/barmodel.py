@@ -71,7 +71,10 @@ after both: issue-hard Code 39 2/13 -> 4/13, 6/13 -> 7/13, Code 128 10/13 -> 11/
 lost, no false read (the box's shape alone: issue-hard Code 39 seed 21 +1, hard Code 128
 seed 24 +1). The bar box's own residual turn is skipped beyond ``MAX_RESIDUAL_TURN`` (its
 card edges and text, not its bars, set such an angle): issue-hard Code 128 seed 24 6/13 ->
-7/13, the other seven counts above unchanged, no false read.
+7/13, the other seven counts above unchanged, no false read. The bar box is the largest
+blob that does not touch the crop's border (``_bar_blob``; a striped backdrop at the crop's
+edge outweighed small codes): Code 128 issue-hard seed 21 11/13 -> 12/13, hard seed 21
+7/13 -> 8/13, the other six unchanged, no false read.
 
 False-read guard for both: a read needs a small snapped-fit residual relative to the bar
 contrast, and two row bands that agree (``read_region``).
@@ -138,6 +141,7 @@ BANDS = 3                 # row bands across the bars; a read needs two to agree
 BOX_SHAPE = True          # orientation: the direction whose bar box is wider than high
                           # first (``_upright_bars``); False: along-coherence only (ablation)
 SHEARED_BANDS = True      # bands follow the bars' ends (``_bar_ends``); False: the box's rows
+INNER_BLOB = True         # bar box: blobs touching the crop's border last (``_bar_blob``)
 MAX_RESIDUAL_TURN = 20.0  # degrees: a bar box's residual angle beyond it is not the bars'
 MAX_SHEAR = 0.5           # bar-end line slope (rows per column) beyond which it is not one
 MAX_END_RESIDUAL = 0.12   # start/stop pattern fit residual over contrast: above it, no code
@@ -640,7 +644,11 @@ def read_profile(profile: np.ndarray, formats: tuple) -> list[tuple[str, str, by
 def _bar_blob(turned: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
     """((x, y, w, h), mask) of the bars in a bars-vertical crop: the largest blob where
     vertical edges dominate horizontal ones (card edges and text drop out), and that blob's
-    own pixels."""
+    own pixels. A blob touching the crop's border is the region's surroundings (the crop is
+    1.4 x the region's size; a striped backdrop there outweighs a small blurred code: two
+    Code 128 badges, of issue-hard and hard seed 21, read once it no longer did), so
+    the largest blob inside the border wins, the largest of all only when every one touches
+    it."""
     f = cv2.GaussianBlur(turned.astype(np.float32), (0, 0), 1.0)
     gx = cv2.blur(np.abs(cv2.Sobel(f, cv2.CV_32F, 1, 0)), (9, 9))
     gy = cv2.blur(np.abs(cv2.Sobel(f, cv2.CV_32F, 0, 1)), (9, 9))
@@ -653,7 +661,12 @@ def _bar_blob(turned: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     if n < 2:
         return None
-    i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+    x0, y0, w0, h0 = (stats[1:, k] for k in range(4))
+    border = (x0 <= 0) | (y0 <= 0) | (x0 + w0 >= mask.shape[1]) | (y0 + h0 >= mask.shape[0])
+    if INNER_BLOB and not border.all():
+        area[border] = -1.0
+    i = 1 + int(np.argmax(area))
     x, y, w, h = (int(v) for v in stats[i, :4])
     if w < 24 or h < 8:
         return None

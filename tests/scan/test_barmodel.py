@@ -90,6 +90,9 @@ _STEP8_SHOTS = [
     # 640x480, Code 128 at 1.0 px: turned right, then the bar box's structure tensor (card
     # edges, text; coherence 0.05) turned it 70 degrees off again (``MAX_RESIDUAL_TURN``)
     pytest.param(24, "issue-hard", 62, "code128", id="c128-no-residual-turn-off-the-bars"),
+    # 640x480, Code 128 at 1.5 px: a striped backdrop at the edge of the region's crop was the
+    # largest bar blob; the bars' box is the largest blob inside the crop (``_bar_blob``)
+    pytest.param(21, "issue-hard", 62, "code128", id="c128-bar-box-inside-the-crop"),
 ]
 
 
