@@ -82,7 +82,8 @@ PAD = 2                              # quiet-zone modules around the code in the
 FIT_ROUNDS = 6
 BINARY_PUSH = 0.02
 FIT_STEPS = 40
-TRIES = ((0, 0.65), (1, 0.65))  # (geometry rank, blur in modules) fitted
+PLACES = 2                           # best distinct places a region's module fit tries
+FIT_BLUR = 0.65                      # blur (modules) of the module fit's model
 MIN_START = 0.4                      # fixed-module correlation of an unrefined start to refine it
 MIN_FIT = 0.55                       # ... and of a refined geometry to fit its modules
 SAME_PLACE = 2.0                     # template modules: refined finders this close are one place
@@ -414,7 +415,7 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
     """The QR model fitted inside a candidate rotated rectangle of the frame; None: no read.
     ``budget``: module fits left for the frame (decremented; the fits are the costly part);
     ``erasures``: when the thresholded fit does not decode, the soft read (step 4)."""
-    budget = [len(TRIES)] if budget is None else budget
+    budget = [PLACES] if budget is None else budget
     (cx, cy), (rw, rh), _ = rect
     if max(rw, rh) > MAX_ASPECT * min(rw, rh):
         return None  # a PDF417 / 1D region: a QR stays square-ish under the booth's tilt
@@ -441,7 +442,7 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
             control = initial_control(triple, version)
             starts.append((_fit_score(img, control, version), version, control, module))
     starts.sort(key=lambda f: -f[0])
-    fits: list = []
+    fits: list[tuple[float, int, np.ndarray, float]] = []
     for start, version, control, module in starts[:MAX_REFINE]:
         if start < MIN_START:
             break
@@ -452,23 +453,16 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
     # the runner-up must be another place, not the same finders at a neighbouring version:
     # that one never read a code the best missed (booth bench, QR misses of hard and
     # issue-hard seeds 21 and 24: 0 of ~110) and cost a module fit (30-300 ms) each time
-    distinct: list[tuple[float, int, np.ndarray]] = []
-    for score, version, control, module in fits:
-        if not any(np.abs(control[:3] - c[:3]).max() < SAME_PLACE * module
-                   for _, _, c in distinct):
-            distinct.append((score, version, control))
-    fits = distinct
-    # bounded work: the best geometry, then the best elsewhere (each fit is 30-300 ms, by
-    # version)
-    warped: dict[int, np.ndarray] = {}
-    for k, blur in TRIES:
-        if k >= len(fits) or budget[0] <= 0:
-            continue
+    places: list[tuple[int, np.ndarray]] = []
+    for _, version, control, module in fits:
+        if not any(np.abs(control[:3] - c[:3]).max() < SAME_PLACE * module for _, c in places):
+            places.append((version, control))
+    # bounded work: the best place, then the best elsewhere (each fit is 30-300 ms, by version)
+    for version, control in places[:PLACES]:
+        if budget[0] <= 0:
+            break
         budget[0] -= 1
-        _, version, control = fits[k]
-        if k not in warped:
-            warped[k] = module_space(raw, control, version)
-        values, costs = fit_modules_cost(warped[k], version, blur)
+        values, costs = fit_modules_cost(module_space(raw, control, version), version, FIT_BLUR)
         got = decode_matrix(values < 0.5)
         if got is None and erasures:   # too many wrong modules for RS alone: erase the least sure
             soft = qrsymbol.soft_read(values, version, costs)
