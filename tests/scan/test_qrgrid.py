@@ -29,6 +29,10 @@ from kiosk.scan.regions import candidate_rects, light_quads  # noqa: E402
     # guess +- 1; every version whose implied module size lies within ``VERSION_SLACK`` of the
     # template's is scored now, and the right one reads
     (24, "issue-hard", 40, "qr-vcard"),
+    # issue-ranged, a version 9 code at 1.95 px per module, tilted: the parallelogram start
+    # leaves the 4th control point several modules off, and 3 refinement passes per step stop
+    # short of it (294 wrong modules); the same place refined further (``FAR_PASSES``) reads
+    (21, "issue-hard", 16, "qr-vcard"),
 ])
 def test_reads_a_hard_qr_that_zxing_does_not_detect(seed: int, band: str, index: int, kind: str
                                                     ) -> None:
