@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import barcode
+import cv2
 import numpy as np
 import pytest
 import zxingcpp
@@ -197,3 +198,32 @@ def test_symbol_dp_does_not_repair_a_wrong_check_character() -> None:
     wrong[33:44] = barmodel._C128_BITS[77]
     assert not np.array_equal(wrong, bits)
     assert barmodel.read_profile(_blurred_profile(wrong, 1.5, 1.2, seed=4), CODE128) == []
+
+
+def _code_over_text_at_frame_edge() -> tuple[np.ndarray, tuple]:
+    """A blurred Code 128 (1.6 px per module) with a line of dark marks (the badge's printed
+    digits) 14 px under it, cut by the frame's bottom edge, and a region reaching past it."""
+    truth = "2026123456"
+    bits = np.array([c == "1" for c in barcode.get_barcode_class("code128")(truth).build()[0]],
+                    dtype=np.float64)
+    profile = _blurred_profile(bits, 1.6, 1.2, seed=1)
+    img = np.full((150, len(profile) + 100), 200.0)
+    rng = np.random.default_rng(7)
+    img[100:130, 50:50 + len(profile)] = profile + rng.normal(0.0, 2.0, (30, len(profile)))
+    x = 60
+    while x < 40 + len(profile):
+        width = int(rng.integers(1, 4))
+        img[144:, x:x + width] = 90.0
+        x += width + int(rng.integers(2, 6))
+    img = cv2.GaussianBlur(img, (0, 0), 1.0) + rng.normal(0.0, 2.0, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8), ((img.shape[1] / 2, 125.0),
+                                                    (len(profile) + 40.0, 70.0), 0.0)
+
+
+def test_bars_box_is_found_inside_the_frame() -> None:
+    """A region reaching past the frame's edge is cut with the edge rows replicated: the line
+    of text there becomes long vertical streaks, which the bars' box took for the bars (issue-
+    hard seed 21 #94). Searched inside the frame only, the box is the bars and the code reads."""
+    img, rect = _code_over_text_at_frame_edge()
+    assert barmodel.read_region(img, rect, CODE128) == [("Code128", "2026123456",
+                                                         b"2026123456")]
