@@ -84,6 +84,12 @@ _STEP8_SHOTS = [
     # 640x480, 1.34 px per module, bars 25 px from the frame's bottom edge: the bars' box was
     # found in the replicated edge streaks (``_inside``); it also needs the 3 % keystone starts
     pytest.param(21, "issue-hard", 94, "code128", id="c128-frame-edge"),
+    # 640x480, 1.08 px per module: the row bands split the bars' own rows (``_bar_rows``), not
+    # their box, which reaches past the bars onto the label's margins
+    pytest.param(21, "issue-hard", 14, "code128", id="c128-bar-rows"),
+    # 640x480, Code 39 at 1.02 px per narrow module, digits right under the bars: bar rows are
+    # those lining up with the bars, not just any with strong edges (``_bar_rows``)
+    pytest.param(21, "issue-hard", 39, "code39", id="c39-text-under-bars"),
 ]
 
 
