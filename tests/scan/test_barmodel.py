@@ -90,6 +90,11 @@ _STEP8_SHOTS = [
     # 640x480, Code 39 at 1.02 px per narrow module, digits right under the bars: bar rows are
     # those lining up with the bars, not just any with strong edges (``_bar_rows``)
     pytest.param(21, "issue-hard", 39, "code39", id="c39-text-under-bars"),
+    # 640x480, 1.4-1.5 px per module, badges over a striped shirt whose stripes make the
+    # largest bar blob: in the other turn (seed 24 #70) or beside the bars (seed 21 #62)
+    # (``MORE_BOXES``)
+    pytest.param(24, "issue-hard", 70, "code128", id="c128-stripes-across"),
+    pytest.param(21, "issue-hard", 62, "code128", id="c128-stripes-beside"),
 ]
 
 
