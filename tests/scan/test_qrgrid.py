@@ -33,6 +33,9 @@ from kiosk.scan.regions import candidate_rects, light_quads  # noqa: E402
     # leaves the 4th control point several modules off, and 3 refinement passes per step stop
     # short of it (294 wrong modules); the same place refined further (``FAR_PASSES``) reads
     (21, "issue-hard", 16, "qr-vcard"),
+    # issue-ranged, a version 6 code at 2.43 px per module: 1 of its 4 RS blocks decodes;
+    # held fixed, the refit decodes 3, then all 4 (``read_soft``'s rounds)
+    (21, "issue-hard", 41, "qr-mecard"),
 ])
 def test_reads_a_hard_qr_that_zxing_does_not_detect(seed: int, band: str, index: int, kind: str
                                                     ) -> None:
