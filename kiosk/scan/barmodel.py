@@ -110,7 +110,14 @@ f08f49f (before ``_bar_rows`` and ``MORE_BOXES``): issue-hard Code 39 2/13 -> 4/
 7/13, Code 128 10/13 -> 11/13, 6/13 (same); hard Code 39 2/13 -> 3/13, 2/13 -> 3/13, Code
 128 7/13 (same), 5/13 -> 8/13; no read lost, no false read. The bar box's own residual turn
 is skipped beyond ``MAX_RESIDUAL_TURN`` (its card edges and text, not its bars, set such an
-angle): issue-hard Code 128 seed 24 +1.
+angle) when its coherence is also low (under ``RESIDUAL_COHERENCE``: the bad angles came at
+0.05-0.18; with main's ``MORE_BOXES`` a blob other than the region's largest needs 53
+degrees at 0.23 or -25 at 0.36, and the cap alone lost those two reads). On main b98ea68
+(with ``_bar_rows`` and ``MORE_BOXES``, which read the three Code 39 shots above too), step
+8, seeds 21 / 24: issue-hard Code 128 13/13 (same), 8/13 -> 9/13 (issue-hard-0062 of seed
+24, 1.0 px: turned 70 degrees off its bars by the residual at coherence 0.05); Code 39
+issue-hard 4/13, 7/13, hard 3/13, 5/13 and Code 128 hard 9/13, 8/13 unchanged; no read lost,
+no false read.
 
 False-read guard for both: a read needs a small snapped-fit residual relative to the bar
 contrast, and two row bands that agree (``read_region``).
@@ -178,7 +185,8 @@ BOX_SHAPE = True          # orientation: the direction whose bar box is wider th
                           # first (``_upright_bars``); False: along-coherence only (ablation)
 SHEARED_BANDS = True      # bands follow the bars' ends (``_bar_ends``); False: the box's rows
 MAX_SHEAR = 0.5           # bar-end line slope (rows per column) beyond which it is not one
-MAX_RESIDUAL_TURN = 20.0  # degrees: a bar box's residual angle beyond it is not the bars'
+MAX_RESIDUAL_TURN = 20.0  # degrees: a bar box's residual angle beyond it, at a coherence
+RESIDUAL_COHERENCE = 0.2  # under this, is not the bars' (``bar_profiles``)
 MAX_END_RESIDUAL = 0.12   # start/stop pattern fit residual over contrast: above it, no code
 C39_KEYSTONES = (0.94, 1.0, 1.06)   # Code 39 start grids: times the end patterns' keystone,
 C39_SHIFTS = ((0.0, 0.0), (-0.5, 0.0), (0.5, 0.0), (0.0, -0.5), (0.0, 0.5))  # px moves of
@@ -809,10 +817,11 @@ def bar_profiles(turned: np.ndarray, count: int = BANDS, valid: np.ndarray | Non
     (``profiles.upright``): the bars' own box, turned by its own residual angle (the whole
     region's orientation is skewed by the card around the code) and found again, its middle
     rows (a keystoned code's bars are shorter at one end) split into bands. A residual angle
-    over ``MAX_RESIDUAL_TURN`` is not the bars' (the box's card edges and text pulled the
-    structure tensor: measured -70 to -88 degrees at coherence 0.05-0.18 on right-turned
-    640x480 badges, under 7 degrees on the others but for one backdrop stripe region at 19)
-    and is not applied. The bands follow the bars' ends when a tilt slants them
+    over ``MAX_RESIDUAL_TURN`` at a coherence under ``RESIDUAL_COHERENCE`` is not the bars'
+    (the box's card edges and text pulled the structure tensor: -70 to -88 degrees at
+    coherence 0.05-0.18 on right-turned 640x480 badges) and is not applied; a large one at a
+    higher coherence is (53 degrees at 0.23 and -25 at 0.36 on another blob than the
+    region's largest, ``MORE_BOXES``: both read only turned). The bands follow the bars' ends when a tilt slants them
     (``_bar_ends``), else they split the bars' own rows (``_bar_rows``). ``valid``: the
     crop's pixels inside the frame (``_inside``); ``box``: these bars (another blob than the
     largest), found again after the turn as the blob overlapping them most."""
@@ -823,8 +832,8 @@ def bar_profiles(turned: np.ndarray, count: int = BANDS, valid: np.ndarray | Non
     if box is None:
         return []
     x, y, w, h = box
-    angle, _ = _orientation(turned[y:y + h, x:x + w])
-    if abs(angle) > MAX_RESIDUAL_TURN:
+    angle, sure = _orientation(turned[y:y + h, x:x + w])
+    if abs(angle) > MAX_RESIDUAL_TURN and sure < RESIDUAL_COHERENCE:
         angle = 0.0   # not the bars' residual: the box's card edges and text pulled it
     matrix = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)
     turned = cv2.warpAffine(turned, matrix, (turned.shape[1], turned.shape[0]),

@@ -108,6 +108,11 @@ _STEP8_SHOTS = [
     # 640x480, Code 128 at 1.0 px: turned right, then the bar box's structure tensor (card
     # edges, text; coherence 0.05) turned it 70 degrees off again (``MAX_RESIDUAL_TURN``)
     pytest.param(24, "issue-hard", 62, "code128", id="c128-no-residual-turn-off-the-bars"),
+    # another blob than the region's largest (``MORE_BOXES``) turned by a large residual angle
+    # at a fair coherence (53 degrees at 0.23, -25 at 0.36): read only when that turn is kept
+    # (``RESIDUAL_COHERENCE``)
+    pytest.param(21, "hard", 46, "code128", id="c128-large-residual-turn-kept"),
+    pytest.param(24, "hard", 103, "code39", id="c39-large-residual-turn-kept"),
 ]
 
 
@@ -199,6 +204,23 @@ def test_code39_needs_no_band_to_disagree() -> None:
     assert [barmodel.read_profile(b, CODE39) for b in bands][:2] == \
         [[("Code39", "X204817", b"X204817")]] * 2
     assert barmodel.read_region(mixed, rect, CODE39) == []
+
+
+def test_first_turn_is_the_one_whose_bar_box_is_wider_than_high() -> None:
+    """issue-hard-0079 of seed 21 (Code 39, 1280x720, 2.0 px): turned across the gradient
+    peak, a strip of name text and label edge beside the bars (a box higher than wide) kept
+    more detail along its columns than the bars did; the first turn tried is the one whose
+    bar box is wider than high, and its own bands read the badge (no fallback needed)."""
+    shot = make_shot(21, 79, "issue-hard", "code39")
+    gray = to_gray(shot.image)
+    rect = candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
+                           barmodel.REGION_MIN_FILL)[1]
+    turns, _ = barmodel._upright_bars(gray, rect)
+    turned, valid = turns[0]
+    box = barmodel._bar_box(turned, valid)
+    assert box is not None and box[2] > box[3]
+    assert barmodel._vote(barmodel.bar_profiles(turned, valid=valid), CODE39) == \
+        ([("Code39", shot.truth, shot.truth.encode())], True)
 
 
 def _sheared_code39(text: str, shear: float, px: float = 1.6, height: int = 40
