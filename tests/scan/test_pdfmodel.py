@@ -83,7 +83,7 @@ def test_reads_a_small_keystoned_blurred_pdf417_the_old_path_misses() -> None:
 
 
 @pytest.mark.parametrize("seed,index,band", [(21, 257, "hard"), (24, 89, "hard"),
-                                             (21, 5, "issue-hard")])
+                                             (21, 5, "issue-hard"), (24, 13, "hard")])
 def test_reads_booth_shots_the_earlier_steps_miss(seed: int, index: int, band: str) -> None:
     """Booth shots at 1.5-2 px per module, tilted 15-30 degrees, blur 1.1-2.0 px: steps 1-8
     read nothing, step 9 reads the truth from the frame's light fields and energy boxes."""
@@ -129,6 +129,41 @@ def test_a_fit_decodes_only_through_error_correction() -> None:
             damaged[r, 17 + 17 * k:34 + 17 * k] = choice
         got = pdfmodel.read_matrix(damaged)
         assert (got == (PAYLOAD, PAYLOAD.encode())) if reads else got is None
+
+
+def test_the_codeword_table_is_the_encoder_s() -> None:
+    """The table the row indicators are drawn from holds, per cluster, the 929 patterns
+    pdf417gen (an independent encoder) draws, each in its row's cluster."""
+    from pdf417gen.codes import CODES as ENCODER_CODES
+    assert [list(t) for t in pdfmodel.CODES] == [list(t) for t in ENCODER_CODES]
+    for k in range(3):
+        allowed = {p.tobytes() for p in pdfmodel.patterns(3 * k)}
+        assert all(pdfmodel._pattern_bits(v, k).tobytes() in allowed for v in range(929))
+
+
+def test_row_indicators_naming_other_rows_are_redrawn_from_the_layout() -> None:
+    """Three wrong data codewords and two left row indicators fitted as another row's (the
+    row three below, same cluster): zxing-cpp files codewords under the wrong rows and the
+    read spends its error correction, so nothing is read; with the indicators redrawn from
+    the layout (rows and columns known, the error correction level voted from the others)
+    the read keeps its spare correction. A matrix whose indicators name no level is left."""
+    matrix = _symbol(PAYLOAD)
+    rows = len(matrix)
+    damaged = matrix.copy()
+    for r, k in ((2, 1), (9, 2), (15, 3)):
+        damaged[r, 17 + 17 * k:34 + 17 * k] = pdfmodel._pattern_bits(5, r)
+    for r in (1, 4):
+        left, _ = pdfmodel.indicators(r + 3, rows, 3, 3)
+        damaged[r, 17:34] = pdfmodel._pattern_bits(left, r)
+    assert pdfmodel.read_matrix(damaged) is None
+    clean = pdfmodel.clean_indicators(damaged, 3)
+    assert clean is not None and (clean[:, 17:34] == matrix[:, 17:34]).all()
+    assert (clean[:, 85:102] == matrix[:, 85:102]).all()
+    assert pdfmodel.read_matrix(clean) == (PAYLOAD, PAYLOAD.encode())
+    blank = matrix.copy()
+    blank[:, 17:34] = 0
+    blank[:, 85:102] = 0
+    assert pdfmodel.clean_indicators(blank, 3) is None
 
 
 def test_code_free_frames_other_codes_and_fake_symbols_read_nothing() -> None:
