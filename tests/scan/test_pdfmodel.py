@@ -83,7 +83,8 @@ def test_reads_a_small_keystoned_blurred_pdf417_the_old_path_misses() -> None:
 
 
 @pytest.mark.parametrize("seed,index,band", [(21, 257, "hard"), (24, 89, "hard"),
-                                             (21, 5, "issue-hard"), (24, 13, "hard")])
+                                             (21, 5, "issue-hard"), (24, 13, "hard"),
+                                             (24, 21, "hard")])
 def test_reads_booth_shots_the_earlier_steps_miss(seed: int, index: int, band: str) -> None:
     """Booth shots at 1.5-2 px per module, tilted 15-30 degrees, blur 1.1-2.0 px: steps 1-8
     read nothing, step 9 reads the truth from the frame's light fields and energy boxes."""
@@ -164,6 +165,44 @@ def test_row_indicators_naming_other_rows_are_redrawn_from_the_layout() -> None:
     blank[:, 17:34] = 0
     blank[:, 85:102] = 0
     assert pdfmodel.clean_indicators(blank, 3) is None
+
+
+def test_the_soft_read_corrects_what_zxing_may_not() -> None:
+    """Seven wrong data codewords: beyond what zxing-cpp's correction is trusted with here
+    (half its capacity left unused), within the soft read's ``2 e + f <= 16 - 2``, so the
+    corrected drawing reads; ten wrong (beyond it) read nothing rather than something wrong.
+    Slots whose pattern is no codeword are erased, so nine wrong of which four are such
+    patterns are within reach too (2 * 5 + 4 <= 14)."""
+    matrix = _symbol(PAYLOAD)
+    rows = len(matrix)
+    rng = np.random.default_rng(3)
+    slots = [(r, k) for r in range(rows) for k in range(1, 4)]
+    order = rng.permutation(len(slots))
+    sure = np.ones((rows, 5), np.float32)
+    for wrong, invalid, reads in ((7, 0, True), (10, 0, False), (9, 4, True)):
+        damaged = matrix.copy()
+        for n, i in enumerate(order[:wrong]):
+            r, k = slots[i]
+            value = int(damaged[r, 17 + 17 * k:34 + 17 * k].dot(1 << np.arange(16, -1, -1)))
+            index = pdfmodel._values()[r % 3][value]
+            damaged[r, 17 + 17 * k:34 + 17 * k] = (
+                _NOT_A_CODEWORD if n < invalid else pdfmodel._pattern_bits((index + 1) % 929, r))
+        if not invalid:
+            assert pdfmodel.read_matrix(damaged) is None
+        got = pdfmodel.soft_read(damaged, sure, 3)
+        if reads:
+            assert got is not None and pdfmodel.read_matrix(got) == (PAYLOAD, PAYLOAD.encode())
+        else:
+            assert got is None or pdfmodel.read_matrix(got) is None
+
+
+# 4 bars and 4 spaces, 17 modules, but in no cluster's table (checked in the test below)
+_NOT_A_CODEWORD = np.array([1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], np.uint8)
+
+
+def test_the_pattern_used_as_no_codeword_is_none() -> None:
+    value = int(_NOT_A_CODEWORD.dot(1 << np.arange(16, -1, -1)))
+    assert all(value not in table for table in pdfmodel._values())
 
 
 def test_code_free_frames_other_codes_and_fake_symbols_read_nothing() -> None:
