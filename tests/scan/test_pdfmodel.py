@@ -84,7 +84,7 @@ def test_reads_a_small_keystoned_blurred_pdf417_the_old_path_misses() -> None:
 
 @pytest.mark.parametrize("seed,index,band", [(21, 257, "hard"), (24, 89, "hard"),
                                              (21, 5, "issue-hard"), (24, 13, "hard"),
-                                             (24, 21, "hard")])
+                                             (24, 21, "hard"), (21, 45, "issue-hard")])
 def test_reads_booth_shots_the_earlier_steps_miss(seed: int, index: int, band: str) -> None:
     """Booth shots at 1.5-2 px per module, tilted 15-30 degrees, blur 1.1-2.0 px: steps 1-8
     read nothing, step 9 reads the truth from the frame's light fields and energy boxes."""
@@ -194,6 +194,45 @@ def test_the_soft_read_corrects_what_zxing_may_not() -> None:
             assert got is not None and pdfmodel.read_matrix(got) == (PAYLOAD, PAYLOAD.encode())
         else:
             assert got is None or pdfmodel.read_matrix(got) is None
+
+
+def test_fits_at_three_sigmas_are_read_jointly() -> None:
+    """Three fits with eleven wrong data codewords each (beyond each one's soft read, which
+    erases ten right but still less sure slots first): two wrong alike in all three, nine
+    each at places of its own and less sure there than the other fits. Jointly each slot
+    takes the surest fit's pattern, the nine-and-nine-and-nine differ between the fits and
+    are marked unsure, and the read is right. Two fits disagreeing on 18 data codewords are
+    worth the third fit (at most 2 * 14); on 36 they are not."""
+    matrix = _symbol(PAYLOAD)
+    rows = len(matrix)
+    slots = [(r, k) for r in range(rows) for k in range(1, 4)]
+    order = np.random.default_rng(9).permutation(len(slots))
+    common, own = order[:2], [order[2 + 9 * f:11 + 9 * f] for f in range(3)]
+    decoys = [order[29 + 10 * f:39 + 10 * f] for f in range(3)]
+    fitted = []
+    for f in range(3):
+        fit = matrix.copy()
+        sure = np.full((rows, 5), 0.3, np.float32)
+        for i in list(common) + list(own[f]):
+            r, k = slots[i]
+            fit[r, 17 + 17 * k:34 + 17 * k] = pdfmodel._pattern_bits(
+                7 if i in common else 8 + f, r)
+            if i in own[f]:
+                sure[r, k] = 0.1
+        for i in decoys[f]:
+            sure[slots[i]] = 0.05
+        assert pdfmodel.soft_read(fit, sure, 3) is None
+        fitted.append((fit, sure))
+    joint, sure, unsure = pdfmodel.joint_fit(fitted, 3)
+    assert int(unsure[:, 1:4].sum()) == 27
+    got = pdfmodel.soft_read(joint, sure, 3, unsure)
+    assert got is not None and pdfmodel.read_matrix(got) == (PAYLOAD, PAYLOAD.encode())
+    assert pdfmodel._joint_in_reach(fitted[:2], 3)
+    far = fitted[1][0].copy()
+    for i in order[29:47]:
+        r, k = slots[i]
+        far[r, 17 + 17 * k:34 + 17 * k] = pdfmodel._pattern_bits(11, r)
+    assert not pdfmodel._joint_in_reach([fitted[0], (far, fitted[1][1])], 3)
 
 
 # 4 bars and 4 spaces, 17 modules, but in no cluster's table (checked in the test below)
