@@ -10,6 +10,7 @@ The machine is shared: both sides run back to back in the same run so they see t
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -377,10 +378,14 @@ def heavy_rows(cheap: dict[str, Any], heavy: dict[str, Any],
               "same fusion on the worker thread; ratio = on / off")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--heavy-only", action="store_true",
+                        help="only the issue 21 rows: preview fps with the heavy path on and off")
+    args = parser.parse_args(argv)
     from kiosk.app.badge_video import write_badge_video
     tmp = Path(tempfile.mkdtemp(prefix="uibench-"))
-    if "--heavy-only" in sys.argv[1:]:  # only the issue 21 row (preview fps, heavy path on/off)
+    if args.heavy_only:
         hard = write_hard_clip(tmp / "hard.avi")
         heavy_rows(_run_child("kiosk-cheap", hard), _run_child("kiosk-heavy", hard),
                    _run_child("kiosk-heavy-thread", hard))

@@ -16,7 +16,13 @@ Instead of binarizing first, this module fits the QR *model* to the grey image:
    alignment patterns, version information, the quiet zone ring); the two best geometries
    at distinct places get a module fit (``SAME_PLACE``: the same finders as the runner-up
    version cost a fit and never read a miss of the best: hard band seed 21, 39 -> 28 fits on
-   the QR misses, same reads);
+   the QR misses, same reads); when a place's fit does not read, its geometry is refined on
+   with more passes (``FAR_PASSES``) and fitted again if a control point moved: the 4th point
+   starts on the parallelogram of the finders, and on a tilted v9 three passes per step left it
+   several modules short (issue-hard seed 21 #16: 294 wrong modules, 87 after); always
+   refining further instead lost another v9 (issue-hard seed 24 #40), so both are fitted, the
+   shorter first (QR, issue-hard and hard seeds 21 and 24: +1 / +1 read, the rest unchanged,
+   no false read, 60 empty frames nothing; hard QR shots left to the heavy path +11 % cpu);
 3. each module's value comes from a least-squares fit of the image under a blur model
    (``fit_modules``); thresholded at 0.5, the fixed modules written back, a clean QR is
    rendered and decoded by zxing-cpp;
@@ -30,6 +36,14 @@ Instead of binarizing first, this module fits the QR *model* to the grey image:
    their wrong modules are as sure as the right ones (the fit errs in collective runs that the
    blur makes near-invisible), so no reliability measure tried (value, flip cost, agreement of
    fits at other blurs) ranks them first.
+   When some blocks decode and others do not, the soft read goes on in rounds
+   (``read_soft``): the decoded blocks' modules and the format are held fixed and the
+   modules fitted again. The blocks are interleaved, so those modules sit beside every
+   other block's and the blur model pins their neighbours: issue-hard seed 21 #41 (v6, 76
+   wrong modules, 1 of 4 blocks) -> 3 of 4 blocks, 37 wrong -> all 4. QR on the issue-hard
+   and hard bands, seeds 21 and 24: +4 reads (issue-hard 21 #41, 24 #42; hard 21 #41, 24
+   #50), none lost, no false read; 300 empty frames read nothing, and on 138 frames
+   without a QR no block ever decoded, so the rounds never started.
 Measured and not kept (hard seed 21, misses at 1.7-2.6 px/module, wrong modules against the
 segno matrix of the truth): refitting the 4 control points by Gauss-Newton against the whole
 fitted model (every module, not the fixed ones only) and refitting the modules moves the counts
@@ -49,6 +63,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
+from typing import Iterator
 
 import cv2
 import numpy as np
@@ -82,7 +97,12 @@ PAD = 2                              # quiet-zone modules around the code in the
 FIT_ROUNDS = 6
 BINARY_PUSH = 0.02
 FIT_STEPS = 40
-TRIES = ((0, 0.65), (1, 0.65))  # (geometry rank, blur in modules) fitted
+PLACES = 2                           # best distinct places a region's module fit tries
+FIT_BLUR = 0.65                      # blur (modules) of the module fit's model
+FAR_PASSES = 8                       # a place's geometry refined on with this many passes
+FAR_MOVE = 0.5                       # ... is fitted too when a point moved this far (modules)
+SOFT_ROUNDS = 4                      # soft reads of a fit, each after a refit holding the
+#                                      blocks decoded so far (``read_soft``)
 MIN_START = 0.4                      # fixed-module correlation of an unrefined start to refine it
 MIN_FIT = 0.55                       # ... and of a refined geometry to fit its modules
 SAME_PLACE = 2.0                     # template modules: refined finders this close are one place
@@ -259,13 +279,14 @@ def _fit_score(img: np.ndarray, control: np.ndarray, version: int) -> float:
     return float((got * e).sum() / (np.sqrt((got * got).sum() * (e * e).sum()) + 1e-6))
 
 
-def refine(img: np.ndarray, control: np.ndarray, version: int, module: float
-           ) -> tuple[np.ndarray, float]:
-    """Coordinate descent of the 4 control points (image px) on the fixed-module correlation."""
+def refine(img: np.ndarray, control: np.ndarray, version: int, module: float,
+           passes: int = 3) -> tuple[np.ndarray, float]:
+    """Coordinate descent of the 4 control points (image px) on the fixed-module correlation,
+    at most ``passes`` passes per step size (a pass that moves nothing ends the step)."""
     control = control.astype(np.float32).copy()
     score = _fit_score(img, control, version)
     for step in (0.6 * module, 0.3 * module, 0.15 * module):
-        for _ in range(3):
+        for _ in range(passes):
             moved = False
             for p in range(4):
                 for dx, dy in ((step, 0), (-step, 0), (0, step), (0, -step)):
@@ -277,6 +298,18 @@ def refine(img: np.ndarray, control: np.ndarray, version: int, module: float
             if not moved:
                 break
     return control, score
+
+
+def _geometries(img: np.ndarray, places: list[tuple[int, np.ndarray, float]]
+                ) -> Iterator[tuple[int, np.ndarray]]:
+    """(version, control points) to fit, in order: each place's refined geometry, then (only
+    when that fit did not read, as this is a generator) the same geometry refined further
+    (``FAR_PASSES``) when that moves a control point by more than ``FAR_MOVE`` modules."""
+    for version, control, module in places:
+        yield version, control
+        far, _ = refine(img, control, version, module, FAR_PASSES)
+        if np.abs(far - control).max() > FAR_MOVE * module:
+            yield version, far
 
 
 def initial_control(triple: np.ndarray, version: int) -> np.ndarray:
@@ -314,7 +347,8 @@ def fit_modules(warped: np.ndarray, version: int, blur: float) -> np.ndarray:
     return fit_modules_cost(warped, version, blur)[0]
 
 
-def fit_modules_cost(warped: np.ndarray, version: int, blur: float
+def fit_modules_cost(warped: np.ndarray, version: int, blur: float,
+                     known_more: tuple[np.ndarray, np.ndarray] | None = None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """(module values, flip costs), both N x N. Least-squares module values (N x N, 1 = light) of the model
     ``warped = A + B * gauss(render(x), blur)``: the modules rendered at ``K_PX`` px, blurred by
@@ -324,12 +358,15 @@ def fit_modules_cost(warped: np.ndarray, version: int, blur: float
     fixed modules (and the quiet zone) stay at their known value, which anchors both. Modules
     are black or white: a push away from 0.5 that grows over the rounds (``BINARY_PUSH``) makes
     the fit prefer binary explanations (measured on the missed hard-band codes: a v6 code's
-    module errors 47 -> 18)."""
+    module errors 47 -> 18). ``known_more``: (known, dark) N x N, more modules held fixed (the
+    soft read's decoded blocks, ``read_soft``)."""
     n = 17 + 4 * version
     size = n + 2 * PAD
     known = np.ones((size, size), bool)
     light = np.ones((size, size), np.float32)
     fixed, dark = function_modules(version)
+    if known_more is not None:
+        fixed, dark = fixed | known_more[0], np.where(known_more[0], known_more[1], dark)
     known[PAD:PAD + n, PAD:PAD + n] = fixed
     light[PAD:PAD + n, PAD:PAD + n] = ~dark
     sigma = blur * K_PX
@@ -391,6 +428,29 @@ def decode_matrix(matrix: np.ndarray) -> tuple[str, bytes] | None:
     return (found[0][1], found[0][2]) if found else None
 
 
+def read_soft(warped: np.ndarray, version: int, values: np.ndarray, costs: np.ndarray
+              ) -> tuple[str, bytes] | None:
+    """Step 4's soft read, in rounds: when some RS blocks decode and others do not, the decoded
+    blocks' modules (and the format's) are held fixed and the modules fitted again, at most
+    ``SOFT_ROUNDS`` reads in all. The blocks are interleaved, so a decoded block's modules lie
+    beside every other block's, and the blur model then pins their neighbours (issue-hard
+    seed 21 #41, v6: 1 of 4 blocks decoded, 76 wrong modules; refitted, 3 of 4 and 37 wrong;
+    then all 4 and 0). Every block still has to pass its own RS decode within the margin."""
+    known = 0
+    for round_ in range(SOFT_ROUNDS):
+        got = qrsymbol.read_blocks(values, version, costs)
+        if got is None or not any(got.decoded):
+            return None
+        if got.complete:
+            return decode_matrix(got.matrix())
+        more = got.known_modules()
+        if round_ == SOFT_ROUNDS - 1 or int(more[0].sum()) <= known:
+            return None
+        known = int(more[0].sum())
+        values, costs = fit_modules_cost(warped, version, FIT_BLUR, more)
+    return None
+
+
 def read_frame(gray: np.ndarray, rects: list, quads: list[np.ndarray], erasures: bool = True
                ) -> GridRead | None:
     """The model fit on the frame's candidate regions: the gradient-energy rectangles, then the
@@ -414,7 +474,7 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
     """The QR model fitted inside a candidate rotated rectangle of the frame; None: no read.
     ``budget``: module fits left for the frame (decremented; the fits are the costly part);
     ``erasures``: when the thresholded fit does not decode, the soft read (step 4)."""
-    budget = [len(TRIES)] if budget is None else budget
+    budget = [PLACES] if budget is None else budget
     (cx, cy), (rw, rh), _ = rect
     if max(rw, rh) > MAX_ASPECT * min(rw, rh):
         return None  # a PDF417 / 1D region: a QR stays square-ish under the booth's tilt
@@ -441,7 +501,7 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
             control = initial_control(triple, version)
             starts.append((_fit_score(img, control, version), version, control, module))
     starts.sort(key=lambda f: -f[0])
-    fits: list = []
+    fits: list[tuple[float, int, np.ndarray, float]] = []
     for start, version, control, module in starts[:MAX_REFINE]:
         if start < MIN_START:
             break
@@ -452,27 +512,21 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
     # the runner-up must be another place, not the same finders at a neighbouring version:
     # that one never read a code the best missed (booth bench, QR misses of hard and
     # issue-hard seeds 21 and 24: 0 of ~110) and cost a module fit (30-300 ms) each time
-    distinct: list[tuple[float, int, np.ndarray]] = []
-    for score, version, control, module in fits:
+    places: list[tuple[int, np.ndarray, float]] = []
+    for _, version, control, module in fits:
         if not any(np.abs(control[:3] - c[:3]).max() < SAME_PLACE * module
-                   for _, _, c in distinct):
-            distinct.append((score, version, control))
-    fits = distinct
-    # bounded work: the best geometry, then the best elsewhere (each fit is 30-300 ms, by
-    # version)
-    warped: dict[int, np.ndarray] = {}
-    for k, blur in TRIES:
-        if k >= len(fits) or budget[0] <= 0:
-            continue
+                   for _, c, _ in places):
+            places.append((version, control, module))
+    # bounded work: the best place, then the best elsewhere (each fit is 30-300 ms, by version)
+    for version, control in _geometries(img, places[:PLACES]):
+        if budget[0] <= 0:
+            break
         budget[0] -= 1
-        _, version, control = fits[k]
-        if k not in warped:
-            warped[k] = module_space(raw, control, version)
-        values, costs = fit_modules_cost(warped[k], version, blur)
+        warped = module_space(raw, control, version)
+        values, costs = fit_modules_cost(warped, version, FIT_BLUR)
         got = decode_matrix(values < 0.5)
         if got is None and erasures:   # too many wrong modules for RS alone: erase the least sure
-            soft = qrsymbol.soft_read(values, version, costs)
-            got = decode_matrix(soft[0]) if soft is not None else None
+            got = read_soft(warped, version, values, costs)
         if got is not None:
             n = 17 + 4 * version
             hom = cv2.getPerspectiveTransform(_control_modules(version), control)

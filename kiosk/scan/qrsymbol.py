@@ -7,10 +7,13 @@ module near 0.5 is a module the fit is unsure of: the codewords holding the leas
 are declared *erased*, and an RS block then corrects ``2 e + f <= n - k`` errata instead of
 ``2 e <= n - k`` (``kiosk.scan.reedsolomon``). The corrected codewords are placed back into a
 clean matrix (same version, level, mask) that the caller hands to zxing-cpp, so the payload
-parse and its checks stay zxing's. Functional core: numpy only, no I/O.
+parse and its checks stay zxing's. The blocks that did decode are reported even when
+another did not (``read_blocks``): the model fit holds them fixed and fits again
+(``qrgrid.read_soft``). Functional core: numpy only, no I/O.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -210,15 +213,52 @@ def build_matrix(version: int, level: str, mask: int, stream: list[int]) -> np.n
 
 
 # -- the soft read --------------------------------------------------------------------------------
-def soft_read(values: np.ndarray, version: int, costs: np.ndarray | None = None
-              ) -> tuple[np.ndarray, int] | None:
-    """(clean dark-module matrix, codewords corrected) from fitted module values (N x N,
-    1 = light), or None. Each RS block is decoded by errors alone, then with its 1, 2, ...
-    least reliable codewords erased, always within ``2 e + f <= n - k - MARGIN``. Two
+@dataclass(frozen=True)
+class BlockRead:
+    """What the soft read made of one fit: the format it read, the interleaved codeword stream
+    with every block that decoded corrected, which blocks those are, and how many codewords
+    were corrected."""
+
+    version: int
+    level: str
+    mask: int
+    stream: tuple[int, ...]
+    decoded: tuple[bool, ...]
+    fixed: int
+
+    @property
+    def complete(self) -> bool:
+        return all(self.decoded)
+
+    def matrix(self) -> np.ndarray:
+        """The clean dark-module matrix of this stream."""
+        return build_matrix(self.version, self.level, self.mask, list(self.stream))
+
+    def known_modules(self) -> tuple[np.ndarray, np.ndarray]:
+        """(known, dark) N x N: the format modules and the modules of the decoded blocks, as a
+        fit's extra fixed modules (``qrgrid.fit_modules_cost``)."""
+        n = 17 + 4 * self.version
+        dark = self.matrix()
+        known = np.zeros((n, n), bool)
+        rows, cols = format_places(n)
+        known[rows, cols] = True
+        rows, cols = data_places(self.version)
+        _, blocks = block_layout(self.version, self.level)
+        for block, ok in zip(blocks, self.decoded):
+            if ok:
+                bits = (np.array(block)[:, None] * 8 + np.arange(8)).reshape(-1)
+                known[rows[bits], cols[bits]] = True
+        return known, dark
+
+
+def read_blocks(values: np.ndarray, version: int, costs: np.ndarray | None = None
+                ) -> BlockRead | None:
+    """Each RS block of the fitted module values (N x N, 1 = light) decoded by errors alone,
+    then with its 1, 2, ... least reliable codewords erased, always within
+    ``2 e + f <= n - k - MARGIN``; None when the format information does not read. Two
     reliabilities rank the codewords: the smallest |value - 0.5| among a codeword's 8 modules,
     then (``costs``: each module's flip cost from the fit) the sum of its modules' flip costs;
-    on the booth bench's missed codes each finds blocks the other does not. Every block must
-    decode.
+    on the booth bench's missed codes each finds blocks the other does not.
 
     Why ``MARGIN``: a block beyond reach is accepted by a try with f erasures only if the
     n - f symbols left lie within the remaining radius of a codeword; the riskiest tries erase
@@ -242,13 +282,22 @@ def soft_read(values: np.ndarray, version: int, costs: np.ndarray | None = None
     nsym, blocks = block_layout(version, level)
     out = stream.copy()
     fixed = 0
+    decoded = []
     for block in blocks:
         got = _decode_block(stream[block].tolist(), nsym, [r[block] for r in rankings])
-        if got is None:
-            return None
-        out[block] = got[0]
-        fixed += got[1]
-    return build_matrix(version, level, mask, out.tolist()), fixed
+        decoded.append(got is not None)
+        if got is not None:
+            out[block] = got[0]
+            fixed += got[1]
+    return BlockRead(version, level, mask, tuple(int(c) for c in out), tuple(decoded), fixed)
+
+
+def soft_read(values: np.ndarray, version: int, costs: np.ndarray | None = None
+              ) -> tuple[np.ndarray, int] | None:
+    """(clean dark-module matrix, codewords corrected) from fitted module values (N x N,
+    1 = light) when every block decodes (``read_blocks``), else None."""
+    got = read_blocks(values, version, costs)
+    return (got.matrix(), got.fixed) if got is not None and got.complete else None
 
 
 def _decode_block(word: list[int], nsym: int, rankings: list[np.ndarray]

@@ -141,6 +141,40 @@ def test_one_block_beyond_reach_is_not_miscorrected() -> None:
         assert qrsymbol.soft_read(values, version, rng.uniform(0, 9000, matrix.shape)) is None
 
 
+def test_blocks_that_decode_are_kept_when_another_does_not() -> None:
+    """The soft read's rounds (``qrgrid.read_soft``) need the blocks that did decode: with the
+    first block scrambled beyond reach, the other three come back corrected, flagged, and their
+    data modules (with the format's) are the known modules handed to the next fit, at the
+    values of the true symbol; the scrambled block's modules are not among them."""
+    matrix, version, mask = _symbol(TEXT * 2, 6)      # v6-M: 4 blocks of 43, 16 checks
+    rows, cols = qrsymbol.data_places(version)
+    _, blocks = qrsymbol.block_layout(version, "M")
+    first = np.zeros(matrix.shape, bool)
+    for cw in blocks[0]:
+        first[rows[cw * 8:cw * 8 + 8], cols[cw * 8:cw * 8 + 8]] = True
+    rng = np.random.default_rng(7)
+    values = np.where(matrix, 0.0, 1.0)
+    values[first] = rng.uniform(0.3, 0.7, first.sum())
+    others = np.zeros(matrix.shape, bool)
+    for block in blocks[1:]:
+        for cw in block[:3]:                          # a few wrong codewords in every other block
+            others[rows[cw * 8], cols[cw * 8]] = True
+    values[others] = 1.0 - values[others]
+    got = qrsymbol.read_blocks(values, version)
+    assert got is not None and (got.level, got.mask) == ("M", mask)
+    assert got.decoded == (False, True, True, True) and not got.complete
+    assert got.fixed == 9
+    assert qrsymbol.soft_read(values, version) is None
+    known, dark = got.known_modules()
+    frows, fcols = qrsymbol.format_places(matrix.shape[0])
+    assert known[frows, fcols].all()
+    assert not (known & first).any()
+    data = np.zeros(matrix.shape, bool)
+    data[rows, cols] = True
+    assert (known & data).sum() == 3 * 43 * 8
+    assert (dark[known] == matrix[known]).all()
+
+
 def test_format_far_from_every_valid_word_is_refused() -> None:
     matrix, _, _ = _symbol(TEXT)
     values = np.where(matrix, 0.0, 1.0)
