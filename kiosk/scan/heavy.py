@@ -38,10 +38,12 @@ Steps, each switchable so the bench can ablate it:
    codeword), then the corrected symbol is drawn and decoded by zxing-cpp as before.
 8. Code 128 and Code 39 model fit (``kiosk.scan.barmodel``), for codes below ~2.7 px per
    module where no threshold separates the bars: the bars' own box (also in smaller,
-   text-merged regions than step 6 looks at), three row bands, each fitted with the symbol's
-   known structure (Code 128: 11 m + 35 modules; Code 39: fixed pitch, wide:narrow 2, 2.5 or
-   3; a keystoned grid, gaussian blur, start/stop patterns, every symbol a valid pattern);
-   zxing-cpp decodes the drawn fit, two bands must agree.
+   text-merged regions than step 6 looks at; inside the frame; more than the largest blob
+   when a shirt's stripes beside the badge make it), three row bands on the bars' own rows,
+   each fitted with the symbol's known structure (Code 128: 11 m + 35 modules; Code 39:
+   fixed pitch, wide:narrow 2, 2.5 or 3; a keystoned grid, gaussian blur, start/stop
+   patterns, every symbol a valid pattern); zxing-cpp decodes the drawn fit, two bands must
+   agree.
 9. PDF417 model fit (``kiosk.scan.pdfmodel``), for PDF417 at 1-2.5 px per module whose 3-module
    rows blur into each other: the start and stop patterns' thick bars in the light quads and
    energy boxes fix the perspective, each row band is averaged, unmixed from its neighbours

@@ -47,10 +47,11 @@ def orientation(gray: np.ndarray) -> tuple[float, float]:
 
 
 def upright(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float],
-            orient: Callable[[np.ndarray], tuple[float, float]] | None = None
-            ) -> tuple[np.ndarray, float]:
+            orient: Callable[[np.ndarray], tuple[float, float]] | None = None,
+            border: int = cv2.BORDER_REPLICATE) -> tuple[np.ndarray, float]:
     """The region ``rect`` (a ``cv2.minAreaRect``) cut square and turned so its bars stand
-    vertical, with the orientation coherence; ``orient`` replaces ``orientation``."""
+    vertical, with the orientation coherence; ``orient`` replaces ``orientation``, ``border``
+    the fill beyond the frame (its replicated edge rows streak across the crop)."""
     (cx, cy), (rw, rh), _ = rect
     box = cv2.boxPoints(rect)
     x0, y0 = np.maximum(box.min(axis=0) - 8, 0).astype(int)
@@ -63,7 +64,7 @@ def upright(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, floa
     matrix[0, 2] += side / 2 - cx
     matrix[1, 2] += side / 2 - cy
     turned = cv2.warpAffine(gray, matrix, (side, side), flags=cv2.INTER_CUBIC,
-                            borderMode=cv2.BORDER_REPLICATE)
+                            borderMode=border)
     return turned, coherence
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import barcode
+import cv2
 import numpy as np
 import pytest
 import zxingcpp
@@ -77,6 +78,23 @@ _STEP8_SHOTS = [
     # read only when the fit also starts from keystones 6 % either side of the end patterns'
     # (``C128_KEYSTONES``)
     pytest.param(24, "issue-hard", 86, "code128", id="c128-keystones"),
+    # 1280x720, 1.95 px per module: the end patterns' keystone (0.90) is 2 % off the true one;
+    # read only from a start within ~1.5 % of it (keystone starts 3 % apart)
+    pytest.param(24, "issue-hard", 102, "code128", id="c128-keystones-3pct"),
+    # 640x480, 1.34 px per module, bars 25 px from the frame's bottom edge: the bars' box was
+    # found in the replicated edge streaks (``_inside``); it also needs the 3 % keystone starts
+    pytest.param(21, "issue-hard", 94, "code128", id="c128-frame-edge"),
+    # 640x480, 1.08 px per module: the row bands split the bars' own rows (``_bar_rows``), not
+    # their box, which reaches past the bars onto the label's margins
+    pytest.param(21, "issue-hard", 14, "code128", id="c128-bar-rows"),
+    # 640x480, Code 39 at 1.02 px per narrow module, digits right under the bars: bar rows are
+    # those lining up with the bars, not just any with strong edges (``_bar_rows``)
+    pytest.param(21, "issue-hard", 39, "code39", id="c39-text-under-bars"),
+    # 640x480, 1.4-1.5 px per module, badges over a striped shirt whose stripes make the
+    # largest bar blob: in the other turn (seed 24 #70) or beside the bars (seed 21 #62)
+    # (``MORE_BOXES``)
+    pytest.param(24, "issue-hard", 70, "code128", id="c128-stripes-across"),
+    pytest.param(21, "issue-hard", 62, "code128", id="c128-stripes-beside"),
 ]
 
 
@@ -197,3 +215,32 @@ def test_symbol_dp_does_not_repair_a_wrong_check_character() -> None:
     wrong[33:44] = barmodel._C128_BITS[77]
     assert not np.array_equal(wrong, bits)
     assert barmodel.read_profile(_blurred_profile(wrong, 1.5, 1.2, seed=4), CODE128) == []
+
+
+def _code_over_text_at_frame_edge() -> tuple[np.ndarray, tuple]:
+    """A blurred Code 128 (1.6 px per module) with a line of dark marks (the badge's printed
+    digits) 14 px under it, cut by the frame's bottom edge, and a region reaching past it."""
+    truth = "2026123456"
+    bits = np.array([c == "1" for c in barcode.get_barcode_class("code128")(truth).build()[0]],
+                    dtype=np.float64)
+    profile = _blurred_profile(bits, 1.6, 1.2, seed=1)
+    img = np.full((150, len(profile) + 100), 200.0)
+    rng = np.random.default_rng(7)
+    img[100:130, 50:50 + len(profile)] = profile + rng.normal(0.0, 2.0, (30, len(profile)))
+    x = 60
+    while x < 40 + len(profile):
+        width = int(rng.integers(1, 4))
+        img[144:, x:x + width] = 90.0
+        x += width + int(rng.integers(2, 6))
+    img = cv2.GaussianBlur(img, (0, 0), 1.0) + rng.normal(0.0, 2.0, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8), ((img.shape[1] / 2, 125.0),
+                                                    (len(profile) + 40.0, 70.0), 0.0)
+
+
+def test_bars_box_is_found_inside_the_frame() -> None:
+    """A region reaching past the frame's edge is cut with the edge rows replicated: the line
+    of text there becomes long vertical streaks, which the bars' box took for the bars (issue-
+    hard seed 21 #94). Searched inside the frame only, the box is the bars and the code reads."""
+    img, rect = _code_over_text_at_frame_edge()
+    assert barmodel.read_region(img, rect, CODE128) == [("Code128", "2026123456",
+                                                         b"2026123456")]
