@@ -83,7 +83,8 @@ def test_reads_a_small_keystoned_blurred_pdf417_the_old_path_misses() -> None:
 
 
 @pytest.mark.parametrize("seed,index,band", [(21, 257, "hard"), (24, 89, "hard"),
-                                             (21, 5, "issue-hard")])
+                                             (21, 5, "issue-hard"), (24, 13, "hard"),
+                                             (24, 21, "hard"), (21, 45, "issue-hard")])
 def test_reads_booth_shots_the_earlier_steps_miss(seed: int, index: int, band: str) -> None:
     """Booth shots at 1.5-2 px per module, tilted 15-30 degrees, blur 1.1-2.0 px: steps 1-8
     read nothing, step 9 reads the truth from the frame's light fields and energy boxes."""
@@ -129,6 +130,118 @@ def test_a_fit_decodes_only_through_error_correction() -> None:
             damaged[r, 17 + 17 * k:34 + 17 * k] = choice
         got = pdfmodel.read_matrix(damaged)
         assert (got == (PAYLOAD, PAYLOAD.encode())) if reads else got is None
+
+
+def test_the_codeword_table_is_the_encoder_s() -> None:
+    """The table the row indicators are drawn from holds, per cluster, the 929 patterns
+    pdf417gen (an independent encoder) draws, each in its row's cluster."""
+    from pdf417gen.codes import CODES as ENCODER_CODES
+    assert [list(t) for t in pdfmodel.CODES] == [list(t) for t in ENCODER_CODES]
+    for k in range(3):
+        allowed = {p.tobytes() for p in pdfmodel.patterns(3 * k)}
+        assert all(pdfmodel._pattern_bits(v, k).tobytes() in allowed for v in range(929))
+
+
+def test_row_indicators_naming_other_rows_are_redrawn_from_the_layout() -> None:
+    """Three wrong data codewords and two left row indicators fitted as another row's (the
+    row three below, same cluster): zxing-cpp files codewords under the wrong rows and the
+    read spends its error correction, so nothing is read; with the indicators redrawn from
+    the layout (rows and columns known, the error correction level voted from the others)
+    the read keeps its spare correction. A matrix whose indicators name no level is left."""
+    matrix = _symbol(PAYLOAD)
+    rows = len(matrix)
+    damaged = matrix.copy()
+    for r, k in ((2, 1), (9, 2), (15, 3)):
+        damaged[r, 17 + 17 * k:34 + 17 * k] = pdfmodel._pattern_bits(5, r)
+    for r in (1, 4):
+        left, _ = pdfmodel.indicators(r + 3, rows, 3, 3)
+        damaged[r, 17:34] = pdfmodel._pattern_bits(left, r)
+    assert pdfmodel.read_matrix(damaged) is None
+    clean = pdfmodel.clean_indicators(damaged, 3)
+    assert clean is not None and (clean[:, 17:34] == matrix[:, 17:34]).all()
+    assert (clean[:, 85:102] == matrix[:, 85:102]).all()
+    assert pdfmodel.read_matrix(clean) == (PAYLOAD, PAYLOAD.encode())
+    blank = matrix.copy()
+    blank[:, 17:34] = 0
+    blank[:, 85:102] = 0
+    assert pdfmodel.clean_indicators(blank, 3) is None
+
+
+def test_the_soft_read_corrects_what_zxing_may_not() -> None:
+    """Seven wrong data codewords: beyond what zxing-cpp's correction is trusted with here
+    (half its capacity left unused), within the soft read's ``2 e + f <= 16 - 2``, so the
+    corrected drawing reads; ten wrong (beyond it) read nothing rather than something wrong.
+    Slots whose pattern is no codeword are erased, so nine wrong of which four are such
+    patterns are within reach too (2 * 5 + 4 <= 14)."""
+    matrix = _symbol(PAYLOAD)
+    rows = len(matrix)
+    rng = np.random.default_rng(3)
+    slots = [(r, k) for r in range(rows) for k in range(1, 4)]
+    order = rng.permutation(len(slots))
+    sure = np.ones((rows, 5), np.float32)
+    for wrong, invalid, reads in ((7, 0, True), (10, 0, False), (9, 4, True)):
+        damaged = matrix.copy()
+        for n, i in enumerate(order[:wrong]):
+            r, k = slots[i]
+            value = int(damaged[r, 17 + 17 * k:34 + 17 * k].dot(1 << np.arange(16, -1, -1)))
+            index = pdfmodel._values()[r % 3][value]
+            damaged[r, 17 + 17 * k:34 + 17 * k] = (
+                _NOT_A_CODEWORD if n < invalid else pdfmodel._pattern_bits((index + 1) % 929, r))
+        if not invalid:
+            assert pdfmodel.read_matrix(damaged) is None
+        got = pdfmodel.soft_read(damaged, sure, 3)
+        if reads:
+            assert got is not None and pdfmodel.read_matrix(got) == (PAYLOAD, PAYLOAD.encode())
+        else:
+            assert got is None or pdfmodel.read_matrix(got) is None
+
+
+def test_fits_at_three_sigmas_are_read_jointly() -> None:
+    """Three fits with eleven wrong data codewords each (beyond each one's soft read, which
+    erases ten right but still less sure slots first): two wrong alike in all three, nine
+    each at places of its own and less sure there than the other fits. Jointly each slot
+    takes the surest fit's pattern, the nine-and-nine-and-nine differ between the fits and
+    are marked unsure, and the read is right. Two fits disagreeing on 18 data codewords are
+    worth the third fit (at most 2 * 14); on 36 they are not."""
+    matrix = _symbol(PAYLOAD)
+    rows = len(matrix)
+    slots = [(r, k) for r in range(rows) for k in range(1, 4)]
+    order = np.random.default_rng(9).permutation(len(slots))
+    common, own = order[:2], [order[2 + 9 * f:11 + 9 * f] for f in range(3)]
+    decoys = [order[29 + 10 * f:39 + 10 * f] for f in range(3)]
+    fitted = []
+    for f in range(3):
+        fit = matrix.copy()
+        sure = np.full((rows, 5), 0.3, np.float32)
+        for i in list(common) + list(own[f]):
+            r, k = slots[i]
+            fit[r, 17 + 17 * k:34 + 17 * k] = pdfmodel._pattern_bits(
+                7 if i in common else 8 + f, r)
+            if i in own[f]:
+                sure[r, k] = 0.1
+        for i in decoys[f]:
+            sure[slots[i]] = 0.05
+        assert pdfmodel.soft_read(fit, sure, 3) is None
+        fitted.append((fit, sure))
+    joint, sure, unsure = pdfmodel.joint_fit(fitted, 3)
+    assert int(unsure[:, 1:4].sum()) == 27
+    got = pdfmodel.soft_read(joint, sure, 3, unsure)
+    assert got is not None and pdfmodel.read_matrix(got) == (PAYLOAD, PAYLOAD.encode())
+    assert pdfmodel._joint_in_reach(fitted[:2], 3)
+    far = fitted[1][0].copy()
+    for i in order[29:47]:
+        r, k = slots[i]
+        far[r, 17 + 17 * k:34 + 17 * k] = pdfmodel._pattern_bits(11, r)
+    assert not pdfmodel._joint_in_reach([fitted[0], (far, fitted[1][1])], 3)
+
+
+# 4 bars and 4 spaces, 17 modules, but in no cluster's table (checked in the test below)
+_NOT_A_CODEWORD = np.array([1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], np.uint8)
+
+
+def test_the_pattern_used_as_no_codeword_is_none() -> None:
+    value = int(_NOT_A_CODEWORD.dot(1 << np.arange(16, -1, -1)))
+    assert all(value not in table for table in pdfmodel._values())
 
 
 def test_code_free_frames_other_codes_and_fake_symbols_read_nothing() -> None:
