@@ -1,12 +1,12 @@
 """Reed-Solomon over GF(929) as PDF417 uses it (ISO/IEC 15438: the prime field of 929
 elements, generator roots 3^1 .. 3^k for k check codewords), with erasures: the heavy path's
-PDF417 model fit (``kiosk.scan.pdfmodel``) corrects its fitted codewords itself, so that a
+PDF417 model fit (``kiosk.scan.pdfsymbol``) corrects its fitted codewords itself, so that a
 fit with more wrong codewords than zxing-cpp's error correction leaves spare is still read,
 and only within a bound the caller sets (``margin``).
 
 Why not zxing-cpp's own correction: it corrects up to k / 2 errors, to its capacity, and the
 heavy path then has no check left on a wrong correction (``decoder.ec_spent``), so step 9 only
-accepts reads that left half of it unused (``pdfmodel.MIN_SPARE_EC``, at most ~k / 4 errors).
+accepts reads that left half of it unused (``pdfsymbol.MIN_SPARE_EC``, at most ~k / 4 errors).
 Here the bound is ``2 e + f <= k - margin``: ``margin`` check codewords stay unused for
 correcting, and a wrong word passes them with a chance of about 929^-margin per attempt.
 Same shape as ``kiosk.scan.reedsolomon`` (GF(256), QR); prime field, so plain modular
