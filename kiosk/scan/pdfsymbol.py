@@ -17,7 +17,7 @@ its usual anchors, rows and sigmas): hard seed 24 PDF417 6 -> 7 of 13 (#13: UEC 
 hard seed 21 and issue-hard seeds 21 and 24 unchanged (5, 5, 5 of 13), no read lost, 0 false.
 
 When neither drawing reads, the fit's codewords are corrected here (``soft_read``, Reed-Solomon
-over GF(929) in ``kiosk.scan.rs929``): zxing-cpp's own correction is trusted only with half its
+over GF(929) in ``kiosk.scan.reedsolomon``): zxing-cpp's own correction is trusted only with half its
 capacity left (``MIN_SPARE_EC``, ~4 wrong codewords of the badges' 16 check codewords), the
 soft read takes up to 7 (``2 e + f <= 16 - MARGIN``, slots that are no codeword and then the
 least sure ones erased) with two check codewords and the length descriptor left to catch a
@@ -39,7 +39,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.scan import rs929
+from kiosk.scan import reedsolomon
 from kiosk.scan.decoder import read_drawn
 from kiosk.scan.pdf417codes import CODES
 
@@ -258,7 +258,7 @@ MARGIN = 2    # check codewords the soft read keeps unused for correcting (see `
 def soft_read(matrix: np.ndarray, margins: np.ndarray, columns: int,
               unsure: np.ndarray | None = None) -> np.ndarray | None:
     """A clean module matrix from a fit whose codewords Reed-Solomon corrects here
-    (``kiosk.scan.rs929``), or None. The codewords (slots whose pattern is no codeword of
+    (``kiosk.scan.reedsolomon``, GF(929)), or None. The codewords (slots whose pattern is no codeword of
     the row's cluster erased) are decoded by errors alone, then with the 1, 2, ... least
     sure (``unsure`` slots first, then the smallest ``margins``) erased too, always within
     ``2 e + f <= k - MARGIN`` for the k check codewords of the error correction level the row
@@ -294,7 +294,8 @@ def soft_read(matrix: np.ndarray, margins: np.ndarray, columns: int,
     skip = set(erased)
     order = [i for i in np.lexsort((sure, ~first)).tolist() if i not in skip]
     for extra in range(0, nsym - MARGIN - len(erased) + 1):
-        got = rs929.decode(word, nsym, erased + order[:extra], MARGIN)
+        got = reedsolomon.decode(word, nsym, erased + order[:extra], MARGIN,
+                                reedsolomon.PDF417)
         if got is None:
             continue
         words = got[0]
