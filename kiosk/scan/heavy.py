@@ -45,13 +45,14 @@ Steps, each switchable so the bench can ablate it:
    Code 39: fixed pitch, wide:narrow 2, 2.5 or 3; a keystoned grid, gaussian blur, start/stop
    patterns, every symbol a valid pattern); zxing-cpp decodes the drawn fit, two bands must
    agree.
-9. PDF417 model fit (``kiosk.scan.pdfmodel``), for PDF417 at 1-2.5 px per module whose 3-module
-   rows blur into each other: the start and stop patterns' thick bars in the light quads and
-   energy boxes fix the perspective, each row band is averaged, unmixed from its neighbours
-   and fitted slot by slot with the row cluster's 17-module patterns under blur; zxing-cpp
-   decodes the clean drawing (Reed-Solomon, 16 EC codewords at the badges' level 3), else the
-   fit's codewords are corrected by the model's own soft read (up to 7 wrong, two check
-   codewords kept unused), at one sigma or jointly at three, and the corrected drawing read.
+9. PDF417 model fit (``kiosk.scan.pdfmodel``, the symbol in ``kiosk.scan.pdfsymbol``), for
+   PDF417 at 1-2.5 px per module whose 3-module rows blur into each other: the start and stop
+   patterns' thick bars in the light quads and energy boxes fix the perspective, each row band
+   is averaged, unmixed from its neighbours and fitted slot by slot with the row cluster's
+   17-module patterns under blur; zxing-cpp decodes the clean drawing (Reed-Solomon, 16 EC
+   codewords at the badges' level 3), else the fit's codewords are corrected by the model's own
+   soft read (up to 7 wrong, two check codewords kept unused), at one sigma or jointly at
+   three, and the corrected drawing read.
 Every read still passes the decoder's own checksums (Reed-Solomon for QR/PDF417, check digit
 for Code 128); nothing here accepts a result zxing marks invalid, nor a PDF417 that spent all
 its error correction (``decoder.ec_spent``: a garbage read came through that way). Code 39 has

@@ -1,6 +1,6 @@
 """PDF417 codeword patterns (ISO/IEC 15438 annex: the 929 codewords of each of the three
 clusters 0, 3 and 6 as 17-bit bar/space patterns, most significant bit = first module, 1 = bar),
-for the heavy path's PDF417 model fit (``kiosk.scan.pdfmodel``): it draws the row indicators,
+for the heavy path's PDF417 model fit (``kiosk.scan.pdfsymbol``): it draws the row indicators,
 whose values the layout fixes, from this table. Values transcribed from the standard's table
 as pdf417gen 0.8.1 (MIT-style licence, Ivan Habunek) ships it; tests/scan/test_pdfmodel.py checks
 them against that package. Data only, no I/O."""

@@ -1,119 +1,174 @@
-"""Reed-Solomon over GF(256) as QR codes use it (primitive polynomial 0x11d, generator roots
-alpha^0 .. alpha^(n-k-1)), with erasures: the heavy path's QR model fit (``kiosk.scan.qrgrid``)
-knows how sure it is of each module, so the least sure codewords can be declared erased, and
-a block of n codewords with n - k check symbols is then corrected when ``2 e + f <= n - k``
-(e errors at unknown places, f erasures) instead of ``2 e <= n - k``.
+"""Reed-Solomon with erasures, for the heavy path's soft reads: GF(256) as QR codes use it
+(primitive polynomial 0x11d, generator roots alpha^0 .. alpha^(n-k-1); ``QR``) and GF(929) as
+PDF417 uses it (ISO/IEC 15438: the prime field of 929 elements, roots 3^1 .. 3^k; ``PDF417``).
+The model fits (``kiosk.scan.qrgrid``, ``kiosk.scan.pdfsymbol``) know how sure they are of each
+codeword, so the least sure can be declared erased, and a block of n codewords with n - k
+check symbols is then corrected when ``2 e + f <= n - k`` (e errors at unknown places, f
+erasures) instead of ``2 e <= n - k``.
 
-Written here (about 120 lines of plain Python) rather than taken from a package: the reader
-needs exactly one behaviour a general library does not promise, a decode that *fails* rather
-than returns the nearest codeword when the errata exceed a bound the caller sets (``margin``,
-see ``decode``), and every failure path (locator degree, roots outside a shortened block,
-non-zero syndromes after correction) has to be visible to tests. Functional core: no I/O.
+Written here (plain Python, one decoder for both fields) rather than taken from a package:
+the readers need exactly one behaviour a general library does not promise, a decode that
+*fails* rather than returns the nearest codeword when the errata exceed a bound the caller
+sets (``margin``, see ``decode``), and every failure path (locator degree, roots outside a
+shortened block, non-zero syndromes after correction) has to be visible to tests. Why not
+zxing-cpp's own correction for PDF417: it corrects to its capacity, leaving no check on a
+wrong correction (``decoder.ec_spent``), so step 9 only accepts its reads with half of it
+unused (``pdfsymbol.MIN_SPARE_EC``). Functional core: no I/O.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-_EXP = [0] * 512
-_LOG = [0] * 256
-_x = 1
-for _i in range(255):
-    _EXP[_i] = _x
-    _LOG[_x] = _i
-    _x <<= 1
-    if _x & 0x100:
-        _x ^= 0x11D
-for _i in range(255, 512):
-    _EXP[_i] = _EXP[_i - 255]
+from dataclasses import dataclass, field
 
 
-def _mul(a: int, b: int) -> int:
-    return 0 if a == 0 or b == 0 else _EXP[_LOG[a] + _LOG[b]]
+@dataclass(frozen=True)
+class Code:
+    """A Reed-Solomon code family: the field GF(``size``) (a prime, or 256 built on the
+    primitive polynomial ``poly``), its primitive element ``alpha`` and the power of alpha
+    that is the generator's first root."""
+
+    name: str
+    size: int
+    alpha: int
+    first_root: int
+    poly: int = 0                      # GF(2^8) only: the primitive polynomial
+    exp: tuple[int, ...] = field(init=False, repr=False)
+    log: tuple[int, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.first_root not in (0, 1):
+            raise ValueError(f"{self.name}: first root alpha^{self.first_root}, expected 0 or 1")
+        order = self.size - 1
+        exp, log = [1] * (2 * order), [0] * self.size
+        for i in range(1, 2 * order):
+            if self.poly:
+                x = exp[i - 1] << 1
+                exp[i] = x ^ self.poly if x & self.size else x
+            else:
+                exp[i] = exp[i - 1] * self.alpha % self.size
+        for i in range(order):
+            log[exp[i]] = i
+        object.__setattr__(self, "exp", tuple(exp))
+        object.__setattr__(self, "log", tuple(log))
+
+    # field arithmetic: XOR in characteristic 2, modular in a prime field
+    def add(self, a: int, b: int) -> int:
+        return a ^ b if self.poly else (a + b) % self.size
+
+    def neg(self, a: int) -> int:
+        return a if self.poly else (-a) % self.size
+
+    def mul(self, a: int, b: int) -> int:
+        return 0 if a == 0 or b == 0 else self.exp[self.log[a] + self.log[b]]
+
+    def inv(self, a: int) -> int:
+        return self.exp[self.size - 1 - self.log[a]]
+
+    def times(self, n: int, a: int) -> int:
+        """``a`` added to itself ``n`` times (the formal derivative's coefficients)."""
+        return (a if n % 2 else 0) if self.poly else n * a % self.size
+
+    def root(self, j: int) -> int:
+        """The generator's j-th root, alpha^(first_root + j)."""
+        return self.exp[self.first_root + j]
 
 
-def _inv(a: int) -> int:
-    return _EXP[255 - _LOG[a]]
+QR = Code("GF(256), QR", 256, 2, 0, poly=0x11D)
+PDF417 = Code("GF(929), PDF417", 929, 3, 1)
 
 
-def _poly_eval(poly: Sequence[int], x: int) -> int:
-    """Horner; ``poly`` lowest degree first."""
+def _horner(code: Code, coefs: Sequence[int], x: int) -> int:
+    """The polynomial with ``coefs`` (highest degree first) at ``x``. The decoder's hot loop
+    (every syndrome, every Chien step), so written on the log tables directly."""
+    if x == 0:
+        return coefs[-1] if coefs else 0
+    exp, log, lx = code.exp, code.log, code.log[x]
     y = 0
-    for c in reversed(poly):
-        y = _mul(y, x) ^ c
+    if code.poly:
+        for c in coefs:
+            y = (exp[log[y] + lx] if y else 0) ^ c
+    else:
+        size = code.size
+        for c in coefs:
+            y = ((exp[log[y] + lx] if y else 0) + c) % size
     return y
 
 
-def _poly_mul(p: Sequence[int], q: Sequence[int]) -> list[int]:
+def _poly_eval(code: Code, poly: Sequence[int], x: int) -> int:
+    """``poly`` (lowest degree first) at ``x``."""
+    return _horner(code, poly[::-1], x)
+
+
+def _poly_mul(code: Code, p: Sequence[int], q: Sequence[int]) -> list[int]:
     out = [0] * (len(p) + len(q) - 1)
     for i, a in enumerate(p):
         if a:
             for j, b in enumerate(q):
-                out[i + j] ^= _mul(a, b)
+                out[i + j] = code.add(out[i + j], code.mul(a, b))
     return out
 
 
-def generator(nsym: int) -> list[int]:
-    """prod (x - alpha^i), i < nsym, highest degree first (as the encoder divides by it)."""
+def generator(nsym: int, code: Code = QR) -> list[int]:
+    """prod (x - root_i), i < nsym, highest degree first (as the encoder divides by it)."""
     g = [1]
     for i in range(nsym):
-        g = [a ^ _mul(b, _EXP[i]) for a, b in zip(g + [0], [0] + g)]
+        r = code.neg(code.root(i))
+        g = [code.add(a, code.mul(b, r)) for a, b in zip(g + [0], [0] + g)]
     return g
 
 
-def encode(data: Sequence[int], nsym: int) -> list[int]:
-    """data + the ``nsym`` check codewords (remainder of data * x^nsym by the generator)."""
-    g = generator(nsym)
+def encode(data: Sequence[int], nsym: int, code: Code = QR) -> list[int]:
+    """data + the ``nsym`` check codewords: minus the remainder of data * x^nsym by the
+    generator, so that the whole word is a multiple of it."""
+    g = generator(nsym, code)
     rem = list(data) + [0] * nsym
     for i in range(len(data)):
         coef = rem[i]
         if coef:
             for j in range(1, len(g)):
-                rem[i + j] ^= _mul(g[j], coef)
-    return list(data) + rem[len(data):]
+                rem[i + j] = code.add(rem[i + j], code.neg(code.mul(g[j], coef)))
+    return list(data) + [code.neg(r) for r in rem[len(data):]]
 
 
-def syndromes(word: Sequence[int], nsym: int) -> list[int]:
-    """S_j = word(alpha^j), j < nsym; word[0] is the highest degree coefficient."""
-    out = []
-    for j in range(nsym):
-        y = 0
-        for c in word:
-            y = _mul(y, _EXP[j]) ^ c
-        out.append(y)
-    return out
+def syndromes(word: Sequence[int], nsym: int, code: Code = QR) -> list[int]:
+    """S_j = word(root_j), j < nsym; word[0] is the highest degree coefficient."""
+    return [_horner(code, word, code.root(j)) for j in range(nsym)]
 
 
-def decode(word: Sequence[int], nsym: int, erasures: Sequence[int] = (), margin: int = 0
-           ) -> tuple[list[int], int] | None:
+def decode(word: Sequence[int], nsym: int, erasures: Sequence[int] = (), margin: int = 0,
+           code: Code = QR) -> tuple[list[int], int] | None:
     """(corrected word, symbols changed), or None when the word is not within
     ``2 e + f <= nsym - margin`` of a codeword (e errors found, f = len(erasures), indices into
-    ``word``). ``margin`` > 0 keeps part of the code's distance unused for correcting, so a
-    word beyond reach is rejected rather than pulled to a wrong codeword: with m spare check
-    symbols a wrong word passes all checks with a chance of about 256^-m per attempt."""
+    ``word``; a value outside the field is read as 0, so an unreadable codeword may be erased).
+    ``margin`` > 0 keeps part of the code's distance unused for correcting, so a word beyond
+    reach is rejected rather than pulled to a wrong codeword: with m spare check symbols a
+    wrong word passes all checks with a chance of about size^-m per attempt."""
     n = len(word)
     erasures = sorted(set(erasures))
     f = len(erasures)
-    if n > 255 or f > nsym - margin or any(not 0 <= p < n for p in erasures):
+    if n >= code.size or f > nsym - margin or any(not 0 <= p < n for p in erasures):
         return None
-    synd = syndromes(word, nsym)
+    word = [c if 0 <= c < code.size else 0 for c in word]
+    synd = syndromes(word, nsym, code)
     if not any(synd):
         return list(word), 0
     # Berlekamp-Massey started from the erasure locator prod (1 - X_i x), X_i = alpha^(n-1-p)
     gamma = [1]
     for p in erasures:
-        gamma = _poly_mul(gamma, [1, _EXP[n - 1 - p]])
+        gamma = _poly_mul(code, gamma, [1, code.neg(code.exp[n - 1 - p])])
     lam, prev, length, shift, prev_disc = list(gamma), list(gamma), f, 1, 1
     for r in range(f, nsym):
         disc = 0
         for i in range(min(len(lam), r + 1)):
-            disc ^= _mul(lam[i], synd[r - i])
+            disc = code.add(disc, code.mul(lam[i], synd[r - i]))
         if disc == 0:
             shift += 1
             continue
-        scale = _mul(disc, _inv(prev_disc))
-        step = [0] * shift + [_mul(scale, c) for c in prev]
-        new = [a ^ b for a, b in zip(lam + [0] * (len(step) - len(lam)),
-                                     step + [0] * (len(lam) - len(step)))]
+        scale = code.mul(disc, code.inv(prev_disc))
+        step = [0] * shift + [code.mul(scale, c) for c in prev]
+        size = max(len(lam), len(step))
+        new = [code.add(lam[i] if i < len(lam) else 0,
+                        code.neg(step[i]) if i < len(step) else 0) for i in range(size)]
         if 2 * length <= r + f:
             prev, length, prev_disc, shift = lam, r + 1 + f - length, disc, 1
         else:
@@ -126,20 +181,23 @@ def decode(word: Sequence[int], nsym: int, erasures: Sequence[int] = (), margin:
         return None
     # Chien search over the block's own positions only (a shortened code: a root elsewhere
     # means the word is beyond reach)
-    places = [p for p in range(n) if _poly_eval(lam, _inv(_EXP[n - 1 - p])) == 0]
+    places = [p for p in range(n) if _poly_eval(code, lam, code.inv(code.exp[n - 1 - p])) == 0]
     if len(places) != length:
         return None
-    # Forney (first root alpha^0): e_p = X_p * Omega(X_p^-1) / Lambda'(X_p^-1)
-    omega = _poly_mul(synd, lam)[:nsym]
-    deriv = [lam[i] if i % 2 else 0 for i in range(1, len(lam))]
+    # Forney, first root alpha^b (b = 0 or 1): e_p = -X_p^(1-b) Omega(X_p^-1) / Lambda'(X_p^-1)
+    omega = _poly_mul(code, synd, lam)[:nsym]
+    deriv = [code.times(i, lam[i]) for i in range(1, len(lam))]
     out = list(word)
     for p in places:
-        x = _EXP[n - 1 - p]
-        xi = _inv(x)
-        denom = _poly_eval(deriv, xi)
+        x = code.exp[n - 1 - p]
+        xi = code.inv(x)
+        denom = _poly_eval(code, deriv, xi)
         if denom == 0:
             return None
-        out[p] ^= _mul(x, _mul(_poly_eval(omega, xi), _inv(denom)))
-    if any(syndromes(out, nsym)):
+        value = code.mul(_poly_eval(code, omega, xi), code.inv(denom))
+        if code.first_root == 0:
+            value = code.mul(x, value)
+        out[p] = code.add(out[p], value)       # out - e_p, e_p = -value
+    if any(syndromes(out, nsym, code)):
         return None
     return out, sum(a != b for a, b in zip(out, word))

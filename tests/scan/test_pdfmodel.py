@@ -1,4 +1,4 @@
-"""The PDF417 model fit (kiosk/scan/pdfmodel.py, heavy path step 9): it reads a small,
+"""The PDF417 model fit (kiosk/scan/pdfmodel.py and pdfsymbol.py, heavy path step 9): it reads a small,
 keystoned, blurred, noisy PDF417 that every earlier step misses, reads hard booth shots the
 earlier steps miss, and reads nothing from code-free frames, other symbologies or a symbol
 damaged beyond its error correction."""
@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.booth_photos import make_shot  # noqa: E402
-from kiosk.scan import pdfmodel  # noqa: E402
+from kiosk.scan import pdf417codes, pdfmodel, pdfsymbol  # noqa: E402
 from kiosk.scan.decoder import Decoder, to_gray  # noqa: E402
 from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
 from kiosk.scan.regions import candidate_rects, light_quads  # noqa: E402
@@ -103,7 +103,7 @@ def test_pattern_set_holds_every_codeword_the_encoder_draws() -> None:
     pdf417gen draws (start and stop stripped) is one of them, in its row's cluster."""
     matrix = _symbol(PAYLOAD)
     for r, row in enumerate(matrix):
-        allowed = {p.tobytes() for p in pdfmodel.patterns((r % 3) * 3)}
+        allowed = {p.tobytes() for p in pdfsymbol.patterns((r % 3) * 3)}
         for k in range(5):
             assert row[17 + 17 * k:34 + 17 * k].tobytes() in allowed
 
@@ -114,7 +114,7 @@ def test_a_fit_decodes_only_through_error_correction() -> None:
     less than half of them to check the correction) and fourteen (beyond it) read nothing
     rather than something wrong."""
     matrix = _symbol(PAYLOAD)
-    assert pdfmodel.read_matrix(matrix) == (PAYLOAD, PAYLOAD.encode())
+    assert pdfsymbol.read_matrix(matrix) == (PAYLOAD, PAYLOAD.encode())
     rng = np.random.default_rng(5)
     slots = [(r, k) for r in range(len(matrix)) for k in range(1, 4)]
     order = rng.permutation(len(slots))
@@ -122,13 +122,13 @@ def test_a_fit_decodes_only_through_error_correction() -> None:
         damaged = matrix.copy()
         for i in order[:wrong]:
             r, k = slots[i]
-            pats = pdfmodel.patterns((r % 3) * 3)
+            pats = pdfsymbol.patterns((r % 3) * 3)
             current = damaged[r, 17 + 17 * k:34 + 17 * k].copy()
             choice = pats[rng.integers(len(pats))]
             while (choice == current).all():
                 choice = pats[rng.integers(len(pats))]
             damaged[r, 17 + 17 * k:34 + 17 * k] = choice
-        got = pdfmodel.read_matrix(damaged)
+        got = pdfsymbol.read_matrix(damaged)
         assert (got == (PAYLOAD, PAYLOAD.encode())) if reads else got is None
 
 
@@ -136,10 +136,10 @@ def test_the_codeword_table_is_the_encoder_s() -> None:
     """The table the row indicators are drawn from holds, per cluster, the 929 patterns
     pdf417gen (an independent encoder) draws, each in its row's cluster."""
     from pdf417gen.codes import CODES as ENCODER_CODES
-    assert [list(t) for t in pdfmodel.CODES] == [list(t) for t in ENCODER_CODES]
+    assert [list(t) for t in pdf417codes.CODES] == [list(t) for t in ENCODER_CODES]
     for k in range(3):
-        allowed = {p.tobytes() for p in pdfmodel.patterns(3 * k)}
-        assert all(pdfmodel._pattern_bits(v, k).tobytes() in allowed for v in range(929))
+        allowed = {p.tobytes() for p in pdfsymbol.patterns(3 * k)}
+        assert all(pdfsymbol._pattern_bits(v, k).tobytes() in allowed for v in range(929))
 
 
 def test_row_indicators_naming_other_rows_are_redrawn_from_the_layout() -> None:
@@ -152,19 +152,19 @@ def test_row_indicators_naming_other_rows_are_redrawn_from_the_layout() -> None:
     rows = len(matrix)
     damaged = matrix.copy()
     for r, k in ((2, 1), (9, 2), (15, 3)):
-        damaged[r, 17 + 17 * k:34 + 17 * k] = pdfmodel._pattern_bits(5, r)
+        damaged[r, 17 + 17 * k:34 + 17 * k] = pdfsymbol._pattern_bits(5, r)
     for r in (1, 4):
-        left, _ = pdfmodel.indicators(r + 3, rows, 3, 3)
-        damaged[r, 17:34] = pdfmodel._pattern_bits(left, r)
-    assert pdfmodel.read_matrix(damaged) is None
-    clean = pdfmodel.clean_indicators(damaged, 3)
+        left, _ = pdfsymbol.indicators(r + 3, rows, 3, 3)
+        damaged[r, 17:34] = pdfsymbol._pattern_bits(left, r)
+    assert pdfsymbol.read_matrix(damaged) is None
+    clean = pdfsymbol.clean_indicators(damaged, 3)
     assert clean is not None and (clean[:, 17:34] == matrix[:, 17:34]).all()
     assert (clean[:, 85:102] == matrix[:, 85:102]).all()
-    assert pdfmodel.read_matrix(clean) == (PAYLOAD, PAYLOAD.encode())
+    assert pdfsymbol.read_matrix(clean) == (PAYLOAD, PAYLOAD.encode())
     blank = matrix.copy()
     blank[:, 17:34] = 0
     blank[:, 85:102] = 0
-    assert pdfmodel.clean_indicators(blank, 3) is None
+    assert pdfsymbol.clean_indicators(blank, 3) is None
 
 
 def test_the_soft_read_corrects_what_zxing_may_not() -> None:
@@ -184,16 +184,16 @@ def test_the_soft_read_corrects_what_zxing_may_not() -> None:
         for n, i in enumerate(order[:wrong]):
             r, k = slots[i]
             value = int(damaged[r, 17 + 17 * k:34 + 17 * k].dot(1 << np.arange(16, -1, -1)))
-            index = pdfmodel._values()[r % 3][value]
+            index = pdfsymbol._values()[r % 3][value]
             damaged[r, 17 + 17 * k:34 + 17 * k] = (
-                _NOT_A_CODEWORD if n < invalid else pdfmodel._pattern_bits((index + 1) % 929, r))
+                _NOT_A_CODEWORD if n < invalid else pdfsymbol._pattern_bits((index + 1) % 929, r))
         if not invalid:
-            assert pdfmodel.read_matrix(damaged) is None
-        got = pdfmodel.soft_read(damaged, sure, 3)
+            assert pdfsymbol.read_matrix(damaged) is None
+        got = pdfsymbol.soft_read(damaged, sure, 3)
         if reads:
-            assert got is not None and pdfmodel.read_matrix(got) == (PAYLOAD, PAYLOAD.encode())
+            assert got is not None and pdfsymbol.read_matrix(got) == (PAYLOAD, PAYLOAD.encode())
         else:
-            assert got is None or pdfmodel.read_matrix(got) is None
+            assert got is None or pdfsymbol.read_matrix(got) is None
 
 
 def test_fits_at_three_sigmas_are_read_jointly() -> None:
@@ -215,24 +215,24 @@ def test_fits_at_three_sigmas_are_read_jointly() -> None:
         sure = np.full((rows, 5), 0.3, np.float32)
         for i in list(common) + list(own[f]):
             r, k = slots[i]
-            fit[r, 17 + 17 * k:34 + 17 * k] = pdfmodel._pattern_bits(
+            fit[r, 17 + 17 * k:34 + 17 * k] = pdfsymbol._pattern_bits(
                 7 if i in common else 8 + f, r)
             if i in own[f]:
                 sure[r, k] = 0.1
         for i in decoys[f]:
             sure[slots[i]] = 0.05
-        assert pdfmodel.soft_read(fit, sure, 3) is None
+        assert pdfsymbol.soft_read(fit, sure, 3) is None
         fitted.append((fit, sure))
-    joint, sure, unsure = pdfmodel.joint_fit(fitted, 3)
+    joint, sure, unsure = pdfsymbol.joint_fit(fitted, 3)
     assert int(unsure[:, 1:4].sum()) == 27
-    got = pdfmodel.soft_read(joint, sure, 3, unsure)
-    assert got is not None and pdfmodel.read_matrix(got) == (PAYLOAD, PAYLOAD.encode())
-    assert pdfmodel._joint_in_reach(fitted[:2], 3)
+    got = pdfsymbol.soft_read(joint, sure, 3, unsure)
+    assert got is not None and pdfsymbol.read_matrix(got) == (PAYLOAD, PAYLOAD.encode())
+    assert pdfsymbol.joint_in_reach(fitted[:2], 3)
     far = fitted[1][0].copy()
     for i in order[29:47]:
         r, k = slots[i]
-        far[r, 17 + 17 * k:34 + 17 * k] = pdfmodel._pattern_bits(11, r)
-    assert not pdfmodel._joint_in_reach([fitted[0], (far, fitted[1][1])], 3)
+        far[r, 17 + 17 * k:34 + 17 * k] = pdfsymbol._pattern_bits(11, r)
+    assert not pdfsymbol.joint_in_reach([fitted[0], (far, fitted[1][1])], 3)
 
 
 # 4 bars and 4 spaces, 17 modules, but in no cluster's table (checked in the test below)
@@ -241,7 +241,7 @@ _NOT_A_CODEWORD = np.array([1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 
 
 def test_the_pattern_used_as_no_codeword_is_none() -> None:
     value = int(_NOT_A_CODEWORD.dot(1 << np.arange(16, -1, -1)))
-    assert all(value not in table for table in pdfmodel._values())
+    assert all(value not in table for table in pdfsymbol._values())
 
 
 def test_code_free_frames_other_codes_and_fake_symbols_read_nothing() -> None:
@@ -286,7 +286,7 @@ def test_bars_too_far_apart_for_a_pdf417_s_rows_are_no_anchors(corpus_dir: Path)
     gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     assert gray is not None
     quads = light_quads(gray) + [cv2.boxPoints(r) for r in candidate_rects(gray)]
-    assert all(anc.rows <= pdfmodel.MAX_ROWS for q in quads for anc in pdfmodel.anchors(gray, q))
+    assert all(anc.rows <= pdfsymbol.MAX_ROWS for q in quads for anc in pdfmodel.anchors(gray, q))
     got = pdfmodel.read_frame(gray, quads)
     truth = path.with_suffix(".txt").read_text(encoding="utf-8")
     assert got is None or got.text == truth

@@ -124,16 +124,22 @@ def test_garbage_with_valid_patterns_reads_nothing() -> None:
         assert qrsymbol.soft_read(values, version, rng.uniform(0, 9000, (n, n))) is None
 
 
+def _block_modules(version: int, block: list[int]) -> np.ndarray:
+    """N x N: True on the data modules of the codewords at these stream positions."""
+    rows, cols = qrsymbol.data_places(version)
+    out = np.zeros((17 + 4 * version,) * 2, bool)
+    for cw in block:
+        out[rows[cw * 8:cw * 8 + 8], cols[cw * 8:cw * 8 + 8]] = True
+    return out
+
+
 def test_one_block_beyond_reach_is_not_miscorrected() -> None:
     """A real code whose first block is scrambled (every codeword random, values unsure) and
     whose other blocks are clean: the scrambled block must fail, not come back as some other
     codeword (a wrong payload), in 60 tries. The other blocks alone do not make a read."""
     matrix, version, mask = _symbol(TEXT * 2, 6)      # v6-M: 4 blocks of 43, 16 checks
-    rows, cols = qrsymbol.data_places(version)
     _, blocks = qrsymbol.block_layout(version, "M")
-    first = np.zeros(matrix.shape, bool)
-    for cw in blocks[0]:
-        first[rows[cw * 8:cw * 8 + 8], cols[cw * 8:cw * 8 + 8]] = True
+    first = _block_modules(version, blocks[0])
     rng = np.random.default_rng(24)
     for _ in range(60):
         values = np.where(matrix, 0.0, 1.0)
@@ -149,9 +155,7 @@ def test_blocks_that_decode_are_kept_when_another_does_not() -> None:
     matrix, version, mask = _symbol(TEXT * 2, 6)      # v6-M: 4 blocks of 43, 16 checks
     rows, cols = qrsymbol.data_places(version)
     _, blocks = qrsymbol.block_layout(version, "M")
-    first = np.zeros(matrix.shape, bool)
-    for cw in blocks[0]:
-        first[rows[cw * 8:cw * 8 + 8], cols[cw * 8:cw * 8 + 8]] = True
+    first = _block_modules(version, blocks[0])
     rng = np.random.default_rng(7)
     values = np.where(matrix, 0.0, 1.0)
     values[first] = rng.uniform(0.3, 0.7, first.sum())

@@ -1,4 +1,5 @@
-"""Reed-Solomon with erasures (kiosk/scan/reedsolomon.py), the heavy path's QR soft read: a
+"""Reed-Solomon with erasures over GF(256) (kiosk/scan/reedsolomon.py, ``QR``), the heavy
+path's QR soft read (GF(929) for PDF417: test_reedsolomon_gf929.py): a
 block is corrected exactly when ``2 e + f <= n - k - margin``, and beyond that bound the decoder
 reports failure instead of returning another codeword, in the cases the module claims."""
 from __future__ import annotations
