@@ -12,8 +12,8 @@ export LEADKIOSK_REPO
 LEADKIOSK_APT_RUN=(python3 python3-venv python3-pip libzbar0 libmtdev1 libgl1 libegl1 libgles2
                    libgl1-mesa-dri xvfb xauth fonts-dejavu-core)
 # Tests: a real PostgreSQL server, Debian's Chromium for the browser tests, shellcheck and
-# systemd-analyze for the Pi deployment files.
-LEADKIOSK_APT_TEST=(postgresql chromium shellcheck systemd openssl dosfstools)
+# systemd-analyze for the Pi deployment files, tesseract (the OCR bench's named baseline).
+LEADKIOSK_APT_TEST=(postgresql chromium shellcheck systemd openssl dosfstools tesseract-ocr)
 
 _lk_log() { printf '[bootstrap] %s\n' "$*" >&2; }
 

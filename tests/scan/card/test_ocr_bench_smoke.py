@@ -36,7 +36,11 @@ def test_tesseract_baseline_reads_a_card_into_lines() -> None:
     lines = bench["TesseractReader"]().read(image)
     assert lines and all(0.0 <= ln.confidence <= 1.0 and ln.box[2] > ln.box[0] for ln in lines)
     text = " ".join(ln.text for ln in lines)
-    assert truth["email"] in text.replace(" ", "")
+    # the card's words, not every character: tesseract 5.3 (Debian 12) reads this card's
+    # e-mail as "christopher.sull jvan@mist ral.io", an OCR error the bench is there to count
+    for key in ("first_name", "last_name", "title", "company"):
+        assert truth[key] in text, (key, text)
+    assert "212-402-1573" in text and "@mist" in text
 
 
 def test_broad_set_varies_people_phones_and_email_schemes() -> None:
