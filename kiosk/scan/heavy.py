@@ -36,15 +36,15 @@ Steps, each switchable so the bench can ablate it:
    of are erased and each Reed-Solomon block corrected within ``2 e + f <= n - k - 2`` (two
    check symbols kept unused so a block beyond reach fails instead of turning into another
    codeword), then the corrected symbol is drawn and decoded by zxing-cpp as before.
-8. Code 128 and Code 39 model fit (``kiosk.scan.barmodel``), for codes below ~2.7 px per
-   module where no threshold separates the bars: the bars' own box (also in smaller,
-   text-merged regions than step 6 looks at; inside the frame; turned so it is wider than
-   high; more than the largest blob when a shirt's stripes beside the badge make it), three
-   row bands on the bars' own rows (along the slanted bar ends of a badge tilted in
-   perspective), each fitted with the symbol's known structure (Code 128: 11 m + 35 modules;
-   Code 39: fixed pitch, wide:narrow 2, 2.5 or 3; a keystoned grid, gaussian blur, start/stop
-   patterns, every symbol a valid pattern); zxing-cpp decodes the drawn fit, two bands must
-   agree.
+8. Code 128 and Code 39 model fit (``kiosk.scan.barmodel``; the bars found in a region by
+   ``kiosk.scan.barregion``), for codes below ~2.7 px per module where no threshold separates
+   the bars: the bars' own box (also in smaller, text-merged regions than step 6 looks at;
+   inside the frame; turned so it is wider than high; more than the largest blob when a shirt's
+   stripes beside the badge make it), three row bands on the bars' own rows (along the slanted
+   bar ends of a badge tilted in perspective), each fitted with the symbol's known structure
+   (Code 128: 11 m + 35 modules; Code 39: fixed pitch, wide:narrow 2, 2.5 or 3; a keystoned
+   grid, gaussian blur, start/stop patterns, every symbol a valid pattern); zxing-cpp decodes
+   the drawn fit, two bands must agree.
 9. PDF417 model fit (``kiosk.scan.pdfmodel``, the symbol in ``kiosk.scan.pdfsymbol``), for
    PDF417 at 1-2.5 px per module whose 3-module rows blur into each other: the start and stop
    patterns' thick bars in the light quads and energy boxes fix the perspective, each row band
@@ -68,7 +68,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from kiosk.scan import barmodel, pdfmodel, profiles, qrgrid
+from kiosk.scan import barregion, pdfmodel, profiles, qrgrid
 from kiosk.scan.decoder import FROM_ZX, MIN_LINEAR_LENGTH, Code, Decoder, unique_codes, to_gray
 from kiosk.scan.regions import candidate_rects, light_quads
 
@@ -207,9 +207,9 @@ def heavy_decode(frame: np.ndarray, decoder: Decoder | None = None,
         if got is not None:
             return [Code("QR", got.text, got.raw, got.corners, "qrgrid")]
     if opts.barmodel and linear:
-        for rect in candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
-                                    barmodel.REGION_MIN_FILL):
-            codes = _linear_codes(barmodel.read_region(gray, rect, linear), rect, "barmodel")
+        for rect in candidate_rects(gray, barregion.REGION_MIN_AREA, barregion.REGIONS,
+                                    barregion.REGION_MIN_FILL):
+            codes = _linear_codes(barregion.read_region(gray, rect, linear), rect, "barmodel")
             if codes:
                 return codes
     if opts.pdfmodel and zxingcpp.BarcodeFormat.PDF417 in decoder.formats:

@@ -15,7 +15,7 @@ import zxingcpp
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.booth_photos import make_shot  # noqa: E402
-from kiosk.scan import barmodel  # noqa: E402
+from kiosk.scan import barmodel, barregion  # noqa: E402
 from kiosk.scan.decoder import Decoder, to_gray  # noqa: E402
 from kiosk.scan.heavy import HeavyOptions, heavy_decode  # noqa: E402
 from kiosk.scan.regions import candidate_rects  # noqa: E402
@@ -135,10 +135,10 @@ def test_code_free_frames_read_nothing() -> None:
     for band in ("easy", "medium", "hard"):
         for i in range(3):
             gray = to_gray(make_shot(21, 3000 + i, band, "empty").image)
-            rects = candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
-                                    barmodel.REGION_MIN_FILL)
+            rects = candidate_rects(gray, barregion.REGION_MIN_AREA, barregion.REGIONS,
+                                    barregion.REGION_MIN_FILL)
             reads = [r for rect in rects
-                     for r in barmodel.read_region(gray, rect, CODE128 + CODE39)]
+                     for r in barregion.read_region(gray, rect, CODE128 + CODE39)]
             assert reads == [], (band, i)
 
 
@@ -198,12 +198,12 @@ def test_code39_needs_no_band_to_disagree() -> None:
     which no check character would catch), the region reads nothing, although the first two
     bands agree."""
     same, rect = _code39_image(["X204817"] * 5)
-    assert barmodel.read_region(same, rect, CODE39) == [("Code39", "X204817", b"X204817")]
+    assert barregion.read_region(same, rect, CODE39) == [("Code39", "X204817", b"X204817")]
     mixed, rect = _code39_image(["X204817"] * 3 + ["X294817"] * 2)
-    bands = barmodel.bar_profiles(profiles_upright(mixed, rect))
+    bands = barregion.bar_profiles(profiles_upright(mixed, rect))
     assert [barmodel.read_profile(b, CODE39) for b in bands][:2] == \
         [[("Code39", "X204817", b"X204817")]] * 2
-    assert barmodel.read_region(mixed, rect, CODE39) == []
+    assert barregion.read_region(mixed, rect, CODE39) == []
 
 
 def test_first_turn_is_the_one_whose_bar_box_is_wider_than_high() -> None:
@@ -213,13 +213,13 @@ def test_first_turn_is_the_one_whose_bar_box_is_wider_than_high() -> None:
     bar box is wider than high, and its own bands read the badge (no fallback needed)."""
     shot = make_shot(21, 79, "issue-hard", "code39")
     gray = to_gray(shot.image)
-    rect = candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
-                           barmodel.REGION_MIN_FILL)[1]
-    turns, _ = barmodel._upright_bars(gray, rect)
+    rect = candidate_rects(gray, barregion.REGION_MIN_AREA, barregion.REGIONS,
+                           barregion.REGION_MIN_FILL)[1]
+    turns, _ = barregion._upright_bars(gray, rect)
     turned, valid = turns[0]
-    box = barmodel._bar_box(turned, valid)
+    box = barregion._bar_box(turned, valid)
     assert box is not None and box[2] > box[3]
-    assert barmodel._vote(barmodel.bar_profiles(turned, valid=valid), CODE39) == \
+    assert barregion._vote(barregion.bar_profiles(turned, valid=valid), CODE39) == \
         ([("Code39", shot.truth, shot.truth.encode())], True)
 
 
@@ -247,23 +247,23 @@ def test_row_bands_follow_sheared_bars(shear: float) -> None:
     img, rect = _sheared_code39("X204817", shear)
     turned = profiles_upright(img, rect)
     truth = [("Code39", "X204817", b"X204817")]
-    assert [barmodel.read_profile(b, CODE39) for b in barmodel.bar_profiles(turned)] == \
-        [truth] * barmodel.BANDS
-    assert barmodel.read_region(img, rect, CODE39) == truth
+    assert [barmodel.read_profile(b, CODE39) for b in barregion.bar_profiles(turned)] == \
+        [truth] * barregion.BANDS
+    assert barregion.read_region(img, rect, CODE39) == truth
 
 
 def profiles_upright(gray: np.ndarray, rect: tuple) -> np.ndarray:
     from kiosk.scan.profiles import upright
-    return upright(gray, rect, barmodel.bar_orientation)[0]
+    return upright(gray, rect, barregion.bar_orientation)[0]
 
 
 def test_code128_badges_read_no_code39() -> None:
     """Hard Code 128 badges, fitted for Code 39 only: nothing (the step reads both)."""
     for index in (212, 164):
         gray = to_gray(make_shot(21, index, "hard", "code128").image)
-        rects = candidate_rects(gray, barmodel.REGION_MIN_AREA, barmodel.REGIONS,
-                                barmodel.REGION_MIN_FILL)
-        assert [r for rect in rects for r in barmodel.read_region(gray, rect, CODE39)] == []
+        rects = candidate_rects(gray, barregion.REGION_MIN_AREA, barregion.REGIONS,
+                                barregion.REGION_MIN_FILL)
+        assert [r for rect in rects for r in barregion.read_region(gray, rect, CODE39)] == []
 
 
 def test_symbol_dp_does_not_repair_a_wrong_check_character() -> None:
@@ -306,5 +306,5 @@ def test_bars_box_is_found_inside_the_frame() -> None:
     of text there becomes long vertical streaks, which the bars' box took for the bars (issue-
     hard seed 21 #94). Searched inside the frame only, the box is the bars and the code reads."""
     img, rect = _code_over_text_at_frame_edge()
-    assert barmodel.read_region(img, rect, CODE128) == [("Code128", "2026123456",
+    assert barregion.read_region(img, rect, CODE128) == [("Code128", "2026123456",
                                                          b"2026123456")]
