@@ -451,11 +451,13 @@ def read_soft(warped: np.ndarray, version: int, values: np.ndarray, costs: np.nd
     return None
 
 
-def read_frame(gray: np.ndarray, rects: list, quads: list[np.ndarray], erasures: bool = True
-               ) -> GridRead | None:
+def read_frame(gray: np.ndarray, rects: list, quads: list[np.ndarray], erasures: bool = True,
+               fitted: list[np.ndarray] | None = None) -> GridRead | None:
     """The model fit on the frame's candidate regions: the gradient-energy rectangles, then the
     light quadrilaterals (the white field around a code, found even when the code is too soft
-    to make an energy blob) that do not lie in one of them; at most ``MAX_REGIONS``."""
+    to make an energy blob) that do not lie in one of them; at most ``MAX_REGIONS``.
+    ``fitted``: the corners (4 x 2, frame px) of every QR whose modules were fitted are
+    appended, read or not: a QR is there, so the bar code steps need not look."""
     regions = list(rects)
     for quad in quads:
         centre = tuple(float(v) for v in quad.mean(axis=0))
@@ -463,17 +465,19 @@ def read_frame(gray: np.ndarray, rects: list, quads: list[np.ndarray], erasures:
             regions.append(cv2.minAreaRect(quad.astype(np.float32)))
     budget = [MAX_FITS]
     for rect in regions[:MAX_REGIONS]:
-        got = read_region(gray, rect, budget, erasures)
+        got = read_region(gray, rect, budget, erasures, fitted)
         if got is not None:
             return got
     return None
 
 
 def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, float], float],
-                budget: list[int] | None = None, erasures: bool = True) -> GridRead | None:
+                budget: list[int] | None = None, erasures: bool = True,
+                fitted: list[np.ndarray] | None = None) -> GridRead | None:
     """The QR model fitted inside a candidate rotated rectangle of the frame; None: no read.
     ``budget``: module fits left for the frame (decremented; the fits are the costly part);
-    ``erasures``: when the thresholded fit does not decode, the soft read (step 4)."""
+    ``erasures``: when the thresholded fit does not decode, the soft read (step 4);
+    ``fitted``: gets the frame corners of each geometry whose modules were fitted."""
     budget = [PLACES] if budget is None else budget
     (cx, cy), (rw, rh), _ = rect
     if max(rw, rh) > MAX_ASPECT * min(rw, rh):
@@ -527,11 +531,13 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
         got = decode_matrix(values < 0.5)
         if got is None and erasures:   # too many wrong modules for RS alone: erase the least sure
             got = read_soft(warped, version, values, costs)
+        n = 17 + 4 * version
+        hom = cv2.getPerspectiveTransform(_control_modules(version), control)
+        quad = np.array([[[0, 0], [n, 0], [n, n], [0, n]]], np.float32)
+        corners = cv2.perspectiveTransform(quad, hom)[0] + (x0, y0)
+        if fitted is not None:
+            fitted.append(corners)
         if got is not None:
-            n = 17 + 4 * version
-            hom = cv2.getPerspectiveTransform(_control_modules(version), control)
-            quad = np.array([[[0, 0], [n, 0], [n, n], [0, n]]], np.float32)
-            corners = cv2.perspectiveTransform(quad, hom)[0] + (x0, y0)
             return GridRead(got[0], got[1],
                             tuple((int(round(x)), int(round(y))) for x, y in corners))
     return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import segno
@@ -136,3 +137,35 @@ def test_a_blurred_small_rotated_code_is_fitted() -> None:
     assert Decoder().decode(gray) == []
     reads = [qrgrid.read_region(gray, rect) for rect in candidate_rects(gray)]
     assert [r.text for r in reads if r is not None][:1] == [text]
+
+
+def test_bar_steps_skip_a_qr_the_model_fitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hard QR the module fit does not read (issue-hard seed 21 #24, v9 at 2.3 px per module)
+    is still a QR: its fitted corners are reported, and the bar code fit (step 8, whose row
+    bands cost ~0.3 s a region on a QR's texture) skips the regions inside them. Before this a
+    hard QR clip's heavy attempts cost 0.5 s a frame instead of 0.2, and the live decoder read
+    a clip 1.3 s later."""
+    from kiosk.scan import barregion
+    shot = make_shot(21, 24, "issue-hard", "qr-vcard")
+    gray = to_gray(shot.image)
+    fitted: list[np.ndarray] = []
+    assert qrgrid.read_frame(gray, candidate_rects(gray), light_quads(gray), fitted=fitted) is None
+    assert fitted and all(q.shape == (4, 2) for q in fitted)
+
+    def inside(rect: tuple) -> bool:
+        return any(cv2.pointPolygonTest(q.astype(np.float32), rect[0], False) >= 0
+                   for q in fitted)
+
+    bar_rects = candidate_rects(gray, barregion.REGION_MIN_AREA, barregion.REGIONS,
+                                barregion.REGION_MIN_FILL)
+    assert any(inside(r) for r in bar_rects)          # step 8 would have fitted the QR's region
+    seen: list[tuple] = []
+    fit = barregion.read_region
+
+    def counted(gray: np.ndarray, rect: tuple, formats: tuple) -> list:
+        seen.append(rect)
+        return fit(gray, rect, formats)
+
+    monkeypatch.setattr(barregion, "read_region", counted)
+    assert heavy_decode(gray, Decoder()) == []
+    assert not any(inside(r) for r in seen)
