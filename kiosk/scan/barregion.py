@@ -118,29 +118,11 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
     return max(w, 0) * max(h, 0)
 
 
-def _bar_boxes(turned: np.ndarray, valid: np.ndarray | None = None
-               ) -> list[tuple[int, int, int, int]]:
-    """The boxes of ``_bar_box``'s blobs, largest first."""
-    f = cv2.GaussianBlur(turned.astype(np.float32), (0, 0), 1.0)
-    gx = cv2.blur(np.abs(cv2.Sobel(f, cv2.CV_32F, 1, 0)), (9, 9))
-    gy = cv2.blur(np.abs(cv2.Sobel(f, cv2.CV_32F, 0, 1)), (9, 9))
-    energy = gx - 1.5 * gy
-    if valid is not None:
-        energy[valid == 0] = 0.0
-    if energy.max() <= 0:
-        return []
-    mask = (energy > 0.25 * energy.max()).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
-                                                                             (15, 3)))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-    order = 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA], kind="stable")
-    return [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
-            for i in order]
-
-
-def _blob_mask(turned: np.ndarray, valid: np.ndarray | None,
-               box: tuple[int, int, int, int]) -> np.ndarray | None:
-    """The pixels (within ``box``) of the ``_bar_boxes`` blob whose box is ``box``."""
+def _bar_blobs(turned: np.ndarray, valid: np.ndarray | None
+               ) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """(count, labels, stats) of ``cv2.connectedComponentsWithStats`` on the bars' energy mask
+    (strong gradient across the bars, weak along them, closed over narrow gaps); None when
+    nothing has such energy."""
     f = cv2.GaussianBlur(turned.astype(np.float32), (0, 0), 1.0)
     gx = cv2.blur(np.abs(cv2.Sobel(f, cv2.CV_32F, 1, 0)), (9, 9))
     gy = cv2.blur(np.abs(cv2.Sobel(f, cv2.CV_32F, 0, 1)), (9, 9))
@@ -153,6 +135,28 @@ def _blob_mask(turned: np.ndarray, valid: np.ndarray | None,
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
                                                                              (15, 3)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    return n, labels, stats
+
+
+def _bar_boxes(turned: np.ndarray, valid: np.ndarray | None = None
+               ) -> list[tuple[int, int, int, int]]:
+    """The boxes of ``_bar_box``'s blobs, largest first."""
+    blobs = _bar_blobs(turned, valid)
+    if blobs is None:
+        return []
+    _, _, stats = blobs
+    order = 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA], kind="stable")
+    return [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
+            for i in order]
+
+
+def _blob_mask(turned: np.ndarray, valid: np.ndarray | None,
+               box: tuple[int, int, int, int]) -> np.ndarray | None:
+    """The pixels (within ``box``) of the ``_bar_boxes`` blob whose box is ``box``."""
+    blobs = _bar_blobs(turned, valid)
+    if blobs is None:
+        return None
+    n, labels, stats = blobs
     x, y, w, h = box
     for i in range(1, n):
         if tuple(int(v) for v in stats[i, :4]) == box:
