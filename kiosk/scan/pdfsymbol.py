@@ -258,13 +258,13 @@ MARGIN = 2    # check codewords the soft read keeps unused for correcting (see `
 def soft_read(matrix: np.ndarray, margins: np.ndarray, columns: int,
               unsure: np.ndarray | None = None) -> np.ndarray | None:
     """A clean module matrix from a fit whose codewords Reed-Solomon corrects here
-    (``kiosk.scan.reedsolomon``, GF(929)), or None. The codewords (slots whose pattern is no codeword of
-    the row's cluster erased) are decoded by errors alone, then with the 1, 2, ... least
-    sure (``unsure`` slots first, then the smallest ``margins``) erased too, always within
-    ``2 e + f <= k - MARGIN`` for the k check codewords of the error correction level the row
-    indicators vote for; the first
-    codeword (the symbol length descriptor) must then count the data codewords. The
-    corrected codewords and the layout's indicators are drawn for zxing-cpp to parse.
+    (``kiosk.scan.reedsolomon``, GF(929)), or None. The codewords (slots whose pattern is no
+    codeword of the row's cluster erased) are decoded by errors alone, then with the 1, 2, ...
+    least sure (``unsure`` slots first, then the smallest ``margins``) erased too, always
+    within ``2 e + f <= k - MARGIN`` for the k check codewords of the error correction level
+    the row indicators vote for; the first codeword (the symbol length descriptor) must then
+    count the data codewords. The corrected codewords and the layout's indicators are drawn
+    for zxing-cpp to parse.
 
     Why: zxing-cpp's correction is trusted only when it leaves half its capacity unused
     (``MIN_SPARE_EC``), i.e. up to ~k / 4 wrong codewords; here up to (k - 2) / 2 are. Why
@@ -293,20 +293,14 @@ def soft_read(matrix: np.ndarray, margins: np.ndarray, columns: int,
              else unsure[:, 1:columns + 1].ravel().astype(bool))
     skip = set(erased)
     order = [i for i in np.lexsort((sure, ~first)).tolist() if i not in skip]
-    for extra in range(0, nsym - MARGIN - len(erased) + 1):
-        got = reedsolomon.decode(word, nsym, erased + order[:extra], MARGIN,
-                                reedsolomon.PDF417)
-        if got is None:
-            continue
-        words = got[0]
-        if words[0] != count - nsym:
-            return None
-        out = matrix.copy()
-        for i, value in enumerate(words):
-            r, s = divmod(i, columns)
-            out[r, 17 + 17 * (s + 1):34 + 17 * (s + 1)] = _pattern_bits(value, r)
-        return clean_indicators(out, columns)
-    return None
+    got = reedsolomon.decode_least_sure(word, nsym, order, MARGIN, reedsolomon.PDF417, erased)
+    if got is None or got[0][0] != count - nsym:
+        return None
+    out = matrix.copy()
+    for i, value in enumerate(got[0]):
+        r, s = divmod(i, columns)
+        out[r, 17 + 17 * (s + 1):34 + 17 * (s + 1)] = _pattern_bits(value, r)
+    return clean_indicators(out, columns)
 
 
 def render(matrix: np.ndarray, row_height: int = 3, scale: int = 2) -> np.ndarray:

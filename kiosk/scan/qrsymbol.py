@@ -303,13 +303,9 @@ def soft_read(values: np.ndarray, version: int, costs: np.ndarray | None = None
 def _decode_block(word: list[int], nsym: int, rankings: list[np.ndarray]
                   ) -> tuple[list[int], int] | None:
     """Errors only, then for each ranking the 1, 2, ... least reliable codewords erased."""
-    got = reedsolomon.decode(word, nsym, (), MARGIN)
-    if got is not None:
-        return got
     for rank in rankings:
-        order = np.argsort(rank, kind="stable").tolist()
-        for f in range(1, nsym - MARGIN + 1):
-            got = reedsolomon.decode(word, nsym, order[:f], MARGIN)
-            if got is not None:
-                return got
+        got = reedsolomon.decode_least_sure(word, nsym, np.argsort(rank, kind="stable").tolist(),
+                                            MARGIN)
+        if got is not None:
+            return got
     return None

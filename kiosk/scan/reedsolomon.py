@@ -201,3 +201,18 @@ def decode(word: Sequence[int], nsym: int, erasures: Sequence[int] = (), margin:
     if any(syndromes(out, nsym, code)):
         return None
     return out, sum(a != b for a, b in zip(out, word))
+
+
+def decode_least_sure(word: Sequence[int], nsym: int, order: Sequence[int], margin: int,
+                      code: Code = QR, erased: Sequence[int] = ()) -> tuple[list[int], int] | None:
+    """The soft reads' search (QR blocks, PDF417 symbols): ``decode`` with ``erased`` (places
+    known bad), then with the first 1, 2, ... places of ``order`` (least sure first, none of
+    ``erased``) erased too, as long as ``2 e + f <= nsym - margin`` can hold; the first word
+    that corrects, or None. A wrong guess of erasures costs nothing but the try: an erased
+    right symbol is corrected to itself."""
+    erased = list(erased)
+    for extra in range(nsym - margin - len(erased) + 1):
+        got = decode(word, nsym, erased + list(order[:extra]), margin, code)
+        if got is not None:
+            return got
+    return None
