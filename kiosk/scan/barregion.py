@@ -3,14 +3,14 @@
 stands the bars upright, the bars' box, the bar rows, the row bands' profiles, and the read
 of a region, where two bands must agree.
 
-The bars' box is searched only where the turned crop shows the frame (``_inside``): the crop
-is cut with the frame's edge rows replicated, and a code near the frame's edge had its box
-found in those streaks (a line of text under the bars, drawn out into long vertical
-"bars"). Issue-hard seed 21 #94 (640x480, 1.34 px per module, bars 25 px from the bottom
-edge): the box was the streaks; inside the frame it is the bars, and with the finer keystone
-starts (``barmodel.C128_KEYSTONES``) two bands read. On its own (step 8, Code 128): issue-hard seeds 21 / 24 10/13,
-6/13 and hard seeds 21 / 24 7/13, 5/13, all unchanged; 60 empty frames read nothing at
-main's cost (median 460 ms against 470).
+The bars' box is searched only where the turned crop shows the frame (``_inside``): the crop is
+cut with the frame's edge rows replicated, and a code near the frame's edge had its box found
+in those streaks (a line of text under the bars, drawn out into long vertical "bars").
+Issue-hard seed 21 #94 (640x480, 1.34 px per module, bars 25 px from the bottom edge): the box
+was the streaks; inside the frame it is the bars, and with the finer keystone starts
+(``barmodel.C128_KEYSTONES``) two bands read. On its own (step 8, Code 128): issue-hard seeds
+21 / 24 10/13, 6/13 and hard seeds 21 / 24 7/13, 5/13, all unchanged; 60 empty frames read
+nothing at main's cost (median 460 ms against 470).
 
 The row bands split the bars' own rows (``_bar_rows``), not the whole box: the box comes from
 a smoothed, closed energy mask and reached ~10 px past the bars onto the label's margins, or
@@ -224,11 +224,11 @@ def bar_profiles(turned: np.ndarray, count: int = BANDS, valid: np.ndarray | Non
     region's orientation is skewed by the card around the code) and found again, its middle
     rows (a keystoned code's bars are shorter at one end) split into bands. A residual angle
     over ``MAX_RESIDUAL_TURN`` at a coherence under ``RESIDUAL_COHERENCE`` is not the bars'
-    (the box's card edges and text pulled the structure tensor: -70 to -88 degrees at
-    coherence 0.05-0.18 on right-turned 640x480 badges) and is not applied; a large one at a
-    higher coherence is (53 degrees at 0.23 and -25 at 0.36 on another blob than the
-    region's largest, ``MORE_BOXES``: both read only turned). The bands follow the bars' ends when a tilt slants them
-    (``_bar_ends``), else they split the bars' own rows (``_bar_rows``). ``valid``: the
+    (the box's card edges and text pulled the structure tensor: -70 to -88 degrees at coherence
+    0.05-0.18 on right-turned 640x480 badges) and is not applied; a large one at a higher
+    coherence is (53 degrees at 0.23 and -25 at 0.36 on another blob than the region's largest,
+    ``MORE_BOXES``: both read only turned). The bands follow the bars' ends when a tilt slants
+    them (``_bar_ends``), else they split the bars' own rows (``_bar_rows``). ``valid``: the
     crop's pixels inside the frame (``_inside``); ``box``: these bars (another blob than the
     largest), found again after the turn as the blob overlapping them most."""
     if turned.size == 0:
@@ -379,9 +379,10 @@ def read_region(gray: np.ndarray, rect: tuple[tuple[float, float], tuple[float, 
     reads, sure = _vote(bar_profiles(turned, valid=valid), formats)
     if reads or not sure or not MORE_BOXES:
         return reads
-    more = [(other, valid_other, box) for box in _bar_boxes(other, valid_other)[:1]]
+    others = _bar_boxes(other, valid_other)
+    more = [(other, valid_other, box) for box in others[:1]]
     more += [(turned, valid, box) for box in _bar_boxes(turned, valid)[1:MORE_BOXES]]
-    more += [(other, valid_other, box) for box in _bar_boxes(other, valid_other)[1:MORE_BOXES]]
+    more += [(other, valid_other, box) for box in others[1:MORE_BOXES]]
     for crop, inside, box in more:
         if not _big(box):
             continue

@@ -17,12 +17,12 @@ its usual anchors, rows and sigmas): hard seed 24 PDF417 6 -> 7 of 13 (#13: UEC 
 hard seed 21 and issue-hard seeds 21 and 24 unchanged (5, 5, 5 of 13), no read lost, 0 false.
 
 When neither drawing reads, the fit's codewords are corrected here (``soft_read``, Reed-Solomon
-over GF(929) in ``kiosk.scan.reedsolomon``): zxing-cpp's own correction is trusted only with half its
-capacity left (``MIN_SPARE_EC``, ~4 wrong codewords of the badges' 16 check codewords), the
-soft read takes up to 7 (``2 e + f <= 16 - MARGIN``, slots that are no codeword and then the
-least sure ones erased) with two check codewords and the length descriptor left to catch a
-wrong correction. Measured: hard seed 24 PDF417 7 -> 8 of 13 (#21, 1.8 px per module: 7 wrong
-data codewords), hard 21 and issue-hard 21 and 24 unchanged, no read lost, 0 false.
+over GF(929) in ``kiosk.scan.reedsolomon``): zxing-cpp's own correction is trusted only with
+half its capacity left (``MIN_SPARE_EC``, ~4 wrong codewords of the badges' 16 check
+codewords), the soft read takes up to 7 (``2 e + f <= 16 - MARGIN``, slots that are no codeword
+and then the least sure ones erased) with two check codewords and the length descriptor left to
+catch a wrong correction. Measured: hard seed 24 PDF417 7 -> 8 of 13 (#21, 1.8 px per module: 7
+wrong data codewords), hard 21 and issue-hard 21 and 24 unchanged, no read lost, 0 false.
 
 When both sigmas' fits fail but disagree on few data codewords (``_joint_in_reach``), a third
 fit at the sigma between them is made and the three are read jointly (``joint_fit``): each

@@ -350,16 +350,16 @@ def fit_modules(warped: np.ndarray, version: int, blur: float) -> np.ndarray:
 def fit_modules_cost(warped: np.ndarray, version: int, blur: float,
                      known_more: tuple[np.ndarray, np.ndarray] | None = None
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """(module values, flip costs), both N x N. Least-squares module values (N x N, 1 = light) of the model
-    ``warped = A + B * gauss(render(x), blur)``: the modules rendered at ``K_PX`` px, blurred by
-    a gaussian of ``blur`` modules, under illumination ``A`` (offset) and ``B`` (contrast) that
-    vary smoothly (quadratic in x and y: hall light gradients, vignetting, glare flanks).
-    Alternates a linear fit of A, B with projected (FISTA) gradient steps on x in [0, 1]; the
-    fixed modules (and the quiet zone) stay at their known value, which anchors both. Modules
-    are black or white: a push away from 0.5 that grows over the rounds (``BINARY_PUSH``) makes
-    the fit prefer binary explanations (measured on the missed hard-band codes: a v6 code's
-    module errors 47 -> 18). ``known_more``: (known, dark) N x N, more modules held fixed (the
-    soft read's decoded blocks, ``read_soft``)."""
+    """(module values, flip costs), both N x N. Least-squares module values (1 = light) of
+    the model ``warped = A + B * gauss(render(x), blur)``: the modules rendered at ``K_PX`` px,
+    blurred by a gaussian of ``blur`` modules, under illumination ``A`` (offset) and ``B``
+    (contrast) that vary smoothly (quadratic in x and y: hall light gradients, vignetting,
+    glare flanks). Alternates a linear fit of A, B with projected (FISTA) gradient steps on x
+    in [0, 1]; the fixed modules (and the quiet zone) stay at their known value, which anchors
+    both. Modules are black or white: a push away from 0.5 that grows over the rounds
+    (``BINARY_PUSH``) makes the fit prefer binary explanations (measured on the missed
+    hard-band codes: a v6 code's module errors 47 -> 18). ``known_more``: (known, dark) N x N,
+    more modules held fixed (the soft read's decoded blocks, ``read_soft``)."""
     n = 17 + 4 * version
     size = n + 2 * PAD
     known = np.ones((size, size), bool)
